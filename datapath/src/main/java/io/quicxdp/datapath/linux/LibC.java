@@ -59,4 +59,6 @@ final class LibC {
     static native int setns(int fd, int nsType);
 
     static native int open(String path, int flags);
+
+    static native int if_nametoindex(String name);
 }
