@@ -1,0 +1,409 @@
+package io.quicxdp.datapath.xsk;
+
+import io.quicxdp.datapath.linux.DirectBuffers;
+import io.quicxdp.datapath.linux.Errno;
+import io.quicxdp.datapath.linux.FileDescriptors;
+import io.quicxdp.datapath.linux.MappedMemory;
+import io.quicxdp.datapath.linux.NativeIoException;
+import io.quicxdp.datapath.linux.Sockets;
+import io.quicxdp.datapath.xsk.XskRing.RingOffsets;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One AF_XDP socket bound to one interface queue, with its own UMEM and its four rings.
+ *
+ * <p>Ownership: this object owns the socket descriptor, the four ring mappings and the UMEM, and
+ * releases them in that order in {@link #close()}: rings first, because a mapping keeps the socket
+ * alive; then the descriptor, which makes the kernel remove the socket from every XSKMAP slot that still
+ * points at it; the UMEM last, because the kernel may write into it until the socket is gone.
+ *
+ * <p>Threading: the receive side ({@link #receive}, {@link #recycle}) belongs to one thread; the transmit
+ * side ({@link #acquireTxFrame}, {@link #transmit}, {@link #reapCompletions}) to one thread at a time,
+ * which the caller ensures. Frames are addressed by their offset in the UMEM.
+ */
+public final class XdpSocket implements AutoCloseable {
+
+    private static final int SOL_XDP = 283;
+    private static final int XDP_MMAP_OFFSETS = 1;
+    private static final int XDP_RX_RING = 2;
+    private static final int XDP_TX_RING = 3;
+    private static final int XDP_UMEM_REG = 4;
+    private static final int XDP_UMEM_FILL_RING = 5;
+    private static final int XDP_UMEM_COMPLETION_RING = 6;
+    private static final int XDP_STATISTICS = 7;
+    private static final int XDP_OPTIONS = 8;
+    private static final int XDP_OPTIONS_ZEROCOPY = 1;
+
+    private static final int XDP_COPY = 1 << 1;
+    private static final int XDP_ZEROCOPY = 1 << 2;
+    private static final int XDP_USE_NEED_WAKEUP = 1 << 3;
+
+    private static final long XDP_PGOFF_RX_RING = 0;
+    private static final long XDP_PGOFF_TX_RING = 0x80000000L;
+    private static final long XDP_UMEM_PGOFF_FILL_RING = 0x100000000L;
+    private static final long XDP_UMEM_PGOFF_COMPLETION_RING = 0x180000000L;
+
+    private final int fd;
+
+    private final int ifindex;
+
+    private final int queueId;
+
+    private final XskParameters parameters;
+
+    private final MappedMemory umem;
+
+    private final ByteBuffer frames;
+
+    private final List<MappedMemory> ringMappings;
+
+    private final ConsumerRing rx;
+
+    private final ProducerRing fill;
+
+    private final ProducerRing tx;
+
+    private final ConsumerRing completion;
+
+    private final boolean zeroCopy;
+
+    private final long frameMask;
+
+    /** Free TX frame addresses, a stack. */
+    private final long[] txFree;
+
+    private int txFreeCount;
+
+    private final ByteBuffer statistics = DirectBuffers.allocate(48);
+
+    private final Object statisticsLock = new Object();
+
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private XdpSocket(int fd, int ifindex, int queueId, XskParameters parameters, MappedMemory umem,
+            List<MappedMemory> ringMappings, ConsumerRing rx, ProducerRing fill, ProducerRing tx,
+            ConsumerRing completion, boolean zeroCopy) {
+        this.fd = fd;
+        this.ifindex = ifindex;
+        this.queueId = queueId;
+        this.parameters = parameters;
+        this.umem = umem;
+        this.frames = umem.buffer().order(ByteOrder.BIG_ENDIAN);
+        this.ringMappings = ringMappings;
+        this.rx = rx;
+        this.fill = fill;
+        this.tx = tx;
+        this.completion = completion;
+        this.zeroCopy = zeroCopy;
+        this.frameMask = ~((long) parameters.frameSize() - 1);
+        this.txFree = new long[parameters.txFrames()];
+        int firstTxFrame = parameters.rxFrames();
+        for (int i = 0; i < txFree.length; i++) {
+            txFree[txFreeCount++] = (long) (firstTxFrame + i) * parameters.frameSize();
+        }
+    }
+
+    /**
+     * Creates a socket with a fresh UMEM, fills the fill ring with every receive frame, and binds it to
+     * {@code queueId} of {@code ifindex}. A bind that finds the queue busy is retried until
+     * {@code busyRetry} has passed, because the kernel releases a just-closed socket's queue a little
+     * after its descriptor is closed.
+     *
+     * @throws NativeIoException naming the step that failed; everything created so far is released
+     */
+    public static XdpSocket open(int ifindex, int queueId, XskParameters parameters, Duration busyRetry)
+            throws NativeIoException {
+        validate(parameters);
+        int fd = Sockets.open(Sockets.AF_XDP, Sockets.SOCK_RAW, 0, "AF_XDP");
+        MappedMemory umem = null;
+        List<MappedMemory> mappings = new ArrayList<>(4);
+        try {
+            umem = MappedMemory.anonymous(parameters.umemBytes());
+            registerUmem(fd, umem, parameters.frameSize());
+            Sockets.setOption(fd, SOL_XDP, XDP_UMEM_FILL_RING, parameters.fillRingSize(), "XDP_UMEM_FILL_RING");
+            Sockets.setOption(fd, SOL_XDP, XDP_UMEM_COMPLETION_RING, parameters.completionRingSize(),
+                    "XDP_UMEM_COMPLETION_RING");
+            Sockets.setOption(fd, SOL_XDP, XDP_RX_RING, parameters.rxRingSize(), "XDP_RX_RING");
+            Sockets.setOption(fd, SOL_XDP, XDP_TX_RING, parameters.txRingSize(), "XDP_TX_RING");
+            ByteBuffer offsets = DirectBuffers.allocate(128);
+            int length = Sockets.getOption(fd, SOL_XDP, XDP_MMAP_OFFSETS, offsets, "XDP_MMAP_OFFSETS");
+            if (length < 128) {
+                // kernels before 5.4 lack the flags field, and with it need_wakeup
+                throw new NativeIoException("getsockopt(XDP_MMAP_OFFSETS) returned " + length
+                        + " bytes: this kernel is too old", Errno.EOPNOTSUPP);
+            }
+            ConsumerRing rx = ConsumerRing.rx(map(fd, offsets, 0, XDP_PGOFF_RX_RING, parameters.rxRingSize(), 16,
+                    "RX ring", mappings), offsets(offsets, 0), parameters.rxRingSize());
+            ProducerRing tx = ProducerRing.tx(map(fd, offsets, 32, XDP_PGOFF_TX_RING, parameters.txRingSize(), 16,
+                    "TX ring", mappings), offsets(offsets, 32), parameters.txRingSize());
+            ProducerRing fill = ProducerRing.fill(map(fd, offsets, 64, XDP_UMEM_PGOFF_FILL_RING,
+                    parameters.fillRingSize(), 8, "fill ring", mappings), offsets(offsets, 64),
+                    parameters.fillRingSize());
+            ConsumerRing completion = ConsumerRing.completion(map(fd, offsets, 96, XDP_UMEM_PGOFF_COMPLETION_RING,
+                    parameters.completionRingSize(), 8, "completion ring", mappings), offsets(offsets, 96),
+                    parameters.completionRingSize());
+            int rxFrames = parameters.rxFrames();
+            int claimed = fill.reserve(rxFrames);
+            int start = fill.reservedStart(claimed);
+            for (int i = 0; i < claimed; i++) {
+                fill.setAddress(start + i, (long) i * parameters.frameSize());
+            }
+            fill.submit();
+            bind(fd, ifindex, queueId, parameters, busyRetry);
+            ByteBuffer options = DirectBuffers.allocate(4);
+            Sockets.getOption(fd, SOL_XDP, XDP_OPTIONS, options, "XDP_OPTIONS");
+            boolean zeroCopy = (options.getInt(0) & XDP_OPTIONS_ZEROCOPY) != 0;
+            return new XdpSocket(fd, ifindex, queueId, parameters, umem, mappings, rx, fill, tx, completion,
+                    zeroCopy);
+        }
+        catch (NativeIoException | RuntimeException ex) {
+            mappings.forEach(MappedMemory::close);
+            FileDescriptors.closeQuietly(fd);
+            if (umem != null) {
+                umem.close();
+            }
+            throw ex;
+        }
+    }
+
+    private static void validate(XskParameters parameters) {
+        int frameSize = parameters.frameSize();
+        if (Integer.bitCount(frameSize) != 1 || frameSize < 2048 || frameSize > 4096) {
+            throw new IllegalArgumentException("frame size must be 2048 or 4096 bytes, not " + frameSize);
+        }
+        if (parameters.frameCount() < 2) {
+            throw new IllegalArgumentException("frame count must be at least 2, not " + parameters.frameCount());
+        }
+        for (int size : new int[] {parameters.fillRingSize(), parameters.completionRingSize(),
+                parameters.rxRingSize(), parameters.txRingSize()}) {
+            if (Integer.bitCount(size) != 1) {
+                throw new IllegalArgumentException("ring sizes must be powers of two, not " + size);
+            }
+        }
+    }
+
+    private static void registerUmem(int fd, MappedMemory umem, int frameSize) throws NativeIoException {
+        ByteBuffer reg = DirectBuffers.allocate(32);
+        reg.putLong(0, umem.address());
+        reg.putLong(8, umem.length());
+        reg.putInt(16, frameSize);
+        Sockets.setOption(fd, SOL_XDP, XDP_UMEM_REG, reg, 32, "XDP_UMEM_REG");
+    }
+
+    private static RingOffsets offsets(ByteBuffer offsets, int base) {
+        return new RingOffsets((int) offsets.getLong(base), (int) offsets.getLong(base + 8),
+                (int) offsets.getLong(base + 24), (int) offsets.getLong(base + 16));
+    }
+
+    private static ByteBuffer map(int fd, ByteBuffer offsets, int base, long pageOffset, int entries,
+            int entrySize, String what, List<MappedMemory> mappings) throws NativeIoException {
+        long length = offsets.getLong(base + 16) + (long) entries * entrySize;
+        MappedMemory mapping = MappedMemory.shared(fd, pageOffset, length, what);
+        mappings.add(mapping);
+        return mapping.buffer();
+    }
+
+    private static void bind(int fd, int ifindex, int queueId, XskParameters parameters, Duration busyRetry)
+            throws NativeIoException {
+        int flags = switch (parameters.bindMode()) {
+            case AUTO -> 0;
+            case ZERO_COPY -> XDP_ZEROCOPY;
+            case COPY -> XDP_COPY;
+        };
+        if (parameters.needWakeup()) {
+            flags |= XDP_USE_NEED_WAKEUP;
+        }
+        ByteBuffer address = DirectBuffers.allocate(16);
+        address.putShort(0, (short) Sockets.AF_XDP);
+        address.putShort(2, (short) flags);
+        address.putInt(4, ifindex);
+        address.putInt(8, queueId);
+        long deadline = System.nanoTime() + busyRetry.toNanos();
+        while (true) {
+            int result = Sockets.tryBind(fd, address, 16);
+            if (result == 0) {
+                return;
+            }
+            if (result != -Errno.EBUSY || System.nanoTime() - deadline >= 0) {
+                throw new NativeIoException("bind(AF_XDP)", -result);
+            }
+            LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
+        }
+    }
+
+    /** The socket descriptor, to insert into an XSKMAP. */
+    public int fd() {
+        return fd;
+    }
+
+    public int ifindex() {
+        return ifindex;
+    }
+
+    public int queueId() {
+        return queueId;
+    }
+
+    /** Whether the driver runs this socket in zero-copy mode (else copy mode). */
+    public boolean zeroCopy() {
+        return zeroCopy;
+    }
+
+    public XskParameters parameters() {
+        return parameters;
+    }
+
+    /** The UMEM as a big-endian buffer; frames are addressed by absolute offsets. */
+    public ByteBuffer frames() {
+        return frames;
+    }
+
+    /**
+     * Takes up to {@code max} received frames.
+     *
+     * @return how many, from {@link #rxStart(int)} on; read them with {@link #rxAddress}/{@link #rxLength}
+     */
+    public int receive(int max) {
+        return rx.peek(max);
+    }
+
+    public int rxStart(int count) {
+        return rx.peekedStart(count);
+    }
+
+    /** The UMEM offset of a received frame's first byte. */
+    public long rxAddress(int index) {
+        return rx.address(index);
+    }
+
+    public int rxLength(int index) {
+        return rx.length(index);
+    }
+
+    /**
+     * Gives received frames back: their UMEM frames go to the fill ring and the RX entries to the kernel.
+     * The fill ring has room for every receive frame, so this always succeeds.
+     */
+    public void recycle(int start, int count) {
+        int claimed = fill.reserve(count);
+        int fillStart = fill.reservedStart(claimed);
+        for (int i = 0; i < claimed; i++) {
+            fill.setAddress(fillStart + i, rx.address(start + i) & frameMask);
+        }
+        rx.release();
+        fill.submit();
+    }
+
+    /** Whether the kernel waits for a wake-up call before it takes frames from the fill ring again. */
+    public boolean fillNeedsWakeup() {
+        return fill.needsWakeup();
+    }
+
+    /**
+     * Takes a free TX frame, reaping completions first if none is free.
+     *
+     * @return the frame's UMEM offset, or -1 when every TX frame is in flight (back-pressure)
+     */
+    public long acquireTxFrame() {
+        if (txFreeCount == 0 && reapCompletions() == 0) {
+            return -1;
+        }
+        return txFree[--txFreeCount];
+    }
+
+    /** Returns a frame taken by {@link #acquireTxFrame()} that will not be transmitted after all. */
+    public void releaseTxFrame(long address) {
+        txFree[txFreeCount++] = address;
+    }
+
+    /**
+     * Puts one frame on the TX ring and publishes it.
+     *
+     * @return false when the TX ring is full; the frame stays the caller's
+     */
+    public boolean transmit(long address, int length) {
+        if (tx.reserve(1) == 0) {
+            return false;
+        }
+        tx.setDescriptor(tx.reservedStart(1), address, length);
+        tx.submit();
+        return true;
+    }
+
+    /** Whether a wake-up call is needed for the kernel to process the TX ring. */
+    public boolean txNeedsWakeup() {
+        return !parameters.needWakeup() || tx.needsWakeup();
+    }
+
+    /**
+     * Asks the kernel to process the TX ring (and, with need_wakeup, to resume filling from the fill
+     * ring).
+     *
+     * @return 0, or {@code -errno}; {@code EAGAIN}, {@code EBUSY}, {@code ENOBUFS} and {@code ENETDOWN}
+     *     mean "try again later" and are not failures
+     */
+    public int kick() {
+        return Sockets.kick(fd);
+    }
+
+    /**
+     * Moves completed TX frames back to the free list.
+     *
+     * @return how many were completed
+     */
+    public int reapCompletions() {
+        int done = completion.peek(txFree.length - txFreeCount);
+        if (done > 0) {
+            int start = completion.peekedStart(done);
+            for (int i = 0; i < done; i++) {
+                txFree[txFreeCount++] = completion.address(start + i) & frameMask;
+            }
+            completion.release();
+        }
+        return done;
+    }
+
+    /** TX frames handed to the kernel and not yet completed. */
+    public int txInFlight() {
+        return txFree.length - txFreeCount;
+    }
+
+    /** Reads the kernel's counters for this socket (one system call). */
+    public XdpStatistics statistics() throws NativeIoException {
+        synchronized (statisticsLock) {
+            if (closed.get()) {
+                // the descriptor number may already belong to something else
+                throw new NativeIoException("getsockopt(XDP_STATISTICS) on a closed socket", Errno.EBADF);
+            }
+            Sockets.getOption(fd, SOL_XDP, XDP_STATISTICS, statistics, "XDP_STATISTICS");
+            return new XdpStatistics(statistics.getLong(0), statistics.getLong(8), statistics.getLong(16),
+                    statistics.getLong(24), statistics.getLong(32), statistics.getLong(40));
+        }
+    }
+
+    /** Whether {@link #close()} has run. */
+    public boolean isClosed() {
+        return closed.get();
+    }
+
+    /**
+     * Unmaps the rings, closes the socket (the kernel drops it from every map slot that still points at
+     * it) and frees the UMEM. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            ringMappings.forEach(MappedMemory::close);
+            synchronized (statisticsLock) {
+                FileDescriptors.closeQuietly(fd);
+            }
+            umem.close();
+        }
+    }
+}

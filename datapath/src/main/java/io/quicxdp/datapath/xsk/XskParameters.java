@@ -1,0 +1,32 @@
+package io.quicxdp.datapath.xsk;
+
+/**
+ * The geometry of one AF_XDP socket and its UMEM.
+ *
+ * @param frameCount number of UMEM frames; half receive, half transmit
+ * @param frameSize bytes per frame: a power of two from 2048 to the page size
+ * @param fillRingSize entries in the fill ring (power of two)
+ * @param completionRingSize entries in the completion ring (power of two)
+ * @param rxRingSize entries in the RX ring (power of two)
+ * @param txRingSize entries in the TX ring (power of two)
+ * @param bindMode zero-copy, copy, or whichever the driver offers
+ * @param needWakeup whether the kernel may ask for wake-up calls instead of being kicked every time
+ */
+public record XskParameters(int frameCount, int frameSize, int fillRingSize, int completionRingSize,
+        int rxRingSize, int txRingSize, BindMode bindMode, boolean needWakeup) {
+
+    /** The bytes of memory the UMEM pins, which count against {@code RLIMIT_MEMLOCK}. */
+    public long umemBytes() {
+        return (long) frameCount * frameSize;
+    }
+
+    /** Frames reserved for receiving: as many as the fill ring holds, at most half of the UMEM. */
+    public int rxFrames() {
+        return Math.min(frameCount / 2, fillRingSize);
+    }
+
+    /** Frames reserved for transmitting: the rest of the UMEM, at most what the TX ring holds. */
+    public int txFrames() {
+        return Math.min(frameCount - rxFrames(), txRingSize);
+    }
+}
