@@ -74,7 +74,7 @@ public final class Bpf {
     }
 
     /** The outcome of {@code BPF_PROG_TEST_RUN}: the program's return value and the data it left. */
-    public record TestRunResult(int returnValue, byte[] dataOut, int durationNanos) {
+    public record TestRunResult(int returnValue, byte[] dataOut) {
     }
 
     /**
@@ -208,7 +208,7 @@ public final class Bpf {
 
     /**
      * {@code BPF_PROG_TEST_RUN}: prog_fd@0, retval@4, data_size_in@8, data_size_out@12, data_in@16,
-     * data_out@24, repeat@32, duration@36, ctx_size_in@40, ctx_in@48.
+     * data_out@24, repeat@32, ctx_size_in@40, ctx_in@48.
      *
      * @param context the program's context as its input ({@code struct xdp_md} for XDP), or {@code null}
      */
@@ -228,7 +228,7 @@ public final class Bpf {
         call(BPF_PROG_TEST_RUN, attr, "BPF_PROG_TEST_RUN", in, out, contextIn);
         byte[] dataOut = new byte[Math.min(attr.getInt(12), outCapacity)];
         out.get(0, dataOut);
-        return new TestRunResult(attr.getInt(4), dataOut, attr.getInt(36));
+        return new TestRunResult(attr.getInt(4), dataOut);
     }
 
     /**
