@@ -120,6 +120,16 @@ public final class Sockets {
     }
 
     /**
+     * An empty non-blocking {@code recvfrom}: the wake-up call AF_XDP uses to make the kernel take frames
+     * from the fill ring again.
+     *
+     * @return 0, or {@code -errno}
+     */
+    public static int wakeReceive(int fd) {
+        return LibC.recvfrom(fd, 0, 0, MSG_DONTWAIT, 0, 0) < 0 ? -LibC.errno() : 0;
+    }
+
+    /**
      * An empty non-blocking {@code sendto}: the wake-up call AF_XDP uses to make the kernel process
      * its TX ring, and, on the fill ring, to resume receiving.
      *

@@ -306,6 +306,15 @@ public final class XdpSocket implements AutoCloseable {
     }
 
     /**
+     * Asks the kernel to resume receiving (the fill ring's wake-up call), without waiting.
+     *
+     * @return 0, or {@code -errno}
+     */
+    public int wakeReceive() {
+        return Sockets.wakeReceive(fd);
+    }
+
+    /**
      * Takes a free TX frame, reaping completions first if none is free.
      *
      * @return the frame's UMEM offset, or -1 when every TX frame is in flight (back-pressure)

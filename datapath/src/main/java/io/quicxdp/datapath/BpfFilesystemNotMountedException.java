@@ -1,0 +1,14 @@
+package io.quicxdp.datapath;
+
+import java.nio.file.Path;
+
+/** A configured XSKMAP path is not on a mounted BPF file system (bpffs). */
+public class BpfFilesystemNotMountedException extends XdpDatapathException {
+
+    private static final long serialVersionUID = 1L;
+
+    public BpfFilesystemNotMountedException(String message, String action, String interfaceName, Path mapPath, Integer queueId,
+            int errno, Throwable cause) {
+        super(message, action, interfaceName, mapPath, queueId, errno, cause);
+    }
+}

@@ -1,0 +1,285 @@
+package io.quicxdp.datapath;
+
+import io.quicxdp.datapath.xsk.BindMode;
+import io.quicxdp.datapath.xsk.XskParameters;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How each AF_XDP socket of a datapath is built and run. Immutable; start from {@link #defaults()} or
+ * {@link #builder()}.
+ *
+ * <p>Each socket has its own UMEM of {@code frameCount * frameSize} bytes, which counts against the
+ * locked-memory limit: with the defaults, 4 MiB per queue.
+ */
+public final class DatapathSettings {
+
+    private final int frameCount;
+    private final int frameSize;
+    private final int fillRingSize;
+    private final int completionRingSize;
+    private final int rxRingSize;
+    private final int txRingSize;
+    private final BindMode bindMode;
+    private final boolean needWakeup;
+    private final PollMode pollMode;
+    private final Duration pollTimeout;
+    private final int rxBatchSize;
+    private final boolean portReservation;
+    private final Duration txDrainTimeout;
+    private final Duration queueReleaseTimeout;
+    private final Duration neighbourTimeout;
+
+    private DatapathSettings(Builder builder) {
+        this.frameCount = builder.frameCount;
+        this.frameSize = builder.frameSize;
+        this.fillRingSize = builder.fillRingSize;
+        this.completionRingSize = builder.completionRingSize;
+        this.rxRingSize = builder.rxRingSize;
+        this.txRingSize = builder.txRingSize;
+        this.bindMode = builder.bindMode;
+        this.needWakeup = builder.needWakeup;
+        this.pollMode = builder.pollMode;
+        this.pollTimeout = builder.pollTimeout;
+        this.rxBatchSize = builder.rxBatchSize;
+        this.portReservation = builder.portReservation;
+        this.txDrainTimeout = builder.txDrainTimeout;
+        this.queueReleaseTimeout = builder.queueReleaseTimeout;
+        this.neighbourTimeout = builder.neighbourTimeout;
+    }
+
+    /** The defaults: 2048 frames of 2048 bytes, 1024-entry rings, auto bind mode, need_wakeup, sleeping poll. */
+    public static DatapathSettings defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder starting from these settings. */
+    public Builder toBuilder() {
+        return new Builder().frameCount(frameCount).frameSize(frameSize).fillRingSize(fillRingSize)
+                .completionRingSize(completionRingSize).rxRingSize(rxRingSize).txRingSize(txRingSize)
+                .bindMode(bindMode).needWakeup(needWakeup).pollMode(pollMode).pollTimeout(pollTimeout)
+                .rxBatchSize(rxBatchSize).portReservation(portReservation).txDrainTimeout(txDrainTimeout)
+                .queueReleaseTimeout(queueReleaseTimeout).neighbourTimeout(neighbourTimeout);
+    }
+
+    public int frameCount() {
+        return frameCount;
+    }
+
+    public int frameSize() {
+        return frameSize;
+    }
+
+    public int fillRingSize() {
+        return fillRingSize;
+    }
+
+    public int completionRingSize() {
+        return completionRingSize;
+    }
+
+    public int rxRingSize() {
+        return rxRingSize;
+    }
+
+    public int txRingSize() {
+        return txRingSize;
+    }
+
+    public BindMode bindMode() {
+        return bindMode;
+    }
+
+    public boolean needWakeup() {
+        return needWakeup;
+    }
+
+    public PollMode pollMode() {
+        return pollMode;
+    }
+
+    public Duration pollTimeout() {
+        return pollTimeout;
+    }
+
+    public int rxBatchSize() {
+        return rxBatchSize;
+    }
+
+    public boolean portReservation() {
+        return portReservation;
+    }
+
+    public Duration txDrainTimeout() {
+        return txDrainTimeout;
+    }
+
+    public Duration queueReleaseTimeout() {
+        return queueReleaseTimeout;
+    }
+
+    public Duration neighbourTimeout() {
+        return neighbourTimeout;
+    }
+
+    /** The per-socket geometry these settings describe. */
+    public XskParameters xskParameters() {
+        return new XskParameters(frameCount, frameSize, fillRingSize, completionRingSize, rxRingSize, txRingSize,
+                bindMode, needWakeup);
+    }
+
+    @Override
+    public String toString() {
+        return "DatapathSettings[frames=" + frameCount + "x" + frameSize + ", rings fill/completion/rx/tx="
+                + fillRingSize + "/" + completionRingSize + "/" + rxRingSize + "/" + txRingSize + ", bindMode="
+                + bindMode + ", needWakeup=" + needWakeup + ", pollMode=" + pollMode + ", portReservation="
+                + portReservation + "]";
+    }
+
+    /** Builds {@link DatapathSettings}; {@link #build()} rejects values the kernel would refuse. */
+    public static final class Builder {
+
+        private int frameCount = 2048;
+        private int frameSize = 2048;
+        private int fillRingSize = 1024;
+        private int completionRingSize = 1024;
+        private int rxRingSize = 1024;
+        private int txRingSize = 1024;
+        private BindMode bindMode = BindMode.AUTO;
+        private boolean needWakeup = true;
+        private PollMode pollMode = PollMode.SLEEP;
+        private Duration pollTimeout = Duration.ofMillis(100);
+        private int rxBatchSize = 64;
+        private boolean portReservation = true;
+        private Duration txDrainTimeout = Duration.ofSeconds(1);
+        private Duration queueReleaseTimeout = Duration.ofSeconds(2);
+        private Duration neighbourTimeout = Duration.ofSeconds(1);
+
+        private Builder() {
+        }
+
+        /** UMEM frames per socket, half for receiving and half for sending. */
+        public Builder frameCount(int frameCount) {
+            this.frameCount = frameCount;
+            return this;
+        }
+
+        /** Bytes per UMEM frame: 2048 or 4096. A frame holds one packet, headers included. */
+        public Builder frameSize(int frameSize) {
+            this.frameSize = frameSize;
+            return this;
+        }
+
+        public Builder fillRingSize(int fillRingSize) {
+            this.fillRingSize = fillRingSize;
+            return this;
+        }
+
+        public Builder completionRingSize(int completionRingSize) {
+            this.completionRingSize = completionRingSize;
+            return this;
+        }
+
+        public Builder rxRingSize(int rxRingSize) {
+            this.rxRingSize = rxRingSize;
+            return this;
+        }
+
+        public Builder txRingSize(int txRingSize) {
+            this.txRingSize = txRingSize;
+            return this;
+        }
+
+        public Builder bindMode(BindMode bindMode) {
+            this.bindMode = Objects.requireNonNull(bindMode, "bindMode");
+            return this;
+        }
+
+        /** Whether the kernel may ask for wake-up calls (fewer system calls) instead of being kicked always. */
+        public Builder needWakeup(boolean needWakeup) {
+            this.needWakeup = needWakeup;
+            return this;
+        }
+
+        public Builder pollMode(PollMode pollMode) {
+            this.pollMode = Objects.requireNonNull(pollMode, "pollMode");
+            return this;
+        }
+
+        /** The longest a sleeping poll waits before looking at its stop flag and completions again. */
+        public Builder pollTimeout(Duration pollTimeout) {
+            this.pollTimeout = Objects.requireNonNull(pollTimeout, "pollTimeout");
+            return this;
+        }
+
+        /** The most received frames handled before the fill ring is refilled. */
+        public Builder rxBatchSize(int rxBatchSize) {
+            this.rxBatchSize = rxBatchSize;
+            return this;
+        }
+
+        /** Whether each bound UDP port is also held in the kernel by an ordinary socket that is never read. */
+        public Builder portReservation(boolean portReservation) {
+            this.portReservation = portReservation;
+            return this;
+        }
+
+        /** How long close waits for frames already on the TX ring to be sent. */
+        public Builder txDrainTimeout(Duration txDrainTimeout) {
+            this.txDrainTimeout = Objects.requireNonNull(txDrainTimeout, "txDrainTimeout");
+            return this;
+        }
+
+        /** How long open retries a queue that is still held by a socket closed just before. */
+        public Builder queueReleaseTimeout(Duration queueReleaseTimeout) {
+            this.queueReleaseTimeout = Objects.requireNonNull(queueReleaseTimeout, "queueReleaseTimeout");
+            return this;
+        }
+
+        /** How long sending to a new peer waits for the kernel to resolve the next hop's MAC address. */
+        public Builder neighbourTimeout(Duration neighbourTimeout) {
+            this.neighbourTimeout = Objects.requireNonNull(neighbourTimeout, "neighbourTimeout");
+            return this;
+        }
+
+        /**
+         * @throws IllegalArgumentException naming the first setting the kernel would refuse
+         */
+        public DatapathSettings build() {
+            if (frameSize != 2048 && frameSize != 4096) {
+                throw new IllegalArgumentException("frameSize must be 2048 or 4096, not " + frameSize);
+            }
+            if (frameCount < 2) {
+                throw new IllegalArgumentException("frameCount must be at least 2, not " + frameCount);
+            }
+            powerOfTwo("fillRingSize", fillRingSize);
+            powerOfTwo("completionRingSize", completionRingSize);
+            powerOfTwo("rxRingSize", rxRingSize);
+            powerOfTwo("txRingSize", txRingSize);
+            if (rxBatchSize < 1) {
+                throw new IllegalArgumentException("rxBatchSize must be at least 1, not " + rxBatchSize);
+            }
+            positive("pollTimeout", pollTimeout);
+            if (txDrainTimeout.isNegative() || queueReleaseTimeout.isNegative() || neighbourTimeout.isNegative()) {
+                throw new IllegalArgumentException("timeouts must not be negative");
+            }
+            return new DatapathSettings(this);
+        }
+
+        private static void powerOfTwo(String name, int value) {
+            if (value < 1 || Integer.bitCount(value) != 1) {
+                throw new IllegalArgumentException(name + " must be a power of two, not " + value);
+            }
+        }
+
+        private static void positive(String name, Duration value) {
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive, not " + value);
+            }
+        }
+    }
+}

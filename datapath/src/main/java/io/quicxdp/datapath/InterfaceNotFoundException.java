@@ -1,0 +1,14 @@
+package io.quicxdp.datapath;
+
+import java.nio.file.Path;
+
+/** A configured network interface does not exist in this network namespace. */
+public class InterfaceNotFoundException extends XdpDatapathException {
+
+    private static final long serialVersionUID = 1L;
+
+    public InterfaceNotFoundException(String message, String action, String interfaceName, Path mapPath, Integer queueId,
+            int errno, Throwable cause) {
+        super(message, action, interfaceName, mapPath, queueId, errno, cause);
+    }
+}

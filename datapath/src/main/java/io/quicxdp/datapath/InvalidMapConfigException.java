@@ -1,0 +1,14 @@
+package io.quicxdp.datapath;
+
+import java.nio.file.Path;
+
+/** The map configuration contradicts itself: no map, an interface or map given twice. */
+public class InvalidMapConfigException extends XdpDatapathException {
+
+    private static final long serialVersionUID = 1L;
+
+    public InvalidMapConfigException(String message, String action, String interfaceName, Path mapPath, Integer queueId,
+            int errno, Throwable cause) {
+        super(message, action, interfaceName, mapPath, queueId, errno, cause);
+    }
+}

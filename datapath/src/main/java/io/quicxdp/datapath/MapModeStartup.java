@@ -1,0 +1,214 @@
+package io.quicxdp.datapath;
+
+import io.quicxdp.datapath.bpf.BpfMap;
+import io.quicxdp.datapath.bpf.BpfMapInfo;
+import io.quicxdp.datapath.bpf.BpfMapType;
+import io.quicxdp.datapath.bpf.BpfSetupException;
+import io.quicxdp.datapath.linux.Bpf;
+import io.quicxdp.datapath.linux.Errno;
+import io.quicxdp.datapath.linux.NativeIoException;
+import io.quicxdp.datapath.netlink.LinkInfo;
+import io.quicxdp.datapath.netlink.RouteNetlinkSocket;
+import io.quicxdp.datapath.xsk.XdpSocket;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.IntStream;
+
+/**
+ * Raw-only start-up in map mode, in two phases.
+ *
+ * <p>First every configuration is checked against the kernel without touching any map: the interface
+ * exists, the pin is an XSKMAP with 4-byte keys and values and enough slots, each queue exists. Then,
+ * per interface queue, a socket is created, bound and inserted into its map at key = queue id with
+ * {@code BPF_NOEXIST}. Any failure closes every socket opened so far, which makes the kernel remove each
+ * of them from the slots that still hold it, closes our map descriptors, and throws; nothing is left behind
+ * and there is no fallback.
+ */
+final class MapModeStartup {
+
+    private MapModeStartup() {
+    }
+
+    static List<MapBinding> open(List<XdpMapConfig> configs, DatapathSettings settings, EndpointTable endpoints,
+            RouteNetlinkSocket netlink) {
+        checkDistinctInterfaces(configs);
+        List<Prepared> prepared = new ArrayList<>();
+        List<MapBinding> bindings = new ArrayList<>();
+        try {
+            for (XdpMapConfig config : configs) {
+                prepared.add(prepare(config, netlink));
+            }
+            checkDistinctMaps(prepared);
+            int socketCount = prepared.stream().mapToInt(p -> p.queues.size()).sum();
+            for (Prepared map : prepared) {
+                bindings.add(openSockets(map, settings, endpoints, socketCount));
+            }
+            bindings.forEach(binding -> binding.workers.forEach(QueueWorker::start));
+            return bindings;
+        }
+        catch (RuntimeException failure) {
+            for (MapBinding binding : bindings) {
+                binding.workers.forEach(QueueWorker::close);
+            }
+            prepared.forEach(p -> p.map.close());
+            throw failure;
+        }
+    }
+
+    private static void checkDistinctInterfaces(List<XdpMapConfig> configs) {
+        if (configs.isEmpty()) {
+            throw new InvalidMapConfigException("No XDP map is configured.",
+                    "Configure at least one interface with the path of its pinned XSKMAP.", null, null, null, 0, null);
+        }
+        Set<String> seen = new HashSet<>();
+        for (XdpMapConfig config : configs) {
+            if (!seen.add(config.interfaceName())) {
+                throw new InvalidMapConfigException("Interface " + config.interfaceName() + " is configured twice.",
+                        "Configure each interface once, with the one XSKMAP its XDP program redirects into.",
+                        config.interfaceName(), config.mapPath(), null, 0, null);
+            }
+        }
+    }
+
+    private static void checkDistinctMaps(List<Prepared> prepared) {
+        Map<Integer, Prepared> byId = new HashMap<>();
+        for (Prepared map : prepared) {
+            Prepared other = byId.putIfAbsent(map.info.id(), map);
+            if (other != null) {
+                throw new InvalidMapConfigException("Interfaces " + other.config.interfaceName() + " and "
+                        + map.config.interfaceName() + " are configured with the same XSKMAP (id " + map.info.id()
+                        + "), whose keys are queue indexes and would collide.",
+                        "Give each interface its own XSKMAP.", map.config.interfaceName(), map.config.mapPath(),
+                        null, 0, null);
+            }
+        }
+    }
+
+    private static Prepared prepare(XdpMapConfig config, RouteNetlinkSocket netlink) {
+        LinkInfo link;
+        try {
+            link = netlink.link(config.interfaceName());
+        }
+        catch (IOException ex) {
+            throw StartupFailures.interfaceLookup(config, ex);
+        }
+        if (link.mac() == 0) {
+            throw StartupFailures.notEthernet(config);
+        }
+        int rxQueues = link.bindableRxQueues();
+        List<Integer> queues = config.queues().isEmpty()
+                ? IntStream.range(0, rxQueues).boxed().toList() : config.queues();
+        for (int queue : queues) {
+            if (queue >= rxQueues) {
+                throw StartupFailures.queueMissing(config, queue, rxQueues);
+            }
+        }
+        BpfMap map = openPin(config);
+        try {
+            BpfMapInfo info = map.info();
+            if (!info.is(BpfMapType.XSKMAP) || info.keySize() != 4 || info.valueSize() != 4) {
+                throw StartupFailures.notAnXskMap(config, "a map of type " + info.typeName() + " named '" + info.name()
+                        + "' (id " + info.id() + ", key " + info.keySize() + " bytes, value " + info.valueSize()
+                        + " bytes)");
+            }
+            int highest = queues.stream().mapToInt(Integer::intValue).max().orElse(0);
+            if (highest >= info.maxEntries()) {
+                throw StartupFailures.mapTooSmall(config, info.maxEntries(), highest, rxQueues);
+            }
+            return new Prepared(config, link, map, info, queues);
+        }
+        catch (NativeIoException ex) {
+            map.close();
+            throw StartupFailures.other("Reading the map pinned at " + config.mapPath(), config, null, ex);
+        }
+        catch (RuntimeException ex) {
+            map.close();
+            throw ex;
+        }
+    }
+
+    private static BpfMap openPin(XdpMapConfig config) {
+        Path path = config.mapPath();
+        try {
+            return BpfMap.openPinned(path);
+        }
+        catch (BpfSetupException ex) {
+            throw StartupFailures.notAnXskMap(config, "not a map (" + ex.getMessage() + ")");
+        }
+        catch (NativeIoException ex) {
+            if (ex.errno() == Errno.ENOENT || ex.errno() == Errno.EACCES || ex.errno() == Errno.EINVAL) {
+                if (!onBpffs(path)) {
+                    throw StartupFailures.notOnBpffs(config, ex);
+                }
+                if (ex.errno() == Errno.ENOENT) {
+                    throw StartupFailures.pinMissing(config, ex);
+                }
+            }
+            if (ex.errno() == Errno.EACCES || ex.errno() == Errno.EPERM) {
+                throw StartupFailures.pinAccess(config, ex);
+            }
+            throw StartupFailures.other("Opening the map pinned at " + path, config, null, ex);
+        }
+        catch (IOException ex) {
+            throw StartupFailures.other("Opening the map pinned at " + path, config, null, ex);
+        }
+    }
+
+    /** Whether the path, or the nearest directory above it that exists, is on bpffs. */
+    private static boolean onBpffs(Path path) {
+        for (Path candidate = path; candidate != null; candidate = candidate.getParent()) {
+            try {
+                return Bpf.isOnBpfFileSystem(candidate.toString());
+            }
+            catch (NativeIoException ex) {
+                // not there: look at the directory above
+            }
+        }
+        return false;
+    }
+
+    private static MapBinding openSockets(Prepared prepared, DatapathSettings settings, EndpointTable endpoints,
+            int socketCount) {
+        XdpMapConfig config = prepared.config;
+        List<QueueWorker> workers = new ArrayList<>();
+        try {
+            for (int queue : prepared.queues) {
+                XdpSocket socket;
+                try {
+                    socket = XdpSocket.open(prepared.link.index(), queue, settings.xskParameters(),
+                            settings.queueReleaseTimeout());
+                }
+                catch (NativeIoException ex) {
+                    throw StartupFailures.socket(config, queue, settings.bindMode(),
+                            settings.xskParameters().umemBytes(), socketCount, ex);
+                }
+                QueueWorker worker = new QueueWorker(config.interfaceName(), queue, socket, prepared.link.mac(),
+                        prepared.link.mtu(), endpoints, settings);
+                workers.add(worker);
+                try {
+                    prepared.map.update(queue, socket.fd(), BpfMap.BPF_NOEXIST);
+                }
+                catch (NativeIoException ex) {
+                    throw StartupFailures.insert(config, queue, ex);
+                }
+                worker.markInMap(true);
+            }
+            return new MapBinding(config, prepared.link, prepared.map, prepared.info, prepared.queues,
+                    List.copyOf(workers));
+        }
+        catch (RuntimeException ex) {
+            workers.forEach(QueueWorker::close);
+            throw ex;
+        }
+    }
+
+    /** A configuration checked against the kernel, with its map open. */
+    private record Prepared(XdpMapConfig config, LinkInfo link, BpfMap map, BpfMapInfo info, List<Integer> queues) {
+    }
+}

@@ -1,0 +1,14 @@
+package io.quicxdp.datapath;
+
+import java.nio.file.Path;
+
+/** The XSKMAP slot for a queue already holds another AF_XDP socket; the datapath never takes it over. */
+public class MapSlotOccupiedException extends XdpDatapathException {
+
+    private static final long serialVersionUID = 1L;
+
+    public MapSlotOccupiedException(String message, String action, String interfaceName, Path mapPath, Integer queueId,
+            int errno, Throwable cause) {
+        super(message, action, interfaceName, mapPath, queueId, errno, cause);
+    }
+}

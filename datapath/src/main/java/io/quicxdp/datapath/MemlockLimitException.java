@@ -1,0 +1,14 @@
+package io.quicxdp.datapath;
+
+import java.nio.file.Path;
+
+/** The UMEM does not fit in the process's locked-memory limit (RLIMIT_MEMLOCK). */
+public class MemlockLimitException extends XdpDatapathException {
+
+    private static final long serialVersionUID = 1L;
+
+    public MemlockLimitException(String message, String action, String interfaceName, Path mapPath, Integer queueId,
+            int errno, Throwable cause) {
+        super(message, action, interfaceName, mapPath, queueId, errno, cause);
+    }
+}

@@ -1,0 +1,14 @@
+package io.quicxdp.datapath;
+
+import java.nio.file.Path;
+
+/** The process lacks a capability, or a permission on a pin, that map mode needs. */
+public class MissingPrivilegeException extends XdpDatapathException {
+
+    private static final long serialVersionUID = 1L;
+
+    public MissingPrivilegeException(String message, String action, String interfaceName, Path mapPath, Integer queueId,
+            int errno, Throwable cause) {
+        super(message, action, interfaceName, mapPath, queueId, errno, cause);
+    }
+}

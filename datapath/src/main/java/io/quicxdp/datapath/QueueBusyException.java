@@ -1,0 +1,14 @@
+package io.quicxdp.datapath;
+
+import java.nio.file.Path;
+
+/** Another AF_XDP socket is already bound to the interface queue. */
+public class QueueBusyException extends XdpDatapathException {
+
+    private static final long serialVersionUID = 1L;
+
+    public QueueBusyException(String message, String action, String interfaceName, Path mapPath, Integer queueId,
+            int errno, Throwable cause) {
+        super(message, action, interfaceName, mapPath, queueId, errno, cause);
+    }
+}

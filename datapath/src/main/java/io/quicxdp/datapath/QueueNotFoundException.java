@@ -1,0 +1,14 @@
+package io.quicxdp.datapath;
+
+import java.nio.file.Path;
+
+/** A configured receive queue does not exist on its interface. */
+public class QueueNotFoundException extends XdpDatapathException {
+
+    private static final long serialVersionUID = 1L;
+
+    public QueueNotFoundException(String message, String action, String interfaceName, Path mapPath, Integer queueId,
+            int errno, Throwable cause) {
+        super(message, action, interfaceName, mapPath, queueId, errno, cause);
+    }
+}

@@ -1,0 +1,129 @@
+package io.quicxdp.datapath;
+
+import io.quicxdp.datapath.packet.ParsedUdpFrame;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+
+/**
+ * A received UDP datagram, as a view into its UMEM frame.
+ *
+ * <p>One instance per socket is reused for every datagram: it and the buffer from {@link #payload()} are
+ * valid only inside {@link DatagramHandler#onDatagram}. Nothing here allocates except the methods that
+ * return {@link InetSocketAddress}.
+ */
+public final class ReceivedDatagram {
+
+    private final QueueWorker worker;
+
+    private final ByteBuffer frames;
+
+    private final ByteBuffer payloadView;
+
+    private ParsedUdpFrame frame;
+
+    private UdpEndpoint endpoint;
+
+    ReceivedDatagram(QueueWorker worker, ByteBuffer frames) {
+        this.worker = worker;
+        this.frames = frames;
+        this.payloadView = frames.duplicate();
+    }
+
+    void set(ParsedUdpFrame frame, UdpEndpoint endpoint) {
+        this.frame = frame;
+        this.endpoint = endpoint;
+    }
+
+    /** The endpoint the datagram was addressed to. */
+    public UdpEndpoint endpoint() {
+        return endpoint;
+    }
+
+    /**
+     * The payload, from position to limit, in a buffer reused for every datagram of this socket. Reading
+     * may move its position; it must not be kept.
+     */
+    public ByteBuffer payload() {
+        int offset = frame.payloadOffset();
+        payloadView.clear().position(offset).limit(offset + frame.payloadLength());
+        return payloadView;
+    }
+
+    public int payloadLength() {
+        return frame.payloadLength();
+    }
+
+    public boolean isIpv6() {
+        return frame.ipVersion() == 6;
+    }
+
+    public int sourcePort() {
+        return frame.sourcePort();
+    }
+
+    public int destinationPort() {
+        return frame.destinationPort();
+    }
+
+    /** The sender's address and port; allocates. */
+    public InetSocketAddress sourceAddress() {
+        boolean ipv6 = isIpv6();
+        int at = frame.sourceAddressOffset();
+        return new InetSocketAddress(IpAddresses.toInetAddress(ipv6, IpAddresses.highAt(frames, at, ipv6),
+                IpAddresses.lowAt(frames, at, ipv6)), frame.sourcePort());
+    }
+
+    /** The address and port the datagram was sent to; allocates. */
+    public InetSocketAddress destinationAddress() {
+        boolean ipv6 = isIpv6();
+        int at = frame.destinationAddressOffset();
+        return new InetSocketAddress(IpAddresses.toInetAddress(ipv6, IpAddresses.highAt(frames, at, ipv6),
+                IpAddresses.lowAt(frames, at, ipv6)), frame.destinationPort());
+    }
+
+    /** The interface the datagram arrived on. */
+    public String interfaceName() {
+        return worker.interfaceName();
+    }
+
+    /** The receive queue the datagram arrived on. */
+    public int queueId() {
+        return worker.queueId();
+    }
+
+    /**
+     * Fills {@code peer} with the sender and how to answer it: the sender's MAC as next hop, this
+     * socket, and the datagram's destination as the local address. Allocates nothing.
+     *
+     * @return {@code peer}
+     */
+    public UdpPeer copySourceTo(UdpPeer peer) {
+        boolean ipv6 = isIpv6();
+        int source = frame.sourceAddressOffset();
+        int destination = frame.destinationAddressOffset();
+        peer.ipv6 = ipv6;
+        peer.addressHigh = IpAddresses.highAt(frames, source, ipv6);
+        peer.addressLow = IpAddresses.lowAt(frames, source, ipv6);
+        peer.port = frame.sourcePort();
+        peer.nextHopMac = frame.sourceMac();
+        peer.worker = worker;
+        peer.localHigh = IpAddresses.highAt(frames, destination, ipv6);
+        peer.localLow = IpAddresses.lowAt(frames, destination, ipv6);
+        return peer;
+    }
+
+    /**
+     * Sends {@code payload} back to the sender, from the address and port it was sent to, on this socket.
+     *
+     * @return false on back-pressure, as {@link UdpEndpoint#send(UdpPeer, ByteBuffer)}
+     */
+    public boolean reply(ByteBuffer payload) {
+        boolean ipv6 = isIpv6();
+        int source = frame.sourceAddressOffset();
+        int destination = frame.destinationAddressOffset();
+        return worker.send(frame.sourceMac(), ipv6, IpAddresses.highAt(frames, destination, ipv6),
+                IpAddresses.lowAt(frames, destination, ipv6), frame.destinationPort(),
+                IpAddresses.highAt(frames, source, ipv6), IpAddresses.lowAt(frames, source, ipv6),
+                frame.sourcePort(), payload);
+    }
+}

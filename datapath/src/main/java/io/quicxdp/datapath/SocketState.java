@@ -1,0 +1,26 @@
+package io.quicxdp.datapath;
+
+import io.quicxdp.datapath.packet.DropReason;
+import io.quicxdp.datapath.xsk.XdpStatistics;
+import java.util.Map;
+
+/**
+ * A snapshot of one AF_XDP socket, read without stopping traffic.
+ *
+ * @param interfaceName the interface the socket is bound to
+ * @param queueId the receive queue it is bound to, which is also its key in the XSKMAP
+ * @param bindMode {@code zero-copy} or {@code copy}, as the driver runs it
+ * @param bound whether the socket is open and bound
+ * @param inMap whether the datapath has the socket in the XSKMAP (inserted and not removed since)
+ * @param rxPackets frames taken from the RX ring, dropped ones included
+ * @param rxBytes bytes of those frames, Ethernet header included
+ * @param txPackets frames put on the TX ring
+ * @param txBytes bytes of those frames, Ethernet header included
+ * @param txBackPressure sends refused because every TX frame or TX ring entry was in use
+ * @param drops received frames dropped, by reason (every reason present, zeros included)
+ * @param kernel the kernel's counters for the socket, or {@code null} when it is closed
+ */
+public record SocketState(String interfaceName, int queueId, String bindMode, boolean bound, boolean inMap,
+        long rxPackets, long rxBytes, long txPackets, long txBytes, long txBackPressure,
+        Map<DropReason, Long> drops, XdpStatistics kernel) {
+}

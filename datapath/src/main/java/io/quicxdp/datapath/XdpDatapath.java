@@ -1,0 +1,242 @@
+package io.quicxdp.datapath;
+
+import io.quicxdp.datapath.linux.NativeIoException;
+import io.quicxdp.datapath.netlink.NextHop;
+import io.quicxdp.datapath.netlink.RouteNetlinkSocket;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The raw-only UDP datapath in XDP map mode: one AF_XDP socket per configured interface queue, each
+ * inserted into the application's XSKMAP at key = queue id, each polled by its own thread.
+ *
+ * <p>There is no ordinary-socket fallback: {@link #open} either starts every socket of every map or
+ * throws an {@link XdpDatapathException} that says what to fix, having removed whatever it had inserted.
+ * The datapath never loads, attaches or changes an XDP program, and never creates, unpins or closes the
+ * application's maps beyond its own descriptors.
+ *
+ * <p>{@link #close()} mirrors open: it stops the poll threads, waits (bounded) for pending sends, and
+ * closes each socket, whereupon the kernel removes it from exactly the map slots that still point at it.
+ * It never deletes a slot by key, which could remove another process's socket that took the slot over.
+ * Close is idempotent and safe from a shutdown hook.
+ */
+public final class XdpDatapath implements AutoCloseable {
+
+    private final List<XdpMapConfig> configs;
+
+    private final DatapathSettings settings;
+
+    private final EndpointTable endpoints = new EndpointTable();
+
+    private final Set<UdpEndpoint> boundEndpoints = ConcurrentHashMap.newKeySet();
+
+    private final RouteNetlinkSocket netlink;
+
+    private final List<MapBinding> bindings;
+
+    private volatile boolean open = true;
+
+    private XdpDatapath(List<XdpMapConfig> configs, DatapathSettings settings, RouteNetlinkSocket netlink) {
+        this.configs = configs;
+        this.settings = settings;
+        this.netlink = netlink;
+        this.bindings = MapModeStartup.open(configs, settings, endpoints, netlink);
+    }
+
+    /**
+     * Opens the datapath on the given maps.
+     *
+     * @throws XdpDatapathException a subclass naming the interface, map or queue and the fix; nothing
+     *     stays inserted in any map and every descriptor is closed
+     */
+    public static XdpDatapath open(List<XdpMapConfig> maps, DatapathSettings settings) {
+        List<XdpMapConfig> configs = List.copyOf(Objects.requireNonNull(maps, "maps"));
+        Objects.requireNonNull(settings, "settings");
+        RouteNetlinkSocket netlink;
+        try {
+            netlink = RouteNetlinkSocket.open();
+        }
+        catch (NativeIoException ex) {
+            throw new XdpSocketException("Opening a route netlink socket failed: " + ex.getMessage() + ".",
+                    "Check that the process may open NETLINK_ROUTE sockets (seccomp or sandbox rules).", null, null,
+                    null, ex.errno(), ex);
+        }
+        try {
+            return new XdpDatapath(configs, settings, netlink);
+        }
+        catch (RuntimeException ex) {
+            netlink.close();
+            throw ex;
+        }
+    }
+
+    /** The maps this datapath was opened with. */
+    public List<XdpMapConfig> maps() {
+        return configs;
+    }
+
+    public DatapathSettings settings() {
+        return settings;
+    }
+
+    public boolean isOpen() {
+        return open;
+    }
+
+    /** Binds {@code port} on every address; see {@link #bind(InetSocketAddress, DatagramHandler)}. */
+    public UdpEndpoint bind(int port, DatagramHandler handler) {
+        return bind(new InetSocketAddress(port), handler);
+    }
+
+    /**
+     * Serves UDP datagrams addressed to {@code local} (a wildcard address means every address, IPv4 and
+     * IPv6) on every socket. With port reservation on (the default) the port is also held in the kernel,
+     * and port 0 picks an ephemeral port.
+     *
+     * @throws IllegalStateException when the port is already bound here or, with port reservation, in
+     *     the kernel
+     */
+    public UdpEndpoint bind(InetSocketAddress local, DatagramHandler handler) {
+        return register(local, null, handler);
+    }
+
+    /**
+     * Serves datagrams from {@code remote} to {@code local} only, and lets {@link UdpEndpoint#send(java.nio.ByteBuffer)}
+     * send to {@code remote}. The route to {@code remote} is resolved now.
+     *
+     * @throws IllegalArgumentException when {@code local} is not a concrete address of {@code remote}'s family
+     */
+    public UdpEndpoint connect(InetSocketAddress local, InetSocketAddress remote, DatagramHandler handler) {
+        Objects.requireNonNull(remote, "remote");
+        InetAddress address = local.getAddress();
+        if (IpAddresses.isAnyLocal(address) || local.isUnresolved()) {
+            throw new IllegalArgumentException("a connected endpoint needs a concrete local address, not " + local);
+        }
+        if (IpAddresses.isIpv6(address) != IpAddresses.isIpv6(remote.getAddress())) {
+            throw new IllegalArgumentException("local " + local + " and remote " + remote + " differ in family");
+        }
+        return register(local, remote, handler);
+    }
+
+    private UdpEndpoint register(InetSocketAddress local, InetSocketAddress remote, DatagramHandler handler) {
+        Objects.requireNonNull(local, "local");
+        Objects.requireNonNull(handler, "handler");
+        ensureOpen();
+        PortReservation reservation = null;
+        int port = local.getPort();
+        if (settings.portReservation()) {
+            try {
+                reservation = PortReservation.reserve(local, remote);
+            }
+            catch (UncheckedIOException ex) {
+                throw new IllegalStateException(ex.getMessage(), ex);
+            }
+            port = reservation.port();
+        }
+        else if (port == 0) {
+            throw new IllegalArgumentException("port 0 picks an ephemeral port through port reservation, which is "
+                    + "off: bind a concrete port or turn port reservation on");
+        }
+        UdpEndpoint endpoint = new UdpEndpoint(this, local.getAddress(), port,
+                remote == null ? null : UdpPeer.of(remote), handler, reservation);
+        try {
+            if (endpoint.remote != null) {
+                route(endpoint, endpoint.remote);
+            }
+            endpoints.add(endpoint);
+        }
+        catch (RuntimeException ex) {
+            if (reservation != null) {
+                reservation.close();
+            }
+            throw ex;
+        }
+        boundEndpoints.add(endpoint);
+        return endpoint;
+    }
+
+    void unbind(UdpEndpoint endpoint) {
+        endpoints.remove(endpoint);
+        boundEndpoints.remove(endpoint);
+    }
+
+    /** Learns how to reach {@code peer}: next hop MAC, the socket to send on, the local address to send from. */
+    void route(UdpEndpoint endpoint, UdpPeer peer) {
+        ensureOpen();
+        InetAddress destination = IpAddresses.toInetAddress(peer.ipv6, peer.addressHigh, peer.addressLow);
+        NextHop hop;
+        synchronized (netlink) {
+            try {
+                hop = netlink.resolve(destination, settings.neighbourTimeout());
+            }
+            catch (IOException ex) {
+                throw new IllegalStateException("cannot send to " + destination + ": " + ex.getMessage(), ex);
+            }
+        }
+        for (MapBinding binding : bindings) {
+            if (binding.link.index() == hop.interfaceIndex()) {
+                List<QueueWorker> workers = binding.workers;
+                int hash = Long.hashCode(peer.addressHigh ^ peer.addressLow) * 31 + peer.port;
+                QueueWorker worker = workers.get(Math.floorMod(hash, workers.size()));
+                InetAddress source = hop.source();
+                if (endpoint.wildcard && source == null) {
+                    throw new IllegalStateException("the route to " + destination + " names no source address: "
+                            + "bind the endpoint to a concrete address");
+                }
+                if (source != null) {
+                    peer.localHigh = IpAddresses.high(source);
+                    peer.localLow = IpAddresses.low(source);
+                }
+                peer.nextHopMac = hop.mac();
+                peer.worker = worker;
+                return;
+            }
+        }
+        throw new IllegalStateException("the route to " + destination + " leaves through interface index "
+                + hop.interfaceIndex() + ", where this datapath has no socket (configured: "
+                + configs.stream().map(XdpMapConfig::interfaceName).toList() + ")");
+    }
+
+    /** The state of every map and socket, read without stopping traffic. */
+    public DatapathState state() {
+        List<MapState> maps = new ArrayList<>();
+        List<SocketState> sockets = new ArrayList<>();
+        for (MapBinding binding : bindings) {
+            maps.add(binding.state());
+            binding.workers.forEach(worker -> sockets.add(worker.state()));
+        }
+        return new DatapathState(open, List.copyOf(maps), List.copyOf(sockets));
+    }
+
+    private void ensureOpen() {
+        if (!open) {
+            throw new IllegalStateException("the XDP datapath is closed");
+        }
+    }
+
+    /**
+     * Stops receiving, waits up to the TX drain timeout for pending sends, closes every socket (the kernel
+     * takes each out of its map slots) and releases the endpoints' port reservations. Idempotent.
+     */
+    @Override
+    public synchronized void close() {
+        if (!open) {
+            return;
+        }
+        open = false;
+        List<QueueWorker> workers = bindings.stream().flatMap(b -> b.workers.stream()).toList();
+        workers.forEach(worker -> worker.stop(settings.pollTimeout().multipliedBy(5)));
+        workers.forEach(worker -> worker.drainTx(settings.txDrainTimeout()));
+        workers.forEach(QueueWorker::close);
+        bindings.forEach(binding -> binding.map.close());
+        List.copyOf(boundEndpoints).forEach(UdpEndpoint::close);
+        netlink.close();
+    }
+}

@@ -1,0 +1,14 @@
+package io.quicxdp.datapath;
+
+import java.nio.file.Path;
+
+/** Any other failure while creating, binding or inserting an AF_XDP socket. */
+public class XdpSocketException extends XdpDatapathException {
+
+    private static final long serialVersionUID = 1L;
+
+    public XdpSocketException(String message, String action, String interfaceName, Path mapPath, Integer queueId,
+            int errno, Throwable cause) {
+        super(message, action, interfaceName, mapPath, queueId, errno, cause);
+    }
+}

@@ -1,0 +1,14 @@
+package io.quicxdp.datapath;
+
+import java.nio.file.Path;
+
+/** Nothing is pinned at a configured XSKMAP path. */
+public class XskMapNotFoundException extends XdpDatapathException {
+
+    private static final long serialVersionUID = 1L;
+
+    public XskMapNotFoundException(String message, String action, String interfaceName, Path mapPath, Integer queueId,
+            int errno, Throwable cause) {
+        super(message, action, interfaceName, mapPath, queueId, errno, cause);
+    }
+}

@@ -1,0 +1,14 @@
+package io.quicxdp.datapath;
+
+import java.nio.file.Path;
+
+/** A configured XSKMAP has fewer entries than the highest queue index it must hold. */
+public class XskMapTooSmallException extends XdpDatapathException {
+
+    private static final long serialVersionUID = 1L;
+
+    public XskMapTooSmallException(String message, String action, String interfaceName, Path mapPath, Integer queueId,
+            int errno, Throwable cause) {
+        super(message, action, interfaceName, mapPath, queueId, errno, cause);
+    }
+}

@@ -1,0 +1,44 @@
+package io.quicxdp.datapath;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+import io.quicxdp.datapath.xsk.BindMode;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class DatapathSettingsTests {
+
+    @Test
+    void defaultsFitTwoQueuesInTheDefaultMemlockLimit() {
+        DatapathSettings settings = DatapathSettings.defaults();
+        assertThat(settings.xskParameters().umemBytes()).isEqualTo(4L * 1024 * 1024);
+        assertThat(settings.bindMode()).isEqualTo(BindMode.AUTO);
+        assertThat(settings.needWakeup()).isTrue();
+        assertThat(settings.pollMode()).isEqualTo(PollMode.SLEEP);
+        assertThat(settings.portReservation()).isTrue();
+        assertThat(settings.xskParameters().rxFrames()).isEqualTo(1024);
+        assertThat(settings.xskParameters().txFrames()).isEqualTo(1024);
+    }
+
+    @Test
+    void toBuilderKeepsEverySetting() {
+        DatapathSettings settings = DatapathSettings.builder().frameCount(4096).frameSize(4096).rxRingSize(512)
+                .bindMode(BindMode.COPY).needWakeup(false).pollMode(PollMode.BUSY).portReservation(false)
+                .pollTimeout(Duration.ofMillis(5)).build();
+        assertThat(settings.toBuilder().build()).usingRecursiveComparison().isEqualTo(settings);
+    }
+
+    @Test
+    void rejectsWhatTheKernelWouldRefuse() {
+        assertThatIllegalArgumentException().isThrownBy(() -> DatapathSettings.builder().frameSize(3000).build())
+                .withMessage("frameSize must be 2048 or 4096, not 3000");
+        assertThatIllegalArgumentException().isThrownBy(() -> DatapathSettings.builder().rxRingSize(1000).build())
+                .withMessage("rxRingSize must be a power of two, not 1000");
+        assertThatIllegalArgumentException().isThrownBy(() -> DatapathSettings.builder().frameCount(1).build())
+                .withMessage("frameCount must be at least 2, not 1");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> DatapathSettings.builder().pollTimeout(Duration.ZERO).build())
+                .withMessage("pollTimeout must be positive, not PT0S");
+    }
+}

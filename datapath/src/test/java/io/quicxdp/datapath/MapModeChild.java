@@ -1,0 +1,38 @@
+package io.quicxdp.datapath;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A separate JVM that opens a datapath on one map, for the tests that need another process: killed while
+ * open, or run as an unprivileged user. Prints {@code OPEN} once open, then waits for standard input to
+ * close; a failure prints {@code FAILED <type>: <message> | <action>} and exits with 3.
+ *
+ * <p>Arguments: interface, map pin path, UMEM frame count.
+ */
+public final class MapModeChild {
+
+    private MapModeChild() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        DatapathSettings settings = TestSettings.small().toBuilder().frameCount(Integer.parseInt(args[2])).build();
+        XdpDatapath datapath;
+        try {
+            datapath = XdpDatapath.open(List.of(XdpMapConfig.allQueues(args[0], Path.of(args[1]))), settings);
+        }
+        catch (XdpDatapathException ex) {
+            System.out.println("FAILED " + ex.getClass().getSimpleName() + ": " + ex.getMessage() + " | " + ex.action());
+            System.out.flush();
+            System.exit(3);
+            return;
+        }
+        System.out.println("OPEN " + datapath.state().sockets().size());
+        System.out.flush();
+        while (System.in.read() >= 0) {
+            // wait for the parent to close our standard input
+        }
+        datapath.close();
+        System.out.println("CLOSED");
+    }
+}

@@ -1,0 +1,150 @@
+package io.quicxdp.datapath;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+import io.quicxdp.datapath.bpf.BpfMap;
+import io.quicxdp.datapath.bpf.BpfMapType;
+import io.quicxdp.datapath.linux.InterfaceIndexes;
+import io.quicxdp.datapath.xsk.XdpSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Every bad input gets its own typed error naming the item, and a failed open leaves nothing behind. */
+class MapModeFailureTests {
+
+    private MapModeFixture fixture;
+
+    @BeforeEach
+    void createFixture() throws Exception {
+        fixture = new MapModeFixture(2, Set.of(4433));
+    }
+
+    @AfterEach
+    void removeFixture() {
+        if (fixture != null) {
+            fixture.close();
+        }
+    }
+
+    @Test
+    void missingPin() {
+        Path missing = fixture.net.pinPath("no-such-map");
+        assertThatExceptionOfType(XskMapNotFoundException.class)
+                .isThrownBy(() -> open(XdpMapConfig.allQueues(fixture.appInterface(), missing)))
+                .satisfies(e -> {
+                    assertThat(e.mapPath()).isEqualTo(missing);
+                    assertThat(e.getMessage()).isEqualTo("No XSKMAP is pinned at " + missing
+                            + " (configured for interface " + fixture.appInterface() + ").");
+                    assertThat(e.action()).contains("Pin the XSKMAP");
+                });
+    }
+
+    @Test
+    void pathNotOnBpffs() {
+        Path elsewhere = Path.of("/tmp/quicxdp-not-bpffs-" + fixture.net.id());
+        assertThatExceptionOfType(BpfFilesystemNotMountedException.class)
+                .isThrownBy(() -> open(XdpMapConfig.allQueues(fixture.appInterface(), elsewhere)))
+                .satisfies(e -> assertThat(e.action()).contains("mount -t bpf bpf /sys/fs/bpf"));
+    }
+
+    @Test
+    void pinnedMapThatIsNotAnXskMap() throws Exception {
+        Path arrayPin = fixture.net.pinPath("array");
+        try (BpfMap array = BpfMap.create(BpfMapType.ARRAY, 4, 4, 8, "not_xsks")) {
+            array.pin(arrayPin);
+        }
+        assertThatExceptionOfType(NotAnXskMapException.class)
+                .isThrownBy(() -> open(XdpMapConfig.allQueues(fixture.appInterface(), arrayPin)))
+                .withMessageContaining("a map of type ARRAY named 'not_xsks'")
+                .satisfies(e -> assertThat(e.mapPath()).isEqualTo(arrayPin));
+    }
+
+    @Test
+    void mapWithFewerSlotsThanQueues() throws Exception {
+        Path tinyPin = fixture.net.pinPath("tiny");
+        try (BpfMap tiny = BpfMap.create(BpfMapType.XSKMAP, 4, 4, 1, "tiny")) {
+            tiny.pin(tinyPin);
+        }
+        assertThatExceptionOfType(XskMapTooSmallException.class)
+                .isThrownBy(() -> open(XdpMapConfig.allQueues(fixture.appInterface(), tinyPin)))
+                .withMessage("The XSKMAP at " + tinyPin + " has 1 entries, but queue 1 of " + fixture.appInterface()
+                        + " needs key 1.")
+                .satisfies(e -> assertThat(e.queueId()).isEqualTo(1));
+    }
+
+    @Test
+    void unknownInterface() {
+        assertThatExceptionOfType(InterfaceNotFoundException.class)
+                .isThrownBy(() -> open(XdpMapConfig.allQueues("qxnone" + fixture.net.id(), fixture.pin)))
+                .withMessageContaining("'qxnone" + fixture.net.id() + "'")
+                .satisfies(e -> assertThat(e.interfaceName()).isEqualTo("qxnone" + fixture.net.id()));
+    }
+
+    @Test
+    void queueOutOfRange() {
+        assertThatExceptionOfType(QueueNotFoundException.class)
+                .isThrownBy(() -> open(new XdpMapConfig(fixture.appInterface(), fixture.pin, List.of(0, 2))))
+                .withMessage("Interface " + fixture.appInterface() + " has 2 receive queues (0 to 1); queue 2 does "
+                        + "not exist.")
+                .satisfies(e -> assertThat(e.queueId()).isEqualTo(2));
+    }
+
+    @Test
+    void interfaceConfiguredTwice() {
+        assertThatExceptionOfType(InvalidMapConfigException.class)
+                .isThrownBy(() -> XdpDatapath.open(List.of(fixture.config(), fixture.config()), TestSettings.small()))
+                .withMessageContaining("configured twice");
+    }
+
+    @Test
+    void occupiedSlotIsNeverTakenOverAndTheErrorNamesMapAndKey() throws Exception {
+        try (MapModeFixture other = new MapModeFixture(2, Set.of(4433));
+                XdpDatapath first = XdpDatapath.open(List.of(fixture.config()), TestSettings.small())) {
+            // a second datapath, on another interface, pointed at the same map: slot 0 is taken
+            XdpMapConfig sameMap = new XdpMapConfig(other.appInterface(), fixture.pin, List.of(0));
+            assertThatExceptionOfType(MapSlotOccupiedException.class)
+                    .isThrownBy(() -> XdpDatapath.open(List.of(sameMap), TestSettings.small()))
+                    .satisfies(e -> {
+                        assertThat(e.getMessage()).isEqualTo("Slot 0 of the XSKMAP at " + fixture.pin + " (interface "
+                                + other.appInterface() + ", queue 0) already holds another AF_XDP socket.");
+                        assertThat(e.action()).contains("never takes over");
+                    });
+            assertThat(first.state().sockets()).allSatisfy(s -> assertThat(s.inMap()).isTrue());
+            assertThat(fixture.occupied(0)).isTrue();
+        }
+    }
+
+    @Test
+    void failureOnTheSecondMapLeavesNothingInTheFirst() throws Exception {
+        try (MapModeFixture second = new MapModeFixture(2, Set.of(4433));
+                XdpSocket blocker = XdpSocket.open(InterfaceIndexes.of(second.appInterface()), 1,
+                        TestSettings.small().xskParameters(), Duration.ZERO)) {
+            assertThatExceptionOfType(QueueBusyException.class)
+                    .isThrownBy(() -> XdpDatapath.open(List.of(fixture.config(), second.config()),
+                            TestSettings.small().toBuilder().queueReleaseTimeout(Duration.ofMillis(50)).build()))
+                    .satisfies(e -> {
+                        assertThat(e.interfaceName()).isEqualTo(second.appInterface());
+                        assertThat(e.queueId()).isEqualTo(1);
+                    });
+            assertThat(fixture.occupied(0)).isFalse();
+            assertThat(fixture.occupied(1)).isFalse();
+            assertThat(second.occupied(0)).isFalse();
+            // and everything was released: the same open succeeds once the blocker is gone
+            blocker.close();
+            try (XdpDatapath datapath = XdpDatapath.open(List.of(fixture.config(), second.config()),
+                    TestSettings.small())) {
+                assertThat(datapath.state().sockets()).hasSize(4);
+            }
+        }
+    }
+
+    private static void open(XdpMapConfig config) {
+        XdpDatapath.open(List.of(config), TestSettings.small()).close();
+    }
+}

@@ -1,0 +1,48 @@
+package io.quicxdp.datapath;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class XdpMapConfigTests {
+
+    @Test
+    void emptyQueueListMeansEveryQueue() {
+        XdpMapConfig config = XdpMapConfig.allQueues("eth0", Path.of("/sys/fs/bpf/xsks"));
+        assertThat(config.queues()).isEmpty();
+    }
+
+    @Test
+    void queuesAreCopied() {
+        List<Integer> queues = new java.util.ArrayList<>(List.of(0, 1));
+        XdpMapConfig config = new XdpMapConfig("eth0", Path.of("/sys/fs/bpf/xsks"), queues);
+        queues.add(2);
+        assertThat(config.queues()).containsExactly(0, 1);
+    }
+
+    @Test
+    void rejectsBlankInterface() {
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> XdpMapConfig.allQueues(" ", Path.of("/sys/fs/bpf/xsks")))
+                .withMessage("interface name must not be empty");
+    }
+
+    @Test
+    void rejectsRelativePath() {
+        assertThatIllegalArgumentException().isThrownBy(() -> XdpMapConfig.allQueues("eth0", Path.of("xsks")))
+                .withMessageContaining("map path must be absolute");
+    }
+
+    @Test
+    void rejectsNegativeAndDuplicateQueues() {
+        Path pin = Path.of("/sys/fs/bpf/xsks");
+        assertThatIllegalArgumentException().isThrownBy(() -> new XdpMapConfig("eth0", pin, List.of(-1)))
+                .withMessage("queue ids must not be negative, not -1");
+        assertThatIllegalArgumentException().isThrownBy(() -> new XdpMapConfig("eth0", pin, Arrays.asList(1, 1)))
+                .withMessage("queue 1 is listed twice");
+    }
+}
