@@ -64,6 +64,13 @@ final class QueueWorker implements Runnable {
 
     private boolean kickPending;
 
+    /** Guards the hand-over of closing the socket between {@link #close()} and the exiting poll thread. */
+    private final Object lifecycle = new Object();
+
+    private boolean closeRequested;
+
+    private boolean exited;
+
     private long lastHandlerFailureLog;
 
     QueueWorker(String interfaceName, int queueId, XdpSocket socket, long interfaceMac, int mtu,
@@ -102,13 +109,29 @@ final class QueueWorker implements Runnable {
 
     void start() {
         running = true;
-        thread = new Thread(this, "quic-xdp-" + interfaceName + "-q" + queueId);
-        thread.setDaemon(true);
-        thread.start();
+        synchronized (lifecycle) {
+            thread = new Thread(this, "quic-xdp-" + interfaceName + "-q" + queueId);
+            thread.setDaemon(true);
+            thread.start();
+        }
     }
 
     @Override
     public void run() {
+        try {
+            poll();
+        }
+        finally {
+            synchronized (lifecycle) {
+                exited = true;
+                if (closeRequested) {
+                    closeSocket();
+                }
+            }
+        }
+    }
+
+    private void poll() {
         int batch = settings.rxBatchSize();
         boolean busy = settings.pollMode() == PollMode.BUSY;
         int timeoutMillis = (int) Math.max(1, settings.pollTimeout().toMillis());
@@ -297,8 +320,21 @@ final class QueueWorker implements Runnable {
         }
     }
 
-    /** Closes the socket, which takes it out of the XSKMAP. */
+    /**
+     * Closes the socket, which takes it out of the XSKMAP. While the poll thread is still running (close
+     * was called from a handler, or a handler is blocked) the rings must stay mapped under it, so the
+     * thread closes the socket itself when it leaves its loop.
+     */
     void close() {
+        synchronized (lifecycle) {
+            closeRequested = true;
+            if (thread == null || exited) {
+                closeSocket();
+            }
+        }
+    }
+
+    private void closeSocket() {
         txLock.lock();
         try {
             socket.close();

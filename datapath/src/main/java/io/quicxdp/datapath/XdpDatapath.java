@@ -237,6 +237,8 @@ public final class XdpDatapath implements AutoCloseable {
         workers.forEach(QueueWorker::close);
         bindings.forEach(binding -> binding.map.close());
         List.copyOf(boundEndpoints).forEach(UdpEndpoint::close);
-        netlink.close();
+        synchronized (netlink) {
+            netlink.close();
+        }
     }
 }

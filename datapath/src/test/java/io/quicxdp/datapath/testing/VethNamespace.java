@@ -62,6 +62,11 @@ public final class VethNamespace implements AutoCloseable {
             String q = Integer.toString(queues);
             Commands.run("ip", "link", "add", appInterface, "numrxqueues", q, "numtxqueues", q, "type", "veth",
                     "peer", "name", peerInterface, "numrxqueues", q, "numtxqueues", q, "netns", namespace);
+            // no duplicate address detection: link-local addresses are usable at once, so neighbour
+            // discovery does not wait a second or two for them
+            Commands.run("sysctl", "-q", "-w", "net.ipv6.conf." + appInterface + ".accept_dad=0");
+            Commands.run("ip", "netns", "exec", namespace, "sysctl", "-q", "-w",
+                    "net.ipv6.conf." + peerInterface + ".accept_dad=0");
             Commands.run("ip", "addr", "add", appIpv4Text() + "/24", "dev", appInterface);
             Commands.run("ip", "-6", "addr", "add", appIpv6Text() + "/64", "dev", appInterface, "nodad");
             Commands.run("ip", "link", "set", appInterface, "up");

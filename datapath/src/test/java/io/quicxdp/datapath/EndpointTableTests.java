@@ -1,0 +1,87 @@
+package io.quicxdp.datapath;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+
+import io.quicxdp.datapath.packet.ParsedUdpFrame;
+import io.quicxdp.datapath.packet.UdpFrameParser;
+import io.quicxdp.datapath.packet.UdpFrameWriter;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import org.junit.jupiter.api.Test;
+
+/** Demultiplexing by destination port and address: the most specific endpoint wins. */
+class EndpointTableTests {
+
+    private static final DatagramHandler IGNORE = datagram -> { };
+
+    private final EndpointTable table = new EndpointTable();
+
+    private final ByteBuffer frame = ByteBuffer.allocate(2048);
+
+    private final ParsedUdpFrame parsed = new ParsedUdpFrame();
+
+    @Test
+    void noEndpointForAnUnboundPort() throws Exception {
+        table.add(endpoint(null, 4433, null));
+        assertThat(table.find(frame, ipv4("198.18.0.2", 5000, "198.18.0.1", 4434))).isNull();
+    }
+
+    @Test
+    void specificAddressBeatsWildcardAndConnectedBeatsBoth() throws Exception {
+        UdpEndpoint wildcard = endpoint(null, 4433, null);
+        UdpEndpoint specific = endpoint("198.18.0.1", 4433, null);
+        UdpEndpoint connected = endpoint("198.18.0.1", 4433, UdpPeer.of(
+                new java.net.InetSocketAddress(InetAddress.getByName("198.18.0.2"), 5000)));
+        table.add(wildcard);
+        table.add(specific);
+        table.add(connected);
+        assertThat(table.find(frame, ipv4("198.18.0.2", 5000, "198.18.0.1", 4433))).isSameAs(connected);
+        assertThat(table.find(frame, ipv4("198.18.0.2", 5001, "198.18.0.1", 4433))).isSameAs(specific);
+        assertThat(table.find(frame, ipv4("198.18.0.2", 5000, "198.18.0.9", 4433))).isSameAs(wildcard);
+        assertThat(table.find(frame, ipv6("fd00:198:18::2", 5000, "fd00:198:18::1", 4433))).isSameAs(wildcard);
+        table.remove(wildcard);
+        assertThat(table.find(frame, ipv4("198.18.0.2", 5000, "198.18.0.9", 4433))).isNull();
+    }
+
+    @Test
+    void ipv6SpecificAddressMatchesAllSixteenBytes() throws Exception {
+        UdpEndpoint specific = endpoint("fd00:198:18::1", 4433, null);
+        table.add(specific);
+        assertThat(table.find(frame, ipv6("fd00:198:18::2", 5000, "fd00:198:18::1", 4433))).isSameAs(specific);
+        assertThat(table.find(frame, ipv6("fd00:198:18::2", 5000, "fd00:198:19::1", 4433))).isNull();
+        assertThat(table.find(frame, ipv4("198.18.0.2", 5000, "198.18.0.1", 4433))).isNull();
+    }
+
+    @Test
+    void bindingTheSameAddressAndPortTwiceIsRefused() throws Exception {
+        table.add(endpoint("198.18.0.1", 4433, null));
+        assertThatIllegalStateException().isThrownBy(() -> table.add(endpoint("198.18.0.1", 4433, null)))
+                .withMessageContaining("already bound");
+    }
+
+    private static UdpEndpoint endpoint(String local, int port, UdpPeer remote) throws Exception {
+        return new UdpEndpoint(null, local == null ? null : InetAddress.getByName(local), port, remote, IGNORE, null);
+    }
+
+    private ParsedUdpFrame ipv4(String source, int sourcePort, String destination, int destinationPort)
+            throws Exception {
+        int length = UdpFrameWriter.writeIpv4(frame, 0, 0x020000000001L, 0x020000000002L,
+                ByteBuffer.wrap(InetAddress.getByName(source).getAddress()).getInt(),
+                ByteBuffer.wrap(InetAddress.getByName(destination).getAddress()).getInt(), sourcePort,
+                destinationPort, ByteBuffer.allocate(4), 0, 4);
+        assertThat(UdpFrameParser.parse(frame, 0, length, parsed)).isNull();
+        return parsed;
+    }
+
+    private ParsedUdpFrame ipv6(String source, int sourcePort, String destination, int destinationPort)
+            throws Exception {
+        InetAddress from = InetAddress.getByName(source);
+        InetAddress to = InetAddress.getByName(destination);
+        int length = UdpFrameWriter.writeIpv6(frame, 0, 0x020000000001L, 0x020000000002L, IpAddresses.high(from),
+                IpAddresses.low(from), IpAddresses.high(to), IpAddresses.low(to), sourcePort, destinationPort,
+                ByteBuffer.allocate(4), 0, 4);
+        assertThat(UdpFrameParser.parse(frame, 0, length, parsed)).isNull();
+        return parsed;
+    }
+}
