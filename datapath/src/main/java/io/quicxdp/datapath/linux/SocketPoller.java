@@ -11,8 +11,6 @@ import java.nio.ByteBuffer;
 public final class SocketPoller {
 
     public static final short POLLIN = 0x1;
-    public static final short POLLOUT = 0x4;
-    public static final short POLLERR = 0x8;
 
     private final ByteBuffer pollFd = DirectBuffers.allocate(8);
 

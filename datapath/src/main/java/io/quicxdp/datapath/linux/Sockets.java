@@ -11,7 +11,6 @@ import java.nio.ByteBuffer;
  */
 public final class Sockets {
 
-    public static final int AF_UNIX = 1;
     public static final int AF_INET = 2;
     public static final int AF_INET6 = 10;
     public static final int AF_NETLINK = 16;
@@ -22,11 +21,7 @@ public final class Sockets {
     public static final int SOCK_CLOEXEC = 0x80000;
 
     public static final int SOL_SOCKET = 1;
-    public static final int SO_RCVBUF = 8;
     public static final int SO_RCVTIMEO = 20;
-    public static final int SO_BUSY_POLL = 46;
-    public static final int SO_PREFER_BUSY_POLL = 69;
-    public static final int SO_BUSY_POLL_BUDGET = 70;
 
     public static final int MSG_DONTWAIT = 0x40;
 
