@@ -2,9 +2,17 @@ package io.quicxdp.datapath;
 
 import io.quicxdp.datapath.bpf.BpfMap;
 import io.quicxdp.datapath.bpf.BpfMapInfo;
+import io.quicxdp.datapath.bpf.PinAccess;
+import io.quicxdp.datapath.bpf.XskMapProbe;
+import io.quicxdp.datapath.linux.Errno;
+import io.quicxdp.datapath.linux.NativeIoException;
 import io.quicxdp.datapath.netlink.LinkInfo;
+import java.io.IOException;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalInt;
 
 /**
  * One configured map once opened: the interface, our descriptor of the application's XSKMAP (never
@@ -24,6 +32,11 @@ final class MapBinding {
 
     final List<QueueWorker> workers;
 
+    /** Loaded on the first inspection and kept: loading is the expensive part. */
+    private XskMapProbe probe;
+
+    private String probeFailure;
+
     MapBinding(XdpMapConfig config, LinkInfo link, BpfMap map, BpfMapInfo info, List<Integer> queues,
             List<QueueWorker> workers) {
         this.config = config;
@@ -32,6 +45,77 @@ final class MapBinding {
         this.info = info;
         this.queues = queues;
         this.workers = workers;
+    }
+
+    /**
+     * Checks the pin and our slots. Costs a few system calls: opening the pin read-only and reading its
+     * id, and one BPF_PROG_TEST_RUN per slot.
+     */
+    synchronized MapInspection inspect() {
+        PinStatus pin;
+        String detail = null;
+        try (BpfMap current = BpfMap.openPinned(config.mapPath(), PinAccess.READ_ONLY)) {
+            int id = current.info().id();
+            pin = id == info.id() ? PinStatus.SAME_MAP : PinStatus.REPLACED;
+            if (pin == PinStatus.REPLACED) {
+                detail = config.mapPath() + " now refers to map id " + id + ", not " + info.id();
+            }
+        }
+        catch (NativeIoException ex) {
+            pin = ex.errno() == Errno.ENOENT ? PinStatus.REMOVED : PinStatus.UNREADABLE;
+            detail = pin == PinStatus.REMOVED ? "nothing is pinned at " + config.mapPath() : ex.getMessage();
+        }
+        catch (IOException ex) {
+            pin = PinStatus.REPLACED;
+            detail = ex.getMessage();
+        }
+        Map<Integer, SlotStatus> slots = new LinkedHashMap<>();
+        XskMapProbe loaded = probe();
+        for (QueueWorker worker : workers) {
+            slots.put(worker.queueId(), loaded == null ? SlotStatus.UNKNOWN : slot(loaded, worker));
+        }
+        if (loaded == null && detail == null) {
+            detail = probeFailure;
+        }
+        return new MapInspection(config.interfaceName(), config.mapPath(), info.id(), pin, slots, detail);
+    }
+
+    private static SlotStatus slot(XskMapProbe probe, QueueWorker worker) {
+        try {
+            OptionalInt queue = probe.queueIdAt(worker.queueId());
+            if (queue.isEmpty()) {
+                return SlotStatus.EMPTY;
+            }
+            boolean ours = worker.inMap() && !worker.socket().isClosed() && queue.getAsInt() == worker.queueId();
+            return ours ? SlotStatus.OURS : SlotStatus.OTHER_SOCKET;
+        }
+        catch (NativeIoException ex) {
+            return SlotStatus.UNKNOWN;
+        }
+    }
+
+    private XskMapProbe probe() {
+        if (probe == null && probeFailure == null) {
+            try {
+                probe = XskMapProbe.load(map);
+            }
+            catch (IOException ex) {
+                boolean denied = ex instanceof NativeIoException n
+                        && (n.errno() == Errno.EPERM || n.errno() == Errno.EACCES);
+                probeFailure = denied
+                        ? "slots cannot be looked into: loading the read-only probe program needs CAP_BPF and "
+                                + "CAP_NET_ADMIN (" + ((NativeIoException) ex).errnoName() + ")"
+                        : "slots cannot be looked into: " + ex.getMessage();
+            }
+        }
+        return probe;
+    }
+
+    synchronized void close() {
+        if (probe != null) {
+            probe.close();
+        }
+        map.close();
     }
 
     MapState state() {

@@ -215,6 +215,16 @@ public final class XdpDatapath implements AutoCloseable {
         return new DatapathState(open, List.copyOf(maps), List.copyOf(sockets));
     }
 
+    /**
+     * Checks each map against the kernel without changing anything: does its pin still refer to the map
+     * we opened, and does each of our slots hold our socket. Userspace cannot look up XSKMAP entries, so
+     * the slots are read through a tiny XDP program run with BPF_PROG_TEST_RUN, loaded on the first call;
+     * without CAP_BPF and CAP_NET_ADMIN the slots are {@link SlotStatus#UNKNOWN} and the detail says why.
+     */
+    public List<MapInspection> inspectMaps() {
+        return bindings.stream().map(MapBinding::inspect).toList();
+    }
+
     private void ensureOpen() {
         if (!open) {
             throw new IllegalStateException("the XDP datapath is closed");
@@ -235,7 +245,7 @@ public final class XdpDatapath implements AutoCloseable {
         workers.forEach(worker -> worker.stop(settings.pollTimeout().multipliedBy(5)));
         workers.forEach(worker -> worker.drainTx(settings.txDrainTimeout()));
         workers.forEach(QueueWorker::close);
-        bindings.forEach(binding -> binding.map.close());
+        bindings.forEach(MapBinding::close);
         List.copyOf(boundEndpoints).forEach(UdpEndpoint::close);
         synchronized (netlink) {
             netlink.close();
