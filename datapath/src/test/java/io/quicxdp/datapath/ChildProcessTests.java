@@ -35,6 +35,8 @@ class ChildProcessTests {
 
     private Path childTmp;
 
+    private String readableClasspath;
+
     @BeforeEach
     void createFixture() throws Exception {
         fixture = new MapModeFixture(2, Set.of(4433));
@@ -96,6 +98,28 @@ class ChildProcessTests {
     }
 
     @Test
+    void lookingIntoTheSlotsNeedsCapBpfAndCapNetAdminAndSaysSoWithoutThem() throws Exception {
+        Commands.run("chown", NOBODY, fixture.pin.toString());
+        Child limited = start(unprivileged("+net_raw"), readableClasspath(), "256", "inspect");
+        try {
+            assertThat(limited.line()).isEqualTo("OPEN 2");
+            assertThat(limited.line()).isEqualTo("INSPECT {0=UNKNOWN, 1=UNKNOWN} slots cannot be looked into: "
+                    + "loading the read-only probe program needs CAP_BPF and CAP_NET_ADMIN (EPERM)");
+        }
+        finally {
+            limited.process.destroyForcibly();
+        }
+        Child able = start(unprivileged("+net_raw,+bpf,+net_admin"), readableClasspath(), "256", "inspect");
+        try {
+            assertThat(able.line()).isEqualTo("OPEN 2");
+            assertThat(able.line()).isEqualTo("INSPECT {0=OURS, 1=OURS} null");
+        }
+        finally {
+            able.process.destroyForcibly();
+        }
+    }
+
+    @Test
     void withoutNetRawTheErrorNamesTheCapability() throws Exception {
         Commands.run("chown", NOBODY, fixture.pin.toString());
         String line = failure(start(unprivileged(""), readableClasspath(), "256"));
@@ -131,11 +155,12 @@ class ChildProcessTests {
         return command;
     }
 
-    private Child start(List<String> prefix, String classpath, String frames) throws IOException {
+    private Child start(List<String> prefix, String classpath, String... arguments) throws IOException {
         List<String> command = new ArrayList<>(prefix);
         command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-Djava.io.tmpdir=" + tmpdir(), "-cp", classpath,
-                MapModeChild.class.getName(), fixture.appInterface(), fixture.pin.toString(), frames));
+                MapModeChild.class.getName(), fixture.appInterface(), fixture.pin.toString()));
+        command.addAll(List.of(arguments));
         return new Child(new ProcessBuilder(command).redirectErrorStream(true).start());
     }
 
@@ -149,6 +174,9 @@ class ChildProcessTests {
 
     /** The test classpath copied where an unprivileged user can read it (the Maven repository may not be). */
     private String readableClasspath() throws IOException {
+        if (readableClasspath != null) {
+            return readableClasspath;
+        }
         classpathCopy = Files.createTempDirectory(Path.of("/tmp"), "quicxdp-cp-");
         List<String> entries = new ArrayList<>();
         int index = 0;
@@ -166,7 +194,8 @@ class ChildProcessTests {
             entries.add(target.toString());
         }
         Commands.run("chmod", "-R", "a+rX", classpathCopy.toString());
-        return String.join(":", entries);
+        readableClasspath = String.join(":", entries);
+        return readableClasspath;
     }
 
     private static void copy(Path source, Path target) {
@@ -212,7 +241,8 @@ class ChildProcessTests {
             StringBuilder other = new StringBuilder();
             String line;
             while ((line = output.readLine()) != null) {
-                if (line.startsWith("OPEN") || line.startsWith("FAILED") || line.startsWith("CLOSED")) {
+                if (line.startsWith("OPEN") || line.startsWith("FAILED") || line.startsWith("CLOSED")
+                        || line.startsWith("INSPECT")) {
                     return line;
                 }
                 other.append(line).append('\n');

@@ -8,7 +8,8 @@ import java.util.List;
  * open, or run as an unprivileged user. Prints {@code OPEN} once open, then waits for standard input to
  * close; a failure prints {@code FAILED <type>: <message> | <action>} and exits with 3.
  *
- * <p>Arguments: interface, map pin path, UMEM frame count.
+ * <p>Arguments: interface, map pin path, UMEM frame count, and optionally {@code inspect} to print
+ * {@code INSPECT <slots> <detail>} from {@link XdpDatapath#inspectMaps()} once open.
  */
 public final class MapModeChild {
 
@@ -28,6 +29,10 @@ public final class MapModeChild {
             return;
         }
         System.out.println("OPEN " + datapath.state().sockets().size());
+        if (args.length > 3 && args[3].equals("inspect")) {
+            MapInspection inspection = datapath.inspectMaps().get(0);
+            System.out.println("INSPECT " + inspection.slots() + " " + inspection.detail());
+        }
         System.out.flush();
         while (System.in.read() >= 0) {
             // wait for the parent to close our standard input
