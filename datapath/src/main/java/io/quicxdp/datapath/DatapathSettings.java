@@ -264,6 +264,10 @@ public final class DatapathSettings {
                 throw new IllegalArgumentException("rxBatchSize must be at least 1, not " + rxBatchSize);
             }
             positive("pollTimeout", pollTimeout);
+            if (pollTimeout.compareTo(Duration.ofMinutes(1)) > 0) {
+                // it also bounds how long close waits for a poll thread
+                throw new IllegalArgumentException("pollTimeout must be at most 1 minute, not " + pollTimeout);
+            }
             if (txDrainTimeout.isNegative() || queueReleaseTimeout.isNegative() || neighbourTimeout.isNegative()) {
                 throw new IllegalArgumentException("timeouts must not be negative");
             }

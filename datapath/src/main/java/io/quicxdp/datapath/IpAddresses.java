@@ -1,6 +1,5 @@
 package io.quicxdp.datapath;
 
-import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -64,9 +63,5 @@ final class IpAddresses {
 
     static boolean isAnyLocal(InetAddress address) {
         return address == null || address.isAnyLocalAddress();
-    }
-
-    static boolean isIpv4(InetAddress address) {
-        return address instanceof Inet4Address;
     }
 }

@@ -37,6 +37,8 @@ final class MapBinding {
 
     private String probeFailure;
 
+    private boolean closed;
+
     MapBinding(XdpMapConfig config, LinkInfo link, BpfMap map, BpfMapInfo info, List<Integer> queues,
             List<QueueWorker> workers) {
         this.config = config;
@@ -95,7 +97,7 @@ final class MapBinding {
     }
 
     private XskMapProbe probe() {
-        if (probe == null && probeFailure == null) {
+        if (probe == null && probeFailure == null && !closed) {
             try {
                 probe = XskMapProbe.load(map);
             }
@@ -112,8 +114,10 @@ final class MapBinding {
     }
 
     synchronized void close() {
+        closed = true;
         if (probe != null) {
             probe.close();
+            probe = null;
         }
         map.close();
     }

@@ -46,13 +46,18 @@ final class MapModeStartup {
             }
             checkDistinctMaps(prepared);
             int socketCount = prepared.stream().mapToInt(p -> p.queues.size()).sum();
+            // every socket is bound before any is inserted: most failures (busy queue, memlock) then
+            // happen before a map is touched at all
             for (Prepared map : prepared) {
-                bindings.add(openSockets(map, settings, endpoints, socketCount));
+                bindings.add(openSockets(map, settings, endpoints, socketCount, bindings));
+            }
+            for (MapBinding binding : bindings) {
+                insert(binding);
             }
             bindings.forEach(binding -> binding.workers.forEach(QueueWorker::start));
             return bindings;
         }
-        catch (RuntimeException failure) {
+        catch (RuntimeException | Error failure) {
             for (MapBinding binding : bindings) {
                 binding.workers.forEach(QueueWorker::close);
             }
@@ -127,7 +132,7 @@ final class MapModeStartup {
             map.close();
             throw StartupFailures.other("Reading the map pinned at " + config.mapPath(), config, null, ex);
         }
-        catch (RuntimeException ex) {
+        catch (RuntimeException | Error ex) {
             map.close();
             throw ex;
         }
@@ -174,7 +179,7 @@ final class MapModeStartup {
     }
 
     private static MapBinding openSockets(Prepared prepared, DatapathSettings settings, EndpointTable endpoints,
-            int socketCount) {
+            int socketCount, List<MapBinding> opened) {
         XdpMapConfig config = prepared.config;
         List<QueueWorker> workers = new ArrayList<>();
         try {
@@ -188,23 +193,27 @@ final class MapModeStartup {
                     throw StartupFailures.socket(config, queue, settings.bindMode(),
                             settings.xskParameters().umemBytes(), socketCount, ex);
                 }
-                QueueWorker worker = new QueueWorker(config.interfaceName(), queue, socket, prepared.link.mac(),
-                        prepared.link.mtu(), endpoints, settings);
-                workers.add(worker);
-                try {
-                    prepared.map.update(queue, socket.fd(), BpfMap.BPF_NOEXIST);
-                }
-                catch (NativeIoException ex) {
-                    throw StartupFailures.insert(config, queue, ex);
-                }
-                worker.markInMap(true);
+                workers.add(new QueueWorker(config.interfaceName(), queue, socket, prepared.link.mac(),
+                        prepared.link.mtu(), endpoints, settings));
             }
             return new MapBinding(config, prepared.link, prepared.map, prepared.info, prepared.queues,
                     List.copyOf(workers));
         }
-        catch (RuntimeException ex) {
+        catch (RuntimeException | Error ex) {
             workers.forEach(QueueWorker::close);
             throw ex;
+        }
+    }
+
+    private static void insert(MapBinding binding) {
+        for (QueueWorker worker : binding.workers) {
+            try {
+                binding.map.update(worker.queueId(), worker.socket().fd(), BpfMap.BPF_NOEXIST);
+            }
+            catch (NativeIoException ex) {
+                throw StartupFailures.insert(binding.config, worker.queueId(), ex);
+            }
+            worker.markInMap(true);
         }
     }
 

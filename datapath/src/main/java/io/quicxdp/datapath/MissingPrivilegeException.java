@@ -7,6 +7,7 @@ public class MissingPrivilegeException extends XdpDatapathException {
 
     private static final long serialVersionUID = 1L;
 
+    /** Creates the exception; the arguments are described at {@link XdpDatapathException}'s accessors. */
     public MissingPrivilegeException(String message, String action, String interfaceName, Path mapPath, Integer queueId,
             int errno, Throwable cause) {
         super(message, action, interfaceName, mapPath, queueId, errno, cause);

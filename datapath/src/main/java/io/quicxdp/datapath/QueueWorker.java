@@ -142,7 +142,8 @@ final class QueueWorker implements Runnable {
                 continue;
             }
             int start = socket.rxStart(received);
-            for (int i = 0; i < received; i++) {
+            // after a handler, the datapath may be closing and the rings swapped out: stop at once
+            for (int i = 0; i < received && running; i++) {
                 handle(socket.rxAddress(start + i), socket.rxLength(start + i));
             }
             socket.recycle(start, received);
@@ -157,8 +158,8 @@ final class QueueWorker implements Runnable {
     }
 
     private void handle(long address, int length) {
-        counters.add(SocketCounters.RX_PACKETS, 1);
-        counters.add(SocketCounters.RX_BYTES, length);
+        counters.addRx(SocketCounters.RX_PACKETS, 1);
+        counters.addRx(SocketCounters.RX_BYTES, length);
         DropReason reason = UdpFrameParser.parse(frames, (int) address, length, parsed);
         if (reason != null) {
             counters.drop(reason);
@@ -193,7 +194,7 @@ final class QueueWorker implements Runnable {
         if (socket.txInFlight() > 0 && txLock.tryLock()) {
             try {
                 socket.reapCompletions();
-                if (socket.txInFlight() > 0) {
+                if (socket.txPending()) {
                     kickTx();
                 }
             }
@@ -233,13 +234,13 @@ final class QueueWorker implements Runnable {
         }
         txLock.lock();
         try {
-            if (socket.isClosed()) {
+            if (!running || socket.isClosed()) {
                 throw new IllegalStateException("the socket of " + interfaceName + " queue " + queueId
-                        + " is closed");
+                        + " is closing or closed");
             }
             long frame = socket.acquireTxFrame();
             if (frame < 0) {
-                counters.add(SocketCounters.TX_BACK_PRESSURE, 1);
+                counters.addTx(SocketCounters.TX_BACK_PRESSURE, 1);
                 return false;
             }
             int offset = (int) frame;
@@ -251,11 +252,11 @@ final class QueueWorker implements Runnable {
                             (int) destinationLow, sourcePort, destinationPort, payload, payload.position(), length);
             if (!socket.transmit(frame, frameLength)) {
                 socket.releaseTxFrame(frame);
-                counters.add(SocketCounters.TX_BACK_PRESSURE, 1);
+                counters.addTx(SocketCounters.TX_BACK_PRESSURE, 1);
                 return false;
             }
-            counters.add(SocketCounters.TX_PACKETS, 1);
-            counters.add(SocketCounters.TX_BYTES, frameLength);
+            counters.addTx(SocketCounters.TX_PACKETS, 1);
+            counters.addTx(SocketCounters.TX_BYTES, frameLength);
             if (Thread.currentThread() == thread) {
                 kickPending = true;
             }
@@ -274,27 +275,30 @@ final class QueueWorker implements Runnable {
             return;
         }
         int result = socket.kick();
-        if (result < 0 && result != -Errno.EAGAIN && result != -Errno.EBUSY && result != -Errno.ENOBUFS
-                && result != -Errno.ENETDOWN) {
+        if (result < 0 && !Errno.isTxRetry(-result)) {
             LOG.log(Level.WARNING, "TX wake-up on " + interfaceName + " queue " + queueId + " failed: "
                     + Errno.name(-result));
         }
     }
 
-    /** Stops the poll thread and waits for it, up to {@code timeout}. */
-    void stop(Duration timeout) {
+    /** Tells the poll thread to stop; it does so after the frame it is handling. */
+    void requestStop() {
         running = false;
+    }
+
+    /** Waits for the poll thread to stop, until {@code deadline} ({@link System#nanoTime()}). */
+    void awaitStop(long deadline, Duration timeout) {
         Thread polling = thread;
         if (polling != null && polling != Thread.currentThread()) {
             try {
-                polling.join(Math.max(1, timeout.toMillis()));
+                polling.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
             }
             catch (InterruptedException ex) {
                 Thread.currentThread().interrupt();
             }
             if (polling.isAlive()) {
-                LOG.log(Level.WARNING, polling.getName() + " did not stop within " + timeout
-                        + " (a handler may be blocked); closing its socket anyway");
+                LOG.log(Level.WARNING, polling.getName() + " did not stop within " + timeout + " (a handler may be "
+                        + "blocked); its socket leaves the map now, its memory is freed when the handler returns");
             }
         }
     }
@@ -322,15 +326,34 @@ final class QueueWorker implements Runnable {
 
     /**
      * Closes the socket, which takes it out of the XSKMAP. While the poll thread is still running (close
-     * was called from a handler, or a handler is blocked) the rings must stay mapped under it, so the
-     * thread closes the socket itself when it leaves its loop.
+     * was called from a handler, or a handler is blocked) nothing it touches may be unmapped: the socket
+     * is released now, which empties its slot, and the thread frees the rest when it leaves its loop.
      */
     void close() {
+        running = false;
         synchronized (lifecycle) {
             closeRequested = true;
             if (thread == null || exited) {
                 closeSocket();
             }
+            else {
+                releaseSocket();
+            }
+        }
+    }
+
+    private void releaseSocket() {
+        txLock.lock();
+        try {
+            socket.release();
+            inMap = false;
+        }
+        catch (NativeIoException ex) {
+            LOG.log(Level.ERROR, "Could not let go of the socket of " + interfaceName + " queue " + queueId
+                    + " while its poll thread runs; it leaves the map when the thread ends: " + ex.getMessage());
+        }
+        finally {
+            txLock.unlock();
         }
     }
 
@@ -356,9 +379,9 @@ final class QueueWorker implements Runnable {
             }
         }
         return new SocketState(interfaceName, queueId, socket.zeroCopy() ? "zero-copy" : "copy",
-                !socket.isClosed(), inMap, counters.get(SocketCounters.RX_PACKETS),
-                counters.get(SocketCounters.RX_BYTES), counters.get(SocketCounters.TX_PACKETS),
-                counters.get(SocketCounters.TX_BYTES), counters.get(SocketCounters.TX_BACK_PRESSURE),
+                !socket.isClosed(), inMap, counters.rx(SocketCounters.RX_PACKETS),
+                counters.rx(SocketCounters.RX_BYTES), counters.tx(SocketCounters.TX_PACKETS),
+                counters.tx(SocketCounters.TX_BYTES), counters.tx(SocketCounters.TX_BACK_PRESSURE),
                 counters.dropsByReason(), kernel);
     }
 }

@@ -49,18 +49,22 @@ public final class ReceivedDatagram {
         return payloadView;
     }
 
+    /** The payload's length in bytes. */
     public int payloadLength() {
         return frame.payloadLength();
     }
 
+    /** Whether the datagram came over IPv6 (else IPv4). */
     public boolean isIpv6() {
         return frame.ipVersion() == 6;
     }
 
+    /** The sender's UDP port. */
     public int sourcePort() {
         return frame.sourcePort();
     }
 
+    /** The UDP port the datagram was sent to. */
     public int destinationPort() {
         return frame.destinationPort();
     }

@@ -9,36 +9,58 @@ import java.util.Map;
 /**
  * One socket's traffic counters: written by one thread at a time (the poll thread for RX and drops,
  * the TX lock holder for TX) with opaque stores, read from anywhere with opaque loads, without locks.
+ * The two writers' counters live in separate arrays with a cache line of padding on each side, so that
+ * they do not share a cache line.
  */
 final class SocketCounters {
 
     private static final VarHandle VALUES = MethodHandles.arrayElementVarHandle(long[].class);
 
-    static final int RX_PACKETS = 0;
-    static final int RX_BYTES = 1;
-    static final int TX_PACKETS = 2;
-    static final int TX_BYTES = 3;
-    static final int TX_BACK_PRESSURE = 4;
-    private static final int DROPS = 5;
+    /** Longs in a cache line: the padding at each end of an array. */
+    private static final int PAD = 8;
+
+    static final int RX_PACKETS = PAD;
+    static final int RX_BYTES = PAD + 1;
+    private static final int DROPS = PAD + 2;
+
+    static final int TX_PACKETS = PAD;
+    static final int TX_BYTES = PAD + 1;
+    static final int TX_BACK_PRESSURE = PAD + 2;
 
     private static final DropReason[] REASONS = DropReason.values();
 
-    private final long[] values = new long[DROPS + REASONS.length];
+    private final long[] rx = new long[DROPS + REASONS.length + PAD];
 
-    void add(int counter, long delta) {
-        VALUES.setOpaque(values, counter, (long) VALUES.getOpaque(values, counter) + delta);
+    private final long[] tx = new long[TX_BACK_PRESSURE + 1 + PAD];
+
+    /** Adds to an RX counter; the poll thread only. */
+    void addRx(int counter, long delta) {
+        add(rx, counter, delta);
+    }
+
+    /** Adds to a TX counter; the holder of the TX lock only. */
+    void addTx(int counter, long delta) {
+        add(tx, counter, delta);
     }
 
     void drop(DropReason reason) {
-        add(DROPS + reason.ordinal(), 1);
+        add(rx, DROPS + reason.ordinal(), 1);
     }
 
-    long get(int counter) {
-        return (long) VALUES.getOpaque(values, counter);
+    long rx(int counter) {
+        return (long) VALUES.getOpaque(rx, counter);
+    }
+
+    long tx(int counter) {
+        return (long) VALUES.getOpaque(tx, counter);
     }
 
     long drops(DropReason reason) {
-        return get(DROPS + reason.ordinal());
+        return rx(DROPS + reason.ordinal());
+    }
+
+    private static void add(long[] values, int counter, long delta) {
+        VALUES.setOpaque(values, counter, (long) VALUES.getOpaque(values, counter) + delta);
     }
 
     /** Every drop reason with its count, zeros included, so that readers see a stable set of keys. */

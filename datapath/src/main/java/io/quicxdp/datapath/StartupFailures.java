@@ -60,7 +60,8 @@ final class StartupFailures {
         if (cause.errno() == Errno.EPERM) {
             return new MissingPrivilegeException("The kernel refused the bpf() system call to open " + path
                     + " (EPERM).",
-                    "Grant the process CAP_BPF, or allow unprivileged bpf() (sysctl kernel.unprivileged_bpf_disabled=0).",
+                    "Grant the process CAP_BPF: kernels before 5.19 refuse every unprivileged bpf() call while "
+                            + "kernel.unprivileged_bpf_disabled is set, as it is by default on many distributions.",
                     config.interfaceName(), path, null, cause.errno(), cause);
         }
         return new MissingPrivilegeException("Opening the XSKMAP pin " + path + " for reading and writing was "
@@ -109,14 +110,14 @@ final class StartupFailures {
                     "Run on Linux 5.10 or newer built with CONFIG_XDP_SOCKETS=y.", config.interfaceName(),
                     config.mapPath(), queue, errno, cause);
         }
-        if (op.contains("XDP_UMEM_REG") && (errno == Errno.ENOBUFS || errno == Errno.ENOMEM
-                || errno == Errno.EPERM)) {
+        if (op.contains("XDP_UMEM_REG") && errno == Errno.ENOBUFS) {
             long kib = umemBytes / 1024;
             return new MemlockLimitException("The " + kib + " KiB UMEM of " + where + " exceeds the locked-memory "
                     + "limit (" + cause.errnoName() + ").",
                     "Raise RLIMIT_MEMLOCK to at least " + kib * socketCount + " KiB for the " + socketCount
-                            + " sockets (ulimit -l, or LimitMEMLOCK= in the systemd unit), grant CAP_IPC_LOCK, or "
-                            + "lower the UMEM frame count.",
+                            + " sockets (ulimit -l, or LimitMEMLOCK= in the systemd unit; the kernel counts it per "
+                            + "user, across all of that user's processes), grant CAP_IPC_LOCK, or lower the UMEM "
+                            + "frame count.",
                     config.interfaceName(), config.mapPath(), queue, errno, cause);
         }
         if (op.startsWith("bind") && errno == Errno.EBUSY) {
@@ -126,7 +127,7 @@ final class StartupFailures {
                             + config.interfaceName() + ".",
                     config.interfaceName(), config.mapPath(), queue, errno, cause);
         }
-        if (op.startsWith("bind") && mode == BindMode.ZERO_COPY) {
+        if (op.startsWith("bind") && mode == BindMode.ZERO_COPY && errno == Errno.EOPNOTSUPP) {
             return new ZeroCopyUnsupportedException("Binding " + where + " in zero-copy mode failed ("
                     + cause.errnoName() + "): its driver does not offer AF_XDP zero-copy.",
                     "Use bind mode AUTO (zero-copy where possible, else copy) or COPY, or a NIC whose driver "
@@ -148,7 +149,8 @@ final class StartupFailures {
         if (cause.errno() == Errno.EPERM || cause.errno() == Errno.EACCES) {
             return new MissingPrivilegeException("Inserting the AF_XDP socket of " + config.interfaceName()
                     + " queue " + queue + " into " + path + " was refused (" + cause.errnoName() + ").",
-                    "Give the service's user write permission on " + path + ", and the process CAP_NET_RAW.",
+                    "Give the service's user write permission on " + path + " (the map is opened for writing); on "
+                            + "kernels before 5.19 with kernel.unprivileged_bpf_disabled set, also CAP_BPF.",
                     config.interfaceName(), path, queue, cause.errno(), cause);
         }
         return other("Inserting the AF_XDP socket of " + config.interfaceName() + " queue " + queue + " into "

@@ -11,6 +11,10 @@ import java.util.Objects;
  * datagram with {@link ReceivedDatagram#copySourceTo(UdpPeer)} learns all of that from the frame; a peer
  * made from an address learns it from the kernel's route and neighbour tables on its first send.
  *
+ * <p>The first send to a peer made from an address may wait up to the neighbour timeout for the kernel
+ * to resolve the next hop, so make that first send off a poll thread (or answer with
+ * {@link ReceivedDatagram#reply}). What was learned is kept until {@link #set} points the peer elsewhere.
+ *
  * <p>Not thread-safe: give each sending thread its own peers.
  */
 public final class UdpPeer {
@@ -58,10 +62,12 @@ public final class UdpPeer {
         return this;
     }
 
+    /** Whether the peer's address is IPv6 (else IPv4). */
     public boolean isIpv6() {
         return ipv6;
     }
 
+    /** The peer's UDP port. */
     public int port() {
         return port;
     }

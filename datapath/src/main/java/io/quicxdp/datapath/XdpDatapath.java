@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -71,7 +72,7 @@ public final class XdpDatapath implements AutoCloseable {
         try {
             return new XdpDatapath(configs, settings, netlink);
         }
-        catch (RuntimeException ex) {
+        catch (RuntimeException | Error ex) {
             netlink.close();
             throw ex;
         }
@@ -82,10 +83,12 @@ public final class XdpDatapath implements AutoCloseable {
         return configs;
     }
 
+    /** The settings this datapath was opened with. */
     public DatapathSettings settings() {
         return settings;
     }
 
+    /** Whether the datapath is open: true from {@link #open} until {@link #close()}. */
     public boolean isOpen() {
         return open;
     }
@@ -125,7 +128,8 @@ public final class XdpDatapath implements AutoCloseable {
         return register(local, remote, handler);
     }
 
-    private UdpEndpoint register(InetSocketAddress local, InetSocketAddress remote, DatagramHandler handler) {
+    private synchronized UdpEndpoint register(InetSocketAddress local, InetSocketAddress remote,
+            DatagramHandler handler) {
         Objects.requireNonNull(local, "local");
         Objects.requireNonNull(handler, "handler");
         ensureOpen();
@@ -152,7 +156,7 @@ public final class XdpDatapath implements AutoCloseable {
             }
             endpoints.add(endpoint);
         }
-        catch (RuntimeException ex) {
+        catch (RuntimeException | Error ex) {
             if (reservation != null) {
                 reservation.close();
             }
@@ -222,6 +226,7 @@ public final class XdpDatapath implements AutoCloseable {
      * without CAP_BPF and CAP_NET_ADMIN the slots are {@link SlotStatus#UNKNOWN} and the detail says why.
      */
     public List<MapInspection> inspectMaps() {
+        ensureOpen();
         return bindings.stream().map(MapBinding::inspect).toList();
     }
 
@@ -242,7 +247,10 @@ public final class XdpDatapath implements AutoCloseable {
         }
         open = false;
         List<QueueWorker> workers = bindings.stream().flatMap(b -> b.workers.stream()).toList();
-        workers.forEach(worker -> worker.stop(settings.pollTimeout().multipliedBy(5)));
+        workers.forEach(QueueWorker::requestStop);
+        Duration stopTimeout = settings.pollTimeout().multipliedBy(5);
+        long deadline = System.nanoTime() + stopTimeout.toNanos();
+        workers.forEach(worker -> worker.awaitStop(deadline, stopTimeout));
         workers.forEach(worker -> worker.drainTx(settings.txDrainTimeout()));
         workers.forEach(QueueWorker::close);
         bindings.forEach(MapBinding::close);

@@ -23,6 +23,15 @@ public abstract class XdpDatapathException extends RuntimeException {
 
     private final String action;
 
+    /**
+     * @param message what happened
+     * @param action what to do about it
+     * @param interfaceName the interface involved, or {@code null}
+     * @param mapPath the XSKMAP pin involved, or {@code null}
+     * @param queueId the queue involved, or {@code null}
+     * @param errno the kernel's errno, or 0
+     * @param cause the failed system call, or {@code null}
+     */
     protected XdpDatapathException(String message, String action, String interfaceName, Path mapPath,
             Integer queueId, int errno, Throwable cause) {
         super(message, cause);

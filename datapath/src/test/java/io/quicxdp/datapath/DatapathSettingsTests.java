@@ -40,5 +40,8 @@ class DatapathSettingsTests {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> DatapathSettings.builder().pollTimeout(Duration.ZERO).build())
                 .withMessage("pollTimeout must be positive, not PT0S");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> DatapathSettings.builder().pollTimeout(Duration.ofDays(30)).build())
+                .withMessage("pollTimeout must be at most 1 minute, not PT720H");
     }
 }

@@ -50,6 +50,13 @@ class MapInspectionTests {
     }
 
     @Test
+    void inspectingAClosedDatapathIsRefused() {
+        datapath.close();
+        org.assertj.core.api.Assertions.assertThatIllegalStateException().isThrownBy(datapath::inspectMaps)
+                .withMessage("the XDP datapath is closed");
+    }
+
+    @Test
     void aSlotEmptiedBySomeoneElseShowsAsEmpty() throws Exception {
         try (BpfMap map = BpfMap.openPinned(fixture.pin)) {
             map.delete(1);

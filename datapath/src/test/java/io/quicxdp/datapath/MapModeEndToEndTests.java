@@ -78,6 +78,11 @@ class MapModeEndToEndTests {
                 assertThat(socket.bound()).isTrue();
                 assertThat(socket.inMap()).isTrue();
                 assertThat(socket.bindMode()).isEqualTo("copy");
+                assertThat(socket.kernel()).isNotNull();
+                assertThat(socket.kernel().rxDropped()).isZero();
+                assertThat(socket.kernel().rxRingFull()).isZero();
+                assertThat(socket.kernel().txInvalidDescriptors()).isZero();
+                assertThat(socket.drops().values()).allMatch(count -> count == 0);
             });
             assertThat(state.sockets().stream().mapToLong(SocketState::rxPackets).sum()).isEqualTo(2 * 24 * 4);
             assertThat(state.sockets().stream().mapToLong(SocketState::txPackets).sum()).isEqualTo(2 * 24 * 4);

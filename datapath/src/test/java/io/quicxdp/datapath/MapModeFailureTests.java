@@ -117,6 +117,18 @@ class MapModeFailureTests {
                     });
             assertThat(first.state().sockets()).allSatisfy(s -> assertThat(s.inMap()).isTrue());
             assertThat(fixture.occupied(0)).isTrue();
+            first.bind(4433, datagram -> datagram.reply(datagram.payload()));
+            String echoed = fixture.net.inPeer(() -> {
+                try (java.nio.channels.DatagramChannel channel = java.nio.channels.DatagramChannel.open()) {
+                    channel.socket().setSoTimeout(5000);
+                    channel.send(java.nio.ByteBuffer.wrap(new byte[] {'o', 'k'}),
+                            new java.net.InetSocketAddress(fixture.net.appIpv4(), 4433));
+                    java.net.DatagramPacket packet = new java.net.DatagramPacket(new byte[8], 8);
+                    channel.socket().receive(packet);
+                    return new String(packet.getData(), 0, packet.getLength(), java.nio.charset.StandardCharsets.US_ASCII);
+                }
+            });
+            assertThat(echoed).as("the first datapath keeps working").isEqualTo("ok");
         }
     }
 

@@ -238,6 +238,48 @@ class MapModeTrafficTests {
         assertThat(datapath.isOpen()).isFalse();
     }
 
+    @Test
+    void aBlockedHandlerDoesNotKeepOurSlotsAfterCloseAndUnblocksSafely() throws Exception {
+        DatapathSettings settings = TestSettings.small().toBuilder().pollTimeout(java.time.Duration.ofMillis(20))
+                .txDrainTimeout(java.time.Duration.ofMillis(50)).build();
+        XdpDatapath datapath = XdpDatapath.open(List.of(fixture.config()), settings);
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger afterRelease = new AtomicInteger();
+        datapath.bind(PORT, datagram -> {
+            entered.countDown();
+            try {
+                release.await(20, TimeUnit.SECONDS);
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+            // the frame is still readable after close: the UMEM stays mapped until the handler returns
+            afterRelease.set(datagram.payload().remaining());
+        });
+        sendFromPeer(fixture.net.appIpv4(), PORT, 3);
+        assertThat(entered.await(5, TimeUnit.SECONDS)).isTrue();
+        datapath.close();
+        assertThat(fixture.occupied(0)).isFalse();
+        assertThat(fixture.occupied(1)).isFalse();
+        assertThat(datapath.state().sockets()).allSatisfy(socket -> {
+            assertThat(socket.bound()).isFalse();
+            assertThat(socket.inMap()).isFalse();
+        });
+        release.countDown();
+        waitFor(afterRelease::get, "datagram 0".length());
+        assertThat(afterRelease.get()).isEqualTo("datagram 0".length());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().startsWith("quic-xdp-"
+                + fixture.appInterface())) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName)
+                .noneMatch(name -> name.startsWith("quic-xdp-" + fixture.appInterface()));
+        assertThat(datapath.state().sockets().stream().mapToLong(s -> s.drops().get(DropReason.FRAME_TOO_SHORT))
+                .sum()).as("frames left in the batch are not parsed from the swapped-out ring").isZero();
+    }
+
     private boolean peerSeesPortUnreachable(int port) throws Exception {
         return fixture.net.inPeer(() -> {
             try (DatagramChannel channel = DatagramChannel.open()) {

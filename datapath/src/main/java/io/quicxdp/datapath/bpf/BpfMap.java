@@ -1,12 +1,12 @@
 package io.quicxdp.datapath.bpf;
 
 import io.quicxdp.datapath.linux.Bpf;
+import io.quicxdp.datapath.linux.FileDescriptor;
 import io.quicxdp.datapath.linux.FileDescriptors;
 import io.quicxdp.datapath.linux.NativeIoException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A BPF map held through a file descriptor this object owns. The map lives on while the kernel holds other
@@ -25,12 +25,10 @@ public final class BpfMap implements AutoCloseable {
     /** Update flag: replace the element only if the key has one ({@code ENOENT} otherwise). */
     public static final long BPF_EXIST = 2;
 
-    private final int fd;
-
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private final FileDescriptor fd;
 
     private BpfMap(int fd) {
-        this.fd = fd;
+        this.fd = new FileDescriptor(fd, "BPF map");
     }
 
     /**
@@ -77,7 +75,7 @@ public final class BpfMap implements AutoCloseable {
 
     /** What the kernel reports about this map. */
     public BpfMapInfo info() throws NativeIoException {
-        Bpf.MapInfo info = Bpf.mapInfo(fd);
+        Bpf.MapInfo info = Bpf.mapInfo(fd.intValue());
         return new BpfMapInfo(info.id(), info.type(), info.keySize(), info.valueSize(), info.maxEntries(),
                 info.flags(), info.name());
     }
@@ -102,12 +100,12 @@ public final class BpfMap implements AutoCloseable {
      * @param flags {@link #BPF_ANY}, {@link #BPF_NOEXIST} or {@link #BPF_EXIST}
      */
     public void update(int key, int value, long flags) throws NativeIoException {
-        Bpf.mapUpdate(fd, key, value, flags);
+        Bpf.mapUpdate(fd.intValue(), key, value, flags);
     }
 
     /** Removes the element at {@code key}; {@code ENOENT} when there is none. */
     public void delete(int key) throws NativeIoException {
-        Bpf.mapDelete(fd, key);
+        Bpf.mapDelete(fd.intValue(), key);
     }
 
     /**
@@ -117,24 +115,22 @@ public final class BpfMap implements AutoCloseable {
      *         space cannot read (see {@link XskMapProbe})
      */
     public int lookup(int key) throws NativeIoException {
-        return Bpf.mapLookup(fd, key);
+        return Bpf.mapLookup(fd.intValue(), key);
     }
 
     /** Pins the map at {@code path}, which must be on bpffs and must not exist yet. */
     public void pin(Path path) throws NativeIoException {
-        Bpf.objPin(fd, path.toString());
+        Bpf.objPin(fd.intValue(), path.toString());
     }
 
     /** The file descriptor, valid until {@link #close()}. */
     public int fd() {
-        return fd;
+        return fd.intValue();
     }
 
     /** Releases this process's descriptor; later calls do nothing. */
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true)) {
-            FileDescriptors.closeQuietly(fd);
-        }
+        fd.close();
     }
 }

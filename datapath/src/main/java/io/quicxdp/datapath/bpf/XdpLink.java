@@ -1,7 +1,6 @@
 package io.quicxdp.datapath.bpf;
 
-import io.quicxdp.datapath.linux.FileDescriptors;
-import java.util.concurrent.atomic.AtomicBoolean;
+import io.quicxdp.datapath.linux.FileDescriptor;
 
 /**
  * An XDP program attached to an interface through a BPF link, owning the link's file descriptor. The program
@@ -10,14 +9,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class XdpLink implements AutoCloseable {
 
-    private final int fd;
+    private final FileDescriptor fd;
 
     private final int ifindex;
 
-    private final AtomicBoolean closed = new AtomicBoolean();
-
     XdpLink(int fd, int ifindex) {
-        this.fd = fd;
+        this.fd = new FileDescriptor(fd, "BPF link");
         this.ifindex = ifindex;
     }
 
@@ -28,14 +25,12 @@ public final class XdpLink implements AutoCloseable {
 
     /** The link's file descriptor, valid until {@link #close()}. */
     public int fd() {
-        return fd;
+        return fd.intValue();
     }
 
     /** Detaches the program; later calls do nothing. */
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true)) {
-            FileDescriptors.closeQuietly(fd);
-        }
+        fd.close();
     }
 }

@@ -2,11 +2,10 @@ package io.quicxdp.datapath.bpf;
 
 import io.quicxdp.datapath.linux.Bpf;
 import io.quicxdp.datapath.linux.BpfLoadException;
-import io.quicxdp.datapath.linux.FileDescriptors;
+import io.quicxdp.datapath.linux.FileDescriptor;
 import io.quicxdp.datapath.linux.NativeIoException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A loaded XDP program, owning its file descriptor. The kernel keeps the program while it is attached or
@@ -20,14 +19,13 @@ public final class XdpProgram implements AutoCloseable {
     /** {@code sizeof(struct xdp_md)}: data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress. */
     private static final int XDP_MD_SIZE = 24;
 
-    private final int fd;
+    private final FileDescriptor fd;
 
     private final String name;
 
-    private final AtomicBoolean closed = new AtomicBoolean();
 
     private XdpProgram(int fd, String name) {
-        this.fd = fd;
+        this.fd = new FileDescriptor(fd, "BPF program");
         this.name = name;
     }
 
@@ -52,7 +50,7 @@ public final class XdpProgram implements AutoCloseable {
 
     /** The program's system-wide id, as {@code ip link} and {@code bpftool prog show} list it. */
     public int id() throws NativeIoException {
-        return Bpf.programInfo(fd).id();
+        return Bpf.programInfo(fd.intValue()).id();
     }
 
     /**
@@ -62,7 +60,7 @@ public final class XdpProgram implements AutoCloseable {
      * @param frame an Ethernet frame of at least 14 bytes
      */
     public XdpTestResult testRun(byte[] frame) throws NativeIoException {
-        return result(Bpf.progTestRun(fd, frame, 1, null));
+        return result(Bpf.progTestRun(fd.intValue(), frame, 1, null));
     }
 
     /**
@@ -74,7 +72,7 @@ public final class XdpProgram implements AutoCloseable {
         byte[] context = new byte[XDP_MD_SIZE];
         ByteBuffer.wrap(context).order(ByteOrder.nativeOrder()).putInt(4, frame.length).putInt(12, ingressIfindex)
                 .putInt(16, rxQueueIndex);
-        return result(Bpf.progTestRun(fd, frame, 1, context));
+        return result(Bpf.progTestRun(fd.intValue(), frame, 1, context));
     }
 
     /** Attaches the program to interface {@code ifindex} through a BPF link, in the driver's mode of choice. */
@@ -88,20 +86,18 @@ public final class XdpProgram implements AutoCloseable {
      * @throws NativeIoException {@code EBUSY} when another XDP program is attached there in the same mode
      */
     public XdpLink attach(int ifindex, XdpAttachMode mode) throws NativeIoException {
-        return new XdpLink(Bpf.linkCreate(fd, ifindex, Bpf.ATTACH_TYPE_XDP, mode.flags()), ifindex);
+        return new XdpLink(Bpf.linkCreate(fd.intValue(), ifindex, Bpf.ATTACH_TYPE_XDP, mode.flags()), ifindex);
     }
 
     /** The file descriptor, valid until {@link #close()}. */
     public int fd() {
-        return fd;
+        return fd.intValue();
     }
 
     /** Releases this process's descriptor; later calls do nothing. */
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true)) {
-            FileDescriptors.closeQuietly(fd);
-        }
+        fd.close();
     }
 
     private static XdpTestResult result(Bpf.TestRunResult run) {

@@ -74,7 +74,6 @@ public final class XskMapProbe implements AutoCloseable {
 
     private static long[] instructions(int mapFd) {
         return new BpfAssembler()
-                .mov64Reg(R6, R1)
                 // R6 = data, R3 = data_end: struct xdp_md's first two fields
                 .load(Size.WORD, R3, R1, 4)
                 .load(Size.WORD, R6, R1, 0)

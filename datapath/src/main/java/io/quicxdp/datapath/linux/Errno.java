@@ -28,6 +28,7 @@ public final class Errno {
     public static final int EINVAL = 22;
     public static final int ENOSPC = 28;
     public static final int ENOSYS = 38;
+    public static final int EBADFD = 77;
     public static final int ENOTSOCK = 88;
     public static final int EPROTONOSUPPORT = 93;
     public static final int EOPNOTSUPP = 95;
@@ -46,7 +47,7 @@ public final class Errno {
             Map.entry(EBADF, "EBADF"), Map.entry(EAGAIN, "EAGAIN"), Map.entry(ENOMEM, "ENOMEM"),
             Map.entry(EACCES, "EACCES"), Map.entry(EFAULT, "EFAULT"), Map.entry(EBUSY, "EBUSY"),
             Map.entry(EEXIST, "EEXIST"), Map.entry(ENODEV, "ENODEV"), Map.entry(ENOTDIR, "ENOTDIR"),
-            Map.entry(EINVAL, "EINVAL"), Map.entry(ENOSPC, "ENOSPC"), Map.entry(ENOSYS, "ENOSYS"),
+            Map.entry(EINVAL, "EINVAL"), Map.entry(ENOSPC, "ENOSPC"), Map.entry(ENOSYS, "ENOSYS"), Map.entry(EBADFD, "EBADFD"),
             Map.entry(ENOTSOCK, "ENOTSOCK"), Map.entry(EPROTONOSUPPORT, "EPROTONOSUPPORT"),
             Map.entry(EOPNOTSUPP, "EOPNOTSUPP"), Map.entry(EAFNOSUPPORT, "EAFNOSUPPORT"),
             Map.entry(EADDRINUSE, "EADDRINUSE"), Map.entry(EADDRNOTAVAIL, "EADDRNOTAVAIL"),
@@ -56,6 +57,14 @@ public final class Errno {
     private static final Map<Integer, String> DESCRIPTIONS = new ConcurrentHashMap<>();
 
     private Errno() {
+    }
+
+    /**
+     * Whether a TX wake-up's error only means "the kernel could not send now, try again later":
+     * {@code EAGAIN}, {@code EBUSY}, {@code ENOBUFS} and {@code ENETDOWN}.
+     */
+    public static boolean isTxRetry(int errno) {
+        return errno == EAGAIN || errno == EBUSY || errno == ENOBUFS || errno == ENETDOWN;
     }
 
     /** The symbolic name, such as {@code EBUSY}, or {@code errno N} for one not listed here. */

@@ -3,8 +3,10 @@ package io.quicxdp.datapath.linux;
 /** Closing and opening raw file descriptors. */
 public final class FileDescriptors {
 
+    private static final int O_CLOEXEC = 0x80000;
+
     /** {@code O_RDONLY | O_CLOEXEC}. */
-    public static final int O_RDONLY_CLOEXEC = 0x80000;
+    public static final int O_RDONLY_CLOEXEC = O_CLOEXEC;
 
     private FileDescriptors() {
     }
@@ -27,6 +29,23 @@ public final class FileDescriptors {
     public static void closeQuietly(int fd) {
         if (fd >= 0) {
             LibC.close(fd);
+        }
+    }
+
+    /**
+     * Points descriptor {@code fd} at a fresh, unbound UDP socket, dropping this process's reference to
+     * whatever it referred to, while the number stays valid: a thread that still uses the number after
+     * this gets harmless errors instead of reaching an unrelated object that reused it.
+     */
+    public static void replaceWithPlaceholder(int fd) throws NativeIoException {
+        int placeholder = Sockets.open(Sockets.AF_INET, Sockets.SOCK_DGRAM, 0, "placeholder");
+        try {
+            if (LibC.dup3(placeholder, fd, O_CLOEXEC) < 0) {
+                throw new NativeIoException("dup3", LibC.errno());
+            }
+        }
+        finally {
+            closeQuietly(placeholder);
         }
     }
 

@@ -30,11 +30,11 @@ final class LibC {
 
     static native int close(int fd);
 
+    static native int dup3(int oldFd, int newFd, int flags);
+
     static native int socket(int domain, int type, int protocol);
 
     static native int bind(int fd, long addr, int addrLen);
-
-    static native int connect(int fd, long addr, int addrLen);
 
     static native int setsockopt(int fd, int level, int name, long value, int length);
 

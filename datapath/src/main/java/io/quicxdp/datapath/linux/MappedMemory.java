@@ -15,6 +15,7 @@ public final class MappedMemory implements AutoCloseable {
     private static final int MAP_SHARED = 0x01;
     private static final int MAP_PRIVATE = 0x02;
     private static final int MAP_ANONYMOUS = 0x20;
+    private static final int MAP_FIXED = 0x10;
     private static final int MAP_POPULATE = 0x8000;
     private static final long MAP_FAILED = -1L;
 
@@ -64,6 +65,22 @@ public final class MappedMemory implements AutoCloseable {
     /** A direct buffer over the whole region, in big-endian order with position 0. */
     public ByteBuffer buffer() {
         return buffer.duplicate();
+    }
+
+    /**
+     * Swaps the region, at the same address, for private anonymous memory: whatever was mapped there (a
+     * kernel ring) is let go at once, while a thread still reading or writing the region touches harmless
+     * memory instead of faulting. {@link #close()} unmaps the replacement as usual.
+     */
+    public void replaceWithAnonymous() throws NativeIoException {
+        if (closed.get()) {
+            return;
+        }
+        long result = LibC.mmap(address, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
+                0);
+        if (result == MAP_FAILED) {
+            throw new NativeIoException("mmap(MAP_FIXED anonymous)", LibC.errno());
+        }
     }
 
     /** Unmaps the region; later calls do nothing. */

@@ -3,6 +3,7 @@ package io.quicxdp.datapath.netlink;
 import io.quicxdp.datapath.linux.DirectBuffers;
 import io.quicxdp.datapath.linux.Errno;
 import io.quicxdp.datapath.linux.Ethtool;
+import io.quicxdp.datapath.linux.FileDescriptor;
 import io.quicxdp.datapath.linux.FileDescriptors;
 import io.quicxdp.datapath.linux.NativeIoException;
 import io.quicxdp.datapath.linux.Sockets;
@@ -16,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A {@code NETLINK_ROUTE} socket for the questions the datapath asks the kernel: what an interface is
@@ -55,7 +55,7 @@ public final class RouteNetlinkSocket implements AutoCloseable {
     private static final String[] ROUTE_TYPES = {"unspecified", "unicast", "local", "broadcast", "anycast",
         "multicast", "blackhole", "unreachable", "prohibit", "throw", "nat", "xresolve"};
 
-    private final int fd;
+    private final FileDescriptor fd;
 
     private final Duration replyTimeout;
 
@@ -63,7 +63,6 @@ public final class RouteNetlinkSocket implements AutoCloseable {
 
     private final ByteBuffer reply = DirectBuffers.allocate(RECEIVE_BUFFER_SIZE);
 
-    private final AtomicBoolean closed = new AtomicBoolean();
 
     private int sequence;
 
@@ -71,7 +70,7 @@ public final class RouteNetlinkSocket implements AutoCloseable {
     private boolean neighbourUseRefused;
 
     private RouteNetlinkSocket(int fd, Duration replyTimeout) {
-        this.fd = fd;
+        this.fd = new FileDescriptor(fd, "route netlink");
         this.replyTimeout = replyTimeout;
     }
 
@@ -249,9 +248,7 @@ public final class RouteNetlinkSocket implements AutoCloseable {
     /** Closes the socket; later calls do nothing, and requests after it fail. */
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true)) {
-            FileDescriptors.closeQuietly(fd);
-        }
+        fd.close();
     }
 
     /**
@@ -316,7 +313,7 @@ public final class RouteNetlinkSocket implements AutoCloseable {
     private LinkInfo withBindableRxQueues(ParsedLink link) throws NativeIoException {
         int bindable = link.numRxQueues();
         try {
-            Ethtool.Channels channels = Ethtool.channels(fd, link.name());
+            Ethtool.Channels channels = Ethtool.channels(fd.intValue(), link.name());
             if (channels.rx() + channels.combined() > 0) {
                 bindable = channels.rx() + channels.combined();
             }
@@ -380,18 +377,15 @@ public final class RouteNetlinkSocket implements AutoCloseable {
      * the kernel's ack (every request here but a dump asks for one) or {@code NLMSG_DONE} (which ends a dump).
      */
     private <T> Replies<T> exchange(String what, int replyType, Parser<T> parser) throws IOException {
-        if (closed.get()) {
-            throw new IllegalStateException("route netlink socket is closed");
-        }
         int expected = ++sequence;
         int length = request.finish(expected);
-        Sockets.sendTo(fd, request.buffer(), length, null, 0, "NETLINK_ROUTE " + what);
+        Sockets.sendTo(fd.intValue(), request.buffer(), length, null, 0, "NETLINK_ROUTE " + what);
         long deadline = System.nanoTime() + replyTimeout.toNanos();
         List<T> messages = new ArrayList<>();
         boolean interrupted = false;
         // each pass receives or fails; SO_RCVTIMEO bounds one receive and the deadline bounds the passes
         while (System.nanoTime() - deadline < 0) {
-            long received = Sockets.receive(fd, reply);
+            long received = Sockets.receive(fd.intValue(), reply);
             if (received == -Errno.EINTR) {
                 continue;
             }

@@ -44,6 +44,31 @@ public final class XdpSocket implements AutoCloseable {
     private static final int XDP_ZEROCOPY = 1 << 2;
     private static final int XDP_USE_NEED_WAKEUP = 1 << 3;
 
+    /** {@code struct xdp_mmap_offsets}: four {@code struct xdp_ring_offset}s of four u64 each. */
+    private static final int RING_OFFSET_SIZE = 32;
+    private static final int MMAP_OFFSETS_SIZE = 4 * RING_OFFSET_SIZE;
+    private static final int RX_OFFSETS = 0;
+    private static final int TX_OFFSETS = RING_OFFSET_SIZE;
+    private static final int FILL_OFFSETS = 2 * RING_OFFSET_SIZE;
+    private static final int COMPLETION_OFFSETS = 3 * RING_OFFSET_SIZE;
+    private static final int PRODUCER = 0;
+    private static final int CONSUMER = 8;
+    private static final int DESCRIPTORS = 16;
+    private static final int FLAGS = 24;
+
+    /** {@code struct xdp_desc} (u64 address, u32 length, u32 options) and a fill/completion entry (u64). */
+    private static final int DESCRIPTOR_SIZE = 16;
+    private static final int ADDRESS_SIZE = 8;
+
+    /** {@code struct xdp_umem_reg}: u64 addr, u64 len, u32 chunk_size, u32 headroom, u32 flags, u32 tx_metadata_len. */
+    private static final int UMEM_REG_SIZE = 32;
+
+    /** {@code struct sockaddr_xdp}: u16 family, u16 flags, u32 ifindex, u32 queue_id, u32 shared_umem_fd. */
+    private static final int SOCKADDR_XDP_SIZE = 16;
+
+    /** {@code struct xdp_statistics}: six u64 counters. */
+    private static final int STATISTICS_SIZE = 48;
+
     private static final long XDP_PGOFF_RX_RING = 0;
     private static final long XDP_PGOFF_TX_RING = 0x80000000L;
     private static final long XDP_UMEM_PGOFF_FILL_RING = 0x100000000L;
@@ -80,9 +105,12 @@ public final class XdpSocket implements AutoCloseable {
 
     private int txFreeCount;
 
-    private final ByteBuffer statistics = DirectBuffers.allocate(48);
+    private final ByteBuffer statistics = DirectBuffers.allocate(STATISTICS_SIZE);
 
     private final Object statisticsLock = new Object();
+
+    /** Set once the kernel's socket is let go: by {@link #release()} or {@link #close()}. */
+    private final AtomicBoolean released = new AtomicBoolean();
 
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -131,23 +159,23 @@ public final class XdpSocket implements AutoCloseable {
                     "XDP_UMEM_COMPLETION_RING");
             Sockets.setOption(fd, SOL_XDP, XDP_RX_RING, parameters.rxRingSize(), "XDP_RX_RING");
             Sockets.setOption(fd, SOL_XDP, XDP_TX_RING, parameters.txRingSize(), "XDP_TX_RING");
-            ByteBuffer offsets = DirectBuffers.allocate(128);
+            ByteBuffer offsets = DirectBuffers.allocate(MMAP_OFFSETS_SIZE);
             int length = Sockets.getOption(fd, SOL_XDP, XDP_MMAP_OFFSETS, offsets, "XDP_MMAP_OFFSETS");
-            if (length < 128) {
+            if (length < MMAP_OFFSETS_SIZE) {
                 // kernels before 5.4 lack the flags field, and with it need_wakeup
-                throw new NativeIoException("getsockopt(XDP_MMAP_OFFSETS) returned " + length
-                        + " bytes: this kernel is too old", Errno.EOPNOTSUPP);
+                throw new NativeIoException("getsockopt(XDP_MMAP_OFFSETS) (" + length + " bytes, a kernel before 5.4)",
+                        Errno.EOPNOTSUPP);
             }
-            ConsumerRing rx = ConsumerRing.rx(map(fd, offsets, 0, XDP_PGOFF_RX_RING, parameters.rxRingSize(), 16,
-                    "RX ring", mappings), offsets(offsets, 0), parameters.rxRingSize());
-            ProducerRing tx = ProducerRing.tx(map(fd, offsets, 32, XDP_PGOFF_TX_RING, parameters.txRingSize(), 16,
-                    "TX ring", mappings), offsets(offsets, 32), parameters.txRingSize());
-            ProducerRing fill = ProducerRing.fill(map(fd, offsets, 64, XDP_UMEM_PGOFF_FILL_RING,
-                    parameters.fillRingSize(), 8, "fill ring", mappings), offsets(offsets, 64),
+            ConsumerRing rx = ConsumerRing.rx(map(fd, offsets, RX_OFFSETS, XDP_PGOFF_RX_RING, parameters.rxRingSize(),
+                    DESCRIPTOR_SIZE, "RX ring", mappings), offsets(offsets, RX_OFFSETS), parameters.rxRingSize());
+            ProducerRing tx = ProducerRing.tx(map(fd, offsets, TX_OFFSETS, XDP_PGOFF_TX_RING, parameters.txRingSize(),
+                    DESCRIPTOR_SIZE, "TX ring", mappings), offsets(offsets, TX_OFFSETS), parameters.txRingSize());
+            ProducerRing fill = ProducerRing.fill(map(fd, offsets, FILL_OFFSETS, XDP_UMEM_PGOFF_FILL_RING,
+                    parameters.fillRingSize(), ADDRESS_SIZE, "fill ring", mappings), offsets(offsets, FILL_OFFSETS),
                     parameters.fillRingSize());
-            ConsumerRing completion = ConsumerRing.completion(map(fd, offsets, 96, XDP_UMEM_PGOFF_COMPLETION_RING,
-                    parameters.completionRingSize(), 8, "completion ring", mappings), offsets(offsets, 96),
-                    parameters.completionRingSize());
+            ConsumerRing completion = ConsumerRing.completion(map(fd, offsets, COMPLETION_OFFSETS,
+                    XDP_UMEM_PGOFF_COMPLETION_RING, parameters.completionRingSize(), ADDRESS_SIZE, "completion ring",
+                    mappings), offsets(offsets, COMPLETION_OFFSETS), parameters.completionRingSize());
             int rxFrames = parameters.rxFrames();
             int claimed = fill.reserve(rxFrames);
             int start = fill.reservedStart(claimed);
@@ -162,7 +190,7 @@ public final class XdpSocket implements AutoCloseable {
             return new XdpSocket(fd, ifindex, queueId, parameters, umem, mappings, rx, fill, tx, completion,
                     zeroCopy);
         }
-        catch (NativeIoException | RuntimeException ex) {
+        catch (NativeIoException | RuntimeException | Error ex) {
             mappings.forEach(MappedMemory::close);
             FileDescriptors.closeQuietly(fd);
             if (umem != null) {
@@ -189,21 +217,21 @@ public final class XdpSocket implements AutoCloseable {
     }
 
     private static void registerUmem(int fd, MappedMemory umem, int frameSize) throws NativeIoException {
-        ByteBuffer reg = DirectBuffers.allocate(32);
+        ByteBuffer reg = DirectBuffers.allocate(UMEM_REG_SIZE);
         reg.putLong(0, umem.address());
         reg.putLong(8, umem.length());
         reg.putInt(16, frameSize);
-        Sockets.setOption(fd, SOL_XDP, XDP_UMEM_REG, reg, 32, "XDP_UMEM_REG");
+        Sockets.setOption(fd, SOL_XDP, XDP_UMEM_REG, reg, UMEM_REG_SIZE, "XDP_UMEM_REG");
     }
 
     private static RingOffsets offsets(ByteBuffer offsets, int base) {
-        return new RingOffsets((int) offsets.getLong(base), (int) offsets.getLong(base + 8),
-                (int) offsets.getLong(base + 24), (int) offsets.getLong(base + 16));
+        return new RingOffsets((int) offsets.getLong(base + PRODUCER), (int) offsets.getLong(base + CONSUMER),
+                (int) offsets.getLong(base + FLAGS), (int) offsets.getLong(base + DESCRIPTORS));
     }
 
     private static ByteBuffer map(int fd, ByteBuffer offsets, int base, long pageOffset, int entries,
             int entrySize, String what, List<MappedMemory> mappings) throws NativeIoException {
-        long length = offsets.getLong(base + 16) + (long) entries * entrySize;
+        long length = offsets.getLong(base + DESCRIPTORS) + (long) entries * entrySize;
         MappedMemory mapping = MappedMemory.shared(fd, pageOffset, length, what);
         mappings.add(mapping);
         return mapping.buffer();
@@ -219,14 +247,14 @@ public final class XdpSocket implements AutoCloseable {
         if (parameters.needWakeup()) {
             flags |= XDP_USE_NEED_WAKEUP;
         }
-        ByteBuffer address = DirectBuffers.allocate(16);
+        ByteBuffer address = DirectBuffers.allocate(SOCKADDR_XDP_SIZE);
         address.putShort(0, (short) Sockets.AF_XDP);
         address.putShort(2, (short) flags);
         address.putInt(4, ifindex);
         address.putInt(8, queueId);
         long deadline = System.nanoTime() + busyRetry.toNanos();
         while (true) {
-            int result = Sockets.tryBind(fd, address, 16);
+            int result = Sockets.tryBind(fd, address, SOCKADDR_XDP_SIZE);
             if (result == 0) {
                 return;
             }
@@ -242,10 +270,12 @@ public final class XdpSocket implements AutoCloseable {
         return fd;
     }
 
+    /** The index of the interface the socket is bound to. */
     public int ifindex() {
         return ifindex;
     }
 
+    /** The receive queue the socket is bound to. */
     public int queueId() {
         return queueId;
     }
@@ -255,6 +285,7 @@ public final class XdpSocket implements AutoCloseable {
         return zeroCopy;
     }
 
+    /** The geometry the socket was made with. */
     public XskParameters parameters() {
         return parameters;
     }
@@ -273,6 +304,7 @@ public final class XdpSocket implements AutoCloseable {
         return rx.peek(max);
     }
 
+    /** The ring index of the first of the {@code count} frames the last {@link #receive} took. */
     public int rxStart(int count) {
         return rx.peekedStart(count);
     }
@@ -282,6 +314,7 @@ public final class XdpSocket implements AutoCloseable {
         return rx.address(index);
     }
 
+    /** The length of a received frame. */
     public int rxLength(int index) {
         return rx.length(index);
     }
@@ -350,12 +383,16 @@ public final class XdpSocket implements AutoCloseable {
         return !parameters.needWakeup() || tx.needsWakeup();
     }
 
+    /** Whether the TX ring holds descriptors the kernel has not taken yet (reads its index). */
+    public boolean txPending() {
+        return tx.outstanding() > 0;
+    }
+
     /**
      * Asks the kernel to process the TX ring (and, with need_wakeup, to resume filling from the fill
      * ring).
      *
-     * @return 0, or {@code -errno}; {@code EAGAIN}, {@code EBUSY}, {@code ENOBUFS} and {@code ENETDOWN}
-     *     mean "try again later" and are not failures
+     * @return 0, or {@code -errno}; {@link Errno#isTxRetry} errors mean "try again later", not failure
      */
     public int kick() {
         return Sockets.kick(fd);
@@ -386,7 +423,7 @@ public final class XdpSocket implements AutoCloseable {
     /** Reads the kernel's counters for this socket (one system call). */
     public XdpStatistics statistics() throws NativeIoException {
         synchronized (statisticsLock) {
-            if (closed.get()) {
+            if (released.get()) {
                 // the descriptor number may already belong to something else
                 throw new NativeIoException("getsockopt(XDP_STATISTICS) on a closed socket", Errno.EBADF);
             }
@@ -396,18 +433,36 @@ public final class XdpSocket implements AutoCloseable {
         }
     }
 
-    /** Whether {@link #close()} has run. */
+    /** Whether the kernel's socket has been let go, by {@link #release()} or {@link #close()}. */
     public boolean isClosed() {
-        return closed.get();
+        return released.get();
+    }
+
+    /**
+     * Lets the kernel's socket go, which takes it out of every map slot that still points at it, without
+     * unmapping anything a thread may still touch: the rings are swapped for anonymous memory at the same
+     * addresses, the descriptor number for a placeholder socket, and the UMEM stays mapped. For a poll
+     * thread that is still running (a blocked handler); {@link #close()} frees the rest once it is done.
+     */
+    public void release() throws NativeIoException {
+        if (released.compareAndSet(false, true)) {
+            for (MappedMemory ring : ringMappings) {
+                ring.replaceWithAnonymous();
+            }
+            synchronized (statisticsLock) {
+                FileDescriptors.replaceWithPlaceholder(fd);
+            }
+        }
     }
 
     /**
      * Unmaps the rings, closes the socket (the kernel drops it from every map slot that still points at
-     * it) and frees the UMEM. Idempotent.
+     * it) and frees the UMEM. Idempotent; after {@link #release()} it frees what release kept.
      */
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
+            released.set(true);
             ringMappings.forEach(MappedMemory::close);
             synchronized (statisticsLock) {
                 FileDescriptors.closeQuietly(fd);

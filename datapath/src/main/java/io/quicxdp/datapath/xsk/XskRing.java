@@ -48,10 +48,6 @@ abstract class XskRing {
         this.mask = size - 1;
     }
 
-    /** The number of entries. */
-    final int size() {
-        return size;
-    }
 
     /** Whether the kernel asks for a wake-up call before it processes this ring again. */
     final boolean needsWakeup() {
