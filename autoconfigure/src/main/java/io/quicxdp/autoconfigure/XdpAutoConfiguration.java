@@ -1,0 +1,56 @@
+package io.quicxdp.autoconfigure;
+
+import io.quicxdp.datapath.DatapathSettings;
+import io.quicxdp.datapath.XdpDatapath;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import org.springframework.core.env.Environment;
+
+/**
+ * Auto-configuration of the raw-only {@link XdpDatapath} in XDP map mode.
+ *
+ * <p>Active when {@code quic.xdp.maps} configures a map (or {@code quic.xdp.enabled=true}); backs off
+ * when the application defines its own {@link XdpDatapath}. The datapath opens while the context
+ * refreshes: any failure fails the start, and there is no fallback to ordinary sockets.
+ */
+@AutoConfiguration
+@ConditionalOnClass(XdpDatapath.class)
+@EnableConfigurationProperties(XdpProperties.class)
+@Import({ XdpAutoConfiguration.DatapathConfiguration.class, XdpAutoConfiguration.DisabledWithMapsConfiguration.class })
+public final class XdpAutoConfiguration {
+
+    @Configuration(proxyBeanMethods = false)
+    @Conditional(MapModeConditions.OnMapMode.class)
+    @ConditionalOnMissingBean(XdpDatapath.class)
+    static class DatapathConfiguration {
+
+        @Bean
+        XdpDatapath xdpDatapath(XdpProperties properties, ObjectProvider<XdpDatapathSettingsCustomizer> customizers) {
+            DatapathSettings.Builder settings = properties.toSettingsBuilder();
+            customizers.orderedStream().forEach((customizer) -> customizer.customize(settings));
+            return XdpDatapathLifecycle.open(properties.toMapConfigs(), settings.build());
+        }
+
+        @Bean
+        XdpDatapathLifecycle xdpDatapathLifecycle(XdpDatapath xdpDatapath) {
+            return new XdpDatapathLifecycle(xdpDatapath);
+        }
+    }
+
+    /** Fails the start when {@code quic.xdp.enabled=false} contradicts configured maps. */
+    @Configuration(proxyBeanMethods = false)
+    @Conditional(MapModeConditions.OnDisabledWithMaps.class)
+    static class DisabledWithMapsConfiguration {
+
+        DisabledWithMapsConfiguration(Environment environment) {
+            throw new XdpDisabledWithMapsException(MapModeConditions.configuredInterfaces(environment));
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package io.quicxdp.autoconfigure;
+
+import io.quicxdp.datapath.DatapathSettings;
+import io.quicxdp.datapath.DatapathState;
+import io.quicxdp.datapath.MapState;
+import io.quicxdp.datapath.SocketState;
+import io.quicxdp.datapath.XdpDatapath;
+import io.quicxdp.datapath.XdpDatapathException;
+import io.quicxdp.datapath.XdpMapConfig;
+import io.quicxdp.datapath.linux.Errno;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * Opens the datapath while the context refreshes, so that a failure fails the application's start, and
+ * closes it late in shutdown, so that the beans using it stop first. Logs each map as its sockets go in
+ * and come out.
+ *
+ * <p>Closing runs in the {@link #PHASE} shutdown phase, after the web server's graceful shutdown and the
+ * web server itself, and within {@code spring.lifecycle.timeout-per-shutdown-phase}. A datapath that was
+ * stopped cannot start again: its sockets are gone from the maps.
+ */
+public class XdpDatapathLifecycle implements SmartLifecycle, DisposableBean {
+
+    /** Below the web server's phases: starts before them and stops after them. */
+    public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
+
+    private static final Log logger = LogFactory.getLog(XdpDatapathLifecycle.class);
+
+    private final XdpDatapath datapath;
+
+    /**
+     * Manages an open datapath.
+     *
+     * @param datapath the datapath, open; this lifecycle closes it
+     */
+    public XdpDatapathLifecycle(XdpDatapath datapath) {
+        this.datapath = datapath;
+    }
+
+    /**
+     * Opens a datapath on {@code maps}, logging each map at INFO, or the failure at ERROR before it is
+     * rethrown.
+     *
+     * @throws XdpDatapathException when a socket cannot be opened or inserted; nothing is left in any map
+     */
+    public static XdpDatapath open(List<XdpMapConfig> maps, DatapathSettings settings) {
+        XdpDatapath datapath;
+        try {
+            datapath = XdpDatapath.open(maps, settings);
+        }
+        catch (XdpDatapathException ex) {
+            logger.error("XDP map mode failed to start" + facts(ex) + ": " + ex.getMessage()
+                    + " Nothing was left in any map.");
+            throw ex;
+        }
+        DatapathState state = datapath.state();
+        for (MapState map : state.maps()) {
+            logger.info("XDP map mode on " + map.interfaceName() + ": queues " + map.keysHeld() + " ("
+                    + modes(state, map) + ") inserted into XSKMAP " + map.path() + " (id " + map.mapId() + ", "
+                    + map.name() + ")");
+        }
+        return datapath;
+    }
+
+    @Override
+    public void start() {
+        if (!this.datapath.isOpen()) {
+            throw new IllegalStateException("The XDP datapath was stopped and its sockets left their maps; "
+                    + "it cannot start again: restart the application");
+        }
+    }
+
+    @Override
+    public void stop() {
+        close();
+    }
+
+    @Override
+    public void stop(Runnable callback) {
+        Thread shutdown = new Thread(() -> {
+            try {
+                close();
+            }
+            finally {
+                callback.run();
+            }
+        }, "quic-xdp-shutdown");
+        shutdown.start();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return this.datapath.isOpen();
+    }
+
+    @Override
+    public int getPhase() {
+        return PHASE;
+    }
+
+    @Override
+    public void destroy() {
+        close();
+    }
+
+    private synchronized void close() {
+        if (!this.datapath.isOpen()) {
+            return;
+        }
+        DatapathState before = this.datapath.state();
+        logger.info("XDP map mode stopping: receiving stops, pending sends drain, sockets close");
+        this.datapath.close();
+        for (MapState map : before.maps()) {
+            logger.info("XDP map mode on " + map.interfaceName() + ": sockets of queues " + map.keysHeld()
+                    + " closed and removed from XSKMAP " + map.path() + " (id " + map.mapId() + ")");
+        }
+    }
+
+    private static String modes(DatapathState state, MapState map) {
+        return state.sockets()
+            .stream()
+            .filter((socket) -> socket.interfaceName().equals(map.interfaceName()))
+            .map(SocketState::bindMode)
+            .distinct()
+            .collect(Collectors.joining("/")) + " mode";
+    }
+
+    /** The interface, map, queue and errno of a failure, those that are known. */
+    private static String facts(XdpDatapathException ex) {
+        StringBuilder facts = new StringBuilder();
+        if (ex.interfaceName() != null) {
+            facts.append(" on interface ").append(ex.interfaceName());
+        }
+        if (ex.mapPath() != null) {
+            facts.append(", XSKMAP ").append(ex.mapPath());
+        }
+        if (ex.queueId() != null) {
+            facts.append(", queue ").append(ex.queueId());
+        }
+        if (ex.errno() != 0) {
+            facts.append(", ").append(Errno.name(ex.errno()));
+        }
+        return facts.toString();
+    }
+}

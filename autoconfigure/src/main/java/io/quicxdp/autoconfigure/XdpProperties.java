@@ -1,0 +1,397 @@
+package io.quicxdp.autoconfigure;
+
+import io.quicxdp.datapath.DatapathSettings;
+import io.quicxdp.datapath.PollMode;
+import io.quicxdp.datapath.XdpMapConfig;
+import io.quicxdp.datapath.xsk.BindMode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DataObjectPropertyName;
+import org.springframework.util.unit.DataSize;
+import org.springframework.validation.Errors;
+import org.springframework.validation.Validator;
+
+/**
+ * Configuration properties of the quic-xdp datapath in XDP map mode.
+ *
+ * <p>The properties validate themselves while they are bound, so that a mistake stops start-up with an
+ * error naming the property (for example {@code quic.xdp.maps[1].path}) before any socket is opened.
+ */
+@ConfigurationProperties("quic.xdp")
+public class XdpProperties implements Validator {
+
+    /**
+     * Whether the XDP datapath is enabled. Unset means enabled when a map is configured; false is
+     * rejected while any map is configured.
+     */
+    private @Nullable Boolean enabled;
+
+    /** The interfaces to serve, each with the pinned XSKMAP its XDP program redirects into. */
+    private List<MapProperties> maps = new ArrayList<>();
+
+    /** Whether each bound UDP port is also held in the kernel by an ordinary socket that is never read. */
+    private boolean portReservation = true;
+
+    /** How each AF_XDP socket is bound to its queue. */
+    private BindMode bindMode = BindMode.AUTO;
+
+    /** Whether the kernel may ask for wake-up calls instead of being woken after every send. */
+    private boolean needWakeup = true;
+
+    private final Umem umem = new Umem();
+
+    private final Rings rings = new Rings();
+
+    private final Poll poll = new Poll();
+
+    /** How long shutdown waits for datagrams already queued for sending. */
+    private Duration txDrainTimeout = Duration.ofSeconds(1);
+
+    /** How long start-up retries a queue still held by a socket that was closed just before. */
+    private Duration queueReleaseTimeout = Duration.ofSeconds(2);
+
+    /** How long sending to a new peer waits for the kernel to resolve the next hop's MAC address. */
+    private Duration neighbourTimeout = Duration.ofSeconds(1);
+
+    public @Nullable Boolean getEnabled() {
+        return this.enabled;
+    }
+
+    public void setEnabled(@Nullable Boolean enabled) {
+        this.enabled = enabled;
+    }
+
+    public List<MapProperties> getMaps() {
+        return this.maps;
+    }
+
+    public void setMaps(List<MapProperties> maps) {
+        this.maps = maps;
+    }
+
+    public boolean isPortReservation() {
+        return this.portReservation;
+    }
+
+    public void setPortReservation(boolean portReservation) {
+        this.portReservation = portReservation;
+    }
+
+    public BindMode getBindMode() {
+        return this.bindMode;
+    }
+
+    public void setBindMode(BindMode bindMode) {
+        this.bindMode = bindMode;
+    }
+
+    public boolean isNeedWakeup() {
+        return this.needWakeup;
+    }
+
+    public void setNeedWakeup(boolean needWakeup) {
+        this.needWakeup = needWakeup;
+    }
+
+    public Umem getUmem() {
+        return this.umem;
+    }
+
+    public Rings getRings() {
+        return this.rings;
+    }
+
+    public Poll getPoll() {
+        return this.poll;
+    }
+
+    public Duration getTxDrainTimeout() {
+        return this.txDrainTimeout;
+    }
+
+    public void setTxDrainTimeout(Duration txDrainTimeout) {
+        this.txDrainTimeout = txDrainTimeout;
+    }
+
+    public Duration getQueueReleaseTimeout() {
+        return this.queueReleaseTimeout;
+    }
+
+    public void setQueueReleaseTimeout(Duration queueReleaseTimeout) {
+        this.queueReleaseTimeout = queueReleaseTimeout;
+    }
+
+    public Duration getNeighbourTimeout() {
+        return this.neighbourTimeout;
+    }
+
+    public void setNeighbourTimeout(Duration neighbourTimeout) {
+        this.neighbourTimeout = neighbourTimeout;
+    }
+
+    /** The datapath's map configurations, in the order configured. */
+    public List<XdpMapConfig> toMapConfigs() {
+        return this.maps.stream()
+            .map((map) -> new XdpMapConfig(map.getInterface(), Path.of(map.getPath()), map.getQueues()))
+            .toList();
+    }
+
+    /** A settings builder holding these properties, for customizers to adjust. */
+    public DatapathSettings.Builder toSettingsBuilder() {
+        return DatapathSettings.builder()
+            .frameCount(this.umem.frameCount)
+            .frameSize((int) this.umem.frameSize.toBytes())
+            .fillRingSize(this.rings.fill)
+            .completionRingSize(this.rings.completion)
+            .rxRingSize(this.rings.rx)
+            .txRingSize(this.rings.tx)
+            .bindMode(this.bindMode)
+            .needWakeup(this.needWakeup)
+            .pollMode(this.poll.mode)
+            .pollTimeout(this.poll.timeout)
+            .rxBatchSize(this.poll.batchSize)
+            .portReservation(this.portReservation)
+            .txDrainTimeout(this.txDrainTimeout)
+            .queueReleaseTimeout(this.queueReleaseTimeout)
+            .neighbourTimeout(this.neighbourTimeout);
+    }
+
+    @Override
+    public boolean supports(Class<?> type) {
+        return XdpProperties.class.isAssignableFrom(type);
+    }
+
+    /**
+     * Checks what can be checked without the kernel. The limits mirror {@link DatapathSettings.Builder#build()},
+     * which stays the final check, so that a mistake here is reported against its property.
+     */
+    @Override
+    public void validate(Object target, Errors errors) {
+        validateMaps(errors);
+        if (!Set.of(2048L, 4096L).contains(this.umem.frameSize.toBytes())) {
+            reject(errors, "umem.frameSize", "must be 2KB or 4KB (one page or half a page)");
+        }
+        if (this.umem.frameCount < 2) {
+            reject(errors, "umem.frameCount", "must be at least 2");
+        }
+        Map<String, Integer> rings = Map.of("rings.fill", this.rings.fill, "rings.completion",
+                this.rings.completion, "rings.rx", this.rings.rx, "rings.tx", this.rings.tx);
+        rings.forEach((field, size) -> {
+            if (size < 1 || Integer.bitCount(size) != 1) {
+                reject(errors, field, "must be a power of two, such as 1024");
+            }
+        });
+        if (this.poll.batchSize < 1) {
+            reject(errors, "poll.batchSize", "must be at least 1");
+        }
+        if (this.poll.timeout.isNegative() || this.poll.timeout.isZero() || this.poll.timeout.compareTo(Duration.ofMinutes(1)) > 0) {
+            reject(errors, "poll.timeout", "must be more than 0 and at most 1m");
+        }
+        Map.of("txDrainTimeout", this.txDrainTimeout, "queueReleaseTimeout", this.queueReleaseTimeout,
+                "neighbourTimeout", this.neighbourTimeout)
+            .forEach((field, timeout) -> {
+                if (timeout.isNegative()) {
+                    reject(errors, field, "must not be negative");
+                }
+            });
+    }
+
+    private void validateMaps(Errors errors) {
+        Map<String, Integer> interfaces = new HashMap<>();
+        for (int i = 0; i < this.maps.size(); i++) {
+            MapProperties map = this.maps.get(i);
+            String prefix = "maps[" + i + "].";
+            String name = map.getInterface();
+            if (name == null || name.isBlank()) {
+                reject(errors, prefix + "interface", "must name the network interface, for example eth0");
+            }
+            else {
+                Integer first = interfaces.putIfAbsent(name, i);
+                if (first != null) {
+                    reject(errors, prefix + "interface", "names '" + name + "', which quic.xdp.maps[" + first
+                            + "] configures already: configure each interface once");
+                }
+            }
+            String path = map.getPath();
+            if (path == null || path.isBlank()) {
+                reject(errors, prefix + "path",
+                        "must be the absolute bpffs path of the pinned XSKMAP, for example /sys/fs/bpf/xsks");
+            }
+            else if (!path.startsWith("/")) {
+                reject(errors, prefix + "path", "must be an absolute bpffs path such as /sys/fs/bpf/"
+                        + path + ", not a relative one");
+            }
+            Set<Integer> queues = new HashSet<>();
+            for (Integer queue : map.getQueues()) {
+                if (queue == null || queue < 0) {
+                    reject(errors, prefix + "queues", "must not hold a negative queue id");
+                }
+                else if (!queues.add(queue)) {
+                    reject(errors, prefix + "queues", "lists queue " + queue + " twice");
+                }
+            }
+        }
+    }
+
+    /** Rejects {@code field}, with a message that names the property as it is written in configuration. */
+    private static void reject(Errors errors, String field, String reason) {
+        errors.rejectValue(field, "invalid", "quic.xdp." + DataObjectPropertyName.toDashedForm(field) + " " + reason);
+    }
+
+    /** One interface in map mode. */
+    public static class MapProperties {
+
+        /** The network interface whose XDP program redirects into the map, for example eth0. */
+        private @Nullable String interfaceName;
+
+        /** Absolute bpffs path of the pinned XSKMAP, for example /sys/fs/bpf/lb/xsks. */
+        private @Nullable String path;
+
+        /** The receive queues to open a socket on (= keys in the map). Empty means every receive queue. */
+        private List<Integer> queues = new ArrayList<>();
+
+        // "interface" is a Java keyword: the property keeps the name, the field cannot
+        public @Nullable String getInterface() {
+            return this.interfaceName;
+        }
+
+        public void setInterface(@Nullable String interfaceName) {
+            this.interfaceName = interfaceName;
+        }
+
+        public @Nullable String getPath() {
+            return this.path;
+        }
+
+        public void setPath(@Nullable String path) {
+            this.path = path;
+        }
+
+        public List<Integer> getQueues() {
+            return this.queues;
+        }
+
+        public void setQueues(List<Integer> queues) {
+            this.queues = queues;
+        }
+    }
+
+    /** The memory each socket receives into and sends from. */
+    public static class Umem {
+
+        /** Frames per socket, half for receiving and half for sending; counts against RLIMIT_MEMLOCK. */
+        private int frameCount = 2048;
+
+        /** Size of one frame, which holds one packet with its headers: 2KB or 4KB. */
+        private DataSize frameSize = DataSize.ofKilobytes(2);
+
+        public int getFrameCount() {
+            return this.frameCount;
+        }
+
+        public void setFrameCount(int frameCount) {
+            this.frameCount = frameCount;
+        }
+
+        public DataSize getFrameSize() {
+            return this.frameSize;
+        }
+
+        public void setFrameSize(DataSize frameSize) {
+            this.frameSize = frameSize;
+        }
+    }
+
+    /** Entries in each socket's rings; each must be a power of two. */
+    public static class Rings {
+
+        /** Entries in the fill ring, which hands free frames to the kernel for receiving. */
+        private int fill = 1024;
+
+        /** Entries in the completion ring, which returns sent frames. */
+        private int completion = 1024;
+
+        /** Entries in the RX ring. */
+        private int rx = 1024;
+
+        /** Entries in the TX ring. */
+        private int tx = 1024;
+
+        public int getFill() {
+            return this.fill;
+        }
+
+        public void setFill(int fill) {
+            this.fill = fill;
+        }
+
+        public int getCompletion() {
+            return this.completion;
+        }
+
+        public void setCompletion(int completion) {
+            this.completion = completion;
+        }
+
+        public int getRx() {
+            return this.rx;
+        }
+
+        public void setRx(int rx) {
+            this.rx = rx;
+        }
+
+        public int getTx() {
+            return this.tx;
+        }
+
+        public void setTx(int tx) {
+            this.tx = tx;
+        }
+    }
+
+    /** How each socket's thread waits for packets. */
+    public static class Poll {
+
+        /** Sleep in poll(2) while idle, or spin on the RX ring (lowest latency, one busy core per socket). */
+        private PollMode mode = PollMode.SLEEP;
+
+        /** The longest a sleeping poll waits before it looks at completions and its stop flag again. */
+        private Duration timeout = Duration.ofMillis(100);
+
+        /** The most received frames handled before the fill ring is refilled. */
+        private int batchSize = 64;
+
+        public PollMode getMode() {
+            return this.mode;
+        }
+
+        public void setMode(PollMode mode) {
+            this.mode = mode;
+        }
+
+        public Duration getTimeout() {
+            return this.timeout;
+        }
+
+        public void setTimeout(Duration timeout) {
+            this.timeout = timeout;
+        }
+
+        public int getBatchSize() {
+            return this.batchSize;
+        }
+
+        public void setBatchSize(int batchSize) {
+            this.batchSize = batchSize;
+        }
+    }
+}

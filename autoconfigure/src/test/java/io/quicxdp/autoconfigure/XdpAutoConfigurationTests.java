@@ -1,0 +1,174 @@
+package io.quicxdp.autoconfigure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.quicxdp.datapath.DatapathSettings;
+import io.quicxdp.datapath.InvalidMapConfigException;
+import io.quicxdp.datapath.PollMode;
+import io.quicxdp.datapath.XdpDatapath;
+import io.quicxdp.datapath.XdpMapConfig;
+import io.quicxdp.datapath.xsk.BindMode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.context.properties.bind.validation.BindValidationException;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Lazy;
+import org.springframework.core.NestedExceptionUtils;
+import org.springframework.mock.env.MockEnvironment;
+
+/** The auto-configuration's conditions, binding and validation, without touching the kernel. */
+class XdpAutoConfigurationTests {
+
+    private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(XdpAutoConfiguration.class));
+
+    @Test
+    void withoutMapsCreatesNoDatapath() {
+        this.contextRunner.run((context) -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context).hasSingleBean(XdpProperties.class);
+            assertThat(context).doesNotHaveBean(XdpDatapath.class);
+            assertThat(context).doesNotHaveBean(XdpDatapathLifecycle.class);
+        });
+    }
+
+    @Test
+    void disabledWithoutMapsCreatesNoDatapath() {
+        this.contextRunner.withPropertyValues("quic.xdp.enabled=false")
+            .run((context) -> assertThat(context).hasNotFailed().doesNotHaveBean(XdpDatapath.class));
+    }
+
+    @Test
+    void disabledWhileMapsAreConfiguredFailsWithBothPropertiesAndBothFixes() {
+        this.contextRunner
+            .withPropertyValues("quic.xdp.enabled=false", "quic.xdp.maps[0].interface=eth0",
+                    "quic.xdp.maps[0].path=/sys/fs/bpf/lb/xsks")
+            .run((context) -> {
+                assertThat(context).hasFailed();
+                FailureAnalysis analysis = new XdpDisabledWithMapsFailureAnalyzer().analyze(context.getStartupFailure());
+                assertThat(analysis).isNotNull();
+                assertThat(analysis.getDescription()).startsWith("XDP must be enabled when an XDP map is configured.")
+                    .contains("quic.xdp.enabled is false", "quic.xdp.maps configures [eth0]");
+                assertThat(analysis.getAction()).contains("remove quic.xdp.enabled (or set it to true)",
+                        "remove the quic.xdp.maps entries");
+                assertThat(analysis.getDescription() + analysis.getAction()).doesNotContainIgnoringCase("not disabled")
+                    .doesNotContainIgnoringCase("cannot be set to false");
+            });
+    }
+
+    @Test
+    void enabledWithoutMapsFailsNamingTheMissingMap() {
+        this.contextRunner.withPropertyValues("quic.xdp.enabled=true").run((context) -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure()).rootCause()
+                .isInstanceOf(InvalidMapConfigException.class)
+                .hasMessage("No XDP map is configured.");
+            FailureAnalysis analysis = new XdpDatapathFailureAnalyzer(new MockEnvironment())
+                .analyze(context.getStartupFailure());
+            assertThat(analysis.getAction()).contains("Configure at least one interface");
+        });
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            quic.xdp.maps[1].interface   | ' '        | quic.xdp.maps[1].interface must name the network interface
+            quic.xdp.maps[1].interface   | eth0       | quic.xdp.maps[1].interface names 'eth0', which quic.xdp.maps[0] configures already
+            quic.xdp.maps[1].path        | ''         | quic.xdp.maps[1].path must be the absolute bpffs path
+            quic.xdp.maps[1].path        | xsks       | quic.xdp.maps[1].path must be an absolute bpffs path such as /sys/fs/bpf/xsks
+            quic.xdp.maps[1].queues      | 0,-1       | quic.xdp.maps[1].queues must not hold a negative queue id
+            quic.xdp.maps[1].queues      | 2,3,2      | quic.xdp.maps[1].queues lists queue 2 twice
+            quic.xdp.umem.frame-size     | 3KB        | quic.xdp.umem.frame-size must be 2KB or 4KB
+            quic.xdp.umem.frame-count    | 1          | quic.xdp.umem.frame-count must be at least 2
+            quic.xdp.rings.rx            | 1000       | quic.xdp.rings.rx must be a power of two
+            quic.xdp.poll.batch-size     | 0          | quic.xdp.poll.batch-size must be at least 1
+            quic.xdp.poll.timeout        | 0s         | quic.xdp.poll.timeout must be more than 0 and at most 1m
+            quic.xdp.tx-drain-timeout    | -1s        | quic.xdp.tx-drain-timeout must not be negative
+            """)
+    void invalidPropertyFailsNamingIt(String property, String value, String message) {
+        this.contextRunner
+            .withPropertyValues("quic.xdp.maps[0].interface=eth0", "quic.xdp.maps[0].path=/sys/fs/bpf/a",
+                    "quic.xdp.maps[1].interface=eth1", "quic.xdp.maps[1].path=/sys/fs/bpf/b", property + "=" + value)
+            .run((context) -> {
+                assertThat(context).hasFailed();
+                Throwable root = NestedExceptionUtils.getMostSpecificCause(context.getStartupFailure());
+                assertThat(root).isInstanceOf(BindValidationException.class);
+                assertThat(((BindValidationException) root).getValidationErrors().getAllErrors())
+                    .anySatisfy((error) -> assertThat(error.getDefaultMessage()).startsWith(message));
+            });
+    }
+
+    @Test
+    void propertiesBecomeMapConfigsAndSettings() {
+        this.contextRunner
+            .withPropertyValues("quic.xdp.enabled=true", "quic.xdp.maps[0].interface=eth0",
+                    "quic.xdp.maps[0].path=/sys/fs/bpf/lb/xsks", "quic.xdp.maps[0].queues=0,2",
+                    "quic.xdp.maps[1].interface=eth1", "quic.xdp.maps[1].path=/sys/fs/bpf/lb/xsks1",
+                    "quic.xdp.umem.frame-size=4KB", "quic.xdp.umem.frame-count=512", "quic.xdp.rings.rx=256",
+                    "quic.xdp.bind-mode=copy", "quic.xdp.poll.mode=busy", "quic.xdp.poll.timeout=20ms",
+                    "quic.xdp.port-reservation=false")
+            .withUserConfiguration(UserDatapathConfiguration.class)
+            .run((context) -> {
+                XdpProperties properties = context.getBean(XdpProperties.class);
+                assertThat(properties.toMapConfigs()).containsExactly(
+                        new XdpMapConfig("eth0", Path.of("/sys/fs/bpf/lb/xsks"), List.of(0, 2)),
+                        XdpMapConfig.allQueues("eth1", Path.of("/sys/fs/bpf/lb/xsks1")));
+                DatapathSettings settings = properties.toSettingsBuilder().build();
+                assertThat(settings.frameSize()).isEqualTo(4096);
+                assertThat(settings.frameCount()).isEqualTo(512);
+                assertThat(settings.rxRingSize()).isEqualTo(256);
+                assertThat(settings.fillRingSize()).isEqualTo(1024);
+                assertThat(settings.bindMode()).isEqualTo(BindMode.COPY);
+                assertThat(settings.pollMode()).isEqualTo(PollMode.BUSY);
+                assertThat(settings.pollTimeout()).isEqualTo(Duration.ofMillis(20));
+                assertThat(settings.portReservation()).isFalse();
+            });
+    }
+
+    @Test
+    void defaultPropertiesAreTheDatapathDefaults() {
+        this.contextRunner.run((context) -> assertThat(
+                context.getBean(XdpProperties.class).toSettingsBuilder().build().toString())
+            .isEqualTo(DatapathSettings.defaults().toString()));
+    }
+
+    @Test
+    void backsOffWhenTheApplicationDefinesItsOwnDatapath() {
+        this.contextRunner.withUserConfiguration(UserDatapathConfiguration.class)
+            .withPropertyValues("quic.xdp.maps[0].interface=eth0", "quic.xdp.maps[0].path=/sys/fs/bpf/xsks")
+            .run((context) -> {
+                assertThat(context).hasNotFailed();
+                assertThat(context.getBeanNamesForType(XdpDatapath.class)).containsExactly("userDatapath");
+                assertThat(context).doesNotHaveBean(XdpDatapathLifecycle.class);
+            });
+    }
+
+    @Test
+    void backsOffWhenTheDatapathIsNotOnTheClassPath() {
+        this.contextRunner.withClassLoader(new FilteredClassLoader(XdpDatapath.class))
+            .withPropertyValues("quic.xdp.maps[0].interface=eth0", "quic.xdp.maps[0].path=/sys/fs/bpf/xsks")
+            .run((context) -> {
+                assertThat(context).hasNotFailed();
+                assertThat(context).doesNotHaveBean(XdpProperties.class);
+            });
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class UserDatapathConfiguration {
+
+        // lazy: the definition is what makes the auto-configuration back off; nothing here opens a socket
+        @Bean
+        @Lazy
+        XdpDatapath userDatapath() {
+            throw new IllegalStateException("not to be created by these tests");
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package io.quicxdp.autoconfigure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.quicxdp.datapath.DatapathSettings;
+import io.quicxdp.datapath.InterfaceNotFoundException;
+import io.quicxdp.datapath.MapSlotOccupiedException;
+import io.quicxdp.datapath.QueueBusyException;
+import io.quicxdp.datapath.QueueNotFoundException;
+import io.quicxdp.datapath.XdpDatapath;
+import io.quicxdp.datapath.XdpDatapathException;
+import io.quicxdp.datapath.XdpMapConfig;
+import io.quicxdp.datapath.testing.KernelSupport;
+import io.quicxdp.datapath.testing.XskMapFixture;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.mock.env.MockEnvironment;
+
+/** The analysis of real start-up failures of the datapath, as a user reads it. */
+class XdpDatapathFailureAnalyzerTests {
+
+    private static final DatapathSettings SETTINGS = DatapathSettings.builder().frameCount(64).build();
+
+    @Test
+    void anOccupiedSlotNamesTheMapTheKeyAndThePropertyAndLeavesTheHolderAlone() throws Exception {
+        try (XskMapFixture fixture = XskMapFixture.create(1, Set.of(4433));
+                XskMapFixture other = XskMapFixture.create(1, Set.of(4433));
+                XdpDatapath holder = XdpDatapath.open(List.of(config(fixture)), SETTINGS)) {
+            // another interface's queue 0 pointed at the same map finds key 0 taken
+            MapSlotOccupiedException failure = catchThrowableOfType(MapSlotOccupiedException.class,
+                    () -> XdpDatapath.open(List.of(XdpMapConfig.allQueues(other.appInterface(), fixture.pin())),
+                            SETTINGS));
+            FailureAnalysis analysis = analyze(failure, other.appInterface(), fixture.pin().toString());
+            assertThat(analysis.getDescription()).contains(failure.getMessage())
+                .contains("Interface: " + other.appInterface() + " (quic.xdp.maps[0].interface)")
+                .contains("XSKMAP: " + fixture.pin() + " (quic.xdp.maps[0].path)")
+                .contains("Queue: 0 (the key in the XSKMAP)")
+                .contains("Error: EEXIST (errno 17)");
+            assertThat(analysis.getAction()).isEqualTo(failure.action()).isNotBlank();
+            assertThat(holder.isOpen()).isTrue();
+            assertThat(fixture.occupied(0)).as("the holder keeps its slot").isTrue();
+        }
+    }
+
+    @Test
+    void aSecondDatapathOnTheSameQueueNamesTheBusyQueue() throws Exception {
+        try (XskMapFixture fixture = XskMapFixture.create(1, Set.of(4433));
+                XdpDatapath first = XdpDatapath.open(List.of(config(fixture)), SETTINGS)) {
+            QueueBusyException failure = catchThrowableOfType(QueueBusyException.class,
+                    () -> XdpDatapath.open(List.of(config(fixture)), SETTINGS));
+            FailureAnalysis analysis = analyze(failure, fixture.appInterface(), fixture.pin().toString());
+            assertThat(analysis.getDescription()).contains("Queue: 0").contains("Error: EBUSY (errno 16)");
+            assertThat(analysis.getAction()).isEqualTo(failure.action()).isNotBlank();
+            assertThat(fixture.occupied(0)).as("the first datapath keeps its slot").isTrue();
+        }
+    }
+
+    @Test
+    void aQueueOutOfRangeNamesTheQueue() throws Exception {
+        try (XskMapFixture fixture = XskMapFixture.create(2, Set.of(4433))) {
+            XdpMapConfig config = new XdpMapConfig(fixture.appInterface(), fixture.pin(), List.of(0, 5));
+            QueueNotFoundException failure = catchThrowableOfType(QueueNotFoundException.class,
+                    () -> XdpDatapath.open(List.of(config), SETTINGS));
+            FailureAnalysis analysis = analyze(failure, fixture.appInterface(), fixture.pin().toString());
+            assertThat(analysis.getDescription()).contains("Queue: 5").contains("(quic.xdp.maps[0].interface)");
+            assertThat(analysis.getAction()).isEqualTo(failure.action());
+            assertThat(fixture.occupied(0)).isFalse();
+        }
+    }
+
+    @Test
+    void anUnknownInterfaceNamesTheInterfaceProperty() {
+        KernelSupport.assumeAvailable();
+        String name = "qxnone" + Long.toHexString(System.nanoTime() & 0xffffff);
+        InterfaceNotFoundException failure = catchThrowableOfType(InterfaceNotFoundException.class,
+                () -> XdpDatapath.open(List.of(XdpMapConfig.allQueues(name, Path.of("/sys/fs/bpf/xsks"))), SETTINGS));
+        FailureAnalysis analysis = analyze(failure, name, "/sys/fs/bpf/xsks");
+        assertThat(analysis.getDescription()).contains("Interface: " + name + " (quic.xdp.maps[0].interface)")
+            .contains("Error: ENODEV");
+        assertThat(analysis.getAction()).contains("ip link");
+    }
+
+    @Test
+    void withoutAMatchingPropertyTheFactsStandAlone() {
+        KernelSupport.assumeAvailable();
+        String name = "qxnone" + Long.toHexString(System.nanoTime() & 0xffffff);
+        InterfaceNotFoundException failure = catchThrowableOfType(InterfaceNotFoundException.class,
+                () -> XdpDatapath.open(List.of(XdpMapConfig.allQueues(name, Path.of("/sys/fs/bpf/xsks"))), SETTINGS));
+        FailureAnalysis analysis = new XdpDatapathFailureAnalyzer(new MockEnvironment()).analyze(failure);
+        assertThat(analysis.getDescription()).contains("Interface: " + name + System.lineSeparator())
+            .doesNotContain("quic.xdp.maps");
+    }
+
+    private static XdpMapConfig config(XskMapFixture fixture) {
+        return XdpMapConfig.allQueues(fixture.appInterface(), fixture.pin());
+    }
+
+    private static FailureAnalysis analyze(XdpDatapathException failure, String interfaceName, String path) {
+        assertThat(failure).isNotNull();
+        MockEnvironment environment = new MockEnvironment().withProperty("quic.xdp.maps[0].interface", interfaceName)
+            .withProperty("quic.xdp.maps[0].path", path);
+        FailureAnalysis analysis = new XdpDatapathFailureAnalyzer(environment).analyze(failure);
+        assertThat(analysis).isNotNull();
+        assertThat(analysis.getCause()).isSameAs(failure);
+        return analysis;
+    }
+}
