@@ -280,6 +280,42 @@ class MapModeTrafficTests {
                 .sum()).as("frames left in the batch are not parsed from the swapped-out ring").isZero();
     }
 
+    @Test
+    void receivingParsingAndEchoingAllocatesNothingPerDatagramOnThePollThreads() throws Exception {
+        AtomicInteger handled = new AtomicInteger();
+        try (XdpDatapath datapath = XdpDatapath.open(List.of(fixture.config()), TestSettings.small())) {
+            datapath.bind(PORT, datagram -> {
+                datagram.reply(datagram.payload());
+                handled.incrementAndGet();
+            });
+            com.sun.management.ThreadMXBean threads =
+                    (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            long[] pollThreads = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().startsWith("quic-xdp-" + fixture.appInterface() + "-q"))
+                    .mapToLong(Thread::getId).toArray();
+            assertThat(pollThreads).hasSize(2);
+            // warm up: the first datagrams run interpreted code and load classes
+            sendInRounds(handled, 10, 50);
+            long before = java.util.Arrays.stream(threads.getThreadAllocatedBytes(pollThreads)).sum();
+            int measured = sendInRounds(handled, 20, 50);
+            long allocated = java.util.Arrays.stream(threads.getThreadAllocatedBytes(pollThreads)).sum() - before;
+            assertThat(measured).isEqualTo(20 * 50);
+            // one object is at least 16 bytes: less than a byte a datagram means none is made per datagram
+            assertThat(allocated).as("bytes allocated by the poll threads for " + measured + " datagrams")
+                    .isLessThan(measured);
+        }
+    }
+
+    /** Sends {@code rounds} bursts of {@code burst} datagrams, each after the previous one was handled. */
+    private int sendInRounds(AtomicInteger handled, int rounds, int burst) throws Exception {
+        int start = handled.get();
+        for (int round = 1; round <= rounds; round++) {
+            sendFromPeer(fixture.net.appIpv4(), PORT, burst);
+            waitFor(handled::get, start + (long) round * burst);
+        }
+        return handled.get() - start;
+    }
+
     private boolean peerSeesPortUnreachable(int port) throws Exception {
         return fixture.net.inPeer(() -> {
             try (DatagramChannel channel = DatagramChannel.open()) {
