@@ -104,6 +104,14 @@ class MapModeTrafficTests {
             assertThat(ephemeral.localAddress().getPort()).isPositive().isNotEqualTo(PORT);
             assertThatExceptionOfType(IllegalStateException.class).isThrownBy(() -> datapath.bind(PORT, d -> { }))
                     .withMessageContaining("cannot reserve UDP");
+            InetSocketAddress local = new InetSocketAddress(fixture.net.appIpv4(), UNREDIRECTED_PORT);
+            assertThatIllegalArgumentException()
+                    .isThrownBy(() -> datapath.connect(local, InetSocketAddress.createUnresolved("peer.invalid", 5000),
+                            d -> { }))
+                    .withMessageContaining("is not resolved");
+            try (DatagramChannel free = DatagramChannel.open()) {
+                free.bind(local);
+            }
         }
         try (DatagramChannel afterClose = DatagramChannel.open()) {
             afterClose.bind(new InetSocketAddress(PORT));
