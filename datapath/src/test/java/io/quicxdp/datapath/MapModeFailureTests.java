@@ -135,21 +135,25 @@ class MapModeFailureTests {
 
     @Test
     void failureOnTheSecondMapLeavesNothingInTheFirst() throws Exception {
-        try (MapModeFixture second = new MapModeFixture(2, Set.of(4433));
-                XdpSocket blocker = XdpSocket.open(InterfaceIndexes.of(second.appInterface()), 1,
-                        TestSettings.small().xskParameters(), Duration.ZERO)) {
-            assertThatExceptionOfType(QueueBusyException.class)
-                    .isThrownBy(() -> XdpDatapath.open(List.of(fixture.config(), second.config()),
-                            TestSettings.small().toBuilder().queueReleaseTimeout(Duration.ofMillis(50)).build()))
-                    .satisfies(e -> {
-                        assertThat(e.interfaceName()).isEqualTo(second.appInterface());
-                        assertThat(e.queueId()).isEqualTo(1);
-                    });
-            assertThat(fixture.occupied(0)).isFalse();
-            assertThat(fixture.occupied(1)).isFalse();
-            assertThat(second.occupied(0)).isFalse();
+        try (MapModeFixture second = new MapModeFixture(2, Set.of(4433))) {
+            XdpSocket blocker = XdpSocket.open(InterfaceIndexes.of(second.appInterface()), 1,
+                    TestSettings.small().xskParameters(), Duration.ZERO);
+            try {
+                assertThatExceptionOfType(QueueBusyException.class)
+                        .isThrownBy(() -> XdpDatapath.open(List.of(fixture.config(), second.config()),
+                                TestSettings.small().toBuilder().queueReleaseTimeout(Duration.ofMillis(50)).build()))
+                        .satisfies(e -> {
+                            assertThat(e.interfaceName()).isEqualTo(second.appInterface());
+                            assertThat(e.queueId()).isEqualTo(1);
+                        });
+                assertThat(fixture.occupied(0)).isFalse();
+                assertThat(fixture.occupied(1)).isFalse();
+                assertThat(second.occupied(0)).isFalse();
+            }
+            finally {
+                blocker.close();
+            }
             // and everything was released: the same open succeeds once the blocker is gone
-            blocker.close();
             try (XdpDatapath datapath = XdpDatapath.open(List.of(fixture.config(), second.config()),
                     TestSettings.small())) {
                 assertThat(datapath.state().sockets()).hasSize(4);

@@ -97,6 +97,7 @@ class MapModeTrafficTests {
         try (XdpDatapath datapath = XdpDatapath.open(List.of(fixture.config()), TestSettings.small());
                 UdpEndpoint endpoint = datapath.bind(PORT, datagram -> { });
                 UdpEndpoint ephemeral = datapath.bind(0, datagram -> { })) {
+            assertThat(endpoint.localAddress().getPort()).isEqualTo(PORT);
             try (DatagramChannel competitor = DatagramChannel.open()) {
                 assertThatExceptionOfType(java.net.BindException.class)
                         .isThrownBy(() -> competitor.bind(new InetSocketAddress(PORT)));
@@ -122,6 +123,7 @@ class MapModeTrafficTests {
     void datagramsTheXdpProgramPassesToTheKernelGetNoPortUnreachable() throws Exception {
         try (XdpDatapath datapath = XdpDatapath.open(List.of(fixture.config()), TestSettings.small());
                 UdpEndpoint endpoint = datapath.bind(UNREDIRECTED_PORT, datagram -> { })) {
+            assertThat(endpoint.localAddress().getPort()).isEqualTo(UNREDIRECTED_PORT);
             assertThat(peerSeesPortUnreachable(UNREDIRECTED_PORT)).isFalse();
         }
         // the same probe without the reservation: the kernel answers with ICMP port unreachable
