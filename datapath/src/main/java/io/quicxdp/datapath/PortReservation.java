@@ -42,6 +42,11 @@ final class PortReservation implements AutoCloseable {
             closeQuietly(channel);
             throw new UncheckedIOException("cannot reserve UDP " + local + " in the kernel: " + ex.getMessage(), ex);
         }
+        catch (RuntimeException ex) {
+            // an unresolved or unsupported address: the half-made socket must not hold the port
+            closeQuietly(channel);
+            throw ex;
+        }
     }
 
     int port() {

@@ -114,10 +114,15 @@ public final class XdpDatapath implements AutoCloseable {
      * Serves datagrams from {@code remote} to {@code local} only, and lets {@link UdpEndpoint#send(java.nio.ByteBuffer)}
      * send to {@code remote}. The route to {@code remote} is resolved now.
      *
-     * @throws IllegalArgumentException when {@code local} is not a concrete address of {@code remote}'s family
+     * @throws IllegalArgumentException when {@code local} is not a concrete address of {@code remote}'s family,
+     *     or {@code remote} is not resolved
      */
     public UdpEndpoint connect(InetSocketAddress local, InetSocketAddress remote, DatagramHandler handler) {
+        Objects.requireNonNull(local, "local");
         Objects.requireNonNull(remote, "remote");
+        if (remote.isUnresolved()) {
+            throw new IllegalArgumentException("remote " + remote + " is not resolved");
+        }
         InetAddress address = local.getAddress();
         if (IpAddresses.isAnyLocal(address) || local.isUnresolved()) {
             throw new IllegalArgumentException("a connected endpoint needs a concrete local address, not " + local);

@@ -80,6 +80,25 @@ class ChildProcessTests {
     }
 
     @Test
+    void closingFromAShutdownHookEmptiesTheSlotsBeforeTheProcessEnds() throws Exception {
+        Child child = start(List.of(), System.getProperty("java.class.path"), "512", "hook");
+        try {
+            assertThat(child.line()).isEqualTo("OPEN 2");
+            assertThat(fixture.occupied(0)).isTrue();
+            // SIGTERM through the handle: Process.destroy() would also close the pipe we read "CLOSED" from
+            assertThat(child.process.toHandle().destroy()).isTrue();
+            assertThat(child.line()).isEqualTo("CLOSED 0");
+            assertThat(child.process.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(child.process.exitValue()).as("terminated by SIGTERM after the hooks ran").isEqualTo(143);
+        }
+        finally {
+            child.process.destroyForcibly();
+        }
+        assertThat(fixture.occupied(0)).isFalse();
+        assertThat(fixture.occupied(1)).isFalse();
+    }
+
+    @Test
     void unprivilegedUserWithNetRawAndPinPermissionOpensAndCloses() throws Exception {
         Commands.run("chown", NOBODY, fixture.pin.toString());
         Child child = start(unprivileged("+net_raw"), readableClasspath(), "256");

@@ -9,7 +9,8 @@ import java.util.List;
  * close; a failure prints {@code FAILED <type>: <message> | <action>} and exits with 3.
  *
  * <p>Arguments: interface, map pin path, UMEM frame count, and optionally {@code inspect} to print
- * {@code INSPECT <slots> <detail>} from {@link XdpDatapath#inspectMaps()} once open.
+ * {@code INSPECT <slots> <detail>} from {@link XdpDatapath#inspectMaps()} once open, or {@code hook} to
+ * close the datapath from a shutdown hook, which prints {@code CLOSED <sockets still bound or in a map>}.
  */
 public final class MapModeChild {
 
@@ -27,6 +28,14 @@ public final class MapModeChild {
             System.out.flush();
             System.exit(3);
             return;
+        }
+        if (args.length > 3 && args[3].equals("hook")) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                datapath.close();
+                long held = datapath.state().sockets().stream().filter(s -> s.bound() || s.inMap()).count();
+                System.out.println("CLOSED " + held);
+                System.out.flush();
+            }, "close-datapath"));
         }
         System.out.println("OPEN " + datapath.state().sockets().size());
         if (args.length > 3 && args[3].equals("inspect")) {

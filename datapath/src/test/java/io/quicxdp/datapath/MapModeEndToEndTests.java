@@ -3,16 +3,24 @@ package io.quicxdp.datapath;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
+import io.quicxdp.datapath.bpf.BpfMap;
+import io.quicxdp.datapath.bpf.BpfMapInfo;
+import io.quicxdp.datapath.testing.Commands;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -108,6 +116,55 @@ class MapModeEndToEndTests {
             assertThat(fixture.occupied(1)).isFalse();
             assertThat(datapath.state().sockets()).allSatisfy(s -> assertThat(s.bound()).isFalse());
         }
+    }
+
+    @Test
+    void openAndCloseLeaveTheApplicationsProgramAndMapAsTheyWere() throws Exception {
+        String attached = "prog/xdp id " + fixture.program.programId() + " ";
+        assertThat(Commands.run("ip", "-d", "link", "show", "dev", fixture.appInterface())).contains(attached);
+        BpfMapInfo mapBefore = pinnedMapInfo();
+        Map<String, Long> bpfObjectsBefore = bpfObjectsHeldHere();
+        try (XdpDatapath datapath = XdpDatapath.open(List.of(fixture.config()), TestSettings.small())) {
+            datapath.bind(PORT, datagram -> datagram.reply(datagram.payload()));
+            assertThat(sendAndCollectEchoes(fixture.net.appIpv4(), 2, 2)).hasSize(4);
+            assertThat(Commands.run("ip", "-d", "link", "show", "dev", fixture.appInterface()))
+                    .as("the interface keeps the application's program").contains(attached);
+            Map<String, Long> whileOpen = bpfObjectsHeldHere();
+            assertThat(whileOpen.getOrDefault("bpf-prog", 0L)).as("no program loaded by open")
+                    .isEqualTo(bpfObjectsBefore.getOrDefault("bpf-prog", 0L));
+            assertThat(whileOpen.getOrDefault("bpf_link", 0L)).as("no link made by open")
+                    .isEqualTo(bpfObjectsBefore.getOrDefault("bpf_link", 0L));
+        }
+        assertThat(Commands.run("ip", "-d", "link", "show", "dev", fixture.appInterface())).contains(attached);
+        assertThat(bpfObjectsHeldHere()).as("our map descriptor is closed, nothing else").isEqualTo(bpfObjectsBefore);
+        assertThat(pinnedMapInfo()).as("the pin still holds the application's map, unchanged").isEqualTo(mapBefore);
+        assertThat(mapBefore.id()).isEqualTo(fixture.program.mapId());
+    }
+
+    private BpfMapInfo pinnedMapInfo() throws Exception {
+        try (BpfMap pinned = BpfMap.openPinned(fixture.pin)) {
+            return pinned.info();
+        }
+    }
+
+    /** How many BPF objects of each kind (bpf-map, bpf-prog, bpf_link) this JVM holds descriptors of. */
+    private static Map<String, Long> bpfObjectsHeldHere() throws Exception {
+        Map<String, Long> kinds = new TreeMap<>();
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+            for (Path fd : fds) {
+                String target;
+                try {
+                    target = Files.readSymbolicLink(fd).toString();
+                }
+                catch (java.io.IOException ex) {
+                    continue; // closed meanwhile, such as the directory stream's own descriptor
+                }
+                if (target.startsWith("anon_inode:bpf")) {
+                    kinds.merge(target.substring("anon_inode:".length()), 1L, Long::sum);
+                }
+            }
+        }
+        return kinds;
     }
 
     @Test

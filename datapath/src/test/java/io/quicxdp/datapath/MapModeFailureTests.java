@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import io.quicxdp.datapath.bpf.BpfMap;
 import io.quicxdp.datapath.bpf.BpfMapType;
 import io.quicxdp.datapath.linux.InterfaceIndexes;
+import io.quicxdp.datapath.testing.VethNamespace;
 import io.quicxdp.datapath.xsk.XdpSocket;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -134,24 +135,57 @@ class MapModeFailureTests {
 
     @Test
     void failureOnTheSecondMapLeavesNothingInTheFirst() throws Exception {
-        try (MapModeFixture second = new MapModeFixture(2, Set.of(4433));
-                XdpSocket blocker = XdpSocket.open(InterfaceIndexes.of(second.appInterface()), 1,
-                        TestSettings.small().xskParameters(), Duration.ZERO)) {
-            assertThatExceptionOfType(QueueBusyException.class)
-                    .isThrownBy(() -> XdpDatapath.open(List.of(fixture.config(), second.config()),
-                            TestSettings.small().toBuilder().queueReleaseTimeout(Duration.ofMillis(50)).build()))
-                    .satisfies(e -> {
-                        assertThat(e.interfaceName()).isEqualTo(second.appInterface());
-                        assertThat(e.queueId()).isEqualTo(1);
-                    });
-            assertThat(fixture.occupied(0)).isFalse();
-            assertThat(fixture.occupied(1)).isFalse();
-            assertThat(second.occupied(0)).isFalse();
+        try (MapModeFixture second = new MapModeFixture(2, Set.of(4433))) {
+            XdpSocket blocker = XdpSocket.open(InterfaceIndexes.of(second.appInterface()), 1,
+                    TestSettings.small().xskParameters(), Duration.ZERO);
+            try {
+                assertThatExceptionOfType(QueueBusyException.class)
+                        .isThrownBy(() -> XdpDatapath.open(List.of(fixture.config(), second.config()),
+                                TestSettings.small().toBuilder().queueReleaseTimeout(Duration.ofMillis(50)).build()))
+                        .satisfies(e -> {
+                            assertThat(e.interfaceName()).isEqualTo(second.appInterface());
+                            assertThat(e.queueId()).isEqualTo(1);
+                        });
+                assertThat(fixture.occupied(0)).isFalse();
+                assertThat(fixture.occupied(1)).isFalse();
+                assertThat(second.occupied(0)).isFalse();
+            }
+            finally {
+                blocker.close();
+            }
             // and everything was released: the same open succeeds once the blocker is gone
-            blocker.close();
             try (XdpDatapath datapath = XdpDatapath.open(List.of(fixture.config(), second.config()),
                     TestSettings.small())) {
                 assertThat(datapath.state().sockets()).hasSize(4);
+            }
+        }
+    }
+
+    @Test
+    void insertFailingInTheSecondMapTakesOurSocketsOutOfTheFirstAndLeavesTheOtherSocketAlone() throws Exception {
+        // the first map gets both of its sockets before the second map refuses its key 1: the unwinding
+        // must empty the first map's slots, and must not touch the foreign socket in the second map
+        try (MapModeFixture second = new MapModeFixture(2, Set.of(4433));
+                VethNamespace elsewhere = VethNamespace.create(1);
+                XdpSocket foreign = XdpSocket.open(InterfaceIndexes.of(elsewhere.appInterface()), 0,
+                        TestSettings.small().xskParameters(), Duration.ZERO);
+                BpfMap secondMap = BpfMap.openPinned(second.pin)) {
+            secondMap.update(1, foreign.fd(), BpfMap.BPF_NOEXIST);
+            assertThatExceptionOfType(MapSlotOccupiedException.class)
+                    .isThrownBy(() -> XdpDatapath.open(List.of(fixture.config(), second.config()),
+                            TestSettings.small()))
+                    .satisfies(e -> {
+                        assertThat(e.interfaceName()).isEqualTo(second.appInterface());
+                        assertThat(e.mapPath()).isEqualTo(second.pin);
+                        assertThat(e.queueId()).isEqualTo(1);
+                    });
+            assertThat(fixture.occupied(0)).as("first map, key 0").isFalse();
+            assertThat(fixture.occupied(1)).as("first map, key 1").isFalse();
+            assertThat(second.occupied(0)).as("second map, key 0").isFalse();
+            assertThat(second.occupied(1)).as("the foreign socket stays in its slot").isTrue();
+            // nothing of ours is held: the first interface's queues open again at once
+            try (XdpDatapath datapath = XdpDatapath.open(List.of(fixture.config()), TestSettings.small())) {
+                assertThat(datapath.state().maps().get(0).keysHeld()).containsExactly(0, 1);
             }
         }
     }

@@ -97,6 +97,7 @@ class MapModeTrafficTests {
         try (XdpDatapath datapath = XdpDatapath.open(List.of(fixture.config()), TestSettings.small());
                 UdpEndpoint endpoint = datapath.bind(PORT, datagram -> { });
                 UdpEndpoint ephemeral = datapath.bind(0, datagram -> { })) {
+            assertThat(endpoint.localAddress().getPort()).isEqualTo(PORT);
             try (DatagramChannel competitor = DatagramChannel.open()) {
                 assertThatExceptionOfType(java.net.BindException.class)
                         .isThrownBy(() -> competitor.bind(new InetSocketAddress(PORT)));
@@ -104,6 +105,14 @@ class MapModeTrafficTests {
             assertThat(ephemeral.localAddress().getPort()).isPositive().isNotEqualTo(PORT);
             assertThatExceptionOfType(IllegalStateException.class).isThrownBy(() -> datapath.bind(PORT, d -> { }))
                     .withMessageContaining("cannot reserve UDP");
+            InetSocketAddress local = new InetSocketAddress(fixture.net.appIpv4(), UNREDIRECTED_PORT);
+            assertThatIllegalArgumentException()
+                    .isThrownBy(() -> datapath.connect(local, InetSocketAddress.createUnresolved("peer.invalid", 5000),
+                            d -> { }))
+                    .withMessageContaining("is not resolved");
+            try (DatagramChannel free = DatagramChannel.open()) {
+                free.bind(local);
+            }
         }
         try (DatagramChannel afterClose = DatagramChannel.open()) {
             afterClose.bind(new InetSocketAddress(PORT));
@@ -114,6 +123,7 @@ class MapModeTrafficTests {
     void datagramsTheXdpProgramPassesToTheKernelGetNoPortUnreachable() throws Exception {
         try (XdpDatapath datapath = XdpDatapath.open(List.of(fixture.config()), TestSettings.small());
                 UdpEndpoint endpoint = datapath.bind(UNREDIRECTED_PORT, datagram -> { })) {
+            assertThat(endpoint.localAddress().getPort()).isEqualTo(UNREDIRECTED_PORT);
             assertThat(peerSeesPortUnreachable(UNREDIRECTED_PORT)).isFalse();
         }
         // the same probe without the reservation: the kernel answers with ICMP port unreachable
@@ -278,6 +288,42 @@ class MapModeTrafficTests {
                 .noneMatch(name -> name.startsWith("quic-xdp-" + fixture.appInterface()));
         assertThat(datapath.state().sockets().stream().mapToLong(s -> s.drops().get(DropReason.FRAME_TOO_SHORT))
                 .sum()).as("frames left in the batch are not parsed from the swapped-out ring").isZero();
+    }
+
+    @Test
+    void receivingParsingAndEchoingAllocatesNothingPerDatagramOnThePollThreads() throws Exception {
+        AtomicInteger handled = new AtomicInteger();
+        try (XdpDatapath datapath = XdpDatapath.open(List.of(fixture.config()), TestSettings.small())) {
+            datapath.bind(PORT, datagram -> {
+                datagram.reply(datagram.payload());
+                handled.incrementAndGet();
+            });
+            com.sun.management.ThreadMXBean threads =
+                    (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            long[] pollThreads = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().startsWith("quic-xdp-" + fixture.appInterface() + "-q"))
+                    .mapToLong(Thread::getId).toArray();
+            assertThat(pollThreads).hasSize(2);
+            // warm up: the first datagrams run interpreted code and load classes
+            sendInRounds(handled, 10, 50);
+            long before = java.util.Arrays.stream(threads.getThreadAllocatedBytes(pollThreads)).sum();
+            int measured = sendInRounds(handled, 20, 50);
+            long allocated = java.util.Arrays.stream(threads.getThreadAllocatedBytes(pollThreads)).sum() - before;
+            assertThat(measured).isEqualTo(20 * 50);
+            // one object is at least 16 bytes: less than a byte a datagram means none is made per datagram
+            assertThat(allocated).as("bytes allocated by the poll threads for " + measured + " datagrams")
+                    .isLessThan(measured);
+        }
+    }
+
+    /** Sends {@code rounds} bursts of {@code burst} datagrams, each after the previous one was handled. */
+    private int sendInRounds(AtomicInteger handled, int rounds, int burst) throws Exception {
+        int start = handled.get();
+        for (int round = 1; round <= rounds; round++) {
+            sendFromPeer(fixture.net.appIpv4(), PORT, burst);
+            waitFor(handled::get, start + (long) round * burst);
+        }
+        return handled.get() - start;
     }
 
     private boolean peerSeesPortUnreachable(int port) throws Exception {
