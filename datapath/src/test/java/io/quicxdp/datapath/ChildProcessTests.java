@@ -3,6 +3,7 @@ package io.quicxdp.datapath;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quicxdp.datapath.testing.Commands;
+import io.quicxdp.datapath.testing.TestPorts;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -39,7 +40,7 @@ class ChildProcessTests {
 
     @BeforeEach
     void createFixture() throws Exception {
-        fixture = new MapModeFixture(2, Set.of(4433));
+        fixture = new MapModeFixture(2, Set.of(TestPorts.ECHO));
     }
 
     @AfterEach

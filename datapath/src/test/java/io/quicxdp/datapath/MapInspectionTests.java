@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quicxdp.datapath.bpf.BpfMap;
 import io.quicxdp.datapath.bpf.BpfMapType;
+import io.quicxdp.datapath.testing.TestPorts;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +22,7 @@ class MapInspectionTests {
 
     @BeforeEach
     void open() throws Exception {
-        fixture = new MapModeFixture(2, Set.of(4433));
+        fixture = new MapModeFixture(2, Set.of(TestPorts.ECHO));
         datapath = XdpDatapath.open(List.of(fixture.config()), TestSettings.small());
     }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import io.quicxdp.datapath.bpf.BpfMap;
 import io.quicxdp.datapath.bpf.BpfMapInfo;
 import io.quicxdp.datapath.testing.Commands;
+import io.quicxdp.datapath.testing.TestPorts;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -33,7 +34,7 @@ import org.junit.jupiter.api.Test;
  */
 class MapModeEndToEndTests {
 
-    private static final int PORT = 4433;
+    private static final int PORT = TestPorts.ECHO;
 
     private MapModeFixture fixture;
 
@@ -259,7 +260,7 @@ class MapModeEndToEndTests {
     }
 
     private static InetSocketAddress parse(String text) throws Exception {
-        // InetSocketAddress.toString(): "/198.18.1.2:4433" or "/fd00:...:2:4433"
+        // InetSocketAddress.toString(): "/198.18.1.2:PORT" or "/fd00:...:2:PORT"
         String withoutHost = text.substring(text.indexOf('/') + 1);
         int colon = withoutHost.lastIndexOf(':');
         return new InetSocketAddress(InetAddress.getByName(withoutHost.substring(0, colon)),

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import io.quicxdp.datapath.bpf.BpfMap;
 import io.quicxdp.datapath.bpf.BpfMapType;
 import io.quicxdp.datapath.linux.InterfaceIndexes;
+import io.quicxdp.datapath.testing.TestPorts;
 import io.quicxdp.datapath.testing.VethNamespace;
 import io.quicxdp.datapath.xsk.XdpSocket;
 import java.nio.file.Path;
@@ -23,7 +24,7 @@ class MapModeFailureTests {
 
     @BeforeEach
     void createFixture() throws Exception {
-        fixture = new MapModeFixture(2, Set.of(4433));
+        fixture = new MapModeFixture(2, Set.of(TestPorts.ECHO));
     }
 
     @AfterEach
@@ -105,7 +106,7 @@ class MapModeFailureTests {
 
     @Test
     void occupiedSlotIsNeverTakenOverAndTheErrorNamesMapAndKey() throws Exception {
-        try (MapModeFixture other = new MapModeFixture(2, Set.of(4433));
+        try (MapModeFixture other = new MapModeFixture(2, Set.of(TestPorts.ECHO));
                 XdpDatapath first = XdpDatapath.open(List.of(fixture.config()), TestSettings.small())) {
             // a second datapath, on another interface, pointed at the same map: slot 0 is taken
             XdpMapConfig sameMap = new XdpMapConfig(other.appInterface(), fixture.pin, List.of(0));
@@ -118,12 +119,12 @@ class MapModeFailureTests {
                     });
             assertThat(first.state().sockets()).allSatisfy(s -> assertThat(s.inMap()).isTrue());
             assertThat(fixture.occupied(0)).isTrue();
-            first.bind(4433, datagram -> datagram.reply(datagram.payload()));
+            first.bind(TestPorts.ECHO, datagram -> datagram.reply(datagram.payload()));
             String echoed = fixture.net.inPeer(() -> {
                 try (java.nio.channels.DatagramChannel channel = java.nio.channels.DatagramChannel.open()) {
                     channel.socket().setSoTimeout(5000);
                     channel.send(java.nio.ByteBuffer.wrap(new byte[] {'o', 'k'}),
-                            new java.net.InetSocketAddress(fixture.net.appIpv4(), 4433));
+                            new java.net.InetSocketAddress(fixture.net.appIpv4(), TestPorts.ECHO));
                     java.net.DatagramPacket packet = new java.net.DatagramPacket(new byte[8], 8);
                     channel.socket().receive(packet);
                     return new String(packet.getData(), 0, packet.getLength(), java.nio.charset.StandardCharsets.US_ASCII);
@@ -135,7 +136,7 @@ class MapModeFailureTests {
 
     @Test
     void failureOnTheSecondMapLeavesNothingInTheFirst() throws Exception {
-        try (MapModeFixture second = new MapModeFixture(2, Set.of(4433))) {
+        try (MapModeFixture second = new MapModeFixture(2, Set.of(TestPorts.ECHO))) {
             XdpSocket blocker = XdpSocket.open(InterfaceIndexes.of(second.appInterface()), 1,
                     TestSettings.small().xskParameters(), Duration.ZERO);
             try {
@@ -165,7 +166,7 @@ class MapModeFailureTests {
     void insertFailingInTheSecondMapTakesOurSocketsOutOfTheFirstAndLeavesTheOtherSocketAlone() throws Exception {
         // the first map gets both of its sockets before the second map refuses its key 1: the unwinding
         // must empty the first map's slots, and must not touch the foreign socket in the second map
-        try (MapModeFixture second = new MapModeFixture(2, Set.of(4433));
+        try (MapModeFixture second = new MapModeFixture(2, Set.of(TestPorts.ECHO));
                 VethNamespace elsewhere = VethNamespace.create(1);
                 XdpSocket foreign = XdpSocket.open(InterfaceIndexes.of(elsewhere.appInterface()), 0,
                         TestSettings.small().xskParameters(), Duration.ZERO);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 import io.quicxdp.datapath.packet.DropReason;
+import io.quicxdp.datapath.testing.TestPorts;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
@@ -28,9 +29,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 /** Sending to peers the datapath has not heard from, connected endpoints, port reservation, back-pressure. */
 class MapModeTrafficTests {
 
-    private static final int PORT = 4433;
+    private static final int PORT = TestPorts.ECHO;
 
-    private static final int UNREDIRECTED_PORT = 4434;
+    private static final int UNREDIRECTED_PORT = TestPorts.UNREDIRECTED;
 
     private MapModeFixture fixture;
 

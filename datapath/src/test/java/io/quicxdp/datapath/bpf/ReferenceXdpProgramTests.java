@@ -10,6 +10,7 @@ import io.quicxdp.datapath.linux.InterfaceIndexes;
 import io.quicxdp.datapath.linux.NativeIoException;
 import io.quicxdp.datapath.testing.Commands;
 import io.quicxdp.datapath.testing.KernelSupport;
+import io.quicxdp.datapath.testing.TestPorts;
 import io.quicxdp.datapath.testing.VethNamespace;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,9 +25,9 @@ import org.junit.jupiter.api.Test;
 
 class ReferenceXdpProgramTests {
 
-    private static final int PORT = 4433;
+    private static final int PORT = TestPorts.ECHO;
     private static final int SECOND_PORT = 853;
-    private static final int OTHER_PORT = 4434;
+    private static final int OTHER_PORT = TestPorts.UNREDIRECTED;
     private static final Set<Integer> PORTS = Set.of(PORT, SECOND_PORT);
 
     /**
@@ -87,7 +88,7 @@ class ReferenceXdpProgramTests {
             assertAction(TestFrames.ipv4Tcp(PORT), XdpAction.PASS);
             assertAction(TestFrames.ipv6(TestFrames.IPPROTO_TCP, new byte[20]), XdpAction.PASS);
             assertAction(TestFrames.arp(), XdpAction.PASS);
-            // port 4433 in the source port position must not match: swap the ports around
+            // the port in the source port position must not match: swap the ports around
             byte[] swapped = TestFrames.ipv4Udp(OTHER_PORT, 0);
             swapped[34] = (byte) (PORT >> 8);
             swapped[35] = (byte) PORT;

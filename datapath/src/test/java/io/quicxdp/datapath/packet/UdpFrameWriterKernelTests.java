@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quicxdp.datapath.linux.InterfaceIndexes;
 import io.quicxdp.datapath.netlink.RouteNetlinkSocket;
+import io.quicxdp.datapath.testing.TestPorts;
 import io.quicxdp.datapath.testing.VethNamespace;
 import io.quicxdp.datapath.xsk.BindMode;
 import io.quicxdp.datapath.xsk.XdpSocket;
@@ -32,7 +33,7 @@ class UdpFrameWriterKernelTests {
 
     private static final XskParameters SMALL = new XskParameters(64, 2048, 32, 32, 32, 32, BindMode.AUTO, true);
 
-    private static final int APP_PORT = 4433;
+    private static final int APP_PORT = TestPorts.ECHO;
 
     private static final int PEER_PORT = 5001;
 
