@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -20,8 +21,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>There is no ordinary-socket fallback: {@link #open} either starts every socket of every map or
  * throws an {@link XdpDatapathException} that says what to fix, having removed whatever it had inserted.
- * The datapath never loads, attaches or changes an XDP program, and never creates, unpins or closes the
- * application's maps beyond its own descriptors.
+ * The datapath never attaches an XDP program to an interface or changes one, and never creates, unpins or
+ * closes the application's maps beyond its own descriptors. The only program it ever loads is the
+ * read-only probe behind {@link #inspectMaps()}, which is run with BPF_PROG_TEST_RUN and attached nowhere.
  *
  * <p>{@link #close()} mirrors open: it stops the poll threads, waits (bounded) for pending sends, and
  * closes each socket, whereupon the kernel removes it from exactly the map slots that still point at it.
@@ -233,6 +235,19 @@ public final class XdpDatapath implements AutoCloseable {
     public List<MapInspection> inspectMaps() {
         ensureOpen();
         return bindings.stream().map(MapBinding::inspect).toList();
+    }
+
+    /**
+     * Checks the map of one interface, as {@link #inspectMaps()} does for all.
+     *
+     * @return the inspection, or empty when {@code interfaceName} is not configured
+     */
+    public Optional<MapInspection> inspectMap(String interfaceName) {
+        ensureOpen();
+        return bindings.stream()
+                .filter(binding -> binding.config.interfaceName().equals(interfaceName))
+                .findFirst()
+                .map(MapBinding::inspect);
     }
 
     private void ensureOpen() {
