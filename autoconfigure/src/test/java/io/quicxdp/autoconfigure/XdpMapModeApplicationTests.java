@@ -18,6 +18,7 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -34,12 +35,15 @@ class XdpMapModeApplicationTests {
     void opensEveryQueueIntoTheMapAndLeavesTheSlotsEmptyOnClose(CapturedOutput output) throws Exception {
         try (XskMapFixture fixture = XskMapFixture.create(2, Set.of(PORT))) {
             ConfigurableApplicationContext context = application("quic.xdp.maps[0].interface=" + fixture.appInterface(),
-                    "quic.xdp.maps[0].path=" + fixture.pin()).run();
+                    "quic.xdp.maps[0].path=" + fixture.pin()).sources(DatapathUserConfiguration.class).run();
             XdpDatapath datapath;
+            DatapathUser user;
             try {
                 datapath = context.getBean(XdpDatapath.class);
+                user = context.getBean(DatapathUser.class);
                 assertThat(datapath.isOpen()).isTrue();
                 assertThat(datapath.settings().frameCount()).as("set by the customizer").isEqualTo(256);
+                assertThat(user.openAtStart).as("open before its users start").isTrue();
                 MapState map = datapath.state().maps().get(0);
                 assertThat(map.mapId()).isEqualTo(fixture.mapId());
                 assertThat(map.keysHeld()).containsExactly(0, 1);
@@ -52,6 +56,7 @@ class XdpMapModeApplicationTests {
                 context.close();
             }
             assertThat(datapath.isOpen()).isFalse();
+            assertThat(user.openAtStop).as("open until its users stopped").isTrue();
             assertThat(fixture.occupied(0)).isFalse();
             assertThat(fixture.occupied(1)).isFalse();
             assertThat(output).contains("XDP map mode on " + fixture.appInterface() + ": sockets of queues [0, 1] "
@@ -110,6 +115,48 @@ class XdpMapModeApplicationTests {
         @Bean
         XdpDatapathSettingsCustomizer smallUmem() {
             return (settings) -> settings.frameCount(256);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class DatapathUserConfiguration {
+
+        @Bean
+        DatapathUser datapathUser(XdpDatapath datapath) {
+            return new DatapathUser(datapath);
+        }
+    }
+
+    /** A bean with a lifecycle of its own that uses the datapath, as a QUIC server would. */
+    static class DatapathUser implements SmartLifecycle {
+
+        private final XdpDatapath datapath;
+
+        private volatile boolean running;
+
+        volatile boolean openAtStart;
+
+        volatile boolean openAtStop;
+
+        DatapathUser(XdpDatapath datapath) {
+            this.datapath = datapath;
+        }
+
+        @Override
+        public void start() {
+            this.openAtStart = this.datapath.isOpen();
+            this.running = true;
+        }
+
+        @Override
+        public void stop() {
+            this.openAtStop = this.datapath.isOpen();
+            this.running = false;
+        }
+
+        @Override
+        public boolean isRunning() {
+            return this.running;
         }
     }
 }

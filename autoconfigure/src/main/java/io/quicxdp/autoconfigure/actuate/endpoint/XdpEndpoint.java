@@ -1,0 +1,128 @@
+package io.quicxdp.autoconfigure.actuate.endpoint;
+
+import io.quicxdp.datapath.DatapathState;
+import io.quicxdp.datapath.MapState;
+import io.quicxdp.datapath.SocketState;
+import io.quicxdp.datapath.XdpDatapath;
+import io.quicxdp.datapath.packet.DropReason;
+import io.quicxdp.datapath.xsk.XdpStatistics;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+import org.springframework.boot.actuate.endpoint.annotation.Selector;
+
+/**
+ * The {@code xdp} endpoint: the datapath's maps and sockets, read from its state without stopping
+ * traffic. Read-only: nothing here changes a map or a socket.
+ */
+@Endpoint(id = "xdp")
+public class XdpEndpoint {
+
+    private final XdpDatapath datapath;
+
+    /**
+     * Creates the endpoint.
+     *
+     * @param datapath the datapath to describe
+     */
+    public XdpEndpoint(XdpDatapath datapath) {
+        this.datapath = datapath;
+    }
+
+    /** Every map and socket. */
+    @ReadOperation
+    public XdpDescriptor xdp() {
+        return describe(this.datapath.state(), null);
+    }
+
+    /**
+     * The map and sockets of one interface.
+     *
+     * @param interfaceName a configured interface
+     * @return its map and sockets, or {@code null} (404) when the interface is not configured
+     */
+    @ReadOperation
+    public @Nullable XdpDescriptor xdpInterface(@Selector String interfaceName) {
+        DatapathState state = this.datapath.state();
+        boolean configured = state.maps().stream().anyMatch((map) -> map.interfaceName().equals(interfaceName));
+        return configured ? describe(state, interfaceName) : null;
+    }
+
+    private static XdpDescriptor describe(DatapathState state, @Nullable String interfaceName) {
+        List<MapDescriptor> maps = state.maps()
+            .stream()
+            .filter((map) -> interfaceName == null || map.interfaceName().equals(interfaceName))
+            .map(MapDescriptor::of)
+            .toList();
+        List<SocketDescriptor> sockets = state.sockets()
+            .stream()
+            .filter((socket) -> interfaceName == null || socket.interfaceName().equals(interfaceName))
+            .map(SocketDescriptor::of)
+            .toList();
+        return new XdpDescriptor(state.open(), maps, sockets);
+    }
+
+    /**
+     * The datapath's state.
+     *
+     * @param open whether the datapath is open
+     * @param maps the configured XSKMAPs
+     * @param sockets one AF_XDP socket per interface queue
+     */
+    public record XdpDescriptor(boolean open, List<MapDescriptor> maps, List<SocketDescriptor> sockets) {
+    }
+
+    /**
+     * One configured XSKMAP.
+     *
+     * @param interfaceName the interface whose XDP program redirects into the map
+     * @param path the bpffs pin the map was opened through
+     * @param mapId the kernel's id of the map
+     * @param name the map's name in the kernel
+     * @param type the map's type, {@code xskmap}
+     * @param maxEntries the number of slots
+     * @param keysHeld the slots (= queue ids) this process's sockets occupy
+     */
+    public record MapDescriptor(String interfaceName, String path, int mapId, String name, String type,
+            int maxEntries, List<Integer> keysHeld) {
+
+        static MapDescriptor of(MapState map) {
+            return new MapDescriptor(map.interfaceName(), map.path().toString(), map.mapId(), map.name(), map.type(),
+                    map.maxEntries(), map.keysHeld());
+        }
+    }
+
+    /**
+     * One AF_XDP socket.
+     *
+     * @param interfaceName the interface it is bound to
+     * @param queue the receive queue it is bound to, and its key in the XSKMAP
+     * @param bindMode {@code zero-copy} or {@code copy}
+     * @param bound whether the socket is open and bound
+     * @param inMap whether the socket is in the XSKMAP
+     * @param rxPackets frames received, dropped ones included
+     * @param rxBytes bytes of those frames, Ethernet header included
+     * @param txPackets frames sent
+     * @param txBytes bytes of those frames, Ethernet header included
+     * @param txBackPressure sends refused because every TX frame or ring entry was in use
+     * @param drops received frames dropped, by reason ({@code udp_bad_checksum}, ...), zeros included
+     * @param kernel the kernel's {@code XDP_STATISTICS} counters, or {@code null} once the socket is closed
+     */
+    public record SocketDescriptor(String interfaceName, int queue, String bindMode, boolean bound, boolean inMap,
+            long rxPackets, long rxBytes, long txPackets, long txBytes, long txBackPressure, Map<String, Long> drops,
+            @Nullable XdpStatistics kernel) {
+
+        static SocketDescriptor of(SocketState socket) {
+            Map<String, Long> drops = new LinkedHashMap<>();
+            for (Map.Entry<DropReason, Long> drop : socket.drops().entrySet()) {
+                drops.put(drop.getKey().metricName(), drop.getValue());
+            }
+            return new SocketDescriptor(socket.interfaceName(), socket.queueId(), socket.bindMode(), socket.bound(),
+                    socket.inMap(), socket.rxPackets(), socket.rxBytes(), socket.txPackets(), socket.txBytes(),
+                    socket.txBackPressure(), drops, socket.kernel());
+        }
+    }
+}

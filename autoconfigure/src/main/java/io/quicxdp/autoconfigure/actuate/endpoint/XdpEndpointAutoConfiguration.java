@@ -1,0 +1,26 @@
+package io.quicxdp.autoconfigure.actuate.endpoint;
+
+import io.quicxdp.autoconfigure.XdpAutoConfiguration;
+import io.quicxdp.datapath.XdpDatapath;
+import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+
+/** Auto-configuration of the {@link XdpEndpoint}, where Actuator is present and the endpoint available. */
+@AutoConfiguration(after = XdpAutoConfiguration.class)
+@ConditionalOnClass({ XdpDatapath.class, Endpoint.class, ConditionalOnAvailableEndpoint.class })
+@ConditionalOnBean(XdpDatapath.class)
+public final class XdpEndpointAutoConfiguration {
+
+    // on the method: the condition's class must not be loaded where the class condition has failed
+    @Bean
+    @ConditionalOnAvailableEndpoint
+    @ConditionalOnMissingBean
+    XdpEndpoint xdpEndpoint(XdpDatapath xdpDatapath) {
+        return new XdpEndpoint(xdpDatapath);
+    }
+}

@@ -1,0 +1,135 @@
+package io.quicxdp.autoconfigure.actuate.metrics;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.BaseUnits;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.quicxdp.datapath.DatapathState;
+import io.quicxdp.datapath.MapState;
+import io.quicxdp.datapath.SocketState;
+import io.quicxdp.datapath.XdpDatapath;
+import io.quicxdp.datapath.packet.DropReason;
+import io.quicxdp.datapath.xsk.XdpStatistics;
+import java.util.List;
+import java.util.function.ToLongFunction;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Micrometer meters over the datapath's counters: per socket (tags {@code interface}, {@code queue})
+ * received and sent packets and bytes, back-pressure, drops by {@code reason} and the kernel's
+ * {@code XDP_STATISTICS}; per map (tag {@code interface}) a gauge of the sockets in the map.
+ *
+ * <p>Meters read a snapshot of the datapath's state that is taken at most once per
+ * {@link #SNAPSHOT_MAX_AGE_NANOS}, so that one scrape costs one state read whatever the number of meters.
+ * Reading the state takes no lock the poll threads take, so reading does not slow them.
+ */
+public class XdpMetrics implements MeterBinder {
+
+    /** How long a state snapshot serves meter reads: one scrape reads every meter well within it. */
+    static final long SNAPSHOT_MAX_AGE_NANOS = 200_000_000L;
+
+    private static final String PACKETS = "packets";
+
+    private final XdpDatapath datapath;
+
+    private volatile Snapshot snapshot;
+
+    /**
+     * Creates the meters' source.
+     *
+     * @param datapath the datapath whose counters the meters read
+     */
+    public XdpMetrics(XdpDatapath datapath) {
+        this.datapath = datapath;
+        this.snapshot = new Snapshot(datapath.state(), System.nanoTime());
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        List<SocketState> sockets = this.snapshot.state.sockets();
+        for (int i = 0; i < sockets.size(); i++) {
+            SocketState socket = sockets.get(i);
+            Tags tags = Tags.of("interface", socket.interfaceName(), "queue", Integer.toString(socket.queueId()));
+            int index = i;
+            counter(registry, "quic.xdp.rx.packets", tags, PACKETS, "Frames received, dropped ones included",
+                    index, SocketState::rxPackets);
+            counter(registry, "quic.xdp.rx.bytes", tags, BaseUnits.BYTES, "Bytes received, Ethernet headers included",
+                    index, SocketState::rxBytes);
+            counter(registry, "quic.xdp.tx.packets", tags, PACKETS, "Frames sent", index,
+                    SocketState::txPackets);
+            counter(registry, "quic.xdp.tx.bytes", tags, BaseUnits.BYTES, "Bytes sent, Ethernet headers included", index,
+                    SocketState::txBytes);
+            counter(registry, "quic.xdp.tx.back.pressure", tags, null,
+                    "Sends refused because every TX frame or TX ring entry was in use", index,
+                    SocketState::txBackPressure);
+            for (DropReason reason : DropReason.values()) {
+                counter(registry, "quic.xdp.drops", tags.and("reason", reason.metricName()), null,
+                        "Received frames dropped, by reason", index, (state) -> state.drops().get(reason));
+            }
+            kernel(registry, "quic.xdp.kernel.rx.dropped", tags, "Frames the kernel dropped for other reasons", index,
+                    XdpStatistics::rxDropped);
+            kernel(registry, "quic.xdp.kernel.rx.invalid.descriptors", tags, "Invalid descriptors on the RX side",
+                    index, XdpStatistics::rxInvalidDescriptors);
+            kernel(registry, "quic.xdp.kernel.tx.invalid.descriptors", tags, "Invalid descriptors put on the TX ring",
+                    index, XdpStatistics::txInvalidDescriptors);
+            kernel(registry, "quic.xdp.kernel.rx.ring.full", tags, "Frames dropped because the RX ring was full",
+                    index, XdpStatistics::rxRingFull);
+            kernel(registry, "quic.xdp.kernel.fill.ring.empty", tags,
+                    "Times a frame arrived while the fill ring had no free frame", index, XdpStatistics::rxFillRingEmpty);
+            kernel(registry, "quic.xdp.kernel.tx.ring.empty", tags, "Times the kernel found the TX ring empty when woken",
+                    index, XdpStatistics::txRingEmpty);
+        }
+        for (MapState map : this.snapshot.state.maps()) {
+            String name = map.interfaceName();
+            Gauge.builder("quic.xdp.sockets.in.map", this, (metrics) -> metrics.socketsInMap(name))
+                .tags("interface", name)
+                .description("Sockets of this process in the interface's XSKMAP")
+                .baseUnit("sockets")
+                .register(registry);
+        }
+    }
+
+    private void counter(MeterRegistry registry, String name, Tags tags, @Nullable String baseUnit, String description,
+            int index, ToLongFunction<SocketState> value) {
+        FunctionCounter.builder(name, this, (metrics) -> value.applyAsLong(metrics.socket(index)))
+            .tags(tags)
+            .baseUnit(baseUnit)
+            .description(description)
+            .register(registry);
+    }
+
+    private void kernel(MeterRegistry registry, String name, Tags tags, String description, int index,
+            ToLongFunction<XdpStatistics> value) {
+        // a closed socket has no kernel counters: NaN tells the registry there is no value now
+        FunctionCounter.builder(name, this, (metrics) -> {
+            XdpStatistics kernel = metrics.socket(index).kernel();
+            return (kernel != null) ? value.applyAsLong(kernel) : Double.NaN;
+        }).tags(tags).description(description).register(registry);
+    }
+
+    private SocketState socket(int index) {
+        return state().sockets().get(index);
+    }
+
+    private double socketsInMap(String interfaceName) {
+        return state().sockets()
+            .stream()
+            .filter((socket) -> socket.interfaceName().equals(interfaceName) && socket.inMap())
+            .count();
+    }
+
+    private DatapathState state() {
+        Snapshot current = this.snapshot;
+        long now = System.nanoTime();
+        if (now - current.takenAt > SNAPSHOT_MAX_AGE_NANOS) {
+            current = new Snapshot(this.datapath.state(), now);
+            this.snapshot = current;
+        }
+        return current.state;
+    }
+
+    private record Snapshot(DatapathState state, long takenAt) {
+    }
+}
