@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quicxdp.datapath.testing.Commands;
 import io.quicxdp.datapath.testing.TestPorts;
+import io.quicxdp.datapath.testing.XskMapFixture;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -30,7 +31,7 @@ class ChildProcessTests {
 
     private static final String NOBODY = "65534";
 
-    private MapModeFixture fixture;
+    private XskMapFixture fixture;
 
     private Path classpathCopy;
 
@@ -40,7 +41,7 @@ class ChildProcessTests {
 
     @BeforeEach
     void createFixture() throws Exception {
-        fixture = new MapModeFixture(2, Set.of(TestPorts.ECHO));
+        fixture = XskMapFixture.create(2, Set.of(TestPorts.ECHO));
     }
 
     @AfterEach
@@ -101,7 +102,7 @@ class ChildProcessTests {
 
     @Test
     void unprivilegedUserWithNetRawAndPinPermissionOpensAndCloses() throws Exception {
-        Commands.run("chown", NOBODY, fixture.pin.toString());
+        Commands.run("chown", NOBODY, fixture.pin().toString());
         Child child = start(unprivileged("+net_raw"), readableClasspath(), "256");
         try {
             assertThat(child.line()).isEqualTo("OPEN 2");
@@ -119,7 +120,7 @@ class ChildProcessTests {
 
     @Test
     void lookingIntoTheSlotsNeedsCapBpfAndCapNetAdminAndSaysSoWithoutThem() throws Exception {
-        Commands.run("chown", NOBODY, fixture.pin.toString());
+        Commands.run("chown", NOBODY, fixture.pin().toString());
         Child limited = start(unprivileged("+net_raw"), readableClasspath(), "256", "inspect");
         try {
             assertThat(limited.line()).isEqualTo("OPEN 2");
@@ -141,7 +142,7 @@ class ChildProcessTests {
 
     @Test
     void withoutNetRawTheErrorNamesTheCapability() throws Exception {
-        Commands.run("chown", NOBODY, fixture.pin.toString());
+        Commands.run("chown", NOBODY, fixture.pin().toString());
         String line = failure(start(unprivileged(""), readableClasspath(), "256"));
         assertThat(line).startsWith("FAILED MissingPrivilegeException: Creating the AF_XDP socket for "
                 + fixture.appInterface() + " queue 0 was refused (EPERM).").contains("CAP_NET_RAW");
@@ -151,13 +152,13 @@ class ChildProcessTests {
     @Test
     void withoutPermissionOnThePinTheErrorNamesThePin() throws Exception {
         String line = failure(start(unprivileged("+net_raw"), readableClasspath(), "256"));
-        assertThat(line).startsWith("FAILED MissingPrivilegeException: Opening the XSKMAP pin " + fixture.pin)
-                .contains("read and write permission on " + fixture.pin);
+        assertThat(line).startsWith("FAILED MissingPrivilegeException: Opening the XSKMAP pin " + fixture.pin())
+                .contains("read and write permission on " + fixture.pin());
     }
 
     @Test
     void umemBeyondTheMemlockLimitNamesTheLimit() throws Exception {
-        Commands.run("chown", NOBODY, fixture.pin.toString());
+        Commands.run("chown", NOBODY, fixture.pin().toString());
         List<String> limited = new ArrayList<>(List.of("prlimit", "--memlock=1048576:1048576"));
         limited.addAll(unprivileged("+net_raw"));
         String line = failure(start(limited, readableClasspath(), "1024"));
@@ -179,7 +180,7 @@ class ChildProcessTests {
         List<String> command = new ArrayList<>(prefix);
         command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-Djava.io.tmpdir=" + tmpdir(), "-cp", classpath,
-                MapModeChild.class.getName(), fixture.appInterface(), fixture.pin.toString()));
+                MapModeChild.class.getName(), fixture.appInterface(), fixture.pin().toString()));
         command.addAll(List.of(arguments));
         return new Child(new ProcessBuilder(command).redirectErrorStream(true).start());
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.quicxdp.datapath.bpf.BpfMap;
 import io.quicxdp.datapath.bpf.BpfMapType;
 import io.quicxdp.datapath.testing.TestPorts;
+import io.quicxdp.datapath.testing.XskMapFixture;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
@@ -16,13 +17,13 @@ import org.junit.jupiter.api.Test;
 /** Read-only checks of the pin and our slots, as a health check would run them. */
 class MapInspectionTests {
 
-    private MapModeFixture fixture;
+    private XskMapFixture fixture;
 
     private XdpDatapath datapath;
 
     @BeforeEach
     void open() throws Exception {
-        fixture = new MapModeFixture(2, Set.of(TestPorts.ECHO));
+        fixture = XskMapFixture.create(2, Set.of(TestPorts.ECHO));
         datapath = XdpDatapath.open(List.of(fixture.config()), TestSettings.small());
     }
 
@@ -59,7 +60,7 @@ class MapInspectionTests {
 
     @Test
     void aSlotEmptiedBySomeoneElseShowsAsEmpty() throws Exception {
-        try (BpfMap map = BpfMap.openPinned(fixture.pin)) {
+        try (BpfMap map = BpfMap.openPinned(fixture.pin())) {
             map.delete(1);
         }
         assertThat(datapath.inspectMaps()).singleElement().satisfies(inspection -> {
@@ -70,10 +71,10 @@ class MapInspectionTests {
 
     @Test
     void aRemovedOrReplacedPinIsReported() throws Exception {
-        Files.delete(fixture.pin);
+        Files.delete(fixture.pin());
         assertThat(datapath.inspectMaps().get(0).pin()).isEqualTo(PinStatus.REMOVED);
         try (BpfMap other = BpfMap.create(BpfMapType.XSKMAP, 4, 4, 4, "other")) {
-            other.pin(fixture.pin);
+            other.pin(fixture.pin());
             MapInspection inspection = datapath.inspectMaps().get(0);
             assertThat(inspection.pin()).isEqualTo(PinStatus.REPLACED);
             assertThat(inspection.detail()).contains("now refers to map id " + other.info().id());

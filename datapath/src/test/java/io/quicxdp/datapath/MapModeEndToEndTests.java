@@ -7,6 +7,7 @@ import io.quicxdp.datapath.bpf.BpfMap;
 import io.quicxdp.datapath.bpf.BpfMapInfo;
 import io.quicxdp.datapath.testing.Commands;
 import io.quicxdp.datapath.testing.TestPorts;
+import io.quicxdp.datapath.testing.XskMapFixture;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -36,11 +37,11 @@ class MapModeEndToEndTests {
 
     private static final int PORT = TestPorts.ECHO;
 
-    private MapModeFixture fixture;
+    private XskMapFixture fixture;
 
     @BeforeEach
     void createFixture() throws Exception {
-        fixture = new MapModeFixture(2, Set.of(PORT));
+        fixture = XskMapFixture.create(2, Set.of(PORT));
     }
 
     @AfterEach
@@ -64,8 +65,8 @@ class MapModeEndToEndTests {
             assertThat(fixture.occupied(1)).isTrue();
 
             List<String> echoed = new ArrayList<>();
-            echoed.addAll(sendAndCollectEchoes(fixture.net.appIpv4(), 24, 4));
-            echoed.addAll(sendAndCollectEchoes(fixture.net.appIpv6(), 24, 4));
+            echoed.addAll(sendAndCollectEchoes(fixture.net().appIpv4(), 24, 4));
+            echoed.addAll(sendAndCollectEchoes(fixture.net().appIpv6(), 24, 4));
 
             assertThat(echoed).hasSize(2 * 24 * 4).doesNotHaveDuplicates();
             assertThat(received).hasSize(2 * 24 * 4);
@@ -75,8 +76,8 @@ class MapModeEndToEndTests {
                 InetSocketAddress destination = parse(parts[1]);
                 InetSocketAddress source = parse(parts[0]);
                 assertThat(destination.getPort()).isEqualTo(PORT);
-                assertThat(destination.getAddress()).isIn(fixture.net.appIpv4(), fixture.net.appIpv6());
-                assertThat(source.getAddress()).isIn(fixture.net.peerIpv4(), fixture.net.peerIpv6());
+                assertThat(destination.getAddress()).isIn(fixture.net().appIpv4(), fixture.net().appIpv6());
+                assertThat(source.getAddress()).isIn(fixture.net().peerIpv4(), fixture.net().peerIpv6());
                 assertThat(parts[3]).startsWith(source.getAddress() instanceof java.net.Inet6Address ? "v6-" : "v4-");
                 queues.add(parts[2]);
             }
@@ -98,7 +99,7 @@ class MapModeEndToEndTests {
             assertThat(state.maps()).singleElement().satisfies(map -> {
                 assertThat(map.keysHeld()).containsExactlyInAnyOrder(0, 1);
                 assertThat(map.type()).isEqualTo("xskmap");
-                assertThat(map.mapId()).isEqualTo(fixture.program.mapId());
+                assertThat(map.mapId()).isEqualTo(fixture.program().mapId());
             });
         }
         assertThat(fixture.occupied(0)).as("slot 0 after close").isFalse();
@@ -121,13 +122,13 @@ class MapModeEndToEndTests {
 
     @Test
     void openAndCloseLeaveTheApplicationsProgramAndMapAsTheyWere() throws Exception {
-        String attached = "prog/xdp id " + fixture.program.programId() + " ";
+        String attached = "prog/xdp id " + fixture.program().programId() + " ";
         assertThat(Commands.run("ip", "-d", "link", "show", "dev", fixture.appInterface())).contains(attached);
         BpfMapInfo mapBefore = pinnedMapInfo();
         Map<String, Long> bpfObjectsBefore = bpfObjectsHeldHere();
         try (XdpDatapath datapath = XdpDatapath.open(List.of(fixture.config()), TestSettings.small())) {
             datapath.bind(PORT, datagram -> datagram.reply(datagram.payload()));
-            assertThat(sendAndCollectEchoes(fixture.net.appIpv4(), 2, 2)).hasSize(4);
+            assertThat(sendAndCollectEchoes(fixture.net().appIpv4(), 2, 2)).hasSize(4);
             assertThat(Commands.run("ip", "-d", "link", "show", "dev", fixture.appInterface()))
                     .as("the interface keeps the application's program").contains(attached);
             Map<String, Long> whileOpen = bpfObjectsHeldHere();
@@ -139,11 +140,11 @@ class MapModeEndToEndTests {
         assertThat(Commands.run("ip", "-d", "link", "show", "dev", fixture.appInterface())).contains(attached);
         assertThat(bpfObjectsHeldHere()).as("our map descriptor is closed, nothing else").isEqualTo(bpfObjectsBefore);
         assertThat(pinnedMapInfo()).as("the pin still holds the application's map, unchanged").isEqualTo(mapBefore);
-        assertThat(mapBefore.id()).isEqualTo(fixture.program.mapId());
+        assertThat(mapBefore.id()).isEqualTo(fixture.program().mapId());
     }
 
     private BpfMapInfo pinnedMapInfo() throws Exception {
-        try (BpfMap pinned = BpfMap.openPinned(fixture.pin)) {
+        try (BpfMap pinned = BpfMap.openPinned(fixture.pin())) {
             return pinned.info();
         }
     }
@@ -180,7 +181,7 @@ class MapModeEndToEndTests {
                         assertThat(e.queueId()).isZero();
                         assertThat(e.getMessage()).contains("Queue 0 of " + fixture.appInterface());
                     });
-            assertThat(sendAndCollectEchoes(fixture.net.appIpv4(), 4, 2)).hasSize(8);
+            assertThat(sendAndCollectEchoes(fixture.net().appIpv4(), 4, 2)).hasSize(8);
         }
     }
 
@@ -188,11 +189,11 @@ class MapModeEndToEndTests {
     void unboundPortsAndNonUdpAreCountedAndDroppedNotAnswered() throws Exception {
         try (XdpDatapath datapath = XdpDatapath.open(List.of(fixture.config()), TestSettings.small())) {
             // nothing bound: every redirected datagram is dropped as having no endpoint
-            fixture.net.inPeer(() -> {
+            fixture.net().inPeer(() -> {
                 try (DatagramChannel channel = DatagramChannel.open()) {
                     for (int i = 0; i < 10; i++) {
                         channel.send(ByteBuffer.wrap(new byte[] {1, 2, 3}),
-                                new InetSocketAddress(fixture.net.appIpv4(), PORT));
+                                new InetSocketAddress(fixture.net().appIpv4(), PORT));
                     }
                 }
                 return null;
@@ -213,7 +214,7 @@ class MapModeEndToEndTests {
      * {@code target}, then collect the echoes for up to 10 seconds.
      */
     private List<String> sendAndCollectEchoes(InetAddress target, int sockets, int perSocket) throws Exception {
-        return fixture.net.inPeer(() -> {
+        return fixture.net().inPeer(() -> {
             String family = target instanceof java.net.Inet6Address ? "v6" : "v4";
             List<DatagramChannel> channels = new ArrayList<>();
             List<String> echoes = new ArrayList<>();

@@ -8,6 +8,7 @@ import io.quicxdp.datapath.bpf.BpfMapType;
 import io.quicxdp.datapath.linux.InterfaceIndexes;
 import io.quicxdp.datapath.testing.TestPorts;
 import io.quicxdp.datapath.testing.VethNamespace;
+import io.quicxdp.datapath.testing.XskMapFixture;
 import io.quicxdp.datapath.xsk.XdpSocket;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,11 +21,11 @@ import org.junit.jupiter.api.Test;
 /** Every bad input gets its own typed error naming the item, and a failed open leaves nothing behind. */
 class MapModeFailureTests {
 
-    private MapModeFixture fixture;
+    private XskMapFixture fixture;
 
     @BeforeEach
     void createFixture() throws Exception {
-        fixture = new MapModeFixture(2, Set.of(TestPorts.ECHO));
+        fixture = XskMapFixture.create(2, Set.of(TestPorts.ECHO));
     }
 
     @AfterEach
@@ -36,7 +37,7 @@ class MapModeFailureTests {
 
     @Test
     void missingPin() {
-        Path missing = fixture.net.pinPath("no-such-map");
+        Path missing = fixture.net().pinPath("no-such-map");
         assertThatExceptionOfType(XskMapNotFoundException.class)
                 .isThrownBy(() -> open(XdpMapConfig.allQueues(fixture.appInterface(), missing)))
                 .satisfies(e -> {
@@ -49,7 +50,7 @@ class MapModeFailureTests {
 
     @Test
     void pathNotOnBpffs() {
-        Path elsewhere = Path.of("/tmp/quicxdp-not-bpffs-" + fixture.net.id());
+        Path elsewhere = Path.of("/tmp/quicxdp-not-bpffs-" + fixture.net().id());
         assertThatExceptionOfType(BpfFilesystemNotMountedException.class)
                 .isThrownBy(() -> open(XdpMapConfig.allQueues(fixture.appInterface(), elsewhere)))
                 .satisfies(e -> assertThat(e.action()).contains("mount -t bpf bpf /sys/fs/bpf"));
@@ -57,7 +58,7 @@ class MapModeFailureTests {
 
     @Test
     void pinnedMapThatIsNotAnXskMap() throws Exception {
-        Path arrayPin = fixture.net.pinPath("array");
+        Path arrayPin = fixture.net().pinPath("array");
         try (BpfMap array = BpfMap.create(BpfMapType.ARRAY, 4, 4, 8, "not_xsks")) {
             array.pin(arrayPin);
         }
@@ -69,7 +70,7 @@ class MapModeFailureTests {
 
     @Test
     void mapWithFewerSlotsThanQueues() throws Exception {
-        Path tinyPin = fixture.net.pinPath("tiny");
+        Path tinyPin = fixture.net().pinPath("tiny");
         try (BpfMap tiny = BpfMap.create(BpfMapType.XSKMAP, 4, 4, 1, "tiny")) {
             tiny.pin(tinyPin);
         }
@@ -83,15 +84,15 @@ class MapModeFailureTests {
     @Test
     void unknownInterface() {
         assertThatExceptionOfType(InterfaceNotFoundException.class)
-                .isThrownBy(() -> open(XdpMapConfig.allQueues("qxnone" + fixture.net.id(), fixture.pin)))
-                .withMessageContaining("'qxnone" + fixture.net.id() + "'")
-                .satisfies(e -> assertThat(e.interfaceName()).isEqualTo("qxnone" + fixture.net.id()));
+                .isThrownBy(() -> open(XdpMapConfig.allQueues("qxnone" + fixture.net().id(), fixture.pin())))
+                .withMessageContaining("'qxnone" + fixture.net().id() + "'")
+                .satisfies(e -> assertThat(e.interfaceName()).isEqualTo("qxnone" + fixture.net().id()));
     }
 
     @Test
     void queueOutOfRange() {
         assertThatExceptionOfType(QueueNotFoundException.class)
-                .isThrownBy(() -> open(new XdpMapConfig(fixture.appInterface(), fixture.pin, List.of(0, 2))))
+                .isThrownBy(() -> open(new XdpMapConfig(fixture.appInterface(), fixture.pin(), List.of(0, 2))))
                 .withMessage("Interface " + fixture.appInterface() + " has 2 receive queues (0 to 1); queue 2 does "
                         + "not exist.")
                 .satisfies(e -> assertThat(e.queueId()).isEqualTo(2));
@@ -106,25 +107,25 @@ class MapModeFailureTests {
 
     @Test
     void occupiedSlotIsNeverTakenOverAndTheErrorNamesMapAndKey() throws Exception {
-        try (MapModeFixture other = new MapModeFixture(2, Set.of(TestPorts.ECHO));
+        try (XskMapFixture other = XskMapFixture.create(2, Set.of(TestPorts.ECHO));
                 XdpDatapath first = XdpDatapath.open(List.of(fixture.config()), TestSettings.small())) {
             // a second datapath, on another interface, pointed at the same map: slot 0 is taken
-            XdpMapConfig sameMap = new XdpMapConfig(other.appInterface(), fixture.pin, List.of(0));
+            XdpMapConfig sameMap = new XdpMapConfig(other.appInterface(), fixture.pin(), List.of(0));
             assertThatExceptionOfType(MapSlotOccupiedException.class)
                     .isThrownBy(() -> XdpDatapath.open(List.of(sameMap), TestSettings.small()))
                     .satisfies(e -> {
-                        assertThat(e.getMessage()).isEqualTo("Slot 0 of the XSKMAP at " + fixture.pin + " (interface "
+                        assertThat(e.getMessage()).isEqualTo("Slot 0 of the XSKMAP at " + fixture.pin() + " (interface "
                                 + other.appInterface() + ", queue 0) already holds another AF_XDP socket.");
                         assertThat(e.action()).contains("never takes over");
                     });
             assertThat(first.state().sockets()).allSatisfy(s -> assertThat(s.inMap()).isTrue());
             assertThat(fixture.occupied(0)).isTrue();
             first.bind(TestPorts.ECHO, datagram -> datagram.reply(datagram.payload()));
-            String echoed = fixture.net.inPeer(() -> {
+            String echoed = fixture.net().inPeer(() -> {
                 try (java.nio.channels.DatagramChannel channel = java.nio.channels.DatagramChannel.open()) {
                     channel.socket().setSoTimeout(5000);
                     channel.send(java.nio.ByteBuffer.wrap(new byte[] {'o', 'k'}),
-                            new java.net.InetSocketAddress(fixture.net.appIpv4(), TestPorts.ECHO));
+                            new java.net.InetSocketAddress(fixture.net().appIpv4(), TestPorts.ECHO));
                     java.net.DatagramPacket packet = new java.net.DatagramPacket(new byte[8], 8);
                     channel.socket().receive(packet);
                     return new String(packet.getData(), 0, packet.getLength(), java.nio.charset.StandardCharsets.US_ASCII);
@@ -136,7 +137,7 @@ class MapModeFailureTests {
 
     @Test
     void failureOnTheSecondMapLeavesNothingInTheFirst() throws Exception {
-        try (MapModeFixture second = new MapModeFixture(2, Set.of(TestPorts.ECHO))) {
+        try (XskMapFixture second = XskMapFixture.create(2, Set.of(TestPorts.ECHO))) {
             XdpSocket blocker = XdpSocket.open(InterfaceIndexes.of(second.appInterface()), 1,
                     TestSettings.small().xskParameters(), Duration.ZERO);
             try {
@@ -166,18 +167,18 @@ class MapModeFailureTests {
     void insertFailingInTheSecondMapTakesOurSocketsOutOfTheFirstAndLeavesTheOtherSocketAlone() throws Exception {
         // the first map gets both of its sockets before the second map refuses its key 1: the unwinding
         // must empty the first map's slots, and must not touch the foreign socket in the second map
-        try (MapModeFixture second = new MapModeFixture(2, Set.of(TestPorts.ECHO));
+        try (XskMapFixture second = XskMapFixture.create(2, Set.of(TestPorts.ECHO));
                 VethNamespace elsewhere = VethNamespace.create(1);
                 XdpSocket foreign = XdpSocket.open(InterfaceIndexes.of(elsewhere.appInterface()), 0,
                         TestSettings.small().xskParameters(), Duration.ZERO);
-                BpfMap secondMap = BpfMap.openPinned(second.pin)) {
+                BpfMap secondMap = BpfMap.openPinned(second.pin())) {
             secondMap.update(1, foreign.fd(), BpfMap.BPF_NOEXIST);
             assertThatExceptionOfType(MapSlotOccupiedException.class)
                     .isThrownBy(() -> XdpDatapath.open(List.of(fixture.config(), second.config()),
                             TestSettings.small()))
                     .satisfies(e -> {
                         assertThat(e.interfaceName()).isEqualTo(second.appInterface());
-                        assertThat(e.mapPath()).isEqualTo(second.pin);
+                        assertThat(e.mapPath()).isEqualTo(second.pin());
                         assertThat(e.queueId()).isEqualTo(1);
                     });
             assertThat(fixture.occupied(0)).as("first map, key 0").isFalse();

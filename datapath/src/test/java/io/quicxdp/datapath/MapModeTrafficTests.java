@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 
 import io.quicxdp.datapath.packet.DropReason;
 import io.quicxdp.datapath.testing.TestPorts;
+import io.quicxdp.datapath.testing.XskMapFixture;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
@@ -33,11 +34,11 @@ class MapModeTrafficTests {
 
     private static final int UNREDIRECTED_PORT = TestPorts.UNREDIRECTED;
 
-    private MapModeFixture fixture;
+    private XskMapFixture fixture;
 
     @BeforeEach
     void createFixture() throws Exception {
-        fixture = new MapModeFixture(2, Set.of(PORT));
+        fixture = XskMapFixture.create(2, Set.of(PORT));
     }
 
     @AfterEach
@@ -50,10 +51,10 @@ class MapModeTrafficTests {
     @Test
     void connectedEndpointsSendAndReceiveOverIpv4AndIpv6() throws Exception {
         try (XdpDatapath datapath = XdpDatapath.open(List.of(fixture.config()), TestSettings.small())) {
-            for (InetAddress[] pair : new InetAddress[][] {{fixture.net.appIpv4(), fixture.net.peerIpv4()},
-                    {fixture.net.appIpv6(), fixture.net.peerIpv6()}}) {
+            for (InetAddress[] pair : new InetAddress[][] {{fixture.net().appIpv4(), fixture.net().peerIpv4()},
+                    {fixture.net().appIpv6(), fixture.net().peerIpv6()}}) {
                 BlockingQueue<String> received = new ArrayBlockingQueue<>(4);
-                DatagramChannel peer = fixture.net.inPeer(() -> {
+                DatagramChannel peer = fixture.net().inPeer(() -> {
                     DatagramChannel channel = DatagramChannel.open();
                     channel.bind(new InetSocketAddress(pair[1], 5000));
                     return channel;
@@ -63,10 +64,10 @@ class MapModeTrafficTests {
                         datagram -> received.add(text(datagram.payload())))) {
                     assertThat(endpoint.send(ascii("hello from xdp"))).isTrue();
                     ByteBuffer buffer = ByteBuffer.allocate(64);
-                    InetSocketAddress from = fixture.net.inPeer(() -> (InetSocketAddress) peer.receive(buffer));
+                    InetSocketAddress from = fixture.net().inPeer(() -> (InetSocketAddress) peer.receive(buffer));
                     assertThat(from).isEqualTo(new InetSocketAddress(pair[0], PORT));
                     assertThat(text(buffer.flip())).isEqualTo("hello from xdp");
-                    fixture.net.inPeer(() -> peer.send(ascii("hello back"), from));
+                    fixture.net().inPeer(() -> peer.send(ascii("hello back"), from));
                     assertThat(received.poll(5, TimeUnit.SECONDS)).isEqualTo("hello back");
                 }
             }
@@ -77,16 +78,16 @@ class MapModeTrafficTests {
     void wildcardEndpointSendsToAPeerItHasNotHeardFrom() throws Exception {
         try (XdpDatapath datapath = XdpDatapath.open(List.of(fixture.config()), TestSettings.small());
                 UdpEndpoint endpoint = datapath.bind(PORT, datagram -> { })) {
-            for (InetAddress target : List.of(fixture.net.peerIpv4(), fixture.net.peerIpv6())) {
-                DatagramChannel peer = fixture.net.inPeer(() -> DatagramChannel.open().bind(
+            for (InetAddress target : List.of(fixture.net().peerIpv4(), fixture.net().peerIpv6())) {
+                DatagramChannel peer = fixture.net().inPeer(() -> DatagramChannel.open().bind(
                         new InetSocketAddress(target, 0)));
                 try (peer) {
                     InetSocketAddress peerAddress = (InetSocketAddress) peer.getLocalAddress();
                     assertThat(endpoint.send(UdpPeer.of(peerAddress), ascii("first contact"))).isTrue();
                     ByteBuffer buffer = ByteBuffer.allocate(64);
-                    InetSocketAddress from = fixture.net.inPeer(() -> (InetSocketAddress) peer.receive(buffer));
+                    InetSocketAddress from = fixture.net().inPeer(() -> (InetSocketAddress) peer.receive(buffer));
                     assertThat(from.getPort()).isEqualTo(PORT);
-                    assertThat(from.getAddress()).isIn(fixture.net.appIpv4(), fixture.net.appIpv6());
+                    assertThat(from.getAddress()).isIn(fixture.net().appIpv4(), fixture.net().appIpv6());
                     assertThat(text(buffer.flip())).isEqualTo("first contact");
                 }
             }
@@ -106,7 +107,7 @@ class MapModeTrafficTests {
             assertThat(ephemeral.localAddress().getPort()).isPositive().isNotEqualTo(PORT);
             assertThatExceptionOfType(IllegalStateException.class).isThrownBy(() -> datapath.bind(PORT, d -> { }))
                     .withMessageContaining("cannot reserve UDP");
-            InetSocketAddress local = new InetSocketAddress(fixture.net.appIpv4(), UNREDIRECTED_PORT);
+            InetSocketAddress local = new InetSocketAddress(fixture.net().appIpv4(), UNREDIRECTED_PORT);
             assertThatIllegalArgumentException()
                     .isThrownBy(() -> datapath.connect(local, InetSocketAddress.createUnresolved("peer.invalid", 5000),
                             d -> { }))
@@ -139,7 +140,7 @@ class MapModeTrafficTests {
                     .withMessageContaining("port reservation");
             assertThatIllegalArgumentException()
                     .isThrownBy(() -> datapath.connect(new InetSocketAddress(PORT),
-                            new InetSocketAddress(fixture.net.peerIpv4(), 5000), d -> { }))
+                            new InetSocketAddress(fixture.net().peerIpv4(), 5000), d -> { }))
                     .withMessageContaining("concrete local address");
         }
     }
@@ -161,7 +162,7 @@ class MapModeTrafficTests {
                     }
                 }
             });
-            sendFromPeer(fixture.net.appIpv4(), PORT, 1);
+            sendFromPeer(fixture.net().appIpv4(), PORT, 1);
             waitFor(() -> accepted.get() + refused.get(), 20);
             assertThat(accepted.get()).isEqualTo(8);
             assertThat(refused.get()).isEqualTo(12);
@@ -177,12 +178,12 @@ class MapModeTrafficTests {
             DatapathSettings settings = TestSettings.small().toBuilder().pollMode(mode).needWakeup(needWakeup).build();
             try (XdpDatapath datapath = XdpDatapath.open(List.of(fixture.config()), settings)) {
                 datapath.bind(PORT, datagram -> datagram.reply(datagram.payload()));
-                assertThat(fixture.net.inPeer(() -> {
+                assertThat(fixture.net().inPeer(() -> {
                     try (DatagramChannel channel = DatagramChannel.open()) {
                         channel.socket().setSoTimeout(5000);
                         int echoed = 0;
                         for (int i = 0; i < 20; i++) {
-                            channel.send(ascii("ping " + i), new InetSocketAddress(fixture.net.appIpv4(), PORT));
+                            channel.send(ascii("ping " + i), new InetSocketAddress(fixture.net().appIpv4(), PORT));
                             ByteBuffer buffer = ByteBuffer.allocate(64);
                             channel.socket().receive(new java.net.DatagramPacket(buffer.array(), 64));
                             echoed++;
@@ -199,10 +200,10 @@ class MapModeTrafficTests {
 
     @Test
     void vethWithTxChecksumOffloadDeliversPartialChecksumsWhichAreCountedAsBad() throws Exception {
-        fixture.net.runInPeer("ethtool", "-K", fixture.net.peerInterface(), "tx", "on");
+        fixture.net().runInPeer("ethtool", "-K", fixture.net().peerInterface(), "tx", "on");
         try (XdpDatapath datapath = XdpDatapath.open(List.of(fixture.config()), TestSettings.small())) {
             datapath.bind(PORT, datagram -> { });
-            sendFromPeer(fixture.net.appIpv4(), PORT, 5);
+            sendFromPeer(fixture.net().appIpv4(), PORT, 5);
             LongSupplier bad = () -> datapath.state().sockets().stream()
                     .mapToLong(s -> s.drops().get(DropReason.UDP_BAD_CHECKSUM)).sum();
             waitFor(bad, 5);
@@ -220,7 +221,7 @@ class MapModeTrafficTests {
                 }
                 datagram.reply(datagram.payload());
             });
-            sendFromPeer(fixture.net.appIpv4(), PORT, 10);
+            sendFromPeer(fixture.net().appIpv4(), PORT, 10);
             waitFor(calls::get, 10);
             LongSupplier failed = () -> datapath.state().sockets().stream()
                     .mapToLong(s -> s.drops().get(DropReason.HANDLER_FAILED)).sum();
@@ -237,7 +238,7 @@ class MapModeTrafficTests {
             calls.incrementAndGet();
             datapath.close();
         });
-        sendFromPeer(fixture.net.appIpv4(), PORT, 1);
+        sendFromPeer(fixture.net().appIpv4(), PORT, 1);
         waitFor(calls::get, 1);
         assertThat(calls.get()).isEqualTo(1);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -268,7 +269,7 @@ class MapModeTrafficTests {
             // the frame is still readable after close: the UMEM stays mapped until the handler returns
             afterRelease.set(datagram.payload().remaining());
         });
-        sendFromPeer(fixture.net.appIpv4(), PORT, 3);
+        sendFromPeer(fixture.net().appIpv4(), PORT, 3);
         assertThat(entered.await(5, TimeUnit.SECONDS)).isTrue();
         datapath.close();
         assertThat(fixture.occupied(0)).isFalse();
@@ -321,16 +322,16 @@ class MapModeTrafficTests {
     private int sendInRounds(AtomicInteger handled, int rounds, int burst) throws Exception {
         int start = handled.get();
         for (int round = 1; round <= rounds; round++) {
-            sendFromPeer(fixture.net.appIpv4(), PORT, burst);
+            sendFromPeer(fixture.net().appIpv4(), PORT, burst);
             waitFor(handled::get, start + (long) round * burst);
         }
         return handled.get() - start;
     }
 
     private boolean peerSeesPortUnreachable(int port) throws Exception {
-        return fixture.net.inPeer(() -> {
+        return fixture.net().inPeer(() -> {
             try (DatagramChannel channel = DatagramChannel.open()) {
-                channel.connect(new InetSocketAddress(fixture.net.appIpv4(), port));
+                channel.connect(new InetSocketAddress(fixture.net().appIpv4(), port));
                 channel.socket().setSoTimeout(500);
                 for (int i = 0; i < 3; i++) {
                     channel.write(ascii("anyone?"));
@@ -350,7 +351,7 @@ class MapModeTrafficTests {
     }
 
     private void sendFromPeer(InetAddress target, int port, int count) throws Exception {
-        fixture.net.inPeer(() -> {
+        fixture.net().inPeer(() -> {
             try (DatagramChannel channel = DatagramChannel.open()) {
                 for (int i = 0; i < count; i++) {
                     channel.send(ascii("datagram " + i), new InetSocketAddress(target, port));

@@ -1,5 +1,6 @@
 package io.quicxdp.datapath.testing;
 
+import io.quicxdp.datapath.XdpMapConfig;
 import io.quicxdp.datapath.bpf.BpfMap;
 import io.quicxdp.datapath.bpf.InstalledReferenceProgram;
 import io.quicxdp.datapath.bpf.ReferenceXdpProgram;
@@ -59,6 +60,16 @@ public final class XskMapFixture implements AutoCloseable {
     /** The interface the XDP program is attached to, where the datapath is to run. */
     public String appInterface() {
         return net.appInterface();
+    }
+
+    /** The reference program and its map, as installed. */
+    public InstalledReferenceProgram program() {
+        return program;
+    }
+
+    /** A map configuration for every queue of the app interface and this fixture's map. */
+    public XdpMapConfig config() {
+        return XdpMapConfig.allQueues(net.appInterface(), pin());
     }
 
     /** Where the XSKMAP is pinned. */
