@@ -3,6 +3,7 @@ package io.quicxdp.sample;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.quicxdp.datapath.XdpDatapath;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -20,7 +21,7 @@ import org.springframework.context.annotation.Bean;
 public class SampleApplication {
 
     @Bean
-    EchoService echoService(XdpDatapath datapath, SampleProperties properties) {
+    EchoService echoService(ObjectProvider<XdpDatapath> datapath, SampleProperties properties) {
         return new EchoService(datapath, properties.getEcho().getPort());
     }
 
