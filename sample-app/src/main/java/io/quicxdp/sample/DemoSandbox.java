@@ -1,0 +1,445 @@
+package io.quicxdp.sample;
+
+import io.quicxdp.datapath.bpf.InstalledReferenceProgram;
+import io.quicxdp.datapath.bpf.ReferenceXdpProgram;
+import io.quicxdp.datapath.linux.Namespaces;
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What an operator would provide in map mode, built on this host for the zero-setup demo: a veth pair whose
+ * "app" end stays in this network namespace and whose "peer" end lives in a new namespace, the reference XDP
+ * program on the app end redirecting the echo port, and its XSKMAP pinned in bpffs.
+ *
+ * <p>Every name carries a per-run unique id; the addresses come from 198.18.0.0/15 and fd00:198:18::/48
+ * only. {@link #close()} removes all of it. The XDP program here is the demo's scaffolding, standing in for
+ * the operator's own: map mode itself never loads one.
+ */
+final class DemoSandbox implements AutoCloseable {
+
+    private static final Log logger = LogFactory.getLog(DemoSandbox.class);
+
+    private static final Path BPFFS = Path.of("/sys/fs/bpf");
+
+    /** /24s of 198.18.0.0/15. */
+    private static final int SUBNETS = 512;
+
+    private static final int CAP_NET_ADMIN = 12;
+
+    private static final int CAP_NET_RAW = 13;
+
+    private static final int CAP_SYS_ADMIN = 21;
+
+    private final String id = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(0, 7);
+
+    private final String namespace = "qxs-" + this.id;
+
+    private final String appInterface = "qxsa" + this.id;
+
+    private final String peerInterface = "qxsp" + this.id;
+
+    private final Path pinDirectory = BPFFS.resolve("quic-xdp-sample-" + this.id);
+
+    private final int port;
+
+    private final int queues;
+
+    private int subnet;
+
+    private @Nullable InstalledReferenceProgram program;
+
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private volatile @Nullable Burst lastBurst;
+
+    private DemoSandbox(int port, int queues) {
+        this.port = port;
+        this.queues = queues;
+    }
+
+    /**
+     * Builds the sandbox for UDP port {@code port} on a veth pair with {@code queues} queues.
+     *
+     * @throws SandboxException naming what is missing (root, bpffs, a tool) or the step that failed; whatever
+     *     was built before the failure is removed again
+     */
+    static DemoSandbox create(int port, int queues) {
+        checkHost();
+        DemoSandbox sandbox = new DemoSandbox(port, queues);
+        try {
+            sandbox.build();
+        }
+        catch (RuntimeException | Error ex) {
+            sandbox.close();
+            throw ex;
+        }
+        return sandbox;
+    }
+
+    private static void checkHost() {
+        List<String> missing = missingCapabilities();
+        if (!missing.isEmpty()) {
+            throw new SandboxException("it builds a network namespace, a veth pair and an XDP program, which needs "
+                    + "root, and this process lacks " + String.join(", ", missing) + ".",
+                    "Run the sample as root (for example sudo java -jar sample-app/target/quic-xdp-sample-app-"
+                            + "0.1.0-SNAPSHOT.jar), or run it in map mode against the XSKMAP of your own XDP "
+                            + "program, which needs only CAP_NET_RAW: --quic.xdp.maps[0].interface=IF "
+                            + "--quic.xdp.maps[0].path=PIN (docs/operator-guide.md).");
+        }
+        if (!bpffsMounted()) {
+            throw new SandboxException("bpffs is not mounted at " + BPFFS + ", where the sandbox pins its XSKMAP.",
+                    "Mount it: mkdir -p /sys/fs/bpf && mount -t bpf bpf /sys/fs/bpf");
+        }
+        for (String[] tool : List.of(new String[] { "ip", "-V", "iproute2" },
+                new String[] { "ethtool", "--version", "ethtool" })) {
+            if (HostCommands.tryRun(tool[0], tool[1]).exitCode() != 0) {
+                throw new SandboxException("the " + tool[0] + " command is missing.",
+                        "Install it: apt-get install " + tool[2]);
+            }
+        }
+        if (!Files.isDirectory(Path.of("/proc/sys/net/ipv6"))) {
+            throw new SandboxException("this kernel has IPv6 turned off, and the demo echoes over IPv4 and IPv6.",
+                    "Boot without ipv6.disable=1, or run the sample in map mode against your own XDP program.");
+        }
+    }
+
+    /** The capabilities the sandbox needs and this process does not have in its effective set. */
+    private static List<String> missingCapabilities() {
+        long effective;
+        try {
+            effective = Files.readAllLines(Path.of("/proc/self/status"))
+                .stream()
+                .filter((line) -> line.startsWith("CapEff:"))
+                .map((line) -> Long.parseUnsignedLong(line.substring("CapEff:".length()).strip(), 16))
+                .findFirst()
+                .orElse(0L);
+        }
+        catch (IOException | NumberFormatException ex) {
+            return List.of("a readable /proc/self/status (" + ex.getMessage() + ")");
+        }
+        List<String> missing = new ArrayList<>();
+        if ((effective & (1L << CAP_SYS_ADMIN)) == 0) {
+            missing.add("CAP_SYS_ADMIN");
+        }
+        if ((effective & (1L << CAP_NET_ADMIN)) == 0) {
+            missing.add("CAP_NET_ADMIN");
+        }
+        if ((effective & (1L << CAP_NET_RAW)) == 0) {
+            missing.add("CAP_NET_RAW");
+        }
+        return missing;
+    }
+
+    private static boolean bpffsMounted() {
+        try {
+            return Files.readAllLines(Path.of("/proc/mounts"))
+                .stream()
+                .anyMatch((line) -> line.contains(" " + BPFFS + " bpf "));
+        }
+        catch (IOException ex) {
+            return false;
+        }
+    }
+
+    private void build() {
+        this.subnet = freeSubnet();
+        String q = Integer.toString(this.queues);
+        HostCommands.run("ip", "netns", "add", this.namespace);
+        HostCommands.run("ip", "link", "add", this.appInterface, "numrxqueues", q, "numtxqueues", q, "type", "veth",
+                "peer", "name", this.peerInterface, "numrxqueues", q, "numtxqueues", q, "netns", this.namespace);
+        // no duplicate address detection, so that neighbour discovery can use the link-local addresses at once
+        writeSysctl(Path.of("/proc/sys/net/ipv6/conf", this.appInterface, "accept_dad"));
+        HostCommands.run("ip", "netns", "exec", this.namespace, "sh", "-c",
+                "echo 0 > /proc/sys/net/ipv6/conf/" + this.peerInterface + "/accept_dad");
+        HostCommands.run("ip", "addr", "add", appIpv4Text() + "/24", "dev", this.appInterface);
+        HostCommands.run("ip", "-6", "addr", "add", appIpv6Text() + "/64", "dev", this.appInterface, "nodad");
+        HostCommands.run("ip", "link", "set", this.appInterface, "up");
+        HostCommands.run("ip", "-n", this.namespace, "addr", "add", peerIpv4Text() + "/24", "dev", this.peerInterface);
+        HostCommands.run("ip", "-n", this.namespace, "-6", "addr", "add", peerIpv6Text() + "/64", "dev",
+                this.peerInterface, "nodad");
+        HostCommands.run("ip", "-n", this.namespace, "link", "set", "lo", "up");
+        HostCommands.run("ip", "-n", this.namespace, "link", "set", this.peerInterface, "up");
+        // as on a real wire: with TX checksum offload, veth hands over UDP frames with a partial checksum
+        HostCommands.run("ip", "netns", "exec", this.namespace, "ethtool", "-K", this.peerInterface, "tx", "off");
+        logger.info("Sandbox: network namespace " + this.namespace + " holds veth end " + this.peerInterface + " ("
+                + peerIpv4Text() + ", " + peerIpv6Text() + "); the other end, " + this.appInterface + " ("
+                + appIpv4Text() + ", " + appIpv6Text() + "), stays here, with " + this.queues + " queues");
+        try {
+            Files.createDirectory(this.pinDirectory);
+            this.program = ReferenceXdpProgram.install(this.appInterface, Set.of(this.port), mapPin());
+        }
+        catch (IOException ex) {
+            throw new SandboxException("installing the reference XDP program on " + this.appInterface
+                    + " failed: " + ex.getMessage(), "Run the sample as root on Linux 5.10 or newer with bpffs "
+                            + "mounted at /sys/fs/bpf, or run it in map mode against your own XDP program.", ex);
+        }
+        logger.info("Sandbox: the reference XDP program (id " + this.program.programId() + ") on " + this.appInterface
+                + " redirects UDP port " + this.port + " into the XSKMAP pinned at " + mapPin() + " (id "
+                + this.program.mapId() + "). It is the demo's stand-in for an operator's own program: map mode "
+                + "itself never loads, attaches or changes an XDP program");
+    }
+
+    private static void writeSysctl(Path path) {
+        try {
+            Files.writeString(path, "0");
+        }
+        catch (IOException ex) {
+            throw new SandboxException("writing 0 to " + path + " failed: " + ex.getMessage(),
+                    "Run the sample as root.", ex);
+        }
+    }
+
+    private static int freeSubnet() {
+        String used = HostCommands.run("ip", "-o", "addr", "show");
+        int start = ThreadLocalRandom.current().nextInt(SUBNETS);
+        for (int i = 0; i < SUBNETS; i++) {
+            int candidate = (start + i) % SUBNETS;
+            if (!used.contains(" " + ipv4Prefix(candidate))) {
+                return candidate;
+            }
+        }
+        throw new SandboxException("every /24 of 198.18.0.0/15 is in use on this host.",
+                "Remove stale sandboxes (ip netns list; ip netns del qxs-...) or run in map mode.");
+    }
+
+    /** The per-run unique id in every name here. */
+    String id() {
+        return this.id;
+    }
+
+    String namespace() {
+        return this.namespace;
+    }
+
+    /** The end in this namespace, where map mode runs. */
+    String appInterface() {
+        return this.appInterface;
+    }
+
+    /** The end in the sandbox's namespace, where the demo burst comes from. */
+    String peerInterface() {
+        return this.peerInterface;
+    }
+
+    /** The bpffs directory of the sandbox's pins. */
+    Path pinDirectory() {
+        return this.pinDirectory;
+    }
+
+    /** Where the XSKMAP is pinned: what map mode is pointed at. */
+    Path mapPin() {
+        return this.pinDirectory.resolve("xsks");
+    }
+
+    InetAddress appIpv4() {
+        return address(appIpv4Text());
+    }
+
+    InetAddress appIpv6() {
+        return address(appIpv6Text());
+    }
+
+    /** The last demo burst, or {@code null} before the first. */
+    @Nullable Burst lastBurst() {
+        return this.lastBurst;
+    }
+
+    /**
+     * Sends {@code count} datagrams to the echo port from the peer end over IPv4, then over IPv6, and
+     * collects the echoes, waiting at most {@code timeout} per family.
+     */
+    Burst sendBurst(int count, Duration timeout) throws InterruptedException {
+        FutureTask<Burst> task = new FutureTask<>(() -> {
+            Namespaces.enterNetworkNamespace("/var/run/netns/" + this.namespace);
+            List<FamilyBurst> families = new ArrayList<>();
+            families.add(sendAndCollect("IPv4", address(peerIpv4Text()), appIpv4(), appIpv4Text() + ":" + this.port,
+                    count, timeout));
+            families.add(sendAndCollect("IPv6", address(peerIpv6Text()), appIpv6(),
+                    "[" + appIpv6Text() + "]:" + this.port, count, timeout));
+            return new Burst(List.copyOf(families));
+        });
+        // a thread of its own: it stays in the sandbox's network namespace until it ends
+        Thread peer = new Thread(task, "sandbox-peer-" + this.id);
+        peer.setDaemon(true);
+        peer.start();
+        try {
+            Burst burst = task.get(timeout.multipliedBy(2).toMillis() + 5000, TimeUnit.MILLISECONDS);
+            this.lastBurst = burst;
+            return burst;
+        }
+        catch (ExecutionException ex) {
+            throw new IllegalStateException("the demo burst failed: " + ex.getCause(), ex.getCause());
+        }
+        catch (TimeoutException ex) {
+            peer.interrupt();
+            throw new IllegalStateException("the demo burst did not end in time", ex);
+        }
+    }
+
+    private FamilyBurst sendAndCollect(String family, InetAddress from, InetAddress to, String toText, int count,
+            Duration timeout) throws IOException {
+        long start = System.nanoTime();
+        long deadline = start + timeout.toNanos();
+        InetSocketAddress target = new InetSocketAddress(to, this.port);
+        Set<String> outstanding = new HashSet<>();
+        String example = null;
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(from, 0))) {
+            for (int i = 1; i <= count; i++) {
+                String text = "quic-xdp demo datagram " + i + " of " + count + " over " + family;
+                byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
+                socket.send(new DatagramPacket(bytes, bytes.length, target));
+                outstanding.add(text);
+            }
+            byte[] buffer = new byte[2048];
+            while (!outstanding.isEmpty()) {
+                long remaining = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (remaining <= 0) {
+                    break;
+                }
+                socket.setSoTimeout((int) remaining);
+                DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
+                try {
+                    socket.receive(packet);
+                }
+                catch (SocketTimeoutException ex) {
+                    break;
+                }
+                String echo = new String(packet.getData(), 0, packet.getLength(), StandardCharsets.US_ASCII);
+                if (target.equals(packet.getSocketAddress()) && outstanding.remove(echo) && example == null) {
+                    example = echo;
+                }
+            }
+        }
+        return new FamilyBurst(family, toText, count, count - outstanding.size(), example,
+                Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    /** Removes the XDP program and its pin, the namespace, the veth pair and the pin directory. Idempotent. */
+    @Override
+    public void close() {
+        if (!this.closed.compareAndSet(false, true)) {
+            return;
+        }
+        List<String> left = new ArrayList<>();
+        InstalledReferenceProgram installed = this.program;
+        if (installed != null) {
+            try {
+                installed.close();
+            }
+            catch (RuntimeException ex) {
+                logger.warn("Sandbox: removing the XDP program and its pin failed: " + ex.getMessage());
+            }
+        }
+        HostCommands.tryRun("ip", "netns", "del", this.namespace);
+        // deleting the namespace deletes the peer end, and with it the pair; delete this end if it stayed
+        if (linkExists()) {
+            HostCommands.tryRun("ip", "link", "del", this.appInterface);
+        }
+        if (Files.exists(this.pinDirectory)) {
+            try (Stream<Path> paths = Files.walk(this.pinDirectory)) {
+                paths.sorted(Comparator.reverseOrder()).forEach((path) -> path.toFile().delete());
+            }
+            catch (IOException ex) {
+                // reported below, as it is still there
+            }
+        }
+        if (Files.exists(Path.of("/var/run/netns", this.namespace))) {
+            left.add("ip netns del " + this.namespace);
+        }
+        if (linkExists()) {
+            left.add("ip link del " + this.appInterface);
+        }
+        if (Files.exists(this.pinDirectory)) {
+            left.add("rm -r " + this.pinDirectory);
+        }
+        if (left.isEmpty()) {
+            logger.info("Sandbox removed: XDP program, XSKMAP pin " + this.pinDirectory + ", network namespace "
+                    + this.namespace + " and veth pair " + this.appInterface + "/" + this.peerInterface);
+        }
+        else {
+            logger.warn("Sandbox " + this.id + " was not removed completely; remove the rest with: "
+                    + String.join("; ", left));
+        }
+    }
+
+    private boolean linkExists() {
+        return HostCommands.tryRun("ip", "link", "show", "dev", this.appInterface).exitCode() == 0;
+    }
+
+    private static String ipv4Prefix(int subnet) {
+        return "198." + (18 + subnet / 256) + "." + (subnet % 256) + ".";
+    }
+
+    private String appIpv4Text() {
+        return ipv4Prefix(this.subnet) + "1";
+    }
+
+    private String peerIpv4Text() {
+        return ipv4Prefix(this.subnet) + "2";
+    }
+
+    private String appIpv6Text() {
+        return "fd00:198:18:" + Integer.toHexString(this.subnet) + "::1";
+    }
+
+    private String peerIpv6Text() {
+        return "fd00:198:18:" + Integer.toHexString(this.subnet) + "::2";
+    }
+
+    private static InetAddress address(String literal) {
+        try {
+            return InetAddress.getByName(literal);
+        }
+        catch (UnknownHostException ex) {
+            throw new IllegalArgumentException(literal, ex);
+        }
+    }
+
+    /** One demo burst: IPv4, then IPv6. */
+    record Burst(List<FamilyBurst> families) {
+
+        int sent() {
+            return this.families.stream().mapToInt(FamilyBurst::sent).sum();
+        }
+
+        int echoed() {
+            return this.families.stream().mapToInt(FamilyBurst::echoed).sum();
+        }
+    }
+
+    /**
+     * The datagrams of one address family.
+     *
+     * @param target the echo's address and port, as text
+     * @param echoed how many of the sent datagrams came back unchanged, from the target
+     * @param example one of those echoes, or {@code null} when none came back
+     */
+    record FamilyBurst(String family, String target, int sent, int echoed, @Nullable String example,
+            Duration elapsed) {
+    }
+}

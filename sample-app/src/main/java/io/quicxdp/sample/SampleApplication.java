@@ -1,0 +1,46 @@
+package io.quicxdp.sample;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.quicxdp.datapath.XdpDatapath;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * A UDP echo service in XDP map mode.
+ *
+ * <p>With {@code quic.xdp.maps} configured, it echoes what the operator's own XDP program redirects into
+ * those maps, and never loads or changes an XDP program. With none configured, {@link SandboxListener}
+ * first builds a sandbox with its own veth pair, XDP program and XSKMAP, and points map mode at it.
+ */
+@SpringBootApplication(proxyBeanMethods = false)
+@EnableConfigurationProperties(SampleProperties.class)
+public class SampleApplication {
+
+    @Bean
+    EchoService echoService(ObjectProvider<XdpDatapath> datapath, SampleProperties properties) {
+        return new EchoService(datapath, properties.getEcho().getPort());
+    }
+
+    @Bean
+    MeterBinder echoMetrics(EchoService echo) {
+        return (registry) -> {
+            FunctionCounter.builder("sample.echo.datagrams", echo, EchoService::echoed)
+                .description("UDP datagrams the echo sent back")
+                .tag("result", "echoed")
+                .register(registry);
+            FunctionCounter.builder("sample.echo.datagrams", echo, EchoService::backPressure)
+                .description("UDP datagrams the echo could not send back: every TX frame was in use")
+                .tag("result", "back_pressure")
+                .register(registry);
+        };
+    }
+
+    public static void main(String[] args) {
+        TerminationSignal.exitNormallyOnSigterm();
+        SpringApplication.run(SampleApplication.class, args);
+    }
+}
