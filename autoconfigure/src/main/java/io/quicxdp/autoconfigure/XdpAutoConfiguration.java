@@ -3,6 +3,7 @@ package io.quicxdp.autoconfigure;
 import io.quicxdp.datapath.DatapathSettings;
 import io.quicxdp.datapath.XdpDatapath;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -44,13 +45,20 @@ public final class XdpAutoConfiguration {
         }
     }
 
-    /** Fails the start when {@code quic.xdp.enabled=false} contradicts configured maps. */
+    /**
+     * Fails the start when {@code quic.xdp.enabled=false} contradicts configured maps, before any bean is
+     * created: a bean that needs the datapath would otherwise fail first, for want of one.
+     */
     @Configuration(proxyBeanMethods = false)
     @Conditional(MapModeConditions.OnDisabledWithMaps.class)
     static class DisabledWithMapsConfiguration {
 
-        DisabledWithMapsConfiguration(Environment environment) {
-            throw new XdpDisabledWithMapsException(MapModeConditions.configuredInterfaces(environment));
+        @Bean
+        static BeanFactoryPostProcessor xdpDisabledWithMapsRejection() {
+            return (beanFactory) -> {
+                Environment environment = beanFactory.getBean(Environment.class);
+                throw new XdpDisabledWithMapsException(MapModeConditions.configuredInterfaces(environment));
+            };
         }
     }
 }

@@ -66,6 +66,14 @@ class XdpAutoConfigurationTests {
     }
 
     @Test
+    void disabledWhileMapsAreConfiguredFailsBeforeABeanThatNeedsTheDatapathIsCreated() {
+        this.contextRunner.withUserConfiguration(DatapathUserConfiguration.class)
+            .withPropertyValues("quic.xdp.enabled=false", "quic.xdp.maps[0].interface=eth0",
+                    "quic.xdp.maps[0].path=/sys/fs/bpf/lb/xsks")
+            .run((context) -> assertThat(context).getFailure().isInstanceOf(XdpDisabledWithMapsException.class));
+    }
+
+    @Test
     void enabledWithoutMapsFailsNamingTheMissingMap() {
         this.contextRunner.withPropertyValues("quic.xdp.enabled=true").run((context) -> {
             assertThat(context).hasFailed();
@@ -159,6 +167,15 @@ class XdpAutoConfigurationTests {
                 assertThat(context).hasNotFailed();
                 assertThat(context).doesNotHaveBean(XdpProperties.class);
             });
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class DatapathUserConfiguration {
+
+        @Bean
+        String datapathUser(XdpDatapath datapath) {
+            return "uses " + datapath;
+        }
     }
 
     @Configuration(proxyBeanMethods = false)

@@ -43,7 +43,15 @@ class PropertiesDocumentationTests {
 
     @Test
     void documentsEveryStarterPropertyAsTheMetadataDescribesIt() throws IOException {
-        assertMatchesMetadata(metadata("quic.xdp"), "quic.xdp.");
+        List<Map<String, Object>> starter = metadata("quic.xdp");
+        assertMatchesMetadata(withPrefix(starter, "quic.xdp."), "quic.xdp.");
+        assertMatchesMetadata(withPrefix(starter, "management.endpoint.xdp."), "management.endpoint.xdp.");
+        assertThat(starter).as("every property of the starter's metadata is in one of the two groups")
+            .hasSize(withPrefix(starter, "quic.xdp.").size() + withPrefix(starter, "management.endpoint.xdp.").size());
+    }
+
+    private static List<Map<String, Object>> withPrefix(List<Map<String, Object>> properties, String prefix) {
+        return properties.stream().filter((property) -> ((String) property.get("name")).startsWith(prefix)).toList();
     }
 
     @Test
