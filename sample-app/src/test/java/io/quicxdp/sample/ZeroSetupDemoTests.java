@@ -49,7 +49,12 @@ class ZeroSetupDemoTests {
 
             String actuator = "http://localhost:" + context.getEnvironment().getProperty("local.server.port");
             assertThat(get(actuator + "/actuator/health")).contains("\"status\":\"UP\"");
+            assertThat(get(actuator + "/actuator/xdp")).contains("\"interfaceName\":\"" + sandbox.appInterface() + "\"")
+                .contains("\"keysHeld\":[0,1]")
+                .contains("\"inMap\":true");
+            assertThat(get(actuator + "/actuator/health")).contains("\"xdp\"");
             assertThat(get(actuator + "/actuator/prometheus"))
+                .contains("quic_xdp_rx_packets_total{interface=\"" + sandbox.appInterface() + "\",queue=\"0\"}")
                 .contains("sample_echo_datagrams_total{result=\"echoed\"} 16.0");
             assertThat(output).contains("Demo burst over IPv4: 8 of 8 datagrams")
                 .contains("Demo burst over IPv6: 8 of 8 datagrams")
