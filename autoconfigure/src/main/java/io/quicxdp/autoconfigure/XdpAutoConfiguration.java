@@ -32,14 +32,27 @@ public final class XdpAutoConfiguration {
     @ConditionalOnMissingBean(XdpDatapath.class)
     static class DatapathConfiguration {
 
-        @Bean
+        // the lifecycle closes it in its shutdown phase; destroy closes it where the refresh failed first
+        @Bean(destroyMethod = "close")
         XdpDatapath xdpDatapath(XdpProperties properties, ObjectProvider<XdpDatapathSettingsCustomizer> customizers) {
             DatapathSettings.Builder settings = properties.toSettingsBuilder();
             customizers.orderedStream().forEach((customizer) -> customizer.customize(settings));
-            return XdpDatapathLifecycle.open(properties.toMapConfigs(), settings.build());
+            return XdpDatapathLifecycle.open(properties.toMapConfigs(), build(settings));
+        }
+
+        private static DatapathSettings build(DatapathSettings.Builder settings) {
+            try {
+                return settings.build();
+            }
+            catch (IllegalArgumentException ex) {
+                // quic.xdp.* was checked when it was bound: a customizer set this
+                throw new IllegalArgumentException("An XdpDatapathSettingsCustomizer made the datapath settings invalid: "
+                        + ex.getMessage(), ex);
+            }
         }
 
         @Bean
+        @ConditionalOnMissingBean
         XdpDatapathLifecycle xdpDatapathLifecycle(XdpDatapath xdpDatapath) {
             return new XdpDatapathLifecycle(xdpDatapath);
         }

@@ -2,10 +2,6 @@ package io.quicxdp.autoconfigure;
 
 import io.quicxdp.datapath.XdpDatapathException;
 import io.quicxdp.datapath.linux.Errno;
-import java.util.List;
-import org.springframework.boot.context.properties.bind.BindException;
-import org.springframework.boot.context.properties.bind.Bindable;
-import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.core.env.Environment;
@@ -50,21 +46,8 @@ class XdpDatapathFailureAnalyzer extends AbstractFailureAnalyzer<XdpDatapathExce
         if (interfaceName == null) {
             return null;
         }
-        List<XdpProperties.MapProperties> maps;
-        try {
-            maps = Binder.get(this.environment)
-                .bind("quic.xdp.maps", Bindable.listOf(XdpProperties.MapProperties.class))
-                .orElse(List.of());
-        }
-        catch (BindException ex) {
-            return null;
-        }
-        for (int i = 0; i < maps.size(); i++) {
-            if (interfaceName.equals(maps.get(i).getInterface())) {
-                return "quic.xdp.maps[" + i + "]";
-            }
-        }
-        return null;
+        int index = MapModeConditions.configuredInterfaces(this.environment).indexOf(interfaceName);
+        return (index >= 0) ? "quic.xdp.maps[" + index + "]" : null;
     }
 
     private static String property(String entry, String name) {

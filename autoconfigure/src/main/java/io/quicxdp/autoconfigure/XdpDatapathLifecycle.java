@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.stream.Collectors;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
-import org.springframework.beans.factory.DisposableBean;
 import org.springframework.context.SmartLifecycle;
 
 /**
@@ -20,11 +19,15 @@ import org.springframework.context.SmartLifecycle;
  * closes it late in shutdown, so that the beans using it stop first. Logs each map as its sockets go in
  * and come out.
  *
- * <p>Closing runs in the {@link #PHASE} shutdown phase, after the web server's graceful shutdown and the
- * web server itself, and within {@code spring.lifecycle.timeout-per-shutdown-phase}. A datapath that was
- * stopped cannot start again: its sockets are gone from the maps.
+ * <p>Closing runs in the {@link #PHASE} shutdown phase: after the smart-lifecycle beans of the default
+ * phase (a QUIC server built on the datapath), after the web server's graceful shutdown has let in-flight
+ * requests finish, and after the web server. Plain {@code Lifecycle} beans (phase 0) and beans that only
+ * use the datapath in a destroy method come later still: have them stop in a phase above {@link #PHASE}.
+ * Close is bounded: the poll threads stop within five poll timeouts and pending sends get
+ * {@code quic.xdp.tx-drain-timeout}. A datapath that was stopped cannot start again, as its sockets are
+ * gone from the maps, so the context cannot be paused.
  */
-public class XdpDatapathLifecycle implements SmartLifecycle, DisposableBean {
+public class XdpDatapathLifecycle implements SmartLifecycle {
 
     /** Below the web server's phases: starts before them and stops after them. */
     public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
@@ -48,7 +51,7 @@ public class XdpDatapathLifecycle implements SmartLifecycle, DisposableBean {
      *
      * @throws XdpDatapathException when a socket cannot be opened or inserted; nothing is left in any map
      */
-    public static XdpDatapath open(List<XdpMapConfig> maps, DatapathSettings settings) {
+    static XdpDatapath open(List<XdpMapConfig> maps, DatapathSettings settings) {
         XdpDatapath datapath;
         try {
             datapath = XdpDatapath.open(maps, settings);
@@ -81,19 +84,6 @@ public class XdpDatapathLifecycle implements SmartLifecycle, DisposableBean {
     }
 
     @Override
-    public void stop(Runnable callback) {
-        Thread shutdown = new Thread(() -> {
-            try {
-                close();
-            }
-            finally {
-                callback.run();
-            }
-        }, "quic-xdp-shutdown");
-        shutdown.start();
-    }
-
-    @Override
     public boolean isRunning() {
         return this.datapath.isOpen();
     }
@@ -104,8 +94,8 @@ public class XdpDatapathLifecycle implements SmartLifecycle, DisposableBean {
     }
 
     @Override
-    public void destroy() {
-        close();
+    public boolean isPauseable() {
+        return false;
     }
 
     private synchronized void close() {
@@ -117,7 +107,8 @@ public class XdpDatapathLifecycle implements SmartLifecycle, DisposableBean {
         this.datapath.close();
         for (MapState map : before.maps()) {
             logger.info("XDP map mode on " + map.interfaceName() + ": sockets of queues " + map.keysHeld()
-                    + " closed and removed from XSKMAP " + map.path() + " (id " + map.mapId() + ")");
+                    + " closed; the kernel removed them from the slots of XSKMAP " + map.path() + " (id " + map.mapId()
+                    + ") that still held them");
         }
     }
 

@@ -46,10 +46,13 @@ public class XdpProperties implements Validator {
     /** Whether the kernel may ask for wake-up calls instead of being woken after every send. */
     private boolean needWakeup = true;
 
+    /** The memory each socket receives into and sends from. */
     private final Umem umem = new Umem();
 
+    /** Entries in each socket's rings. */
     private final Rings rings = new Rings();
 
+    /** How each socket's thread waits for packets. */
     private final Poll poll = new Poll();
 
     /** How long shutdown waits for datagrams already queued for sending. */
@@ -175,37 +178,48 @@ public class XdpProperties implements Validator {
      */
     @Override
     public void validate(Object target, Errors errors) {
+        if (Boolean.TRUE.equals(this.enabled) && this.maps.isEmpty()) {
+            reject(errors, "enabled", "is true, but quic.xdp.maps configures no map: add an entry with the interface "
+                    + "and the path of the XSKMAP its XDP program redirects into, or remove quic.xdp.enabled");
+        }
         validateMaps(errors);
-        if (!Set.of(2048L, 4096L).contains(this.umem.frameSize.toBytes())) {
+        if (this.umem.frameSize.toBytes() != 2048 && this.umem.frameSize.toBytes() != 4096) {
             reject(errors, "umem.frameSize", "must be 2KB or 4KB (one page or half a page)");
         }
         if (this.umem.frameCount < 2) {
             reject(errors, "umem.frameCount", "must be at least 2");
         }
-        Map<String, Integer> rings = Map.of("rings.fill", this.rings.fill, "rings.completion",
-                this.rings.completion, "rings.rx", this.rings.rx, "rings.tx", this.rings.tx);
-        rings.forEach((field, size) -> {
-            if (size < 1 || Integer.bitCount(size) != 1) {
-                reject(errors, field, "must be a power of two, such as 1024");
-            }
-        });
+        powerOfTwo(errors, "rings.fill", this.rings.fill);
+        powerOfTwo(errors, "rings.completion", this.rings.completion);
+        powerOfTwo(errors, "rings.rx", this.rings.rx);
+        powerOfTwo(errors, "rings.tx", this.rings.tx);
         if (this.poll.batchSize < 1) {
             reject(errors, "poll.batchSize", "must be at least 1");
         }
-        if (this.poll.timeout.isNegative() || this.poll.timeout.isZero() || this.poll.timeout.compareTo(Duration.ofMinutes(1)) > 0) {
+        if (this.poll.timeout.isNegative() || this.poll.timeout.isZero()
+                || this.poll.timeout.compareTo(Duration.ofMinutes(1)) > 0) {
             reject(errors, "poll.timeout", "must be more than 0 and at most 1m");
         }
-        Map.of("txDrainTimeout", this.txDrainTimeout, "queueReleaseTimeout", this.queueReleaseTimeout,
-                "neighbourTimeout", this.neighbourTimeout)
-            .forEach((field, timeout) -> {
-                if (timeout.isNegative()) {
-                    reject(errors, field, "must not be negative");
-                }
-            });
+        notNegative(errors, "txDrainTimeout", this.txDrainTimeout);
+        notNegative(errors, "queueReleaseTimeout", this.queueReleaseTimeout);
+        notNegative(errors, "neighbourTimeout", this.neighbourTimeout);
+    }
+
+    private static void powerOfTwo(Errors errors, String field, int size) {
+        if (size < 1 || Integer.bitCount(size) != 1) {
+            reject(errors, field, "must be a power of two, such as 1024");
+        }
+    }
+
+    private static void notNegative(Errors errors, String field, Duration timeout) {
+        if (timeout.isNegative()) {
+            reject(errors, field, "must not be negative");
+        }
     }
 
     private void validateMaps(Errors errors) {
         Map<String, Integer> interfaces = new HashMap<>();
+        Map<Path, Integer> paths = new HashMap<>();
         for (int i = 0; i < this.maps.size(); i++) {
             MapProperties map = this.maps.get(i);
             String prefix = "maps[" + i + "].";
@@ -229,9 +243,19 @@ public class XdpProperties implements Validator {
                 reject(errors, prefix + "path", "must be an absolute bpffs path such as /sys/fs/bpf/"
                         + path + ", not a relative one");
             }
+            else {
+                Integer first = paths.putIfAbsent(Path.of(path).normalize(), i);
+                if (first != null) {
+                    reject(errors, prefix + "path", "names the XSKMAP that quic.xdp.maps[" + first
+                            + "] uses already: its keys are queue ids, so give each interface an XSKMAP of its own");
+                }
+            }
             Set<Integer> queues = new HashSet<>();
             for (Integer queue : map.getQueues()) {
-                if (queue == null || queue < 0) {
+                if (queue == null) {
+                    reject(errors, prefix + "queues", "must not hold an empty entry");
+                }
+                else if (queue < 0) {
                     reject(errors, prefix + "queues", "must not hold a negative queue id");
                 }
                 else if (!queues.add(queue)) {

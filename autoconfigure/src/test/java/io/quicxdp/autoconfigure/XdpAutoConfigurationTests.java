@@ -3,14 +3,16 @@ package io.quicxdp.autoconfigure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quicxdp.datapath.DatapathSettings;
-import io.quicxdp.datapath.InvalidMapConfigException;
 import io.quicxdp.datapath.PollMode;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.XdpMapConfig;
+import io.quicxdp.datapath.testing.TestPorts;
+import io.quicxdp.datapath.testing.XskMapFixture;
 import io.quicxdp.datapath.xsk.BindMode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -23,9 +25,12 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Lazy;
 import org.springframework.core.NestedExceptionUtils;
-import org.springframework.mock.env.MockEnvironment;
+import org.springframework.core.annotation.Order;
 
-/** The auto-configuration's conditions, binding and validation, without touching the kernel. */
+/**
+ * The auto-configuration's conditions, binding and validation; the kernel is touched only where a datapath
+ * must open (the customizers).
+ */
 class XdpAutoConfigurationTests {
 
     private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
@@ -74,15 +79,12 @@ class XdpAutoConfigurationTests {
     }
 
     @Test
-    void enabledWithoutMapsFailsNamingTheMissingMap() {
+    void enabledWithoutMapsFailsNamingBothProperties() {
         this.contextRunner.withPropertyValues("quic.xdp.enabled=true").run((context) -> {
             assertThat(context).hasFailed();
-            assertThat(context.getStartupFailure()).rootCause()
-                .isInstanceOf(InvalidMapConfigException.class)
-                .hasMessage("No XDP map is configured.");
-            FailureAnalysis analysis = new XdpDatapathFailureAnalyzer(new MockEnvironment())
-                .analyze(context.getStartupFailure());
-            assertThat(analysis.getAction()).contains("Configure at least one interface");
+            assertThat(validationMessages(context.getStartupFailure())).containsExactly("quic.xdp.enabled is true, but "
+                    + "quic.xdp.maps configures no map: add an entry with the interface and the path of the XSKMAP its "
+                    + "XDP program redirects into, or remove quic.xdp.enabled");
         });
     }
 
@@ -92,6 +94,7 @@ class XdpAutoConfigurationTests {
             quic.xdp.maps[1].interface   | eth0       | quic.xdp.maps[1].interface names 'eth0', which quic.xdp.maps[0] configures already
             quic.xdp.maps[1].path        | ''         | quic.xdp.maps[1].path must be the absolute bpffs path
             quic.xdp.maps[1].path        | xsks       | quic.xdp.maps[1].path must be an absolute bpffs path such as /sys/fs/bpf/xsks
+            quic.xdp.maps[1].path        | /sys/fs/bpf/./a | quic.xdp.maps[1].path names the XSKMAP that quic.xdp.maps[0] uses already
             quic.xdp.maps[1].queues      | 0,-1       | quic.xdp.maps[1].queues must not hold a negative queue id
             quic.xdp.maps[1].queues      | 2,3,2      | quic.xdp.maps[1].queues lists queue 2 twice
             quic.xdp.umem.frame-size     | 3KB        | quic.xdp.umem.frame-size must be 2KB or 4KB
@@ -107,11 +110,19 @@ class XdpAutoConfigurationTests {
                     "quic.xdp.maps[1].interface=eth1", "quic.xdp.maps[1].path=/sys/fs/bpf/b", property + "=" + value)
             .run((context) -> {
                 assertThat(context).hasFailed();
-                Throwable root = NestedExceptionUtils.getMostSpecificCause(context.getStartupFailure());
-                assertThat(root).isInstanceOf(BindValidationException.class);
-                assertThat(((BindValidationException) root).getValidationErrors().getAllErrors())
-                    .anySatisfy((error) -> assertThat(error.getDefaultMessage()).startsWith(message));
+                assertThat(validationMessages(context.getStartupFailure())).singleElement()
+                    .satisfies((error) -> assertThat(error).startsWith(message));
             });
+    }
+
+    private static List<String> validationMessages(Throwable failure) {
+        Throwable root = NestedExceptionUtils.getMostSpecificCause(failure);
+        assertThat(root).isInstanceOf(BindValidationException.class);
+        return ((BindValidationException) root).getValidationErrors()
+            .getAllErrors()
+            .stream()
+            .map((error) -> error.getDefaultMessage())
+            .toList();
     }
 
     @Test
@@ -143,9 +154,28 @@ class XdpAutoConfigurationTests {
 
     @Test
     void defaultPropertiesAreTheDatapathDefaults() {
-        this.contextRunner.run((context) -> assertThat(
-                context.getBean(XdpProperties.class).toSettingsBuilder().build().toString())
-            .isEqualTo(DatapathSettings.defaults().toString()));
+        this.contextRunner.run((context) -> {
+            DatapathSettings bound = context.getBean(XdpProperties.class).toSettingsBuilder().build();
+            DatapathSettings defaults = DatapathSettings.defaults();
+            assertThat(bound).usingRecursiveComparison().isEqualTo(defaults);
+        });
+    }
+
+    @Test
+    void customizersAdjustTheBoundSettingsInOrder() throws Exception {
+        try (XskMapFixture fixture = XskMapFixture.create(1, Set.of(TestPorts.ECHO))) {
+            this.contextRunner.withUserConfiguration(CustomizerConfiguration.class)
+                .withPropertyValues("quic.xdp.maps[0].interface=" + fixture.appInterface(),
+                        "quic.xdp.maps[0].path=" + fixture.pin(), "quic.xdp.umem.frame-count=512",
+                        "quic.xdp.poll.batch-size=16")
+                .run((context) -> {
+                    assertThat(context).hasNotFailed();
+                    DatapathSettings settings = context.getBean(XdpDatapath.class).settings();
+                    assertThat(settings.frameCount()).as("the later customizer wins").isEqualTo(256);
+                    assertThat(settings.rxRingSize()).as("set by the earlier customizer").isEqualTo(128);
+                    assertThat(settings.rxBatchSize()).as("bound, not customized").isEqualTo(16);
+                });
+        }
     }
 
     @Test
@@ -167,6 +197,22 @@ class XdpAutoConfigurationTests {
                 assertThat(context).hasNotFailed();
                 assertThat(context).doesNotHaveBean(XdpProperties.class);
             });
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class CustomizerConfiguration {
+
+        @Bean
+        @Order(2)
+        XdpDatapathSettingsCustomizer later() {
+            return (settings) -> settings.frameCount(256);
+        }
+
+        @Bean
+        @Order(1)
+        XdpDatapathSettingsCustomizer earlier() {
+            return (settings) -> settings.frameCount(128).rxRingSize(128);
+        }
     }
 
     @Configuration(proxyBeanMethods = false)

@@ -3,14 +3,20 @@ package io.quicxdp.autoconfigure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.quicxdp.datapath.BpfFilesystemNotMountedException;
 import io.quicxdp.datapath.DatapathSettings;
 import io.quicxdp.datapath.InterfaceNotFoundException;
 import io.quicxdp.datapath.MapSlotOccupiedException;
+import io.quicxdp.datapath.NotAnXskMapException;
 import io.quicxdp.datapath.QueueBusyException;
 import io.quicxdp.datapath.QueueNotFoundException;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.XdpDatapathException;
 import io.quicxdp.datapath.XdpMapConfig;
+import io.quicxdp.datapath.XskMapNotFoundException;
+import io.quicxdp.datapath.XskMapTooSmallException;
+import io.quicxdp.datapath.bpf.BpfMap;
+import io.quicxdp.datapath.bpf.BpfMapType;
 import io.quicxdp.datapath.testing.KernelSupport;
 import io.quicxdp.datapath.testing.XskMapFixture;
 import java.nio.file.Path;
@@ -69,6 +75,61 @@ class XdpDatapathFailureAnalyzerTests {
             assertThat(analysis.getDescription()).contains("Queue: 5").contains("(quic.xdp.maps[0].interface)");
             assertThat(analysis.getAction()).isEqualTo(failure.action());
             assertThat(fixture.occupied(0)).isFalse();
+        }
+    }
+
+    @Test
+    void aPinThatIsNotAnXskMapNamesThePathProperty() throws Exception {
+        try (XskMapFixture fixture = XskMapFixture.create(1, Set.of(4433));
+                BpfMap array = BpfMap.create(BpfMapType.ARRAY, 4, 4, 8, "not_xsks")) {
+            Path pin = fixture.pin().resolveSibling("array");
+            array.pin(pin);
+            NotAnXskMapException failure = catchThrowableOfType(NotAnXskMapException.class,
+                    () -> XdpDatapath.open(List.of(XdpMapConfig.allQueues(fixture.appInterface(), pin)), SETTINGS));
+            FailureAnalysis analysis = analyze(failure, fixture.appInterface(), pin.toString());
+            assertThat(analysis.getDescription()).contains("is a map of type ARRAY")
+                .contains("XSKMAP: " + pin + " (quic.xdp.maps[0].path)");
+            assertThat(analysis.getAction()).contains("BPF_MAP_TYPE_XSKMAP");
+        }
+    }
+
+    @Test
+    void anXskMapWithTooFewSlotsNamesTheQueueCount() throws Exception {
+        try (XskMapFixture fixture = XskMapFixture.create(2, Set.of(4433));
+                BpfMap tiny = BpfMap.create(BpfMapType.XSKMAP, 4, 4, 1, "tiny")) {
+            Path pin = fixture.pin().resolveSibling("tiny");
+            tiny.pin(pin);
+            XskMapTooSmallException failure = catchThrowableOfType(XskMapTooSmallException.class,
+                    () -> XdpDatapath.open(List.of(XdpMapConfig.allQueues(fixture.appInterface(), pin)), SETTINGS));
+            FailureAnalysis analysis = analyze(failure, fixture.appInterface(), pin.toString());
+            assertThat(analysis.getDescription()).contains(failure.getMessage()).contains("(quic.xdp.maps[0].path)");
+            assertThat(analysis.getAction()).isEqualTo(failure.action()).isNotBlank();
+        }
+    }
+
+    @Test
+    void aPathOffBpffsSaysToMountIt() throws Exception {
+        try (XskMapFixture fixture = XskMapFixture.create(1, Set.of(4433))) {
+            Path elsewhere = Path.of("/tmp/quicxdp-not-bpffs-" + fixture.net().id(), "xsks");
+            BpfFilesystemNotMountedException failure = catchThrowableOfType(BpfFilesystemNotMountedException.class,
+                    () -> XdpDatapath.open(List.of(XdpMapConfig.allQueues(fixture.appInterface(), elsewhere)),
+                            SETTINGS));
+            FailureAnalysis analysis = analyze(failure, fixture.appInterface(), elsewhere.toString());
+            assertThat(analysis.getDescription()).contains("is not on a mounted BPF file system")
+                .contains("(quic.xdp.maps[0].path)");
+            assertThat(analysis.getAction()).contains("mount -t bpf bpf /sys/fs/bpf");
+        }
+    }
+
+    @Test
+    void aMissingPinSaysWhatToPinWhere() throws Exception {
+        try (XskMapFixture fixture = XskMapFixture.create(1, Set.of(4433))) {
+            Path missing = fixture.pin().resolveSibling("missing");
+            XskMapNotFoundException failure = catchThrowableOfType(XskMapNotFoundException.class,
+                    () -> XdpDatapath.open(List.of(XdpMapConfig.allQueues(fixture.appInterface(), missing)), SETTINGS));
+            FailureAnalysis analysis = analyze(failure, fixture.appInterface(), missing.toString());
+            assertThat(analysis.getDescription()).contains("Error: ENOENT (errno 2)");
+            assertThat(analysis.getAction()).contains("bpftool map pin id MAP_ID " + missing);
         }
     }
 

@@ -38,9 +38,11 @@ class XdpMapModeApplicationTests {
                     "quic.xdp.maps[0].path=" + fixture.pin()).sources(DatapathUserConfiguration.class).run();
             XdpDatapath datapath;
             DatapathUser user;
+            LaterPhase later;
             try {
                 datapath = context.getBean(XdpDatapath.class);
                 user = context.getBean(DatapathUser.class);
+                later = context.getBean(LaterPhase.class);
                 assertThat(datapath.isOpen()).isTrue();
                 assertThat(datapath.settings().frameCount()).as("set by the customizer").isEqualTo(256);
                 assertThat(user.openAtStart).as("open before its users start").isTrue();
@@ -57,10 +59,11 @@ class XdpMapModeApplicationTests {
             }
             assertThat(datapath.isOpen()).isFalse();
             assertThat(user.openAtStop).as("open until its users stopped").isTrue();
+            assertThat(later.closedAtStop).as("closed in its own shutdown phase").isTrue();
             assertThat(fixture.occupied(0)).isFalse();
             assertThat(fixture.occupied(1)).isFalse();
             assertThat(output).contains("XDP map mode on " + fixture.appInterface() + ": sockets of queues [0, 1] "
-                    + "closed and removed from XSKMAP " + fixture.pin());
+                    + "closed; the kernel removed them from the slots of XSKMAP " + fixture.pin());
         }
     }
 
@@ -124,6 +127,46 @@ class XdpMapModeApplicationTests {
         @Bean
         DatapathUser datapathUser(XdpDatapath datapath) {
             return new DatapathUser(datapath);
+        }
+
+        @Bean
+        LaterPhase laterPhase(XdpDatapath datapath) {
+            return new LaterPhase(datapath);
+        }
+    }
+
+    /** Stops in the phase right after the datapath's: by then the datapath must be closed. */
+    static class LaterPhase implements SmartLifecycle {
+
+        private final XdpDatapath datapath;
+
+        private volatile boolean running;
+
+        volatile boolean closedAtStop;
+
+        LaterPhase(XdpDatapath datapath) {
+            this.datapath = datapath;
+        }
+
+        @Override
+        public void start() {
+            this.running = true;
+        }
+
+        @Override
+        public void stop() {
+            this.closedAtStop = !this.datapath.isOpen();
+            this.running = false;
+        }
+
+        @Override
+        public boolean isRunning() {
+            return this.running;
+        }
+
+        @Override
+        public int getPhase() {
+            return XdpDatapathLifecycle.PHASE - 1;
         }
     }
 

@@ -227,6 +227,19 @@ public final class XdpDatapath implements AutoCloseable {
     }
 
     /**
+     * The sockets of one interface, as {@link #state()} has them, read without touching the others'.
+     *
+     * @return the sockets in queue order, or an empty list when {@code interfaceName} is not configured
+     */
+    public List<SocketState> sockets(String interfaceName) {
+        return bindings.stream()
+                .filter(binding -> binding.config.interfaceName().equals(interfaceName))
+                .flatMap(binding -> binding.workers.stream())
+                .map(QueueWorker::state)
+                .toList();
+    }
+
+    /**
      * Checks each map against the kernel without changing anything: does its pin still refer to the map
      * we opened, and does each of our slots hold our socket. Userspace cannot look up XSKMAP entries, so
      * the slots are read through a tiny XDP program run with BPF_PROG_TEST_RUN, loaded on the first call;

@@ -3,6 +3,7 @@ package io.quicxdp.datapath;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quicxdp.datapath.testing.Commands;
+import io.quicxdp.datapath.testing.TestPorts;
 import io.quicxdp.datapath.testing.VethNamespace;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -33,8 +34,9 @@ class DocumentedExampleProgramTests {
             Path object = Files.createTempFile("xsk_redirect", ".o");
             Path pins = net.pinPath("example");
             try {
-                Commands.run("clang", "-O2", "-g", "-target", "bpf", "-I/usr/include/" + multiarch(), "-c",
-                        EXAMPLE.toString(), "-o", object.toString());
+                // the guide's command, with the guide's -DQUIC_PORT for a port free here
+                Commands.run("clang", "-O2", "-g", "-target", "bpf", "-I/usr/include/" + multiarch(),
+                        "-DQUIC_PORT=" + TestPorts.ECHO, "-c", EXAMPLE.toString(), "-o", object.toString());
                 Files.createDirectories(pins);
                 Commands.run("bpftool", "prog", "load", object.toString(), pins.resolve("prog").toString(), "type",
                         "xdp", "pinmaps", pins.toString());
@@ -44,12 +46,12 @@ class DocumentedExampleProgramTests {
                 try (XdpDatapath datapath = XdpDatapath.open(
                         List.of(XdpMapConfig.allQueues(net.appInterface(), pins.resolve("xsks"))),
                         TestSettings.small())) {
-                    datapath.bind(4433, datagram -> datagram.reply(datagram.payload()));
+                    datapath.bind(TestPorts.ECHO, datagram -> datagram.reply(datagram.payload()));
                     String echoed = net.inPeer(() -> {
                         try (DatagramChannel channel = DatagramChannel.open()) {
                             channel.socket().setSoTimeout(5000);
                             channel.send(ByteBuffer.wrap("from the guide".getBytes(StandardCharsets.US_ASCII)),
-                                    new InetSocketAddress(net.appIpv4(), 4433));
+                                    new InetSocketAddress(net.appIpv4(), TestPorts.ECHO));
                             java.net.DatagramPacket packet = new java.net.DatagramPacket(new byte[64], 64);
                             channel.socket().receive(packet);
                             return new String(packet.getData(), 0, packet.getLength(), StandardCharsets.US_ASCII);

@@ -59,7 +59,7 @@ class SampleProcessTests {
             assertThat(sample.terminate()).as("exit status after SIGTERM").isZero();
             assertThat(sample.output()).contains("UDP echo on port " + port + " (IPv4 and IPv6) on "
                     + fixture.appInterface() + " queues [0, 1]")
-                .contains("sockets of queues [0, 1] closed and removed from XSKMAP " + fixture.pin())
+                .contains("sockets of queues [0, 1] closed; the kernel removed them from the slots of XSKMAP " + fixture.pin())
                 .doesNotContain("Sandbox");
             assertThat(fixture.occupied(0)).as("slot 0 after exit").isFalse();
             assertThat(fixture.occupied(1)).as("slot 1 after exit").isFalse();

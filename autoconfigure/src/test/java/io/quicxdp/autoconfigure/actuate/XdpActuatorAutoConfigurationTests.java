@@ -30,11 +30,18 @@ class XdpActuatorAutoConfigurationTests {
 
     private static XskMapFixture fixture;
 
-    private ApplicationContextRunner contextRunner;
+    private static ApplicationContextRunner contextRunner;
 
     @BeforeAll
     static void createMap() throws Exception {
         fixture = XskMapFixture.create(2, Set.of(4433));
+        contextRunner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(XdpAutoConfiguration.class, XdpEndpointAutoConfiguration.class,
+                    XdpHealthContributorAutoConfiguration.class, XdpMetricsAutoConfiguration.class))
+            .withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+            .withPropertyValues("quic.xdp.maps[0].interface=" + fixture.appInterface(),
+                    "quic.xdp.maps[0].path=" + fixture.pin(), "quic.xdp.umem.frame-count=64",
+                    "management.endpoints.web.exposure.include=xdp");
     }
 
     @AfterAll
@@ -44,16 +51,8 @@ class XdpActuatorAutoConfigurationTests {
         }
     }
 
-    private ApplicationContextRunner contextRunner() {
-        if (this.contextRunner == null) {
-            this.contextRunner = new ApplicationContextRunner()
-                .withConfiguration(AutoConfigurations.of(XdpAutoConfiguration.class, XdpEndpointAutoConfiguration.class,
-                        XdpHealthContributorAutoConfiguration.class, XdpMetricsAutoConfiguration.class))
-                .withPropertyValues("quic.xdp.maps[0].interface=" + fixture.appInterface(),
-                        "quic.xdp.maps[0].path=" + fixture.pin(), "quic.xdp.umem.frame-count=64",
-                        "management.endpoints.web.exposure.include=xdp");
-        }
-        return this.contextRunner;
+    private static ApplicationContextRunner contextRunner() {
+        return contextRunner;
     }
 
     @Test
@@ -84,7 +83,7 @@ class XdpActuatorAutoConfigurationTests {
             HealthIndicator map = (HealthIndicator) health.getContributor(fixture.appInterface());
             assertThat(map.health(true).getStatus()).isEqualTo(Status.UP);
 
-            MeterRegistry registry = new SimpleMeterRegistry();
+            MeterRegistry registry = context.getBean(MeterRegistry.class);
             context.getBean(XdpMetrics.class).bindTo(registry);
             assertThat(registry.get("quic.xdp.rx.packets").functionCounters()).hasSize(2);
             assertThat(registry.get("quic.xdp.drops").tag("reason", "no_endpoint").tag("queue", "1").functionCounter()
@@ -104,6 +103,31 @@ class XdpActuatorAutoConfigurationTests {
                 assertThat(context).doesNotHaveBean(XdpEndpoint.class).doesNotHaveBean("xdpHealthContributor")
                     .doesNotHaveBean(XdpMetrics.class);
             });
+    }
+
+    @Test
+    void withoutMicrometerOnlyTheMetricsBackOff() {
+        new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(XdpAutoConfiguration.class, XdpEndpointAutoConfiguration.class,
+                    XdpHealthContributorAutoConfiguration.class, XdpMetricsAutoConfiguration.class))
+            .withClassLoader(new FilteredClassLoader("io.micrometer"))
+            .withPropertyValues("quic.xdp.maps[0].interface=" + fixture.appInterface(),
+                    "quic.xdp.maps[0].path=" + fixture.pin(), "quic.xdp.umem.frame-count=64",
+                    "management.endpoints.web.exposure.include=xdp")
+            .run((context) -> {
+                assertThat(context).hasNotFailed().doesNotHaveBean(XdpMetrics.class);
+                assertThat(context).hasSingleBean(XdpEndpoint.class).hasBean("xdpHealthContributor");
+            });
+    }
+
+    @Test
+    void withoutAMeterRegistryTheMetricsBackOff() {
+        new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(XdpAutoConfiguration.class, XdpMetricsAutoConfiguration.class))
+            .withPropertyValues("quic.xdp.maps[0].interface=" + fixture.appInterface(),
+                    "quic.xdp.maps[0].path=" + fixture.pin(), "quic.xdp.umem.frame-count=64")
+            .run((context) -> assertThat(context).hasNotFailed().hasSingleBean(XdpDatapath.class)
+                .doesNotHaveBean(XdpMetrics.class));
     }
 
     @Test

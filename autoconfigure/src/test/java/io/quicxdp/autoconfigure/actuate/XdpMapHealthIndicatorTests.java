@@ -43,12 +43,13 @@ class XdpMapHealthIndicatorTests {
                 assertThat(indicator.health(true).getStatus()).isEqualTo(Status.UP);
                 // the first datagram blocks the poll thread; the rest use up the fill ring
                 send(fixture, 100);
-                Thread.sleep(200);
-                assertThat(indicator.health(true).getStatus()).isEqualTo(Status.UP);
+                awaitReceived(datapath, fixture.appInterface());
+                assertThat(indicator.health(true).getStatus()).as("it received since the last check").isEqualTo(Status.UP);
                 send(fixture, 50);
                 Health starved = awaitDown(indicator);
                 assertThat(queues(starved).get("0")).startsWith("fill ring starved: the kernel found no free frame ")
-                    .endsWith("times since the last check, and nothing was received");
+                    .endsWith("times while nothing was received");
+                assertThat(indicator.health(true).getStatus()).as("starved until it receives again").isEqualTo(Status.DOWN);
             }
             finally {
                 release.countDown();
@@ -67,6 +68,13 @@ class XdpMapHealthIndicatorTests {
             health = indicator.health(true);
         }
         return health;
+    }
+
+    private static void awaitReceived(XdpDatapath datapath, String interfaceName) throws InterruptedException {
+        for (int attempt = 0; attempt < 100 && datapath.sockets(interfaceName).get(0).rxPackets() == 0; attempt++) {
+            Thread.sleep(20);
+        }
+        assertThat(datapath.sockets(interfaceName).get(0).rxPackets()).as("the first datagram arrived").isPositive();
     }
 
     @SuppressWarnings("unchecked")

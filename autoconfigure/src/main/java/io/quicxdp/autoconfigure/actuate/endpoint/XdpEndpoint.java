@@ -10,15 +10,19 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import org.springframework.boot.actuate.endpoint.Access;
+import org.springframework.boot.actuate.endpoint.OperationResponseBody;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
 
 /**
  * The {@code xdp} endpoint: the datapath's maps and sockets, read from its state without stopping
- * traffic. Read-only: nothing here changes a map or a socket.
+ * traffic. Read-only: nothing here changes a map or a socket. Its records are Actuator response bodies, so
+ * Actuator's own JSON mapper writes them, with the field names documented, whatever the application does
+ * to its own mapper.
  */
-@Endpoint(id = "xdp")
+@Endpoint(id = "xdp", defaultAccess = Access.READ_ONLY)
 public class XdpEndpoint {
 
     private final XdpDatapath datapath;
@@ -72,7 +76,8 @@ public class XdpEndpoint {
      * @param maps the configured XSKMAPs
      * @param sockets one AF_XDP socket per interface queue
      */
-    public record XdpDescriptor(boolean open, List<MapDescriptor> maps, List<SocketDescriptor> sockets) {
+    public record XdpDescriptor(boolean open, List<MapDescriptor> maps, List<SocketDescriptor> sockets)
+            implements OperationResponseBody {
     }
 
     /**
@@ -113,7 +118,7 @@ public class XdpEndpoint {
      */
     public record SocketDescriptor(String interfaceName, int queue, String bindMode, boolean bound, boolean inMap,
             long rxPackets, long rxBytes, long txPackets, long txBytes, long txBackPressure, Map<String, Long> drops,
-            @Nullable XdpStatistics kernel) {
+            @Nullable KernelDescriptor kernel) {
 
         static SocketDescriptor of(SocketState socket) {
             Map<String, Long> drops = new LinkedHashMap<>();
@@ -122,7 +127,27 @@ public class XdpEndpoint {
             }
             return new SocketDescriptor(socket.interfaceName(), socket.queueId(), socket.bindMode(), socket.bound(),
                     socket.inMap(), socket.rxPackets(), socket.rxBytes(), socket.txPackets(), socket.txBytes(),
-                    socket.txBackPressure(), drops, socket.kernel());
+                    socket.txBackPressure(), drops, KernelDescriptor.of(socket.kernel()));
+        }
+    }
+
+    /**
+     * The kernel's counters for one socket ({@code XDP_STATISTICS}).
+     *
+     * @param rxDropped frames dropped for reasons other than those below
+     * @param rxInvalidDescriptors invalid descriptors on the RX side
+     * @param txInvalidDescriptors invalid descriptors put on the TX ring
+     * @param rxRingFull frames dropped because the RX ring was full
+     * @param rxFillRingEmpty times a frame arrived while the fill ring had no free frame
+     * @param txRingEmpty times the kernel found the TX ring empty when woken
+     */
+    public record KernelDescriptor(long rxDropped, long rxInvalidDescriptors, long txInvalidDescriptors,
+            long rxRingFull, long rxFillRingEmpty, long txRingEmpty) {
+
+        static @Nullable KernelDescriptor of(@Nullable XdpStatistics kernel) {
+            return (kernel != null) ? new KernelDescriptor(kernel.rxDropped(), kernel.rxInvalidDescriptors(),
+                    kernel.txInvalidDescriptors(), kernel.rxRingFull(), kernel.rxFillRingEmpty(), kernel.txRingEmpty())
+                    : null;
         }
     }
 }

@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
@@ -18,9 +19,13 @@ import org.springframework.boot.health.contributor.Health;
  * map, the pin still refers to the map the datapath opened, and each of our slots holds our socket; DOWN,
  * naming the queue and the reason, otherwise.
  *
- * <p>A check reads the datapath's state and makes a few read-only system calls (the pin's identity, one
- * probe run per slot); it never changes a map. A socket whose fill ring ran dry while it received nothing
- * since the previous check is reported as starved.
+ * <p>A check reads the state of this interface's sockets and makes a few read-only system calls (the
+ * pin's identity, one probe run per slot); it never changes a map. Where the slots cannot be read (the probe
+ * needs CAP_BPF and CAP_NET_ADMIN), each queue says that its slot was not verified, and why.
+ *
+ * <p>A socket is starved when the kernel has found its fill ring empty while it received nothing, counted
+ * from the last check at which it was received on or idle: once starved it stays DOWN, whoever checks how
+ * often, until it receives again. The first check of a socket sets that baseline.
  */
 public class XdpMapHealthIndicator extends AbstractHealthIndicator {
 
@@ -28,8 +33,8 @@ public class XdpMapHealthIndicator extends AbstractHealthIndicator {
 
     private final String interfaceName;
 
-    /** Per queue, the kernel's fill-ring-empty count and our received count at the previous check. */
-    private final Map<Integer, long[]> previous = new HashMap<>();
+    /** Per queue, the kernel's fill-ring-empty count and our received count when the socket was last fine. */
+    private final Map<Integer, long[]> baseline = new HashMap<>();
 
     /**
      * Creates the indicator.
@@ -45,36 +50,36 @@ public class XdpMapHealthIndicator extends AbstractHealthIndicator {
 
     @Override
     protected synchronized void doHealthCheck(Health.Builder builder) {
-        if (!this.datapath.isOpen()) {
+        Optional<MapInspection> inspected;
+        try {
+            inspected = this.datapath.inspectMap(this.interfaceName);
+        }
+        catch (IllegalStateException ex) {
+            // closed since, or while, the check began
             builder.down().withDetail("interface", this.interfaceName).withDetail("reason", "the datapath is closed");
             return;
         }
-        List<SocketState> sockets = this.datapath.state()
-            .sockets()
-            .stream()
-            .filter((socket) -> socket.interfaceName().equals(this.interfaceName))
-            .toList();
-        MapInspection inspection = this.datapath.inspectMap(this.interfaceName)
+        MapInspection inspection = inspected
             .orElseThrow(() -> new IllegalStateException("interface " + this.interfaceName + " is not configured"));
+        List<SocketState> sockets = this.datapath.sockets(this.interfaceName);
         Map<String, String> queues = new LinkedHashMap<>();
         boolean up = inspection.pin() == PinStatus.SAME_MAP;
         for (SocketState socket : sockets) {
+            String starved = starved(socket);
             String problem = problem(socket, inspection.slots().get(socket.queueId()));
-            queues.put(Integer.toString(socket.queueId()), (problem != null) ? problem : "ok");
+            problem = (problem != null) ? problem : starved;
             up &= problem == null;
+            queues.put(Integer.toString(socket.queueId()),
+                    (problem != null) ? problem : fine(inspection.slots().get(socket.queueId()), inspection));
         }
         (up ? builder.up() : builder.down()).withDetail("interface", this.interfaceName)
             .withDetail("path", inspection.path().toString())
             .withDetail("mapId", inspection.mapId())
             .withDetail("pin", pin(inspection))
             .withDetail("queues", queues);
-        if (inspection.detail() != null && inspection.pin() == PinStatus.SAME_MAP) {
-            builder.withDetail("slots", inspection.detail());
-        }
     }
 
-    private @Nullable String problem(SocketState socket, @Nullable SlotStatus slot) {
-        String starved = starved(socket);
+    private static @Nullable String problem(SocketState socket, @Nullable SlotStatus slot) {
         if (!socket.bound()) {
             return "socket closed";
         }
@@ -87,21 +92,26 @@ public class XdpMapHealthIndicator extends AbstractHealthIndicator {
         if (slot == SlotStatus.OTHER_SOCKET) {
             return "slot taken over: key " + socket.queueId() + " holds another socket";
         }
-        return starved;
+        return null;
     }
 
-    /** Whether the kernel found the fill ring empty since the last check while the socket received nothing. */
+    private static String fine(@Nullable SlotStatus slot, MapInspection inspection) {
+        return (slot == SlotStatus.UNKNOWN) ? "bound and in the map; slot not verified: " + inspection.detail() : "ok";
+    }
+
+    /** Whether the kernel found the fill ring empty since the baseline while the socket received nothing. */
     private @Nullable String starved(SocketState socket) {
         if (socket.kernel() == null) {
             return null;
         }
         long fillRingEmpty = socket.kernel().rxFillRingEmpty();
-        long[] last = this.previous.put(socket.queueId(), new long[] { fillRingEmpty, socket.rxPackets() });
-        if (last == null || fillRingEmpty == last[0] || socket.rxPackets() != last[1]) {
-            return null;
+        long[] base = this.baseline.get(socket.queueId());
+        if (base != null && fillRingEmpty > base[0] && socket.rxPackets() == base[1]) {
+            return "fill ring starved: the kernel found no free frame " + (fillRingEmpty - base[0])
+                    + " times while nothing was received";
         }
-        return "fill ring starved: the kernel found no free frame " + (fillRingEmpty - last[0])
-                + " times since the last check, and nothing was received";
+        this.baseline.put(socket.queueId(), new long[] { fillRingEmpty, socket.rxPackets() });
+        return null;
     }
 
     private static String pin(MapInspection inspection) {

@@ -22,8 +22,9 @@ import org.jspecify.annotations.Nullable;
  * {@code XDP_STATISTICS}; per map (tag {@code interface}) a gauge of the sockets in the map.
  *
  * <p>Meters read a snapshot of the datapath's state that is taken at most once per
- * {@link #SNAPSHOT_MAX_AGE_NANOS}, so that one scrape costs one state read whatever the number of meters.
- * Reading the state takes no lock the poll threads take, so reading does not slow them.
+ * {@link #SNAPSHOT_MAX_AGE_NANOS}, so that one scrape costs one state read whatever the number of meters;
+ * a snapshot is only ever replaced by a newer one, so counters never go back. Reading the state takes no
+ * lock the poll threads take, so reading does not slow them.
  */
 public class XdpMetrics implements MeterBinder {
 
@@ -43,7 +44,7 @@ public class XdpMetrics implements MeterBinder {
      */
     public XdpMetrics(XdpDatapath datapath) {
         this.datapath = datapath;
-        this.snapshot = new Snapshot(datapath.state(), System.nanoTime());
+        this.snapshot = new Snapshot(datapath.state(), System.nanoTime(), new XdpStatistics[0]);
     }
 
     @Override
@@ -66,7 +67,7 @@ public class XdpMetrics implements MeterBinder {
                     SocketState::txBackPressure);
             for (DropReason reason : DropReason.values()) {
                 counter(registry, "quic.xdp.drops", tags.and("reason", reason.metricName()), null,
-                        "Received frames dropped, by reason", index, (state) -> state.drops().get(reason));
+                        "Received frames dropped, by reason", index, (state) -> state.drops().getOrDefault(reason, 0L));
             }
             kernel(registry, "quic.xdp.kernel.rx.dropped", tags, "Frames the kernel dropped for other reasons", index,
                     XdpStatistics::rxDropped);
@@ -86,7 +87,6 @@ public class XdpMetrics implements MeterBinder {
             Gauge.builder("quic.xdp.sockets.in.map", this, (metrics) -> metrics.socketsInMap(name))
                 .tags("interface", name)
                 .description("Sockets of this process in the interface's XSKMAP")
-                .baseUnit("sockets")
                 .register(registry);
         }
     }
@@ -102,34 +102,69 @@ public class XdpMetrics implements MeterBinder {
 
     private void kernel(MeterRegistry registry, String name, Tags tags, String description, int index,
             ToLongFunction<XdpStatistics> value) {
-        // a closed socket has no kernel counters: NaN tells the registry there is no value now
-        FunctionCounter.builder(name, this, (metrics) -> {
-            XdpStatistics kernel = metrics.socket(index).kernel();
-            return (kernel != null) ? value.applyAsLong(kernel) : Double.NaN;
-        }).tags(tags).description(description).register(registry);
+        FunctionCounter.builder(name, this, (metrics) -> value.applyAsLong(metrics.kernel(index)))
+            .tags(tags)
+            .description(description)
+            .register(registry);
     }
 
     private SocketState socket(int index) {
-        return state().sockets().get(index);
+        return state().state.sockets().get(index);
+    }
+
+    /** The kernel's counters of a socket, or the last ones read while it was open: counters never go back. */
+    private XdpStatistics kernel(int index) {
+        return state().kernel[index];
     }
 
     private double socketsInMap(String interfaceName) {
-        return state().sockets()
+        return state().state.sockets()
             .stream()
             .filter((socket) -> socket.interfaceName().equals(interfaceName) && socket.inMap())
             .count();
     }
 
-    private DatapathState state() {
+    /** The current snapshot, refreshed once it is older than the maximum age; never replaced by an older one. */
+    private Snapshot state() {
         Snapshot current = this.snapshot;
-        long now = System.nanoTime();
-        if (now - current.takenAt > SNAPSHOT_MAX_AGE_NANOS) {
-            current = new Snapshot(this.datapath.state(), now);
-            this.snapshot = current;
+        if (System.nanoTime() - current.takenAt <= SNAPSHOT_MAX_AGE_NANOS) {
+            return current;
         }
-        return current.state;
+        synchronized (this) {
+            current = this.snapshot;
+            long now = System.nanoTime();
+            if (now - current.takenAt > SNAPSHOT_MAX_AGE_NANOS) {
+                current = new Snapshot(this.datapath.state(), now, current.kernel);
+                this.snapshot = current;
+            }
+            return current;
+        }
     }
 
-    private record Snapshot(DatapathState state, long takenAt) {
+    /**
+     * A state of the datapath and, per socket, the kernel's counters: those of the state where it has them,
+     * else the previous snapshot's.
+     */
+    private static final class Snapshot {
+
+        private static final XdpStatistics NONE = new XdpStatistics(0, 0, 0, 0, 0, 0);
+
+        final DatapathState state;
+
+        final long takenAt;
+
+        final XdpStatistics[] kernel;
+
+        Snapshot(DatapathState state, long takenAt, XdpStatistics[] previous) {
+            this.state = state;
+            this.takenAt = takenAt;
+            List<SocketState> sockets = state.sockets();
+            this.kernel = new XdpStatistics[sockets.size()];
+            for (int i = 0; i < sockets.size(); i++) {
+                XdpStatistics now = sockets.get(i).kernel();
+                XdpStatistics before = (i < previous.length) ? previous[i] : NONE;
+                this.kernel[i] = (now != null) ? now : before;
+            }
+        }
     }
 }

@@ -9,10 +9,15 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
 
-/** Auto-configuration of {@link XdpMetrics}, where Micrometer is present; Boot binds it to every registry. */
-@AutoConfiguration(after = XdpAutoConfiguration.class)
+/**
+ * Auto-configuration of {@link XdpMetrics} where Micrometer is present and a registry exists; Boot binds
+ * it to every registry.
+ */
+@AutoConfiguration(after = XdpAutoConfiguration.class,
+        afterName = { "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
+                "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration" })
 @ConditionalOnClass({ XdpDatapath.class, MeterRegistry.class })
-@ConditionalOnBean(XdpDatapath.class)
+@ConditionalOnBean({ XdpDatapath.class, MeterRegistry.class })
 public final class XdpMetricsAutoConfiguration {
 
     @Bean
