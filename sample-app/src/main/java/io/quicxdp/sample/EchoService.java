@@ -9,7 +9,6 @@ import java.util.concurrent.atomic.LongAdder;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.SmartLifecycle;
 
 /**
@@ -23,7 +22,7 @@ class EchoService implements SmartLifecycle {
 
     private static final Log logger = LogFactory.getLog(EchoService.class);
 
-    private final ObjectProvider<XdpDatapath> datapath;
+    private final XdpDatapath datapath;
 
     private final int port;
 
@@ -33,12 +32,8 @@ class EchoService implements SmartLifecycle {
 
     private volatile @Nullable UdpEndpoint endpoint;
 
-    /**
-     * Creates the echo; the datapath is looked up when the echo starts, so that the auto-configuration's own
-     * start-up checks (such as {@code quic.xdp.enabled=false} with a map) fail the start first, each with its
-     * failure analysis, instead of a missing bean here.
-     */
-    EchoService(ObjectProvider<XdpDatapath> datapath, int port) {
+    /** Creates the echo, which binds {@code port} when it starts. */
+    EchoService(XdpDatapath datapath, int port) {
         this.datapath = datapath;
         this.port = port;
     }
@@ -71,14 +66,13 @@ class EchoService implements SmartLifecycle {
         if (this.endpoint != null) {
             return;
         }
-        XdpDatapath open = this.datapath.getObject();
         try {
-            this.endpoint = open.bind(this.port, this::echo);
+            this.endpoint = this.datapath.bind(this.port, this::echo);
         }
         catch (IllegalStateException ex) {
             throw new EchoPortUnavailableException(this.port, ex);
         }
-        DatapathState state = open.state();
+        DatapathState state = this.datapath.state();
         for (MapState map : state.maps()) {
             logger.info("UDP echo on port " + this.port + " (IPv4 and IPv6) on " + map.interfaceName() + " queues "
                     + map.keysHeld() + ", through XSKMAP " + map.path());

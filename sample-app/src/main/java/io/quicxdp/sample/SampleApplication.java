@@ -3,7 +3,6 @@ package io.quicxdp.sample;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.quicxdp.datapath.XdpDatapath;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -21,7 +20,7 @@ import org.springframework.context.annotation.Bean;
 public class SampleApplication {
 
     @Bean
-    EchoService echoService(ObjectProvider<XdpDatapath> datapath, SampleProperties properties) {
+    EchoService echoService(XdpDatapath datapath, SampleProperties properties) {
         return new EchoService(datapath, properties.getEcho().getPort());
     }
 
