@@ -62,6 +62,7 @@ public final class XdpDatapath implements AutoCloseable {
     public static XdpDatapath open(List<XdpMapConfig> maps, DatapathSettings settings) {
         List<XdpMapConfig> configs = List.copyOf(Objects.requireNonNull(maps, "maps"));
         Objects.requireNonNull(settings, "settings");
+        XdpPlatform.ensureSupported();
         RouteNetlinkSocket netlink;
         try {
             netlink = RouteNetlinkSocket.open();
