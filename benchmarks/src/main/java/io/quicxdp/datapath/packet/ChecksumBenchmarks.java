@@ -14,7 +14,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
-/** The one's-complement sum over a UDP datagram's bytes (header plus payload) in a direct buffer. */
+/** The one's-complement sum (today's and a proposed faster one) over a UDP datagram's bytes (header plus payload) in a direct buffer. */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -26,7 +26,8 @@ public class ChecksumBenchmarks {
     @Param({"72", "1208"})
     public int length;
 
-    @Param({"0", "1"})
+    /** 2: where the UDP header of an untagged frame starts relative to 8-byte alignment */
+    @Param({"0", "2"})
     public int offset;
 
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(2048);
@@ -41,5 +42,11 @@ public class ChecksumBenchmarks {
     @Benchmark
     public int internetChecksum() {
         return Checksums.internetChecksum(buffer, offset, length);
+    }
+
+    /** The proposed replacement: four accumulators (see {@link ChecksumCandidate}). */
+    @Benchmark
+    public int candidateSum() {
+        return ~ChecksumCandidate.sum(buffer, offset, length) & 0xFFFF;
     }
 }
