@@ -1,0 +1,83 @@
+package io.quicxdp.bench;
+
+import java.util.Map;
+
+/** What {@code run.sh} tells {@link BenchRunner}, through the environment. */
+final class Config {
+
+    String namespace;
+    String appInterface;
+    String peerInterface;
+    String appMac;
+    String appIpv4;
+    String peerIpv4;
+    String appIpv6;
+    String peerIpv6;
+    /** bpffs path for the XSKMAP pin */
+    String pin;
+    /** where udpgen and xsk_recv are */
+    String nativeDir;
+    /** class path of the Java receivers */
+    String classPath;
+    String java17;
+    /** empty: no second JDK */
+    String java25;
+    String receiverCpu;
+    String generatorCpu;
+    int rounds;
+    double duration;
+    double warmup;
+    long latencyRate;
+    /** null: measure udp and packet, take the faster */
+    String generatorMode;
+    /** comma-separated receiver ids, or null for all */
+    String receivers;
+    String output;
+    String logDir;
+    String command;
+
+    static Config fromEnvironment() {
+        Map<String, String> env = System.getenv();
+        Config c = new Config();
+        c.namespace = required(env, "BENCH_NS");
+        c.appInterface = required(env, "BENCH_APP_IF");
+        c.peerInterface = required(env, "BENCH_PEER_IF");
+        c.appMac = required(env, "BENCH_APP_MAC");
+        c.appIpv4 = required(env, "BENCH_APP_IP4");
+        c.peerIpv4 = required(env, "BENCH_PEER_IP4");
+        c.appIpv6 = required(env, "BENCH_APP_IP6");
+        c.peerIpv6 = required(env, "BENCH_PEER_IP6");
+        c.pin = required(env, "BENCH_PIN");
+        c.nativeDir = required(env, "BENCH_NATIVE");
+        c.classPath = required(env, "BENCH_CLASSPATH");
+        c.java17 = required(env, "BENCH_JAVA17");
+        c.java25 = env.getOrDefault("BENCH_JAVA25", "");
+        c.receiverCpu = env.getOrDefault("BENCH_RECEIVER_CPU", "1");
+        c.generatorCpu = env.getOrDefault("BENCH_GENERATOR_CPU", "0");
+        c.rounds = Integer.parseInt(env.getOrDefault("ROUNDS", "5"));
+        c.duration = Double.parseDouble(env.getOrDefault("DURATION", "1.5"));
+        c.warmup = Double.parseDouble(env.getOrDefault("WARMUP", "1"));
+        c.latencyRate = Long.parseLong(env.getOrDefault("LATENCY_RATE", "20000"));
+        c.generatorMode = blankToNull(env.get("GEN_MODE"));
+        c.receivers = blankToNull(env.get("RECEIVERS"));
+        c.output = required(env, "BENCH_OUTPUT");
+        c.logDir = required(env, "BENCH_LOGS");
+        c.command = env.getOrDefault("BENCH_COMMAND", "benchmarks/run.sh");
+        if (c.duration <= 0 || c.duration > 60 || c.warmup <= 0 || c.warmup > 60 || c.rounds < 1 || c.rounds > 50) {
+            throw new IllegalArgumentException("DURATION and WARMUP must be in (0, 60] s, ROUNDS in [1, 50]");
+        }
+        return c;
+    }
+
+    private static String required(Map<String, String> env, String name) {
+        String value = env.get(name);
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException(name + " is not set (run benchmarks/run.sh)");
+        }
+        return value;
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value;
+    }
+}

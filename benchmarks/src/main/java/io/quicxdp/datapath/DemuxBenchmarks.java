@@ -1,0 +1,93 @@
+package io.quicxdp.datapath;
+
+import io.quicxdp.datapath.packet.ParsedUdpFrame;
+import io.quicxdp.datapath.packet.UdpFrameParser;
+import io.quicxdp.datapath.packet.UdpFrameWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Finding the endpoint for a parsed datagram. "wildcard": one endpoint on the port, bound to every
+ * address. "connected": the port also has 7 endpoints connected to other peers, one to this datagram's
+ * sender, and a wildcard; the connected one must win.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class DemuxBenchmarks {
+
+    private static final int PORT = 4433;
+
+    @Param({"4", "6"})
+    public int ipVersion;
+
+    @Param({"wildcard", "connected"})
+    public String table;
+
+    private final EndpointTable endpoints = new EndpointTable();
+
+    private final ByteBuffer frame = ByteBuffer.allocateDirect(2048);
+
+    private final ParsedUdpFrame parsed = new ParsedUdpFrame();
+
+    private UdpEndpoint expected;
+
+    @Setup
+    public void setUp() throws UnknownHostException {
+        boolean v6 = ipVersion == 6;
+        InetAddress local = InetAddress.getByName(v6 ? "fd00:198:18::1" : "198.18.0.1");
+        String peerPrefix = v6 ? "fd00:198:18::" : "198.18.0.";
+        ByteBuffer payload = ByteBuffer.allocateDirect(64);
+        int length = v6
+                ? UdpFrameWriter.writeIpv6(frame, 0, 1, 2, IpAddresses.high(InetAddress.getByName(peerPrefix + "9")),
+                        IpAddresses.low(InetAddress.getByName(peerPrefix + "9")), IpAddresses.high(local),
+                        IpAddresses.low(local), 40000, PORT, payload, 0, 64)
+                : UdpFrameWriter.writeIpv4(frame, 0, 1, 2, (int) IpAddresses.low(InetAddress.getByName(peerPrefix + "9")),
+                        (int) IpAddresses.low(local), 40000, PORT, payload, 0, 64);
+        if (UdpFrameParser.parse(frame, 0, length, parsed) != null) {
+            throw new IllegalStateException("the benchmark frame does not parse");
+        }
+        UdpEndpoint wildcard = endpoint(new InetSocketAddress(PORT).getAddress(), null);
+        endpoints.add(wildcard);
+        expected = wildcard;
+        if (table.equals("connected")) {
+            for (int host = 2; host <= 9; host++) {
+                UdpEndpoint connected = endpoint(local,
+                        UdpPeer.of(new InetSocketAddress(InetAddress.getByName(peerPrefix + host), 40000)));
+                endpoints.add(connected);
+                if (host == 9) {
+                    expected = connected;
+                }
+            }
+        }
+        if (endpoints.find(frame, parsed) != expected) {
+            throw new IllegalStateException("the table does not find the expected endpoint");
+        }
+    }
+
+    private static UdpEndpoint endpoint(InetAddress local, UdpPeer remote) {
+        return new UdpEndpoint(null, local, PORT, remote, datagram -> { }, null);
+    }
+
+    @Benchmark
+    public UdpEndpoint find() {
+        return endpoints.find(frame, parsed);
+    }
+}
