@@ -36,6 +36,28 @@ class ChecksumsTests {
     }
 
     @Test
+    void matchesTheReferenceForFrameAndJumboLengths() {
+        Random random = new Random(791);
+        for (int size : new int[] {1208, 1500, 4096, 9000}) {
+            byte[] data = new byte[size + 3];
+            for (int round = 0; round < 2; round++) {
+                if (round == 0) {
+                    java.util.Arrays.fill(data, (byte) 0xFF);
+                }
+                else {
+                    random.nextBytes(data);
+                }
+                ByteBuffer buffer = ByteBuffer.allocateDirect(data.length).put(0, data);
+                for (int offset = 0; offset < 4; offset++) {
+                    assertThat(Checksums.internetChecksum(buffer, offset, size))
+                            .as("offset %d length %d", offset, size)
+                            .isEqualTo(ReferenceChecksum.checksum(data, offset, size));
+                }
+            }
+        }
+    }
+
+    @Test
     void matchesTheReferenceForEveryLengthAndAlignment() {
         Random random = new Random(1071);
         byte[] data = new byte[300];
