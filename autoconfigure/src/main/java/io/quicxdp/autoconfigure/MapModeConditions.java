@@ -5,11 +5,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.boot.autoconfigure.condition.ConditionMessage;
 import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
 import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
-import org.springframework.boot.context.properties.bind.BindException;
-import org.springframework.boot.context.properties.bind.Bindable;
-import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.annotation.ConditionContext;
-import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 
 /**
@@ -19,20 +15,6 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
 final class MapModeConditions {
 
     private MapModeConditions() {
-    }
-
-    /** The interfaces that {@code quic.xdp.maps} configures, in order; empty when none. */
-    static List<String> configuredInterfaces(Environment environment) {
-        Binder binder = Binder.get(environment);
-        try {
-            return binder.bind("quic.xdp.maps", Bindable.listOf(XdpProperties.MapProperties.class))
-                .map((maps) -> maps.stream().map((map) -> String.valueOf(map.getInterface())).toList())
-                .orElse(List.of());
-        }
-        catch (BindException ex) {
-            // configured, but malformed: the properties' own binding reports it against the property
-            return List.of("(unreadable: " + ex.getName() + ")");
-        }
     }
 
     private static @Nullable Boolean enabled(ConditionContext context) {
@@ -49,7 +31,7 @@ final class MapModeConditions {
             if (enabled != null) {
                 return new ConditionOutcome(enabled, message.because("quic.xdp.enabled is " + enabled));
             }
-            List<String> interfaces = configuredInterfaces(context.getEnvironment());
+            List<String> interfaces = XdpProperties.configuredInterfaces(context.getEnvironment());
             return interfaces.isEmpty() ? ConditionOutcome.noMatch(message.because("no quic.xdp.maps are configured"))
                     : ConditionOutcome.match(message.found("quic.xdp.maps for").items(interfaces));
         }
@@ -64,7 +46,7 @@ final class MapModeConditions {
             if (!Boolean.FALSE.equals(enabled(context))) {
                 return ConditionOutcome.noMatch(message.because("quic.xdp.enabled is not false"));
             }
-            List<String> interfaces = configuredInterfaces(context.getEnvironment());
+            List<String> interfaces = XdpProperties.configuredInterfaces(context.getEnvironment());
             return interfaces.isEmpty() ? ConditionOutcome.noMatch(message.because("no quic.xdp.maps are configured"))
                     : ConditionOutcome.match(message.found("quic.xdp.maps for").items(interfaces));
         }

@@ -70,7 +70,7 @@ public final class XdpAutoConfiguration {
         static BeanFactoryPostProcessor xdpDisabledWithMapsRejection() {
             return (beanFactory) -> {
                 Environment environment = beanFactory.getBean(Environment.class);
-                throw new XdpDisabledWithMapsException(MapModeConditions.configuredInterfaces(environment));
+                throw new XdpDisabledWithMapsException(XdpProperties.configuredInterfaces(environment));
             };
         }
     }

@@ -46,7 +46,7 @@ class XdpDatapathFailureAnalyzer extends AbstractFailureAnalyzer<XdpDatapathExce
         if (interfaceName == null) {
             return null;
         }
-        int index = MapModeConditions.configuredInterfaces(this.environment).indexOf(interfaceName);
+        int index = XdpProperties.configuredInterfaces(this.environment).indexOf(interfaceName);
         return (index >= 0) ? "quic.xdp.maps[" + index + "]" : null;
     }
 

@@ -14,7 +14,11 @@ import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.bind.DataObjectPropertyName;
+import org.springframework.core.env.Environment;
 import org.springframework.util.unit.DataSize;
 import org.springframework.validation.Errors;
 import org.springframework.validation.Validator;
@@ -138,6 +142,25 @@ public class XdpProperties implements Validator {
 
     public void setNeighbourTimeout(Duration neighbourTimeout) {
         this.neighbourTimeout = neighbourTimeout;
+    }
+
+    /**
+     * The interfaces that {@code quic.xdp.maps} configures in {@code environment}, in order, read before the
+     * properties are bound (by conditions, failure analyzers, or an application that prepares its maps).
+     *
+     * @return the interface names; empty when no map is configured; one placeholder entry when the maps are
+     *     configured but cannot be read, which their binding then reports against the property
+     */
+    public static List<String> configuredInterfaces(Environment environment) {
+        try {
+            return Binder.get(environment)
+                .bind("quic.xdp.maps", Bindable.listOf(MapProperties.class))
+                .map((maps) -> maps.stream().map((map) -> String.valueOf(map.getInterface())).toList())
+                .orElse(List.of());
+        }
+        catch (BindException ex) {
+            return List.of("(unreadable: " + ex.getName() + ")");
+        }
     }
 
     /** The datapath's map configurations, in the order configured. */

@@ -2,7 +2,6 @@ package io.quicxdp.sample;
 
 import io.quicxdp.autoconfigure.XdpDatapathLifecycle;
 import io.quicxdp.autoconfigure.XdpProperties;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.commons.logging.Log;
@@ -13,8 +12,6 @@ import org.springframework.boot.context.event.ApplicationFailedEvent;
 import org.springframework.boot.context.event.ApplicationPreparedEvent;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.context.event.SpringApplicationEvent;
-import org.springframework.boot.context.properties.bind.BindException;
-import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -61,7 +58,7 @@ class SandboxListener implements ApplicationListener<SpringApplicationEvent> {
     }
 
     private void buildSandboxIfNoMap(ConfigurableEnvironment environment) {
-        if (mapsConfigured(environment)) {
+        if (!XdpProperties.configuredInterfaces(environment).isEmpty()) {
             return;
         }
         Binder binder = Binder.get(environment);
@@ -92,18 +89,6 @@ class SandboxListener implements ApplicationListener<SpringApplicationEvent> {
     }
 
     /** Whether {@code quic.xdp.maps} has an entry; a malformed one counts, for the auto-configuration to report. */
-    private static boolean mapsConfigured(ConfigurableEnvironment environment) {
-        try {
-            return !Binder.get(environment)
-                .bind("quic.xdp.maps", Bindable.listOf(XdpProperties.MapProperties.class))
-                .orElse(List.of())
-                .isEmpty();
-        }
-        catch (BindException ex) {
-            return true;
-        }
-    }
-
     private static void validate(SampleProperties sample) {
         Errors errors = new BeanPropertyBindingResult(sample, "sample");
         sample.validate(sample, errors);
