@@ -240,11 +240,16 @@ public final class Bpf {
      */
     public static boolean isOnBpfFileSystem(String path) throws NativeIoException {
         ByteBuffer statfs = DirectBuffers.allocate(120);
-        if (LibCFileSystem.statfs(path, DirectBuffers.address(statfs)) < 0) {
-            throw new NativeIoException("statfs(" + path + ")", LibC.errno());
+        try {
+            if (LibCFileSystem.statfs(path, DirectBuffers.address(statfs)) < 0) {
+                throw new NativeIoException("statfs(" + path + ")", LibC.errno());
+            }
+            // f_type is the first field, a long on 64-bit Linux
+            return statfs.getLong(0) == BPF_FS_MAGIC;
         }
-        // f_type is the first field, a long on 64-bit Linux
-        return statfs.getLong(0) == BPF_FS_MAGIC;
+        finally {
+            Reference.reachabilityFence(statfs);
+        }
     }
 
     private static ByteBuffer objectInfo(int fd, int size, String what) throws NativeIoException {

@@ -1,5 +1,6 @@
 package io.quicxdp.datapath.linux;
 
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
@@ -49,8 +50,16 @@ public final class Ethtool {
         ByteBuffer request = DirectBuffers.allocate(IFREQ_SIZE);
         request.put(0, name);
         request.putLong(IFREQ_DATA, DirectBuffers.address(channels));
-        if (LibC.ioctl(socketFd, SIOCETHTOOL, DirectBuffers.address(request)) < 0) {
-            throw new NativeIoException("ioctl(SIOCETHTOOL ETHTOOL_GCHANNELS " + interfaceName + ")", LibC.errno());
+        try {
+            if (LibC.ioctl(socketFd, SIOCETHTOOL, DirectBuffers.address(request)) < 0) {
+                throw new NativeIoException("ioctl(SIOCETHTOOL ETHTOOL_GCHANNELS " + interfaceName + ")",
+                        LibC.errno());
+            }
+        }
+        finally {
+            // the kernel follows both addresses: neither buffer may be freed during the call
+            Reference.reachabilityFence(request);
+            Reference.reachabilityFence(channels);
         }
         return new Channels(channels.getInt(4), channels.getInt(8), channels.getInt(12), channels.getInt(16),
                 channels.getInt(20), channels.getInt(24), channels.getInt(28), channels.getInt(32));

@@ -1,5 +1,6 @@
 package io.quicxdp.datapath.linux;
 
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 
 /**
@@ -39,8 +40,9 @@ public final class Sockets {
 
     /** Binds to the address in the first {@code length} bytes of {@code address}. */
     public static void bind(int fd, ByteBuffer address, int length, String what) throws NativeIoException {
-        if (LibC.bind(fd, DirectBuffers.address(address), length) < 0) {
-            throw new NativeIoException("bind(" + what + ")", LibC.errno());
+        int result = tryBind(fd, address, length);
+        if (result < 0) {
+            throw new NativeIoException("bind(" + what + ")", -result);
         }
     }
 
@@ -50,14 +52,25 @@ public final class Sockets {
      * @return 0 on success, else the negated errno
      */
     public static int tryBind(int fd, ByteBuffer address, int length) {
-        return LibC.bind(fd, DirectBuffers.address(address), length) < 0 ? -LibC.errno() : 0;
+        try {
+            return LibC.bind(fd, DirectBuffers.address(address), length) < 0 ? -LibC.errno() : 0;
+        }
+        finally {
+            // the kernel reads the buffer by address: it must not be freed during the call
+            Reference.reachabilityFence(address);
+        }
     }
 
     /** Sets an option whose value is the first {@code length} bytes of {@code value}. */
     public static void setOption(int fd, int level, int name, ByteBuffer value, int length, String what)
             throws NativeIoException {
-        if (LibC.setsockopt(fd, level, name, DirectBuffers.address(value), length) < 0) {
-            throw new NativeIoException("setsockopt(" + what + ")", LibC.errno());
+        try {
+            if (LibC.setsockopt(fd, level, name, DirectBuffers.address(value), length) < 0) {
+                throw new NativeIoException("setsockopt(" + what + ")", LibC.errno());
+            }
+        }
+        finally {
+            Reference.reachabilityFence(value);
         }
     }
 
@@ -77,21 +90,32 @@ public final class Sockets {
             throws NativeIoException {
         ByteBuffer length = DirectBuffers.allocate(4);
         length.putInt(0, value.capacity());
-        if (LibC.getsockopt(fd, level, name, DirectBuffers.address(value), DirectBuffers.address(length)) < 0) {
-            throw new NativeIoException("getsockopt(" + what + ")", LibC.errno());
+        try {
+            if (LibC.getsockopt(fd, level, name, DirectBuffers.address(value), DirectBuffers.address(length)) < 0) {
+                throw new NativeIoException("getsockopt(" + what + ")", LibC.errno());
+            }
+            return length.getInt(0);
         }
-        return length.getInt(0);
+        finally {
+            Reference.reachabilityFence(value);
+        }
     }
 
     /** Sends {@code length} bytes from the start of {@code data} to the address in {@code to}. */
     public static long sendTo(int fd, ByteBuffer data, int length, ByteBuffer to, int toLength, String what)
             throws NativeIoException {
-        long sent = LibC.sendto(fd, DirectBuffers.address(data), length, 0,
-                to == null ? 0 : DirectBuffers.address(to), toLength);
-        if (sent < 0) {
-            throw new NativeIoException("sendto(" + what + ")", LibC.errno());
+        try {
+            long sent = LibC.sendto(fd, DirectBuffers.address(data), length, 0,
+                    to == null ? 0 : DirectBuffers.address(to), toLength);
+            if (sent < 0) {
+                throw new NativeIoException("sendto(" + what + ")", LibC.errno());
+            }
+            return sent;
         }
-        return sent;
+        finally {
+            Reference.reachabilityFence(data);
+            Reference.reachabilityFence(to);
+        }
     }
 
     /**
@@ -100,8 +124,13 @@ public final class Sockets {
      * @return the number of bytes received, or {@code -errno} ({@code -EAGAIN} when nothing is queued)
      */
     public static long receiveNonBlocking(int fd, ByteBuffer data) {
-        long received = LibC.recvfrom(fd, DirectBuffers.address(data), data.capacity(), MSG_DONTWAIT, 0, 0);
-        return received < 0 ? -LibC.errno() : received;
+        try {
+            long received = LibC.recvfrom(fd, DirectBuffers.address(data), data.capacity(), MSG_DONTWAIT, 0, 0);
+            return received < 0 ? -LibC.errno() : received;
+        }
+        finally {
+            Reference.reachabilityFence(data);
+        }
     }
 
     /**
@@ -110,8 +139,13 @@ public final class Sockets {
      * @return the number of bytes received, or {@code -errno}
      */
     public static long receive(int fd, ByteBuffer data) {
-        long received = LibC.recvfrom(fd, DirectBuffers.address(data), data.capacity(), 0, 0, 0);
-        return received < 0 ? -LibC.errno() : received;
+        try {
+            long received = LibC.recvfrom(fd, DirectBuffers.address(data), data.capacity(), 0, 0, 0);
+            return received < 0 ? -LibC.errno() : received;
+        }
+        finally {
+            Reference.reachabilityFence(data);
+        }
     }
 
     /**
