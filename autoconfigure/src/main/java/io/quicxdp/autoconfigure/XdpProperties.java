@@ -4,6 +4,7 @@ import io.quicxdp.datapath.DatapathSettings;
 import io.quicxdp.datapath.PollMode;
 import io.quicxdp.datapath.XdpMapConfig;
 import io.quicxdp.datapath.xsk.BindMode;
+import io.quicxdp.datapath.xsk.XskParameters;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -212,6 +213,10 @@ public class XdpProperties implements Validator {
         if (this.umem.frameCount < 2) {
             reject(errors, "umem.frameCount", "must be at least 2");
         }
+        else if ((long) this.umem.frameCount * this.umem.frameSize.toBytes() > XskParameters.MAX_UMEM_BYTES) {
+            reject(errors, "umem.frameCount", "makes a UMEM over 1GB per socket, the most its frame offsets address: "
+                    + "lower it to at most " + XskParameters.MAX_UMEM_BYTES / Math.max(1, this.umem.frameSize.toBytes()));
+        }
         powerOfTwo(errors, "rings.fill", this.rings.fill);
         powerOfTwo(errors, "rings.completion", this.rings.completion);
         powerOfTwo(errors, "rings.rx", this.rings.rx);
@@ -360,8 +365,11 @@ public class XdpProperties implements Validator {
     /** Entries in each socket's rings; each must be a power of two. */
     public static class Rings {
 
-        /** Entries in the fill ring, which hands free frames to the kernel for receiving. */
-        private int fill = 1024;
+        /**
+         * Entries in the fill ring, which hands free frames to the kernel for receiving. Receiving uses as
+         * many frames as it holds, at most half the UMEM; at twice that, giving frames back never waits.
+         */
+        private int fill = 2048;
 
         /** Entries in the completion ring, which returns sent frames. */
         private int completion = 1024;

@@ -144,7 +144,7 @@ class XdpAutoConfigurationTests {
                 assertThat(settings.frameSize()).isEqualTo(4096);
                 assertThat(settings.frameCount()).isEqualTo(512);
                 assertThat(settings.rxRingSize()).isEqualTo(256);
-                assertThat(settings.fillRingSize()).isEqualTo(1024);
+                assertThat(settings.fillRingSize()).isEqualTo(2048);
                 assertThat(settings.bindMode()).isEqualTo(BindMode.COPY);
                 assertThat(settings.pollMode()).isEqualTo(PollMode.BUSY);
                 assertThat(settings.pollTimeout()).isEqualTo(Duration.ofMillis(20));

@@ -48,7 +48,7 @@ public final class DatapathSettings {
         this.neighbourTimeout = builder.neighbourTimeout;
     }
 
-    /** The defaults: 2048 frames of 2048 bytes, 1024-entry rings, auto bind mode, need_wakeup, sleeping poll. */
+    /** The defaults: 2048 frames of 2048 bytes, a 2048-entry fill ring and 1024-entry others, auto bind mode, need_wakeup, sleeping poll. */
     public static DatapathSettings defaults() {
         return builder().build();
     }
@@ -145,7 +145,7 @@ public final class DatapathSettings {
 
         private int frameCount = 2048;
         private int frameSize = 2048;
-        private int fillRingSize = 1024;
+        private int fillRingSize = 2048;
         private int completionRingSize = 1024;
         private int rxRingSize = 1024;
         private int txRingSize = 1024;
@@ -174,6 +174,10 @@ public final class DatapathSettings {
             return this;
         }
 
+        /**
+         * Entries in the fill ring. Receiving uses as many frames as it holds, at most half the UMEM; at
+         * twice the receive frames (the default) giving frames back never waits for the kernel.
+         */
         public Builder fillRingSize(int fillRingSize) {
             this.fillRingSize = fillRingSize;
             return this;
@@ -255,6 +259,11 @@ public final class DatapathSettings {
             }
             if (frameCount < 2) {
                 throw new IllegalArgumentException("frameCount must be at least 2, not " + frameCount);
+            }
+            if ((long) frameCount * frameSize > XskParameters.MAX_UMEM_BYTES) {
+                throw new IllegalArgumentException("frameCount " + frameCount + " of " + frameSize
+                        + "-byte frames makes a UMEM over 1 GiB, the most that frame offsets (Java ints) address: "
+                        + "at most " + XskParameters.MAX_UMEM_BYTES / frameSize + " frames");
             }
             powerOfTwo("fillRingSize", fillRingSize);
             powerOfTwo("completionRingSize", completionRingSize);

@@ -32,6 +32,9 @@ final class MapBinding {
 
     final List<QueueWorker> workers;
 
+    /** The workers whose sockets can send: those with a transmit queue of their own. */
+    final List<QueueWorker> transmitters;
+
     /** Loaded on the first inspection and kept: loading is the expensive part. */
     private XskMapProbe probe;
 
@@ -47,6 +50,7 @@ final class MapBinding {
         this.info = info;
         this.queues = queues;
         this.workers = workers;
+        this.transmitters = workers.stream().filter(QueueWorker::canTransmit).toList();
     }
 
     /**

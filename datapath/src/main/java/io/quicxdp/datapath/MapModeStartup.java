@@ -193,15 +193,45 @@ final class MapModeStartup {
                     throw StartupFailures.socket(config, queue, settings.bindMode(),
                             settings.xskParameters().umemBytes(), socketCount, ex);
                 }
-                workers.add(new QueueWorker(config.interfaceName(), queue, socket, prepared.link.mac(),
-                        prepared.link.mtu(), endpoints, settings));
+                try {
+                    workers.add(new QueueWorker(config.interfaceName(), queue, socket, prepared.link.mac(),
+                            prepared.link.mtu(), queue < prepared.link.transmitQueues(), endpoints, settings));
+                }
+                catch (NativeIoException ex) {
+                    socket.close();
+                    throw StartupFailures.other("Creating the wake-up descriptor of queue " + queue, config, queue,
+                            ex);
+                }
+                catch (RuntimeException | Error ex) {
+                    socket.close();
+                    throw ex;
+                }
             }
+            assignTransmitters(config, prepared.link, workers);
             return new MapBinding(config, prepared.link, prepared.map, prepared.info, prepared.queues,
                     List.copyOf(workers));
         }
         catch (RuntimeException | Error ex) {
             workers.forEach(QueueWorker::close);
             throw ex;
+        }
+    }
+
+    /**
+     * Lets each queue without a transmit queue of its own send through one that has one, spread evenly;
+     * fails when no configured queue can send, since replies would vanish without an error.
+     */
+    private static void assignTransmitters(XdpMapConfig config, LinkInfo link, List<QueueWorker> workers) {
+        List<QueueWorker> transmitting = workers.stream().filter(QueueWorker::canTransmit).toList();
+        if (transmitting.isEmpty()) {
+            throw StartupFailures.noTransmitQueue(config, workers.stream().map(QueueWorker::queueId).toList(),
+                    link.transmitQueues());
+        }
+        int next = 0;
+        for (QueueWorker worker : workers) {
+            if (!worker.canTransmit()) {
+                worker.transmitVia(transmitting.get(next++ % transmitting.size()));
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package io.quicxdp.datapath;
 
 import io.quicxdp.datapath.linux.Errno;
+import io.quicxdp.datapath.linux.EventFd;
 import io.quicxdp.datapath.linux.NativeIoException;
 import io.quicxdp.datapath.linux.SocketPoller;
 import io.quicxdp.datapath.packet.DropReason;
@@ -20,15 +21,27 @@ import java.util.concurrent.locks.ReentrantLock;
  * One interface queue: its AF_XDP socket, the thread that polls it, and the lock that serialises sends.
  *
  * <p>The poll thread receives a batch, parses each frame in place, hands it to the endpoint bound to
- * its destination, then gives the whole batch back to the fill ring. Replies sent from a handler only
- * mark a TX wake-up as pending; the poll thread makes that one system call after the batch. Sends from
- * other threads wake the kernel themselves, and only when need_wakeup asks for it.
+ * its destination, then gives the whole batch back to the fill ring; frames the fill ring cannot take at
+ * once stay free and go onto it on the next turn. Replies sent from a handler only mark a TX wake-up as
+ * pending; after the batch the poll thread kicks the kernel, again while the kernel's per-call budget runs
+ * out with frames left (bounded per turn), and sleeps only briefly while frames still wait. Sends from
+ * other threads kick the kernel themselves, only when need_wakeup asks for it, and wake the poll thread
+ * when frames are left over.
+ *
+ * <p>A queue with no transmit queue of its own on the device (copy mode skips such a socket's TX ring
+ * without a word) sends through a sibling's socket: {@link #send} goes to the {@link #transmitter}.
  */
 final class QueueWorker implements Runnable {
 
     private static final System.Logger LOG = System.getLogger(QueueWorker.class.getName());
 
-    private static final long HANDLER_FAILURE_LOG_INTERVAL = TimeUnit.SECONDS.toNanos(10);
+    private static final long FAILURE_LOG_INTERVAL = TimeUnit.SECONDS.toNanos(10);
+
+    /** Kicks per loop turn while the kernel's budget (32 frames a call in copy mode) runs out. */
+    private static final int MAX_TX_KICKS = 16;
+
+    /** How long an idle turn sleeps while frames wait on the TX ring or for the fill ring. */
+    private static final int BACKLOG_SLEEP_MILLIS = 1;
 
     private final String interfaceName;
 
@@ -39,6 +52,8 @@ final class QueueWorker implements Runnable {
     private final long interfaceMac;
 
     private final int mtu;
+
+    private final boolean canTransmit;
 
     private final EndpointTable endpoints;
 
@@ -54,13 +69,23 @@ final class QueueWorker implements Runnable {
 
     private final ReceivedDatagram datagram;
 
+    private final EventFd wakeup;
+
     private final SocketPoller poller;
+
+    /** The worker whose socket sends for this queue: itself, or a sibling when this queue cannot transmit. */
+    private QueueWorker transmitter = this;
 
     private volatile boolean running;
 
     private volatile boolean inMap;
 
-    private Thread thread;
+    /** Set while the poll thread is in, or about to enter, poll(2). */
+    private volatile boolean sleeping;
+
+    private volatile boolean wakeRequested;
+
+    private volatile Thread thread;
 
     private boolean kickPending;
 
@@ -73,18 +98,25 @@ final class QueueWorker implements Runnable {
 
     private long lastHandlerFailureLog;
 
+    private volatile long lastKickFailureLog;
+
+    /**
+     * @throws NativeIoException when the wake-up descriptor cannot be made; the socket stays the caller's
+     */
     QueueWorker(String interfaceName, int queueId, XdpSocket socket, long interfaceMac, int mtu,
-            EndpointTable endpoints, DatapathSettings settings) {
+            boolean canTransmit, EndpointTable endpoints, DatapathSettings settings) throws NativeIoException {
         this.interfaceName = interfaceName;
         this.queueId = queueId;
         this.socket = socket;
         this.interfaceMac = interfaceMac;
         this.mtu = mtu;
+        this.canTransmit = canTransmit;
         this.endpoints = endpoints;
         this.settings = settings;
         this.frames = socket.frames();
         this.datagram = new ReceivedDatagram(this, frames);
-        this.poller = new SocketPoller(socket.fd(), SocketPoller.POLLIN);
+        this.wakeup = EventFd.open();
+        this.poller = new SocketPoller(socket.fd(), SocketPoller.POLLIN, wakeup);
     }
 
     String interfaceName() {
@@ -99,6 +131,16 @@ final class QueueWorker implements Runnable {
         return socket;
     }
 
+    /** Whether the device has a transmit queue for this queue id, so that this socket's sends leave. */
+    boolean canTransmit() {
+        return canTransmit;
+    }
+
+    /** Sends of this queue go through {@code sibling}'s socket; set before the worker starts. */
+    void transmitVia(QueueWorker sibling) {
+        this.transmitter = sibling;
+    }
+
     void markInMap(boolean inMap) {
         this.inMap = inMap;
     }
@@ -107,12 +149,25 @@ final class QueueWorker implements Runnable {
         return inMap;
     }
 
+    /**
+     * Starts the poll thread.
+     *
+     * @throws OutOfMemoryError or another failure of {@link Thread#start()}; the worker then closes as one
+     *     that never started
+     */
     void start() {
         running = true;
         synchronized (lifecycle) {
-            thread = new Thread(this, "quic-xdp-" + interfaceName + "-q" + queueId);
-            thread.setDaemon(true);
-            thread.start();
+            Thread polling = new Thread(this, "quic-xdp-" + interfaceName + "-q" + queueId);
+            polling.setDaemon(true);
+            try {
+                polling.start();
+            }
+            catch (RuntimeException | Error ex) {
+                running = false;
+                throw ex;
+            }
+            thread = polling;
         }
     }
 
@@ -137,22 +192,25 @@ final class QueueWorker implements Runnable {
         int timeoutMillis = (int) Math.max(1, settings.pollTimeout().toMillis());
         while (running) {
             int received = socket.receive(batch);
-            if (received == 0) {
-                idle(busy, timeoutMillis);
-                continue;
+            if (received > 0) {
+                int start = socket.rxStart(received);
+                // after a handler, the datapath may be closing and the rings swapped out: stop at once
+                for (int i = 0; i < received && running; i++) {
+                    handle(socket.rxAddress(start + i), socket.rxLength(start + i));
+                }
+                socket.recycle(start, received);
             }
-            int start = socket.rxStart(received);
-            // after a handler, the datapath may be closing and the rings swapped out: stop at once
-            for (int i = 0; i < received && running; i++) {
-                handle(socket.rxAddress(start + i), socket.rxLength(start + i));
+            else if (socket.freeReceiveFrames() > 0) {
+                socket.refill();
             }
-            socket.recycle(start, received);
-            if (busy && socket.fillNeedsWakeup()) {
+            if (socket.fillNeedsWakeup()) {
                 socket.wakeReceive();
             }
-            if (kickPending) {
-                kickPending = false;
-                kickTx();
+            boolean force = kickPending;
+            kickPending = false;
+            int txBacklog = serviceTx(force);
+            if (received == 0) {
+                idle(busy, txBacklog, timeoutMillis);
             }
         }
     }
@@ -182,7 +240,7 @@ final class QueueWorker implements Runnable {
 
     private void logHandlerFailure(UdpEndpoint endpoint, Throwable failure) {
         long now = System.nanoTime();
-        if (lastHandlerFailureLog == 0 || now - lastHandlerFailureLog > HANDLER_FAILURE_LOG_INTERVAL) {
+        if (lastHandlerFailureLog == 0 || now - lastHandlerFailureLog > FAILURE_LOG_INTERVAL) {
             lastHandlerFailureLog = now;
             LOG.log(Level.WARNING, "The handler of " + endpoint + " failed on " + interfaceName + " queue " + queueId
                     + "; the datagram is dropped (further failures are counted, logged at most every 10 s)",
@@ -190,40 +248,97 @@ final class QueueWorker implements Runnable {
         }
     }
 
-    private void idle(boolean busy, int timeoutMillis) {
+    /**
+     * Keeps the TX ring moving: kicks the kernel while need_wakeup asks for it and frames wait, up to
+     * {@link #MAX_TX_KICKS} times, because copy mode sends at most a budget of frames per call.
+     *
+     * @param force kick even if the ring looks drained (a reply was queued this turn)
+     * @return 0 when no frame waits on the TX ring; otherwise the errno that held it up, or
+     *     {@link Errno#EAGAIN} when the kernel simply has more to do
+     */
+    private int serviceTx(boolean force) {
+        if (!force && !socket.txPending()) {
+            return 0;
+        }
+        for (int kicks = 0; kicks < MAX_TX_KICKS; kicks++) {
+            if (!socket.txNeedsWakeup()) {
+                // the driver is working through the ring on its own
+                return socket.txPending() ? Errno.EAGAIN : 0;
+            }
+            int result = socket.kick();
+            if (result < 0 && result != -Errno.EAGAIN) {
+                logKickFailure(-result);
+                return socket.txPending() ? -result : 0;
+            }
+            if (!socket.txPending()) {
+                return 0;
+            }
+        }
+        return Errno.EAGAIN;
+    }
+
+    private void logKickFailure(int errno) {
+        if (Errno.isTxRetry(errno)) {
+            return;
+        }
+        long now = System.nanoTime();
+        long last = lastKickFailureLog;
+        if (last == 0 || now - last > FAILURE_LOG_INTERVAL) {
+            lastKickFailureLog = now;
+            LOG.log(Level.WARNING, "TX wake-up on " + interfaceName + " queue " + queueId + " failed: "
+                    + Errno.name(errno) + " (logged at most every 10 s)");
+        }
+    }
+
+    private void idle(boolean busy, int txBacklog, int timeoutMillis) {
         if (socket.txInFlight() > 0 && txLock.tryLock()) {
             try {
                 socket.reapCompletions();
-                if (socket.txPending()) {
-                    kickTx();
-                }
             }
             finally {
                 txLock.unlock();
             }
         }
         if (busy) {
-            if (socket.fillNeedsWakeup()) {
-                socket.wakeReceive();
-            }
             Thread.onSpinWait();
+            return;
         }
-        else {
-            int events = poller.await(timeoutMillis);
+        // frames waiting on the TX ring, or for the fill ring, move again within a millisecond; a link
+        // that is down (ENETDOWN) moves nothing until it is up, so that waits the full timeout
+        boolean backlog = (txBacklog != 0 && txBacklog != Errno.ENETDOWN) || socket.freeReceiveFrames() > 0;
+        sleeping = true;
+        if (!wakeRequested) {
+            int events = poller.await(backlog ? BACKLOG_SLEEP_MILLIS : timeoutMillis);
             if (events < 0 && events != -Errno.EINTR) {
                 LOG.log(Level.ERROR, "poll on " + interfaceName + " queue " + queueId + " failed: "
                         + Errno.name(-events));
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
             }
         }
+        sleeping = false;
+        wakeRequested = false;
+    }
+
+    /** Makes the poll thread take a turn now: from any thread, cheap when it is not sleeping. */
+    void wake() {
+        wakeRequested = true;
+        if (sleeping) {
+            wakeup.signal();
+        }
     }
 
     /**
-     * Builds the frame into a free TX frame and puts it on the TX ring.
+     * Builds the frame into a free TX frame and puts it on the TX ring of this queue's transmitter.
      *
      * @return false on back-pressure
      */
     boolean send(long nextHopMac, boolean ipv6, long sourceHigh, long sourceLow, int sourcePort,
+            long destinationHigh, long destinationLow, int destinationPort, ByteBuffer payload) {
+        return transmitter.transmit(nextHopMac, ipv6, sourceHigh, sourceLow, sourcePort, destinationHigh,
+                destinationLow, destinationPort, payload);
+    }
+
+    private boolean transmit(long nextHopMac, boolean ipv6, long sourceHigh, long sourceLow, int sourcePort,
             long destinationHigh, long destinationLow, int destinationPort, ByteBuffer payload) {
         int length = payload.remaining();
         int headers = ipv6 ? UdpFrameWriter.IPV6_HEADERS_LENGTH : UdpFrameWriter.IPV4_HEADERS_LENGTH;
@@ -243,13 +358,21 @@ final class QueueWorker implements Runnable {
                 counters.addTx(SocketCounters.TX_BACK_PRESSURE, 1);
                 return false;
             }
-            int offset = (int) frame;
-            int frameLength = ipv6
-                    ? UdpFrameWriter.writeIpv6(frames, offset, nextHopMac, interfaceMac, sourceHigh, sourceLow,
-                            destinationHigh, destinationLow, sourcePort, destinationPort, payload,
-                            payload.position(), length)
-                    : UdpFrameWriter.writeIpv4(frames, offset, nextHopMac, interfaceMac, (int) sourceLow,
-                            (int) destinationLow, sourcePort, destinationPort, payload, payload.position(), length);
+            int frameLength;
+            try {
+                int offset = (int) frame;
+                frameLength = ipv6
+                        ? UdpFrameWriter.writeIpv6(frames, offset, nextHopMac, interfaceMac, sourceHigh, sourceLow,
+                                destinationHigh, destinationLow, sourcePort, destinationPort, payload,
+                                payload.position(), length)
+                        : UdpFrameWriter.writeIpv4(frames, offset, nextHopMac, interfaceMac, (int) sourceLow,
+                                (int) destinationLow, sourcePort, destinationPort, payload, payload.position(),
+                                length);
+            }
+            catch (RuntimeException | Error ex) {
+                socket.releaseTxFrame(frame);
+                throw ex;
+            }
             if (!socket.transmit(frame, frameLength)) {
                 socket.releaseTxFrame(frame);
                 counters.addTx(SocketCounters.TX_BACK_PRESSURE, 1);
@@ -260,8 +383,9 @@ final class QueueWorker implements Runnable {
             if (Thread.currentThread() == thread) {
                 kickPending = true;
             }
-            else {
-                kickTx();
+            else if (serviceTx(true) != 0) {
+                // what the kernel did not take now, the poll thread keeps moving
+                wake();
             }
             return true;
         }
@@ -270,20 +394,10 @@ final class QueueWorker implements Runnable {
         }
     }
 
-    private void kickTx() {
-        if (!socket.txNeedsWakeup()) {
-            return;
-        }
-        int result = socket.kick();
-        if (result < 0 && !Errno.isTxRetry(-result)) {
-            LOG.log(Level.WARNING, "TX wake-up on " + interfaceName + " queue " + queueId + " failed: "
-                    + Errno.name(-result));
-        }
-    }
-
-    /** Tells the poll thread to stop; it does so after the frame it is handling. */
+    /** Tells the poll thread to stop, waking it if it sleeps; it stops after the frame it is handling. */
     void requestStop() {
         running = false;
+        wake();
     }
 
     /** Waits for the poll thread to stop, until {@code deadline} ({@link System#nanoTime()}). */
@@ -303,21 +417,21 @@ final class QueueWorker implements Runnable {
         }
     }
 
-    /** Waits, up to {@code timeout}, for frames already on the TX ring to be sent. */
-    void drainTx(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+    /**
+     * One step of waiting for frames already on the TX ring to be sent: reaps completions and, while
+     * frames are in flight, kicks the kernel once. The caller repeats it, for every queue together, until
+     * each is drained or its time is up.
+     *
+     * @return the frames still in flight
+     */
+    int drainStep() {
         txLock.lock();
         try {
             socket.reapCompletions();
-            while (socket.txInFlight() > 0 && System.nanoTime() - deadline < 0) {
-                kickTx();
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-                socket.reapCompletions();
+            if (socket.txInFlight() > 0 && socket.txNeedsWakeup()) {
+                socket.kick();
             }
-            if (socket.txInFlight() > 0) {
-                LOG.log(Level.WARNING, socket.txInFlight() + " frames on " + interfaceName + " queue " + queueId
-                        + " were not sent within " + timeout);
-            }
+            return socket.txInFlight();
         }
         finally {
             txLock.unlock();
@@ -361,6 +475,7 @@ final class QueueWorker implements Runnable {
         txLock.lock();
         try {
             socket.close();
+            wakeup.close();
             inMap = false;
         }
         finally {
@@ -382,6 +497,6 @@ final class QueueWorker implements Runnable {
                 !socket.isClosed(), inMap, counters.rx(SocketCounters.RX_PACKETS),
                 counters.rx(SocketCounters.RX_BYTES), counters.tx(SocketCounters.TX_PACKETS),
                 counters.tx(SocketCounters.TX_BYTES), counters.tx(SocketCounters.TX_BACK_PRESSURE),
-                counters.dropsByReason(), kernel);
+                counters.dropsByReason(), socket.frameAccounting(), transmitter.queueId, kernel);
     }
 }

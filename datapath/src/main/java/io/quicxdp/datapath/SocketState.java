@@ -1,6 +1,7 @@
 package io.quicxdp.datapath;
 
 import io.quicxdp.datapath.packet.DropReason;
+import io.quicxdp.datapath.xsk.FrameAccounting;
 import io.quicxdp.datapath.xsk.XdpStatistics;
 import java.util.Map;
 
@@ -18,9 +19,13 @@ import java.util.Map;
  * @param txBytes bytes of those frames, Ethernet header included
  * @param txBackPressure sends refused because every TX frame or TX ring entry was in use
  * @param drops received frames dropped, by reason (every reason present, zeros included)
+ * @param receiveFrames where the socket's receive frames are: with the kernel, held, or free; {@code null}
+ *     once it is closed
+ * @param transmitQueue the queue whose socket sends for this one: itself, unless the device has no
+ *     transmit queue with this id
  * @param kernel the kernel's counters for the socket, or {@code null} when it is closed
  */
 public record SocketState(String interfaceName, int queueId, String bindMode, boolean bound, boolean inMap,
         long rxPackets, long rxBytes, long txPackets, long txBytes, long txBackPressure,
-        Map<DropReason, Long> drops, XdpStatistics kernel) {
+        Map<DropReason, Long> drops, FrameAccounting receiveFrames, int transmitQueue, XdpStatistics kernel) {
 }

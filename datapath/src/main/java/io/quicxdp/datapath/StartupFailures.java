@@ -5,6 +5,7 @@ import io.quicxdp.datapath.linux.NativeIoException;
 import io.quicxdp.datapath.xsk.BindMode;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Turns a failed step of the map-mode start-up into the typed exception that says what happened to which
@@ -92,6 +93,17 @@ final class StartupFailures {
                 + " receive queues (0 to " + (rxQueues - 1) + "); queue " + queue + " does not exist.",
                 "Configure only existing queues, or leave the queue list empty to use all of them.",
                 config.interfaceName(), config.mapPath(), queue, 0, null);
+    }
+
+    static XdpDatapathException noTransmitQueue(XdpMapConfig config, List<Integer> queues, int transmitQueues) {
+        return new QueueNotFoundException("None of the configured queues " + queues + " of "
+                + config.interfaceName() + " can send: the device has " + transmitQueues + " transmit queue"
+                + (transmitQueues == 1 ? "" : "s") + " (0 to " + (transmitQueues - 1) + "), and an AF_XDP socket "
+                + "sends on the transmit queue with its own queue id, so every reply would be dropped.",
+                "Include a queue below " + transmitQueues + " in the queues of " + config.interfaceName()
+                        + " (or leave the list empty for all), or give the device as many transmit queues as "
+                        + "receive queues (ethtool -L " + config.interfaceName() + " tx N, or combined N).",
+                config.interfaceName(), config.mapPath(), queues.get(0), 0, null);
     }
 
     static XdpDatapathException socket(XdpMapConfig config, int queue, BindMode mode, long umemBytes,

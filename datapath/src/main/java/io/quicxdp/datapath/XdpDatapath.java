@@ -5,6 +5,7 @@ import io.quicxdp.datapath.netlink.NextHop;
 import io.quicxdp.datapath.netlink.RouteNetlinkSocket;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -14,6 +15,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The raw-only UDP datapath in XDP map mode: one AF_XDP socket per configured interface queue, each
@@ -31,6 +34,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Close is idempotent and safe from a shutdown hook.
  */
 public final class XdpDatapath implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(XdpDatapath.class.getName());
 
     private final List<XdpMapConfig> configs;
 
@@ -194,7 +199,7 @@ public final class XdpDatapath implements AutoCloseable {
         }
         for (MapBinding binding : bindings) {
             if (binding.link.index() == hop.interfaceIndex()) {
-                List<QueueWorker> workers = binding.workers;
+                List<QueueWorker> workers = binding.transmitters;
                 int hash = Long.hashCode(peer.addressHigh ^ peer.addressLow) * 31 + peer.port;
                 QueueWorker worker = workers.get(Math.floorMod(hash, workers.size()));
                 InetAddress source = hop.source();
@@ -271,6 +276,26 @@ public final class XdpDatapath implements AutoCloseable {
     }
 
     /**
+     * Waits until the frames already on every TX ring are sent, all queues together within one
+     * {@code timeout}: a link that is down then holds up shutdown once, not once per queue.
+     */
+    private static void drainTx(List<QueueWorker> workers, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<QueueWorker> draining = new ArrayList<>(workers);
+        while (true) {
+            draining.removeIf(worker -> worker.drainStep() == 0);
+            if (draining.isEmpty() || System.nanoTime() - deadline >= 0) {
+                break;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+        for (QueueWorker worker : draining) {
+            LOG.log(Level.WARNING, worker.drainStep() + " frames on " + worker.interfaceName() + " queue "
+                    + worker.queueId() + " were not sent within " + timeout);
+        }
+    }
+
+    /**
      * Stops receiving, waits up to the TX drain timeout for pending sends, closes every socket (the kernel
      * takes each out of its map slots) and releases the endpoints' port reservations. Idempotent.
      */
@@ -285,7 +310,7 @@ public final class XdpDatapath implements AutoCloseable {
         Duration stopTimeout = settings.pollTimeout().multipliedBy(5);
         long deadline = System.nanoTime() + stopTimeout.toNanos();
         workers.forEach(worker -> worker.awaitStop(deadline, stopTimeout));
-        workers.forEach(worker -> worker.drainTx(settings.txDrainTimeout()));
+        drainTx(workers, settings.txDrainTimeout());
         workers.forEach(QueueWorker::close);
         bindings.forEach(MapBinding::close);
         List.copyOf(boundEndpoints).forEach(UdpEndpoint::close);

@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.SpringBootConfiguration;
@@ -62,10 +63,13 @@ class XdpActuatorHttpTests {
             try {
                 String base = "http://127.0.0.1:"
                         + ((WebServerApplicationContext) application).getWebServer().getPort() + "/actuator";
-                sendBurst(fixture);
+                XdpDatapath datapath = application.getBean(XdpDatapath.class);
+                sendBurst(fixture, () -> datapath.state().sockets().stream().mapToLong((s) -> s.rxPackets()).sum());
                 JsonNode xdp = await(base + "/xdp", 200, (body) -> rxPackets(body) == SENT);
                 assertThat(xdp.get("sockets").findValuesAsString("queue")).containsExactlyInAnyOrder("0", "1");
                 assertThat(xdp.get("sockets").findValues("rxPackets")).allSatisfy((rx) -> assertThat(rx.asLong()).isPositive());
+                assertThat(xdp.get("sockets").findValues("receiveFrames"))
+                    .allSatisfy((frames) -> assertThat(frames.get("balanced").asBoolean()).as(frames.toString()).isTrue());
                 JsonNode map = xdp.get("maps").get(0);
                 assertThat(map.get("interfaceName").asString()).isEqualTo(fixture.appInterface());
                 assertThat(map.get("path").asString()).isEqualTo(fixture.pin().toString());
@@ -114,10 +118,16 @@ class XdpActuatorHttpTests {
         return xdp.get("sockets").findValues("rxPackets").stream().mapToLong(JsonNode::asLong).sum();
     }
 
-    private void sendBurst(XskMapFixture fixture) throws Exception {
+    /**
+     * Sends every datagram, each source's ten only once the previous ones arrived: the test's UMEM has 128
+     * receive frames per queue, and a burst larger than that could outrun a poll thread that is slow to
+     * wake, whatever the datapath does.
+     */
+    private void sendBurst(XskMapFixture fixture, LongSupplier received) throws Exception {
+        long sent = 0;
         for (InetAddress target : new InetAddress[] { fixture.net().appIpv4(), fixture.net().appIpv6() }) {
-            fixture.net().inPeer(() -> {
-                for (int source = 0; source < SOURCES_PER_FAMILY; source++) {
+            for (int source = 0; source < SOURCES_PER_FAMILY; source++) {
+                fixture.net().inPeer(() -> {
                     try (DatagramChannel channel = DatagramChannel.open()) {
                         channel.bind(new InetSocketAddress(target instanceof java.net.Inet6Address
                                 ? fixture.net().peerIpv6() : fixture.net().peerIpv4(), 0));
@@ -126,9 +136,14 @@ class XdpActuatorHttpTests {
                                     new InetSocketAddress(target, PORT));
                         }
                     }
+                    return null;
+                });
+                sent += PER_SOURCE;
+                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while (received.getAsLong() < sent && System.nanoTime() < deadline) {
+                    Thread.sleep(5);
                 }
-                return null;
-            });
+            }
         }
     }
 

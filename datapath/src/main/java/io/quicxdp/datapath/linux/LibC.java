@@ -46,6 +46,12 @@ final class LibC {
 
     static native int poll(long fds, long count, int timeoutMillis);
 
+    static native int eventfd(int initialValue, int flags);
+
+    static native long read(int fd, long buf, long count);
+
+    static native long write(int fd, long buf, long count);
+
     static native long mmap(long addr, long length, int prot, int flags, int fd, long offset);
 
     static native int munmap(long addr, long length);

@@ -16,15 +16,17 @@ package io.quicxdp.datapath.netlink;
  * @param bindableRxQueues the receive queues in use, so the queue ids 0 to this minus 1 that an AF_XDP
  *        socket can bind to and receive on: from the driver's ethtool channel counts when it reports
  *        them, else {@code numRxQueues}
+ * @param transmitQueues the transmit queues in use, likewise; copy mode sends a socket's frames on the
+ *        transmit queue with its queue id, and skips a socket whose id has none
  */
 public record LinkInfo(int index, String name, long mac, int mtu, int numRxQueues, int numTxQueues, boolean up,
-        boolean running, int bindableRxQueues) {
+        boolean running, int bindableRxQueues, int transmitQueues) {
 
     /** Shows the MAC in its usual text form. */
     @Override
     public String toString() {
         return "LinkInfo[index=" + index + ", name=" + name + ", mac=" + Netlink.macToString(mac) + ", mtu=" + mtu
                 + ", numRxQueues=" + numRxQueues + ", numTxQueues=" + numTxQueues + ", up=" + up + ", running="
-                + running + ", bindableRxQueues=" + bindableRxQueues + "]";
+                + running + ", bindableRxQueues=" + bindableRxQueues + ", transmitQueues=" + transmitQueues + "]";
     }
 }

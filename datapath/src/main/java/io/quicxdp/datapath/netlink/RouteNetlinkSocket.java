@@ -302,7 +302,7 @@ public final class RouteNetlinkSocket implements AutoCloseable {
     }
 
     /**
-     * Completes a link with the receive queues in use. AF_XDP binds to queue ids below the device's real
+     * Completes a link with the receive and transmit queues in use. AF_XDP binds to queue ids below the device's real
      * receive queue count, which drivers may set below the count it was created with: veth takes
      * {@code ethtool -L}, and without an explicit {@code numrxqueues} uses one queue of the several it
      * allocates. The ethtool channel counts report the real count, and the ioctl goes through this socket so
@@ -312,10 +312,14 @@ public final class RouteNetlinkSocket implements AutoCloseable {
      */
     private LinkInfo withBindableRxQueues(ParsedLink link) throws NativeIoException {
         int bindable = link.numRxQueues();
+        int transmit = link.numTxQueues();
         try {
             Ethtool.Channels channels = Ethtool.channels(fd.intValue(), link.name());
             if (channels.rx() + channels.combined() > 0) {
                 bindable = channels.rx() + channels.combined();
+            }
+            if (channels.tx() + channels.combined() > 0) {
+                transmit = channels.tx() + channels.combined();
             }
         }
         catch (NativeIoException ex) {
@@ -324,7 +328,7 @@ public final class RouteNetlinkSocket implements AutoCloseable {
             }
         }
         return new LinkInfo(link.index(), link.name(), link.mac(), link.mtu(), link.numRxQueues(),
-                link.numTxQueues(), link.up(), link.running(), bindable);
+                link.numTxQueues(), link.up(), link.running(), bindable, transmit);
     }
 
     private Neighbour neighbour(int interfaceIndex, InetAddress address) throws IOException {

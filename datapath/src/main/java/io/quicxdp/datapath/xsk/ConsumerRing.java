@@ -66,6 +66,11 @@ final class ConsumerRing extends XskRing {
         return ring.getInt(descriptorsOffset + (index & mask) * entrySize + 8);
     }
 
+    /** Entries the kernel has published and this side has not released, reading both indexes now. */
+    int ready() {
+        return (int) INDEX.getAcquire(ring, producerOffset) - (int) INDEX.getAcquire(ring, consumerOffset);
+    }
+
     /** Gives every peeked entry back to the kernel. */
     void release() {
         INDEX.setRelease(ring, consumerOffset, cachedConsumer);

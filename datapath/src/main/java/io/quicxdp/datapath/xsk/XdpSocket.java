@@ -88,9 +88,7 @@ public final class XdpSocket implements AutoCloseable {
 
     private final List<MappedMemory> ringMappings;
 
-    private final ConsumerRing rx;
-
-    private final ProducerRing fill;
+    private final ReceiveFrames receiveFrames;
 
     private final ProducerRing tx;
 
@@ -107,6 +105,7 @@ public final class XdpSocket implements AutoCloseable {
 
     private final ByteBuffer statistics = DirectBuffers.allocate(STATISTICS_SIZE);
 
+    /** Keeps readers from other threads (statistics, frame accounting) off what close releases. */
     private final Object statisticsLock = new Object();
 
     /** Set once the kernel's socket is let go: by {@link #release()} or {@link #close()}. */
@@ -115,8 +114,8 @@ public final class XdpSocket implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private XdpSocket(int fd, int ifindex, int queueId, XskParameters parameters, MappedMemory umem,
-            List<MappedMemory> ringMappings, ConsumerRing rx, ProducerRing fill, ProducerRing tx,
-            ConsumerRing completion, boolean zeroCopy) {
+            List<MappedMemory> ringMappings, ReceiveFrames receiveFrames, ProducerRing tx, ConsumerRing completion,
+            boolean zeroCopy) {
         this.fd = fd;
         this.ifindex = ifindex;
         this.queueId = queueId;
@@ -124,8 +123,7 @@ public final class XdpSocket implements AutoCloseable {
         this.umem = umem;
         this.frames = umem.buffer().order(ByteOrder.BIG_ENDIAN);
         this.ringMappings = ringMappings;
-        this.rx = rx;
-        this.fill = fill;
+        this.receiveFrames = receiveFrames;
         this.tx = tx;
         this.completion = completion;
         this.zeroCopy = zeroCopy;
@@ -176,18 +174,13 @@ public final class XdpSocket implements AutoCloseable {
             ConsumerRing completion = ConsumerRing.completion(map(fd, offsets, COMPLETION_OFFSETS,
                     XDP_UMEM_PGOFF_COMPLETION_RING, parameters.completionRingSize(), ADDRESS_SIZE, "completion ring",
                     mappings), offsets(offsets, COMPLETION_OFFSETS), parameters.completionRingSize());
-            int rxFrames = parameters.rxFrames();
-            int claimed = fill.reserve(rxFrames);
-            int start = fill.reservedStart(claimed);
-            for (int i = 0; i < claimed; i++) {
-                fill.setAddress(start + i, (long) i * parameters.frameSize());
-            }
-            fill.submit();
+            ReceiveFrames receiveFrames = new ReceiveFrames(rx, fill, parameters.rxFrames(), parameters.frameSize());
+            receiveFrames.refill();
             bind(fd, ifindex, queueId, parameters, busyRetry);
             ByteBuffer options = DirectBuffers.allocate(4);
             Sockets.getOption(fd, SOL_XDP, XDP_OPTIONS, options, "XDP_OPTIONS");
             boolean zeroCopy = (options.getInt(0) & XDP_OPTIONS_ZEROCOPY) != 0;
-            return new XdpSocket(fd, ifindex, queueId, parameters, umem, mappings, rx, fill, tx, completion,
+            return new XdpSocket(fd, ifindex, queueId, parameters, umem, mappings, receiveFrames, tx, completion,
                     zeroCopy);
         }
         catch (NativeIoException | RuntimeException | Error ex) {
@@ -207,6 +200,10 @@ public final class XdpSocket implements AutoCloseable {
         }
         if (parameters.frameCount() < 2) {
             throw new IllegalArgumentException("frame count must be at least 2, not " + parameters.frameCount());
+        }
+        if (parameters.umemBytes() > XskParameters.MAX_UMEM_BYTES) {
+            throw new IllegalArgumentException("a UMEM of " + parameters.frameCount() + " frames of "
+                    + frameSize + " bytes is over the 1 GiB that frame offsets (Java ints) address");
         }
         for (int size : new int[] {parameters.fillRingSize(), parameters.completionRingSize(),
                 parameters.rxRingSize(), parameters.txRingSize()}) {
@@ -296,46 +293,82 @@ public final class XdpSocket implements AutoCloseable {
     }
 
     /**
-     * Takes up to {@code max} received frames.
+     * Takes up to {@code max} received frames off the RX ring. They are held until {@link #recycle} or
+     * {@link #giveBack} returns them.
      *
      * @return how many, from {@link #rxStart(int)} on; read them with {@link #rxAddress}/{@link #rxLength}
      */
     public int receive(int max) {
-        return rx.peek(max);
+        return receiveFrames.receive(max);
     }
 
     /** The ring index of the first of the {@code count} frames the last {@link #receive} took. */
     public int rxStart(int count) {
-        return rx.peekedStart(count);
+        return receiveFrames.start(count);
     }
 
     /** The UMEM offset of a received frame's first byte. */
     public long rxAddress(int index) {
-        return rx.address(index);
+        return receiveFrames.address(index);
     }
 
     /** The length of a received frame. */
     public int rxLength(int index) {
-        return rx.length(index);
+        return receiveFrames.length(index);
     }
 
     /**
-     * Gives received frames back: their UMEM frames go to the fill ring and the RX entries to the kernel.
-     * The fill ring has room for every receive frame, so this always succeeds.
+     * Gives a batch of received frames back: the RX entries to the kernel, the frames to the fill ring as
+     * far as it has room; the rest wait for {@link #refill()}.
      */
     public void recycle(int start, int count) {
-        int claimed = fill.reserve(count);
-        int fillStart = fill.reservedStart(claimed);
-        for (int i = 0; i < claimed; i++) {
-            fill.setAddress(fillStart + i, rx.address(start + i) & frameMask);
+        for (int i = 0; i < count; i++) {
+            receiveFrames.giveBack(receiveFrames.address(start + i));
         }
-        rx.release();
-        fill.submit();
+        receiveFrames.releaseRxEntries();
+        receiveFrames.refill();
+    }
+
+    /**
+     * Hands the RX ring's entries taken so far back to the kernel while their frames stay held, to be
+     * returned one by one with {@link #giveBack}.
+     */
+    public void releaseRxEntries() {
+        receiveFrames.releaseRxEntries();
+    }
+
+    /** Returns one held frame, addressed by any offset inside it, to the free frames. */
+    public void giveBack(long address) {
+        receiveFrames.giveBack(address);
+    }
+
+    /**
+     * Moves free receive frames onto the fill ring, as many as it takes now.
+     *
+     * @return how many stay free for want of room
+     */
+    public int refill() {
+        return receiveFrames.refill();
+    }
+
+    /** Receive frames waiting for room on the fill ring; the poll thread only. */
+    public int freeReceiveFrames() {
+        return receiveFrames.freeCount();
+    }
+
+    /**
+     * Where the receive frames are, from any thread; {@code null} once the socket is closed and its rings
+     * are unmapped.
+     */
+    public FrameAccounting frameAccounting() {
+        synchronized (statisticsLock) {
+            return closed.get() ? null : receiveFrames.accounting();
+        }
     }
 
     /** Whether the kernel waits for a wake-up call before it takes frames from the fill ring again. */
     public boolean fillNeedsWakeup() {
-        return fill.needsWakeup();
+        return receiveFrames.fillNeedsWakeup();
     }
 
     /**
@@ -461,13 +494,13 @@ public final class XdpSocket implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true)) {
-            released.set(true);
-            ringMappings.forEach(MappedMemory::close);
-            synchronized (statisticsLock) {
+        synchronized (statisticsLock) {
+            if (closed.compareAndSet(false, true)) {
+                released.set(true);
+                ringMappings.forEach(MappedMemory::close);
                 FileDescriptors.closeQuietly(fd);
+                umem.close();
             }
-            umem.close();
         }
     }
 }

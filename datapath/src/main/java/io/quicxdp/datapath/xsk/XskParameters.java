@@ -15,12 +15,18 @@ package io.quicxdp.datapath.xsk;
 public record XskParameters(int frameCount, int frameSize, int fillRingSize, int completionRingSize,
         int rxRingSize, int txRingSize, BindMode bindMode, boolean needWakeup) {
 
+    /** The largest UMEM: frames are addressed by {@code int} offsets into one buffer. */
+    public static final long MAX_UMEM_BYTES = 1L << 30;
+
     /** The bytes of memory the UMEM pins, which count against {@code RLIMIT_MEMLOCK}. */
     public long umemBytes() {
         return (long) frameCount * frameSize;
     }
 
-    /** Frames reserved for receiving: as many as the fill ring holds, at most half of the UMEM. */
+    /**
+     * Frames reserved for receiving: as many as the fill ring holds, at most half of the UMEM. A fill ring
+     * of twice this many entries always has room for the frames given back even while the kernel has yet to publish that it took them.
+     */
     public int rxFrames() {
         return Math.min(frameCount / 2, fillRingSize);
     }

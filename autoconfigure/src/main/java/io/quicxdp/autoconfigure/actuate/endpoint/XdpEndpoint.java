@@ -5,6 +5,7 @@ import io.quicxdp.datapath.MapState;
 import io.quicxdp.datapath.SocketState;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.packet.DropReason;
+import io.quicxdp.datapath.xsk.FrameAccounting;
 import io.quicxdp.datapath.xsk.XdpStatistics;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -114,11 +115,14 @@ public class XdpEndpoint {
      * @param txBytes bytes of those frames, Ethernet header included
      * @param txBackPressure sends refused because every TX frame or ring entry was in use
      * @param drops received frames dropped, by reason ({@code udp_bad_checksum}, ...), zeros included
+     * @param transmitQueue the queue whose socket sends for this one: itself, unless the device has no
+     *     transmit queue with this id
+     * @param receiveFrames where the socket's receive frames are, or {@code null} once it is closed
      * @param kernel the kernel's {@code XDP_STATISTICS} counters, or {@code null} once the socket is closed
      */
     public record SocketDescriptor(String interfaceName, int queue, String bindMode, boolean bound, boolean inMap,
             long rxPackets, long rxBytes, long txPackets, long txBytes, long txBackPressure, Map<String, Long> drops,
-            @Nullable KernelDescriptor kernel) {
+            int transmitQueue, @Nullable FramesDescriptor receiveFrames, @Nullable KernelDescriptor kernel) {
 
         static SocketDescriptor of(SocketState socket) {
             Map<String, Long> drops = new LinkedHashMap<>();
@@ -127,7 +131,31 @@ public class XdpEndpoint {
             }
             return new SocketDescriptor(socket.interfaceName(), socket.queueId(), socket.bindMode(), socket.bound(),
                     socket.inMap(), socket.rxPackets(), socket.rxBytes(), socket.txPackets(), socket.txBytes(),
-                    socket.txBackPressure(), drops, KernelDescriptor.of(socket.kernel()));
+                    socket.txBackPressure(), drops, socket.transmitQueue(), FramesDescriptor.of(socket.receiveFrames()),
+                    KernelDescriptor.of(socket.kernel()));
+        }
+    }
+
+    /**
+     * Where one socket's receive frames are. Every frame is in exactly one place, so {@code withKernel +
+     * held + free} equals {@code total} ({@code balanced}); under traffic the fields are read one after
+     * another and may differ by a batch.
+     *
+     * @param total the UMEM frames set aside for receiving
+     * @param withKernel frames handed to the kernel: on the fill ring, in the driver, or received and
+     *     waiting on the RX ring
+     * @param inFillRing of those, the entries on the fill ring
+     * @param inRxRing of those, the received entries waiting on the RX ring
+     * @param held frames the application holds
+     * @param free frames waiting for room on the fill ring
+     * @param balanced whether the frames add up to the total
+     */
+    public record FramesDescriptor(int total, int withKernel, int inFillRing, int inRxRing, int held, int free,
+            boolean balanced) {
+
+        static @Nullable FramesDescriptor of(@Nullable FrameAccounting frames) {
+            return (frames != null) ? new FramesDescriptor(frames.receiveFrames(), frames.withKernel(),
+                    frames.inFillRing(), frames.inRxRing(), frames.held(), frames.free(), frames.balanced()) : null;
         }
     }
 

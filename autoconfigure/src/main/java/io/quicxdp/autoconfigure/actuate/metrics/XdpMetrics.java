@@ -11,15 +11,18 @@ import io.quicxdp.datapath.MapState;
 import io.quicxdp.datapath.SocketState;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.packet.DropReason;
+import io.quicxdp.datapath.xsk.FrameAccounting;
 import io.quicxdp.datapath.xsk.XdpStatistics;
 import java.util.List;
+import java.util.function.ToIntFunction;
 import java.util.function.ToLongFunction;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Micrometer meters over the datapath's counters: per socket (tags {@code interface}, {@code queue})
  * received and sent packets and bytes, back-pressure, drops by {@code reason} and the kernel's
- * {@code XDP_STATISTICS}; per map (tag {@code interface}) a gauge of the sockets in the map.
+ * {@code XDP_STATISTICS}, and a gauge of the receive frames by {@code state}; per map (tag
+ * {@code interface}) a gauge of the sockets in the map.
  *
  * <p>Meters read a snapshot of the datapath's state that is taken at most once per
  * {@link #SNAPSHOT_MAX_AGE_NANOS}, so that one scrape costs one state read whatever the number of meters;
@@ -69,6 +72,9 @@ public class XdpMetrics implements MeterBinder {
                 counter(registry, "quic.xdp.drops", tags.and("reason", reason.metricName()), null,
                         "Received frames dropped, by reason", index, (state) -> state.drops().getOrDefault(reason, 0L));
             }
+            frames(registry, tags.and("state", "with_kernel"), index, FrameAccounting::withKernel);
+            frames(registry, tags.and("state", "held"), index, FrameAccounting::held);
+            frames(registry, tags.and("state", "free"), index, FrameAccounting::free);
             kernel(registry, "quic.xdp.kernel.rx.dropped", tags, "Frames the kernel dropped for other reasons", index,
                     XdpStatistics::rxDropped);
             kernel(registry, "quic.xdp.kernel.rx.invalid.descriptors", tags, "Invalid descriptors on the RX side",
@@ -97,6 +103,16 @@ public class XdpMetrics implements MeterBinder {
             .tags(tags)
             .baseUnit(baseUnit)
             .description(description)
+            .register(registry);
+    }
+
+    private void frames(MeterRegistry registry, Tags tags, int index, ToIntFunction<FrameAccounting> value) {
+        Gauge.builder("quic.xdp.receive.frames", this, (metrics) -> {
+            FrameAccounting frames = metrics.socket(index).receiveFrames();
+            return (frames != null) ? value.applyAsInt(frames) : 0;
+        })
+            .tags(tags)
+            .description("Receive frames of the socket's UMEM, by where they are")
             .register(registry);
     }
 
