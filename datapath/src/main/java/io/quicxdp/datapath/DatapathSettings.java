@@ -4,6 +4,7 @@ import io.quicxdp.datapath.xsk.BindMode;
 import io.quicxdp.datapath.xsk.XskParameters;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.ThreadFactory;
 
 /**
  * How each AF_XDP socket of a datapath is built and run. Immutable; start from {@link #defaults()} or
@@ -29,6 +30,7 @@ public final class DatapathSettings {
     private final Duration txDrainTimeout;
     private final Duration queueReleaseTimeout;
     private final Duration neighbourTimeout;
+    private final ThreadFactory pollThreadFactory;
 
     private DatapathSettings(Builder builder) {
         this.frameCount = builder.frameCount;
@@ -46,6 +48,7 @@ public final class DatapathSettings {
         this.txDrainTimeout = builder.txDrainTimeout;
         this.queueReleaseTimeout = builder.queueReleaseTimeout;
         this.neighbourTimeout = builder.neighbourTimeout;
+        this.pollThreadFactory = builder.pollThreadFactory;
     }
 
     /** The defaults: 2048 frames of 2048 bytes, a 2048-entry fill ring and 1024-entry others, auto bind mode, need_wakeup, sleeping poll. */
@@ -63,7 +66,8 @@ public final class DatapathSettings {
                 .completionRingSize(completionRingSize).rxRingSize(rxRingSize).txRingSize(txRingSize)
                 .bindMode(bindMode).needWakeup(needWakeup).pollMode(pollMode).pollTimeout(pollTimeout)
                 .rxBatchSize(rxBatchSize).portReservation(portReservation).txDrainTimeout(txDrainTimeout)
-                .queueReleaseTimeout(queueReleaseTimeout).neighbourTimeout(neighbourTimeout);
+                .queueReleaseTimeout(queueReleaseTimeout).neighbourTimeout(neighbourTimeout)
+                .pollThreadFactory(pollThreadFactory);
     }
 
     public int frameCount() {
@@ -126,6 +130,11 @@ public final class DatapathSettings {
         return neighbourTimeout;
     }
 
+    /** Makes the poll threads, or {@code null} for the datapath's own daemon threads. */
+    public ThreadFactory pollThreadFactory() {
+        return pollThreadFactory;
+    }
+
     /** The per-socket geometry these settings describe. */
     public XskParameters xskParameters() {
         return new XskParameters(frameCount, frameSize, fillRingSize, completionRingSize, rxRingSize, txRingSize,
@@ -158,6 +167,7 @@ public final class DatapathSettings {
         private Duration txDrainTimeout = Duration.ofSeconds(1);
         private Duration queueReleaseTimeout = Duration.ofSeconds(2);
         private Duration neighbourTimeout = Duration.ofSeconds(1);
+        private ThreadFactory pollThreadFactory;
 
         private Builder() {
         }
@@ -247,6 +257,16 @@ public final class DatapathSettings {
         /** How long sending to a new peer waits for the kernel to resolve the next hop's MAC address. */
         public Builder neighbourTimeout(Duration neighbourTimeout) {
             this.neighbourTimeout = Objects.requireNonNull(neighbourTimeout, "neighbourTimeout");
+            return this;
+        }
+
+        /**
+         * Makes the poll threads, one per queue, for example to set their priority or CPU affinity; {@code null}
+         * (the default) gives daemon threads named {@code quic-xdp-INTERFACE-qQUEUE}. A factory that
+         * throws or returns {@code null} fails start-up.
+         */
+        public Builder pollThreadFactory(ThreadFactory pollThreadFactory) {
+            this.pollThreadFactory = pollThreadFactory;
             return this;
         }
 

@@ -54,7 +54,16 @@ final class MapModeStartup {
             for (MapBinding binding : bindings) {
                 insert(binding);
             }
-            bindings.forEach(binding -> binding.workers.forEach(QueueWorker::start));
+            for (MapBinding binding : bindings) {
+                for (QueueWorker worker : binding.workers) {
+                    try {
+                        worker.start();
+                    }
+                    catch (RuntimeException ex) {
+                        throw StartupFailures.threadStart(binding.config, worker.queueId(), ex);
+                    }
+                }
+            }
             return bindings;
         }
         catch (RuntimeException | Error failure) {

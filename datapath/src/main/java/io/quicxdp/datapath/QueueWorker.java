@@ -13,6 +13,7 @@ import io.quicxdp.datapath.xsk.XdpStatistics;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -150,25 +151,38 @@ final class QueueWorker implements Runnable {
     }
 
     /**
-     * Starts the poll thread.
+     * Starts the poll thread, made by the settings' thread factory if there is one.
      *
-     * @throws OutOfMemoryError or another failure of {@link Thread#start()}; the worker then closes as one
-     *     that never started
+     * @throws RuntimeException or {@link Error} when the thread cannot be made or started; the worker
+     *     then closes as one that never started
      */
     void start() {
         running = true;
         synchronized (lifecycle) {
-            Thread polling = new Thread(this, "quic-xdp-" + interfaceName + "-q" + queueId);
-            polling.setDaemon(true);
             try {
+                Thread polling = newThread();
                 polling.start();
+                thread = polling;
             }
             catch (RuntimeException | Error ex) {
                 running = false;
                 throw ex;
             }
-            thread = polling;
         }
+    }
+
+    private Thread newThread() {
+        ThreadFactory factory = settings.pollThreadFactory();
+        if (factory == null) {
+            Thread polling = new Thread(this, "quic-xdp-" + interfaceName + "-q" + queueId);
+            polling.setDaemon(true);
+            return polling;
+        }
+        Thread polling = factory.newThread(this);
+        if (polling == null) {
+            throw new IllegalStateException("the poll thread factory made no thread");
+        }
+        return polling;
     }
 
     @Override
@@ -445,6 +459,7 @@ final class QueueWorker implements Runnable {
      */
     void close() {
         running = false;
+        wake();
         synchronized (lifecycle) {
             closeRequested = true;
             if (thread == null || exited) {

@@ -169,6 +169,14 @@ final class StartupFailures {
                 + path, config, queue, cause);
     }
 
+    static XdpDatapathException threadStart(XdpMapConfig config, int queue, RuntimeException cause) {
+        return new XdpSocketException("Starting the poll thread of " + config.interfaceName() + " queue " + queue
+                + " failed: " + cause + ".",
+                "Check the process's thread limit (ulimit -u, TasksMax= in the systemd unit, pids.max of its "
+                        + "cgroup) and, if one is set, the poll thread factory.",
+                config.interfaceName(), config.mapPath(), queue, 0, cause);
+    }
+
     static XdpDatapathException other(String step, XdpMapConfig config, Integer queue, Exception cause) {
         String detail = cause instanceof NativeIoException n ? n.getMessage() : String.valueOf(cause);
         return new XdpSocketException(step + " failed: " + detail + ".",

@@ -158,6 +158,32 @@ class QueueCorrectnessTests {
     }
 
     @Test
+    void aPollThreadThatCannotStartFailsStartUpAndLeavesNothingBehind() throws Exception {
+        AtomicInteger made = new AtomicInteger();
+        DatapathSettings settings = TestSettings.small().toBuilder().pollThreadFactory(task -> {
+            if (made.incrementAndGet() == 2) {
+                throw new IllegalStateException("thread limit reached");
+            }
+            Thread thread = new Thread(task, "failing-factory-" + fixture.appInterface());
+            thread.setDaemon(true);
+            return thread;
+        }).build();
+        assertThatExceptionOfType(XdpSocketException.class)
+                .isThrownBy(() -> XdpDatapath.open(List.of(fixture.config()), settings))
+                .withMessage("Starting the poll thread of " + fixture.appInterface() + " queue 1 failed: "
+                        + "java.lang.IllegalStateException: thread limit reached.")
+                .satisfies(ex -> assertThat(ex.action()).contains("ulimit -u"));
+        assertThat(fixture.occupied(0)).isFalse();
+        assertThat(fixture.occupied(1)).isFalse();
+        awaitTrue(() -> Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.getName().equals("failing-factory-" + fixture.appInterface())), "the started thread ends");
+        // both queues were let go: a new datapath binds them again
+        try (XdpDatapath again = XdpDatapath.open(List.of(fixture.config()), TestSettings.small())) {
+            assertThat(again.state().sockets()).hasSize(2).allSatisfy(socket -> assertThat(socket.inMap()).isTrue());
+        }
+    }
+
+    @Test
     void shutdownWaitsForTheTxRingsOfAllQueuesTogetherNotOneAfterAnother() throws Exception {
         Duration drain = Duration.ofMillis(1500);
         DatapathSettings settings = TestSettings.small().toBuilder().pollTimeout(Duration.ofMillis(20))
