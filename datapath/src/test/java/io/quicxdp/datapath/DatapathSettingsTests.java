@@ -19,6 +19,7 @@ class DatapathSettingsTests {
         assertThat(settings.portReservation()).isTrue();
         assertThat(settings.xskParameters().rxFrames()).isEqualTo(1024);
         assertThat(settings.xskParameters().txFrames()).isEqualTo(1024);
+        assertThat(settings.fillRingSize()).as("room for twice the receive frames").isEqualTo(2048);
     }
 
     @Test
@@ -43,5 +44,11 @@ class DatapathSettingsTests {
         assertThatIllegalArgumentException()
                 .isThrownBy(() -> DatapathSettings.builder().pollTimeout(Duration.ofDays(30)).build())
                 .withMessage("pollTimeout must be at most 1 minute, not PT720H");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> DatapathSettings.builder().frameCount(524289).build())
+                .withMessage("frameCount 524289 of 2048-byte frames makes a UMEM over 1 GiB, the most that frame "
+                        + "offsets (Java ints) address: at most 524288 frames");
+        assertThat(DatapathSettings.builder().frameCount(262144).frameSize(4096).build().xskParameters().umemBytes())
+                .isEqualTo(1L << 30);
     }
 }
