@@ -29,6 +29,7 @@ public final class DatapathSettings {
     private final Duration txDrainTimeout;
     private final Duration queueReleaseTimeout;
     private final Duration neighbourTimeout;
+    private final Duration routeMaxAge;
 
     private DatapathSettings(Builder builder) {
         this.frameCount = builder.frameCount;
@@ -46,6 +47,7 @@ public final class DatapathSettings {
         this.txDrainTimeout = builder.txDrainTimeout;
         this.queueReleaseTimeout = builder.queueReleaseTimeout;
         this.neighbourTimeout = builder.neighbourTimeout;
+        this.routeMaxAge = builder.routeMaxAge;
     }
 
     /** The defaults: 2048 frames of 2048 bytes, 1024-entry rings, auto bind mode, need_wakeup, sleeping poll. */
@@ -63,7 +65,7 @@ public final class DatapathSettings {
                 .completionRingSize(completionRingSize).rxRingSize(rxRingSize).txRingSize(txRingSize)
                 .bindMode(bindMode).needWakeup(needWakeup).pollMode(pollMode).pollTimeout(pollTimeout)
                 .rxBatchSize(rxBatchSize).portReservation(portReservation).txDrainTimeout(txDrainTimeout)
-                .queueReleaseTimeout(queueReleaseTimeout).neighbourTimeout(neighbourTimeout);
+                .queueReleaseTimeout(queueReleaseTimeout).neighbourTimeout(neighbourTimeout).routeMaxAge(routeMaxAge);
     }
 
     public int frameCount() {
@@ -126,6 +128,10 @@ public final class DatapathSettings {
         return neighbourTimeout;
     }
 
+    public Duration routeMaxAge() {
+        return routeMaxAge;
+    }
+
     /** The per-socket geometry these settings describe. */
     public XskParameters xskParameters() {
         return new XskParameters(frameCount, frameSize, fillRingSize, completionRingSize, rxRingSize, txRingSize,
@@ -158,6 +164,7 @@ public final class DatapathSettings {
         private Duration txDrainTimeout = Duration.ofSeconds(1);
         private Duration queueReleaseTimeout = Duration.ofSeconds(2);
         private Duration neighbourTimeout = Duration.ofSeconds(1);
+        private Duration routeMaxAge = Duration.ofSeconds(30);
 
         private Builder() {
         }
@@ -247,6 +254,17 @@ public final class DatapathSettings {
         }
 
         /**
+         * The longest a peer's route (next hop MAC, socket, source address) is used before it is looked up
+         * again, from 100 ms to 1 hour. Changes the kernel announces for a configured interface are picked up
+         * at once; the age bounds the rest. The default, 30 s, is the kernel's own base reachable time: as long
+         * as it trusts a confirmed neighbour before checking it again.
+         */
+        public Builder routeMaxAge(Duration routeMaxAge) {
+            this.routeMaxAge = Objects.requireNonNull(routeMaxAge, "routeMaxAge");
+            return this;
+        }
+
+        /**
          * @throws IllegalArgumentException naming the first setting the kernel would refuse
          */
         public DatapathSettings build() {
@@ -270,6 +288,10 @@ public final class DatapathSettings {
             }
             if (txDrainTimeout.isNegative() || queueReleaseTimeout.isNegative() || neighbourTimeout.isNegative()) {
                 throw new IllegalArgumentException("timeouts must not be negative");
+            }
+            // a shorter age would look routes up nearly per datagram; a longer one no longer bounds anything
+            if (routeMaxAge.compareTo(Duration.ofMillis(100)) < 0 || routeMaxAge.compareTo(Duration.ofHours(1)) > 0) {
+                throw new IllegalArgumentException("routeMaxAge must be from 100 ms to 1 hour, not " + routeMaxAge);
             }
             return new DatapathSettings(this);
         }
