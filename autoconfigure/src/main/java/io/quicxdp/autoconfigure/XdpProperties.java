@@ -69,6 +69,9 @@ public class XdpProperties implements Validator {
     /** How long sending to a new peer waits for the kernel to resolve the next hop's MAC address. */
     private Duration neighbourTimeout = Duration.ofSeconds(1);
 
+    /** The longest a peer's route (next hop MAC, socket, source address) is used before it is looked up again. */
+    private Duration routeMaxAge = Duration.ofSeconds(30);
+
     public @Nullable Boolean getEnabled() {
         return this.enabled;
     }
@@ -145,6 +148,14 @@ public class XdpProperties implements Validator {
         this.neighbourTimeout = neighbourTimeout;
     }
 
+    public Duration getRouteMaxAge() {
+        return this.routeMaxAge;
+    }
+
+    public void setRouteMaxAge(Duration routeMaxAge) {
+        this.routeMaxAge = routeMaxAge;
+    }
+
     /**
      * The interfaces that {@code quic.xdp.maps} configures in {@code environment}, in order, read before the
      * properties are bound (by conditions, failure analyzers, or an application that prepares its maps).
@@ -188,7 +199,8 @@ public class XdpProperties implements Validator {
             .portReservation(this.portReservation)
             .txDrainTimeout(this.txDrainTimeout)
             .queueReleaseTimeout(this.queueReleaseTimeout)
-            .neighbourTimeout(this.neighbourTimeout);
+            .neighbourTimeout(this.neighbourTimeout)
+            .routeMaxAge(this.routeMaxAge);
     }
 
     @Override
@@ -231,6 +243,10 @@ public class XdpProperties implements Validator {
         notNegative(errors, "txDrainTimeout", this.txDrainTimeout);
         notNegative(errors, "queueReleaseTimeout", this.queueReleaseTimeout);
         notNegative(errors, "neighbourTimeout", this.neighbourTimeout);
+        if (this.routeMaxAge.compareTo(Duration.ofMillis(100)) < 0
+                || this.routeMaxAge.compareTo(Duration.ofHours(1)) > 0) {
+            reject(errors, "routeMaxAge", "must be at least 100ms and at most 1h");
+        }
     }
 
     private static void powerOfTwo(Errors errors, String field, int size) {

@@ -103,6 +103,8 @@ class XdpAutoConfigurationTests {
             quic.xdp.poll.batch-size     | 0          | quic.xdp.poll.batch-size must be at least 1
             quic.xdp.poll.timeout        | 0s         | quic.xdp.poll.timeout must be more than 0 and at most 1m
             quic.xdp.tx-drain-timeout    | -1s        | quic.xdp.tx-drain-timeout must not be negative
+            quic.xdp.route-max-age       | 50ms       | quic.xdp.route-max-age must be at least 100ms and at most 1h
+            quic.xdp.route-max-age       | 2h         | quic.xdp.route-max-age must be at least 100ms and at most 1h
             """)
     void invalidPropertyFailsNamingIt(String property, String value, String message) {
         this.contextRunner
@@ -133,7 +135,7 @@ class XdpAutoConfigurationTests {
                     "quic.xdp.maps[1].interface=eth1", "quic.xdp.maps[1].path=/sys/fs/bpf/lb/xsks1",
                     "quic.xdp.umem.frame-size=4KB", "quic.xdp.umem.frame-count=512", "quic.xdp.rings.rx=256",
                     "quic.xdp.bind-mode=copy", "quic.xdp.poll.mode=busy", "quic.xdp.poll.timeout=20ms",
-                    "quic.xdp.port-reservation=false")
+                    "quic.xdp.port-reservation=false", "quic.xdp.route-max-age=5s")
             .withUserConfiguration(UserDatapathConfiguration.class)
             .run((context) -> {
                 XdpProperties properties = context.getBean(XdpProperties.class);
@@ -149,6 +151,7 @@ class XdpAutoConfigurationTests {
                 assertThat(settings.pollMode()).isEqualTo(PollMode.BUSY);
                 assertThat(settings.pollTimeout()).isEqualTo(Duration.ofMillis(20));
                 assertThat(settings.portReservation()).isFalse();
+                assertThat(settings.routeMaxAge()).isEqualTo(Duration.ofSeconds(5));
             });
     }
 

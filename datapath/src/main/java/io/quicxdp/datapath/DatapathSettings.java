@@ -31,6 +31,7 @@ public final class DatapathSettings {
     private final Duration queueReleaseTimeout;
     private final Duration neighbourTimeout;
     private final ThreadFactory pollThreadFactory;
+    private final Duration routeMaxAge;
 
     private DatapathSettings(Builder builder) {
         this.frameCount = builder.frameCount;
@@ -49,6 +50,7 @@ public final class DatapathSettings {
         this.queueReleaseTimeout = builder.queueReleaseTimeout;
         this.neighbourTimeout = builder.neighbourTimeout;
         this.pollThreadFactory = builder.pollThreadFactory;
+        this.routeMaxAge = builder.routeMaxAge;
     }
 
     /** The defaults: 2048 frames of 2048 bytes, a 2048-entry fill ring and 1024-entry others, auto bind mode, need_wakeup, sleeping poll. */
@@ -67,7 +69,7 @@ public final class DatapathSettings {
                 .bindMode(bindMode).needWakeup(needWakeup).pollMode(pollMode).pollTimeout(pollTimeout)
                 .rxBatchSize(rxBatchSize).portReservation(portReservation).txDrainTimeout(txDrainTimeout)
                 .queueReleaseTimeout(queueReleaseTimeout).neighbourTimeout(neighbourTimeout)
-                .pollThreadFactory(pollThreadFactory);
+                .pollThreadFactory(pollThreadFactory).routeMaxAge(routeMaxAge);
     }
 
     public int frameCount() {
@@ -135,6 +137,11 @@ public final class DatapathSettings {
         return pollThreadFactory;
     }
 
+    /** The longest a peer's route is used before it is looked up again. */
+    public Duration routeMaxAge() {
+        return routeMaxAge;
+    }
+
     /** The per-socket geometry these settings describe. */
     public XskParameters xskParameters() {
         return new XskParameters(frameCount, frameSize, fillRingSize, completionRingSize, rxRingSize, txRingSize,
@@ -168,6 +175,7 @@ public final class DatapathSettings {
         private Duration queueReleaseTimeout = Duration.ofSeconds(2);
         private Duration neighbourTimeout = Duration.ofSeconds(1);
         private ThreadFactory pollThreadFactory;
+        private Duration routeMaxAge = Duration.ofSeconds(30);
 
         private Builder() {
         }
@@ -271,6 +279,17 @@ public final class DatapathSettings {
         }
 
         /**
+         * The longest a peer's route (next hop MAC, socket, source address) is used before it is looked up
+         * again, from 100 ms to 1 hour. Changes the kernel announces for a configured interface are picked up
+         * at once; the age bounds the rest. The default, 30 s, is the kernel's own base reachable time: as long
+         * as it trusts a confirmed neighbour before checking it again.
+         */
+        public Builder routeMaxAge(Duration routeMaxAge) {
+            this.routeMaxAge = Objects.requireNonNull(routeMaxAge, "routeMaxAge");
+            return this;
+        }
+
+        /**
          * @throws IllegalArgumentException naming the first setting the kernel would refuse
          */
         public DatapathSettings build() {
@@ -299,6 +318,10 @@ public final class DatapathSettings {
             }
             if (txDrainTimeout.isNegative() || queueReleaseTimeout.isNegative() || neighbourTimeout.isNegative()) {
                 throw new IllegalArgumentException("timeouts must not be negative");
+            }
+            // a shorter age would look routes up nearly per datagram; a longer one no longer bounds anything
+            if (routeMaxAge.compareTo(Duration.ofMillis(100)) < 0 || routeMaxAge.compareTo(Duration.ofHours(1)) > 0) {
+                throw new IllegalArgumentException("routeMaxAge must be from 100 ms to 1 hour, not " + routeMaxAge);
             }
             return new DatapathSettings(this);
         }

@@ -97,7 +97,9 @@ public final class ReceivedDatagram {
 
     /**
      * Fills {@code peer} with the sender and how to answer it: the sender's MAC as next hop, this
-     * socket, and the datagram's destination as the local address. Allocates nothing.
+     * socket, and the datagram's destination as the local address. That route is as fresh as the frame:
+     * it is trusted as long as one looked up in the kernel (see {@link UdpPeer}), and copying a newer
+     * datagram's source renews it. Allocates nothing.
      *
      * @return {@code peer}
      */
@@ -113,6 +115,7 @@ public final class ReceivedDatagram {
         peer.worker = worker;
         peer.localHigh = IpAddresses.highAt(frames, destination, ipv6);
         peer.localLow = IpAddresses.lowAt(frames, destination, ipv6);
+        endpoint.routes().learned(peer);
         return peer;
     }
 

@@ -62,14 +62,15 @@ public final class UdpEndpoint implements AutoCloseable {
 
     /**
      * Sends the bytes between {@code payload}'s position and limit to {@code peer}, whose route is looked
-     * up on its first use. The payload's position is left unchanged.
+     * up on its first use and kept up to date as {@link UdpPeer} describes. The payload's position is left
+     * unchanged.
      *
      * @return true when the datagram is on a TX ring; false when the TX ring or the TX frames are all in
      *     use (back-pressure: try again after the kernel has sent some)
      * @throws IllegalArgumentException when the payload does not fit one frame or the interface MTU, or
      *     the peer's address family differs from this endpoint's address
-     * @throws IllegalStateException when the endpoint or datapath is closed, or no configured interface
-     *     routes to the peer
+     * @throws IllegalStateException when the endpoint or datapath is closed, or the peer has no route through
+     *     a configured interface: its first lookup failed, and the lookups retried since have not found one
      */
     public boolean send(UdpPeer peer, ByteBuffer payload) {
         if (closed) {
@@ -79,8 +80,9 @@ public final class UdpEndpoint implements AutoCloseable {
             throw new IllegalArgumentException("cannot send to " + peer.socketAddress() + " from "
                     + localAddress());
         }
-        if (!peer.routed()) {
-            datapath.route(this, peer);
+        PeerRoutes routes = datapath.routes;
+        if (!peer.routeCurrent(routes.generation())) {
+            routes.prepare(this, peer);
         }
         return peer.worker.send(peer.nextHopMac, peer.ipv6, wildcard ? peer.localHigh : localHigh,
                 wildcard ? peer.localLow : localLow, port, peer.addressHigh, peer.addressLow, peer.port, payload);
@@ -114,6 +116,10 @@ public final class UdpEndpoint implements AutoCloseable {
 
     boolean isClosed() {
         return closed;
+    }
+
+    PeerRoutes routes() {
+        return datapath.routes;
     }
 
     /** 3: connected and both ends match; 2: bound to the destination address; 1: wildcard; 0: no match. */

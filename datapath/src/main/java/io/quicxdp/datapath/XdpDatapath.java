@@ -1,9 +1,7 @@
 package io.quicxdp.datapath;
 
 import io.quicxdp.datapath.linux.NativeIoException;
-import io.quicxdp.datapath.netlink.NextHop;
 import io.quicxdp.datapath.netlink.RouteNetlinkSocket;
-import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
@@ -47,15 +45,20 @@ public final class XdpDatapath implements AutoCloseable {
 
     private final RouteNetlinkSocket netlink;
 
+    final PeerRoutes routes;
+
     private final List<MapBinding> bindings;
 
     private volatile boolean open = true;
 
-    private XdpDatapath(List<XdpMapConfig> configs, DatapathSettings settings, RouteNetlinkSocket netlink) {
+    private XdpDatapath(List<XdpMapConfig> configs, DatapathSettings settings, RouteNetlinkSocket netlink,
+            PeerRoutes routes) {
         this.configs = configs;
         this.settings = settings;
         this.netlink = netlink;
+        this.routes = routes;
         this.bindings = MapModeStartup.open(configs, settings, endpoints, netlink);
+        routes.serve(bindings);
     }
 
     /**
@@ -69,21 +72,34 @@ public final class XdpDatapath implements AutoCloseable {
         Objects.requireNonNull(settings, "settings");
         XdpPlatform.ensureSupported();
         RouteNetlinkSocket netlink;
+        PeerRoutes routes;
         try {
             netlink = RouteNetlinkSocket.open();
         }
         catch (NativeIoException ex) {
-            throw new XdpSocketException("Opening a route netlink socket failed: " + ex.getMessage() + ".",
-                    "Check that the process may open NETLINK_ROUTE sockets (seccomp or sandbox rules).", null, null,
-                    null, ex.errno(), ex);
+            throw netlinkFailure(ex);
         }
         try {
-            return new XdpDatapath(configs, settings, netlink);
+            routes = PeerRoutes.open(netlink, settings);
+        }
+        catch (NativeIoException ex) {
+            netlink.close();
+            throw netlinkFailure(ex);
+        }
+        try {
+            return new XdpDatapath(configs, settings, netlink, routes);
         }
         catch (RuntimeException | Error ex) {
+            routes.close();
             netlink.close();
             throw ex;
         }
+    }
+
+    private static XdpSocketException netlinkFailure(NativeIoException ex) {
+        return new XdpSocketException("Opening a route netlink socket failed: " + ex.getMessage() + ".",
+                "Check that the process may open NETLINK_ROUTE sockets (seccomp or sandbox rules).", null, null,
+                null, ex.errno(), ex);
     }
 
     /** The maps this datapath was opened with. */
@@ -187,38 +203,7 @@ public final class XdpDatapath implements AutoCloseable {
     /** Learns how to reach {@code peer}: next hop MAC, the socket to send on, the local address to send from. */
     void route(UdpEndpoint endpoint, UdpPeer peer) {
         ensureOpen();
-        InetAddress destination = IpAddresses.toInetAddress(peer.ipv6, peer.addressHigh, peer.addressLow);
-        NextHop hop;
-        synchronized (netlink) {
-            try {
-                hop = netlink.resolve(destination, settings.neighbourTimeout());
-            }
-            catch (IOException ex) {
-                throw new IllegalStateException("cannot send to " + destination + ": " + ex.getMessage(), ex);
-            }
-        }
-        for (MapBinding binding : bindings) {
-            if (binding.link.index() == hop.interfaceIndex()) {
-                List<QueueWorker> workers = binding.transmitters;
-                int hash = Long.hashCode(peer.addressHigh ^ peer.addressLow) * 31 + peer.port;
-                QueueWorker worker = workers.get(Math.floorMod(hash, workers.size()));
-                InetAddress source = hop.source();
-                if (endpoint.wildcard && source == null) {
-                    throw new IllegalStateException("the route to " + destination + " names no source address: "
-                            + "bind the endpoint to a concrete address");
-                }
-                if (source != null) {
-                    peer.localHigh = IpAddresses.high(source);
-                    peer.localLow = IpAddresses.low(source);
-                }
-                peer.nextHopMac = hop.mac();
-                peer.worker = worker;
-                return;
-            }
-        }
-        throw new IllegalStateException("the route to " + destination + " leaves through interface index "
-                + hop.interfaceIndex() + ", where this datapath has no socket (configured: "
-                + configs.stream().map(XdpMapConfig::interfaceName).toList() + ")");
+        routes.resolve(endpoint, peer);
     }
 
     /** The state of every map and socket, read without stopping traffic. */
@@ -314,6 +299,7 @@ public final class XdpDatapath implements AutoCloseable {
         workers.forEach(QueueWorker::close);
         bindings.forEach(MapBinding::close);
         List.copyOf(boundEndpoints).forEach(UdpEndpoint::close);
+        routes.close();
         synchronized (netlink) {
             netlink.close();
         }

@@ -20,13 +20,14 @@ class DatapathSettingsTests {
         assertThat(settings.xskParameters().rxFrames()).isEqualTo(1024);
         assertThat(settings.xskParameters().txFrames()).isEqualTo(1024);
         assertThat(settings.fillRingSize()).as("room for twice the receive frames").isEqualTo(2048);
+        assertThat(settings.routeMaxAge()).isEqualTo(Duration.ofSeconds(30));
     }
 
     @Test
     void toBuilderKeepsEverySetting() {
         DatapathSettings settings = DatapathSettings.builder().frameCount(4096).frameSize(4096).rxRingSize(512)
                 .bindMode(BindMode.COPY).needWakeup(false).pollMode(PollMode.BUSY).portReservation(false)
-                .pollTimeout(Duration.ofMillis(5)).build();
+                .pollTimeout(Duration.ofMillis(5)).routeMaxAge(Duration.ofSeconds(5)).build();
         assertThat(settings.toBuilder().build()).usingRecursiveComparison().isEqualTo(settings);
     }
 
@@ -50,5 +51,11 @@ class DatapathSettingsTests {
                         + "offsets (Java ints) address: at most 524288 frames");
         assertThat(DatapathSettings.builder().frameCount(262144).frameSize(4096).build().xskParameters().umemBytes())
                 .isEqualTo(1L << 30);
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> DatapathSettings.builder().routeMaxAge(Duration.ofMillis(99)).build())
+                .withMessage("routeMaxAge must be from 100 ms to 1 hour, not PT0.099S");
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> DatapathSettings.builder().routeMaxAge(Duration.ofMinutes(61)).build())
+                .withMessage("routeMaxAge must be from 100 ms to 1 hour, not PT1H1M");
     }
 }

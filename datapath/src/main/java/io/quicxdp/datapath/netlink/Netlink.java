@@ -17,6 +17,7 @@ final class Netlink {
     static final int NETLINK_ROUTE = 0;
 
     static final int SOL_NETLINK = 270;
+    static final int NETLINK_ADD_MEMBERSHIP = 1;
     static final int NETLINK_CAP_ACK = 10;
     static final int NETLINK_EXT_ACK = 11;
 
@@ -52,9 +53,19 @@ final class Netlink {
     static final int RTM_NEWLINK = 16;
     static final int RTM_GETLINK = 18;
     static final int RTM_NEWROUTE = 24;
+    static final int RTM_DELROUTE = 25;
     static final int RTM_GETROUTE = 26;
     static final int RTM_NEWNEIGH = 28;
+    static final int RTM_DELNEIGH = 29;
     static final int RTM_GETNEIGH = 30;
+    static final int RTM_NEWNEXTHOP = 104;
+    static final int RTM_DELNEXTHOP = 105;
+
+    /** Multicast groups ({@code enum rtnetlink_groups}), joined with {@code NETLINK_ADD_MEMBERSHIP}. */
+    static final int RTNLGRP_NEIGH = 3;
+    static final int RTNLGRP_IPV4_ROUTE = 7;
+    static final int RTNLGRP_IPV6_ROUTE = 11;
+    static final int RTNLGRP_NEXTHOP = 32;
 
     /** {@code struct ifinfomsg}: family, pad, type, index, flags, change. */
     static final int IFINFOMSG_LENGTH = 16;
@@ -71,15 +82,29 @@ final class Netlink {
     /** {@code struct rtmsg}: family, dst_len, src_len, tos, table, protocol, scope, type, flags. */
     static final int RTMSG_LENGTH = 12;
     static final int RTMSG_TYPE_OFFSET = 7;
+    static final int RTMSG_FLAGS_OFFSET = 8;
     static final int RTA_DST = 1;
     static final int RTA_OIF = 4;
     static final int RTA_GATEWAY = 5;
     static final int RTA_PREFSRC = 7;
+    static final int RTA_MULTIPATH = 9;
     static final int RTA_VIA = 18;
     static final int RTN_UNICAST = 1;
+    /** On a route message: an entry of the route cache (IPv6 exceptions), not a route of a table. */
+    static final int RTM_F_CLONED = 0x200;
+
+    /** {@code struct rtnexthop} inside {@code RTA_MULTIPATH}: length (u16), flags, hops, interface index. */
+    static final int RTNEXTHOP_LENGTH = 8;
+    static final int RTNEXTHOP_IFINDEX_OFFSET = 4;
+
+    /** {@code struct nhmsg}: family, scope, protocol, reserved, flags. */
+    static final int NHMSG_LENGTH = 8;
+    static final int NHA_OIF = 5;
 
     /** {@code struct ndmsg}: family, pad1, pad2, ifindex, state, flags, type. */
     static final int NDMSG_LENGTH = 12;
+    static final int NDMSG_FAMILY_OFFSET = 0;
+    static final int NDMSG_IFINDEX_OFFSET = 4;
     static final int NDMSG_STATE_OFFSET = 8;
     static final int NDA_DST = 1;
     static final int NDA_LLADDR = 2;

@@ -214,14 +214,9 @@ public final class RouteNetlinkSocket implements AutoCloseable {
         // each pass either returns or sleeps at least FIRST_POLL_PAUSE_NANOS, so the deadline bounds the passes
         while (true) {
             if (neighbour != null && neighbour.usable()) {
-                if (!neighbour.hasMac()) {
-                    throw new NextHopException(describeNextHop(route) + " on " + describeInterface(interfaceIndex)
-                            + " has no Ethernet address (neighbour state " + neighbour.stateName() + ")");
-                }
-                return new NextHop(route, Netlink.macToLong(neighbour.linkAddress()));
+                return nextHop(route, neighbour);
             }
-            // an INCOMPLETE entry already has a probe in flight; a missing, new or FAILED one needs a new start
-            if (neighbour == null || neighbour.state() == Netlink.NUD_NONE || neighbour.state() == Netlink.NUD_FAILED) {
+            if (needsResolution(neighbour)) {
                 startResolution(interfaceIndex, nextHop, destination);
             }
             long remaining = deadline - System.nanoTime();
@@ -243,6 +238,38 @@ public final class RouteNetlinkSocket implements AutoCloseable {
                 + (neighbour == null ? "no neighbour entry" : "neighbour state " + neighbour.stateName())
                 + (nextHop instanceof Inet6Address ? ", no answer to neighbour solicitations"
                         : ", no answer to ARP requests"));
+    }
+
+    /**
+     * Where to send a raw frame for {@code destination} by what the kernel knows now, without waiting: as
+     * {@link #resolve}, but when the next hop has no usable neighbour entry this starts resolution and returns
+     * null at once. The kernel announces the entry when it resolves (see {@link RoutingChanges}).
+     *
+     * <p>A STALE entry's MAC is returned, and with {@code CAP_NET_ADMIN} the kernel is asked to confirm it
+     * ({@code NTF_USE}), as it does before it sends its own packets on such an entry: frames sent around the
+     * kernel never make it check that the next hop still has that MAC. When the next hop does not answer for
+     * the old MAC the entry fails, and the next lookup resolves it anew.
+     *
+     * @return the next hop, or null while its MAC is being resolved
+     * @throws NextHopException when the route is not unicast, or the next hop has no Ethernet address
+     * @throws NativeIoException when the kernel refuses a request, such as {@code ENETUNREACH} for no route
+     */
+    public NextHop lookup(InetAddress destination) throws IOException {
+        Route route = route(destination);
+        InetAddress nextHop = route.nextHop();
+        int interfaceIndex = route.interfaceIndex();
+        Neighbour neighbour = neighbour(interfaceIndex, nextHop);
+        if (neighbour != null && neighbour.usable()) {
+            if (neighbour.state() == Netlink.NUD_STALE) {
+                // without CAP_NET_ADMIN the entry is confirmed only when the host itself sends to the next hop
+                useNeighbour(interfaceIndex, nextHop);
+            }
+            return nextHop(route, neighbour);
+        }
+        if (needsResolution(neighbour)) {
+            startResolution(interfaceIndex, nextHop, destination);
+        }
+        return null;
     }
 
     /** Closes the socket; later calls do nothing, and requests after it fail. */
@@ -348,27 +375,52 @@ public final class RouteNetlinkSocket implements AutoCloseable {
         }
     }
 
+    private NextHop nextHop(Route route, Neighbour neighbour) throws NextHopException {
+        if (!neighbour.hasMac()) {
+            throw new NextHopException(describeNextHop(route) + " on " + describeInterface(route.interfaceIndex())
+                    + " has no Ethernet address (neighbour state " + neighbour.stateName() + ")");
+        }
+        return new NextHop(route, Netlink.macToLong(neighbour.linkAddress()));
+    }
+
+    /** An INCOMPLETE entry already has a probe in flight; a missing, new or FAILED one needs a new start. */
+    private static boolean needsResolution(Neighbour neighbour) {
+        return neighbour == null || neighbour.state() == Netlink.NUD_NONE || neighbour.state() == Netlink.NUD_FAILED;
+    }
+
     private void startResolution(int interfaceIndex, InetAddress nextHop, InetAddress destination)
             throws IOException {
-        if (!neighbourUseRefused) {
-            // NLM_F_CREATE makes the entry when there is none; resolve() only gets here for entries that are
-            // missing, new or FAILED, never PERMANENT ones, which NTF_USE would turn into dynamic ones
-            request.start(Netlink.RTM_NEWNEIGH, Netlink.NLM_F_REQUEST | Netlink.NLM_F_ACK | Netlink.NLM_F_CREATE);
-            putNeighbourHeader(nextHop, interfaceIndex, Netlink.NUD_NONE, Netlink.NTF_USE);
-            request.attribute(Netlink.NDA_DST, nextHop);
-            try {
-                exchange("RTM_NEWNEIGH(NTF_USE " + nextHop.getHostAddress() + " ifindex " + interfaceIndex + ")",
-                        Netlink.RTM_NEWNEIGH, RouteNetlinkSocket::parseNeighbour);
-                return;
-            }
-            catch (NativeIoException ex) {
-                if (ex.errno() != Errno.EPERM) {
-                    throw ex;
-                }
-                neighbourUseRefused = true;
-            }
+        if (!useNeighbour(interfaceIndex, nextHop)) {
+            sendDiscardDatagram(destination, interfaceIndex);
         }
-        sendDiscardDatagram(destination, interfaceIndex);
+    }
+
+    /**
+     * Tells the kernel the entry is about to be used ({@code NTF_USE}): a missing, new or FAILED entry starts
+     * resolving, a STALE one is probed. Never sent for PERMANENT entries, which it would turn into dynamic ones.
+     *
+     * @return false when the kernel refuses for want of {@code CAP_NET_ADMIN}
+     */
+    private boolean useNeighbour(int interfaceIndex, InetAddress nextHop) throws IOException {
+        if (neighbourUseRefused) {
+            return false;
+        }
+        // NLM_F_CREATE makes the entry when there is none
+        request.start(Netlink.RTM_NEWNEIGH, Netlink.NLM_F_REQUEST | Netlink.NLM_F_ACK | Netlink.NLM_F_CREATE);
+        putNeighbourHeader(nextHop, interfaceIndex, Netlink.NUD_NONE, Netlink.NTF_USE);
+        request.attribute(Netlink.NDA_DST, nextHop);
+        try {
+            exchange("RTM_NEWNEIGH(NTF_USE " + nextHop.getHostAddress() + " ifindex " + interfaceIndex + ")",
+                    Netlink.RTM_NEWNEIGH, RouteNetlinkSocket::parseNeighbour);
+            return true;
+        }
+        catch (NativeIoException ex) {
+            if (ex.errno() != Errno.EPERM) {
+                throw ex;
+            }
+            neighbourUseRefused = true;
+            return false;
+        }
     }
 
     private void putNeighbourHeader(InetAddress address, int interfaceIndex, int state, int flags) {

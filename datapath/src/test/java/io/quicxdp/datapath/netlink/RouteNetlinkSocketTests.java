@@ -278,6 +278,52 @@ class RouteNetlinkSocketTests {
     }
 
     @Test
+    void lookupAnswersFromAUsableEntryWithoutAskingTheNetwork() throws Exception {
+        try (VethNamespace net = VethNamespace.create(2); RouteNetlinkSocket netlink = RouteNetlinkSocket.open()) {
+            int app = InterfaceIndexes.of(net.appInterface());
+            Commands.run("ip", "neigh", "replace", net.peerIpv4().getHostAddress(), "lladdr", "02:00:5e:00:00:07",
+                    "dev", net.appInterface(), "nud", "permanent");
+
+            NextHop hop = netlink.lookup(net.peerIpv4());
+
+            assertThat(hop.interfaceIndex()).isEqualTo(app);
+            assertThat(hop.source()).isEqualTo(net.appIpv4());
+            assertThat(hop.mac()).isEqualTo(0x02005e000007L);
+            assertThat(neighbourState(net, net.peerIpv4())).isEqualTo("PERMANENT");
+        }
+    }
+
+    @Test
+    void lookupOfAnUnknownNextHopStartsResolutionAndAnswersNullAtOnce() throws Exception {
+        try (VethNamespace net = VethNamespace.create(2); RouteNetlinkSocket netlink = RouteNetlinkSocket.open()) {
+            int app = InterfaceIndexes.of(net.appInterface());
+            Commands.run("ip", "neigh", "flush", "dev", net.appInterface());
+
+            long start = System.nanoTime();
+            NextHop hop = netlink.lookup(net.peerIpv4());
+
+            assertThat(hop).isNull();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(500));
+            assertThat(awaitNeighbourMac(netlink, app, net.peerIpv4())).isEqualTo(peerMac(net));
+            assertThat(netlink.lookup(net.peerIpv4()).mac()).isEqualTo(peerMac(net));
+        }
+    }
+
+    @Test
+    void lookupOfAStaleEntryAnswersItsMacAndHasTheKernelConfirmIt() throws Exception {
+        try (VethNamespace net = VethNamespace.create(2); RouteNetlinkSocket netlink = RouteNetlinkSocket.open()) {
+            String mac = Long.toHexString(0x1000000000000L | peerMac(net)).substring(1).replaceAll("(..)(?!$)", "$1:");
+            Commands.run("ip", "neigh", "replace", net.peerIpv4().getHostAddress(), "lladdr", mac, "dev",
+                    net.appInterface(), "nud", "stale");
+
+            assertThat(netlink.lookup(net.peerIpv4()).mac()).isEqualTo(peerMac(net));
+
+            // STALE becomes DELAY, then the peer's answer to a unicast probe makes it REACHABLE
+            assertThat(neighbourState(net, net.peerIpv4())).isIn("DELAY", "PROBE", "REACHABLE");
+        }
+    }
+
+    @Test
     void closeIsIdempotentAndEndsUse() throws Exception {
         KernelSupport.assumeAvailable();
         RouteNetlinkSocket netlink = RouteNetlinkSocket.open();
@@ -316,6 +362,12 @@ class RouteNetlinkSocketTests {
             Thread.sleep(20);
         }
         return null;
+    }
+
+    /** The state of the app end's neighbour entry for {@code address}, as iproute2 names it. */
+    private static String neighbourState(VethNamespace net, InetAddress address) {
+        String shown = Commands.run("ip", "neigh", "show", address.getHostAddress(), "dev", net.appInterface()).strip();
+        return shown.substring(shown.lastIndexOf(' ') + 1);
     }
 
     /** The peer end's MAC, as iproute2 shows it inside the peer namespace. */
