@@ -8,8 +8,8 @@ import java.nio.ByteBuffer;
  *
  * <p>What is accepted:
  * <ul>
- *   <li>Untagged Ethernet II only; a VLAN-tagged frame is {@link DropReason#NOT_IP}, because replies
- *       are written untagged and would go out on the wrong VLAN.</li>
+ *   <li>Untagged Ethernet II only; a VLAN-tagged frame is {@link DropReason#VLAN_TAGGED}, because
+ *       replies are written untagged and would go out on the wrong VLAN.</li>
  *   <li>IPv4 with or without options, correct header checksum, not a fragment. A UDP checksum of 0
  *       means none was sent and is accepted; any other value must be correct.</li>
  *   <li>IPv6 with UDP after the fixed header or after hop-by-hop (first only), routing and destination
@@ -45,6 +45,9 @@ public final class UdpFrameParser {
                 return parseIpv4(frame, offset, length, ipOffset, ipRoom, into);
             case EthernetHeader.ETHER_TYPE_IPV6:
                 return parseIpv6(frame, offset, length, ipOffset, ipRoom, into);
+            case EthernetHeader.ETHER_TYPE_VLAN:
+            case EthernetHeader.ETHER_TYPE_SERVICE_VLAN:
+                return DropReason.VLAN_TAGGED;
             default:
                 return DropReason.NOT_IP;
         }

@@ -220,8 +220,11 @@ class UdpFrameParserTests {
                 drop(DropReason.FRAME_TOO_SHORT, "13 bytes", Arrays.copyOf(v4, 13)),
 
                 drop(DropReason.NOT_IP, "ARP", change(v4, b -> b.putShort(12, (short) 0x0806))),
-                drop(DropReason.NOT_IP, "IPv4 in an 802.1Q VLAN tag", vlanTagged(v4, 0x8100)),
-                drop(DropReason.NOT_IP, "IPv6 in an 802.1ad VLAN tag", vlanTagged(v6, 0x88A8)),
+
+                drop(DropReason.VLAN_TAGGED, "IPv4 in an 802.1Q VLAN tag", vlanTagged(v4, 0x8100)),
+                drop(DropReason.VLAN_TAGGED, "IPv6 in an 802.1ad VLAN tag", vlanTagged(v6, 0x88A8)),
+                drop(DropReason.VLAN_TAGGED, "Q-in-Q: 802.1ad outside 802.1Q",
+                        vlanTagged(vlanTagged(v4, 0x8100), 0x88A8)),
 
                 drop(DropReason.IPV4_MALFORMED, "IPv4 header cut short", Arrays.copyOf(v4, IP_OFFSET + 19)),
                 drop(DropReason.IPV4_MALFORMED, "version 6 under the IPv4 ethertype",
