@@ -1,5 +1,6 @@
 package io.quicxdp.datapath;
 
+import io.quicxdp.datapath.packet.UdpChecksumPolicy;
 import io.quicxdp.datapath.xsk.BindMode;
 import io.quicxdp.datapath.xsk.XskParameters;
 import java.time.Duration;
@@ -29,6 +30,7 @@ public final class DatapathSettings {
     private final Duration txDrainTimeout;
     private final Duration queueReleaseTimeout;
     private final Duration neighbourTimeout;
+    private final UdpChecksumPolicy udpChecksumPolicy;
 
     private DatapathSettings(Builder builder) {
         this.frameCount = builder.frameCount;
@@ -46,9 +48,13 @@ public final class DatapathSettings {
         this.txDrainTimeout = builder.txDrainTimeout;
         this.queueReleaseTimeout = builder.queueReleaseTimeout;
         this.neighbourTimeout = builder.neighbourTimeout;
+        this.udpChecksumPolicy = builder.udpChecksumPolicy;
     }
 
-    /** The defaults: 2048 frames of 2048 bytes, 1024-entry rings, auto bind mode, need_wakeup, sleeping poll. */
+    /**
+     * The defaults: 2048 frames of 2048 bytes, 1024-entry rings, auto bind mode, need_wakeup, sleeping poll,
+     * partial UDP checksums of local senders accepted.
+     */
     public static DatapathSettings defaults() {
         return builder().build();
     }
@@ -63,7 +69,8 @@ public final class DatapathSettings {
                 .completionRingSize(completionRingSize).rxRingSize(rxRingSize).txRingSize(txRingSize)
                 .bindMode(bindMode).needWakeup(needWakeup).pollMode(pollMode).pollTimeout(pollTimeout)
                 .rxBatchSize(rxBatchSize).portReservation(portReservation).txDrainTimeout(txDrainTimeout)
-                .queueReleaseTimeout(queueReleaseTimeout).neighbourTimeout(neighbourTimeout);
+                .queueReleaseTimeout(queueReleaseTimeout).neighbourTimeout(neighbourTimeout)
+                .udpChecksumPolicy(udpChecksumPolicy);
     }
 
     public int frameCount() {
@@ -126,6 +133,10 @@ public final class DatapathSettings {
         return neighbourTimeout;
     }
 
+    public UdpChecksumPolicy udpChecksumPolicy() {
+        return udpChecksumPolicy;
+    }
+
     /** The per-socket geometry these settings describe. */
     public XskParameters xskParameters() {
         return new XskParameters(frameCount, frameSize, fillRingSize, completionRingSize, rxRingSize, txRingSize,
@@ -137,7 +148,7 @@ public final class DatapathSettings {
         return "DatapathSettings[frames=" + frameCount + "x" + frameSize + ", rings fill/completion/rx/tx="
                 + fillRingSize + "/" + completionRingSize + "/" + rxRingSize + "/" + txRingSize + ", bindMode="
                 + bindMode + ", needWakeup=" + needWakeup + ", pollMode=" + pollMode + ", portReservation="
-                + portReservation + "]";
+                + portReservation + ", udpChecksumPolicy=" + udpChecksumPolicy + "]";
     }
 
     /** Builds {@link DatapathSettings}; {@link #build()} rejects values the kernel would refuse. */
@@ -158,6 +169,7 @@ public final class DatapathSettings {
         private Duration txDrainTimeout = Duration.ofSeconds(1);
         private Duration queueReleaseTimeout = Duration.ofSeconds(2);
         private Duration neighbourTimeout = Duration.ofSeconds(1);
+        private UdpChecksumPolicy udpChecksumPolicy = UdpChecksumPolicy.ACCEPT_PARTIAL;
 
         private Builder() {
         }
@@ -243,6 +255,16 @@ public final class DatapathSettings {
         /** How long sending to a new peer waits for the kernel to resolve the next hop's MAC address. */
         public Builder neighbourTimeout(Duration neighbourTimeout) {
             this.neighbourTimeout = Objects.requireNonNull(neighbourTimeout, "neighbourTimeout");
+            return this;
+        }
+
+        /**
+         * Which received UDP checksums are accepted. The default, {@link UdpChecksumPolicy#ACCEPT_PARTIAL},
+         * also accepts the partial checksum a sender on this host leaves with TX checksum offload (over
+         * veth), and counts it in {@link SocketState#rxPartialChecksum()}.
+         */
+        public Builder udpChecksumPolicy(UdpChecksumPolicy udpChecksumPolicy) {
+            this.udpChecksumPolicy = Objects.requireNonNull(udpChecksumPolicy, "udpChecksumPolicy");
             return this;
         }
 

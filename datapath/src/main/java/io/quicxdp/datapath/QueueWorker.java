@@ -160,10 +160,13 @@ final class QueueWorker implements Runnable {
     private void handle(long address, int length) {
         counters.addRx(SocketCounters.RX_PACKETS, 1);
         counters.addRx(SocketCounters.RX_BYTES, length);
-        DropReason reason = UdpFrameParser.parse(frames, (int) address, length, parsed);
+        DropReason reason = UdpFrameParser.parse(frames, (int) address, length, settings.udpChecksumPolicy(), parsed);
         if (reason != null) {
             counters.drop(reason);
             return;
+        }
+        if (parsed.partialChecksum()) {
+            counters.addRx(SocketCounters.RX_PARTIAL_CHECKSUM, 1);
         }
         UdpEndpoint endpoint = endpoints.find(frames, parsed);
         if (endpoint == null) {
@@ -380,7 +383,8 @@ final class QueueWorker implements Runnable {
         }
         return new SocketState(interfaceName, queueId, socket.zeroCopy() ? "zero-copy" : "copy",
                 !socket.isClosed(), inMap, counters.rx(SocketCounters.RX_PACKETS),
-                counters.rx(SocketCounters.RX_BYTES), counters.tx(SocketCounters.TX_PACKETS),
+                counters.rx(SocketCounters.RX_BYTES), counters.rx(SocketCounters.RX_PARTIAL_CHECKSUM),
+                counters.tx(SocketCounters.TX_PACKETS),
                 counters.tx(SocketCounters.TX_BYTES), counters.tx(SocketCounters.TX_BACK_PRESSURE),
                 counters.dropsByReason(), kernel);
     }
