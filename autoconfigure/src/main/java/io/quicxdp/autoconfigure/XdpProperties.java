@@ -3,6 +3,7 @@ package io.quicxdp.autoconfigure;
 import io.quicxdp.datapath.DatapathSettings;
 import io.quicxdp.datapath.PollMode;
 import io.quicxdp.datapath.XdpMapConfig;
+import io.quicxdp.datapath.packet.UdpChecksumPolicy;
 import io.quicxdp.datapath.xsk.BindMode;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,6 +50,13 @@ public class XdpProperties implements Validator {
 
     /** Whether the kernel may ask for wake-up calls instead of being woken after every send. */
     private boolean needWakeup = true;
+
+    /**
+     * Which received UDP checksums are accepted: strict, only correct ones; accept-partial, also the
+     * partial checksum a sender on this host leaves with TX checksum offload on (over veth), counted apart;
+     * skip, any.
+     */
+    private UdpChecksumPolicy udpChecksum = UdpChecksumPolicy.ACCEPT_PARTIAL;
 
     /** The memory each socket receives into and sends from. */
     private final Umem umem = new Umem();
@@ -106,6 +114,14 @@ public class XdpProperties implements Validator {
 
     public void setNeedWakeup(boolean needWakeup) {
         this.needWakeup = needWakeup;
+    }
+
+    public UdpChecksumPolicy getUdpChecksum() {
+        return this.udpChecksum;
+    }
+
+    public void setUdpChecksum(UdpChecksumPolicy udpChecksum) {
+        this.udpChecksum = udpChecksum;
     }
 
     public Umem getUmem() {
@@ -187,7 +203,8 @@ public class XdpProperties implements Validator {
             .portReservation(this.portReservation)
             .txDrainTimeout(this.txDrainTimeout)
             .queueReleaseTimeout(this.queueReleaseTimeout)
-            .neighbourTimeout(this.neighbourTimeout);
+            .neighbourTimeout(this.neighbourTimeout)
+            .udpChecksumPolicy(this.udpChecksum);
     }
 
     @Override

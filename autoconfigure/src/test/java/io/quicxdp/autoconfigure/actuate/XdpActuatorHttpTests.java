@@ -66,6 +66,8 @@ class XdpActuatorHttpTests {
                 JsonNode xdp = await(base + "/xdp", 200, (body) -> rxPackets(body) == SENT);
                 assertThat(xdp.get("sockets").findValuesAsString("queue")).containsExactlyInAnyOrder("0", "1");
                 assertThat(xdp.get("sockets").findValues("rxPackets")).allSatisfy((rx) -> assertThat(rx.asLong()).isPositive());
+                assertThat(sum(xdp, "rxPartialChecksum")).as("the veth peer's checksum offload is on: every datagram")
+                    .isEqualTo(SENT);
                 JsonNode map = xdp.get("maps").get(0);
                 assertThat(map.get("interfaceName").asString()).isEqualTo(fixture.appInterface());
                 assertThat(map.get("path").asString()).isEqualTo(fixture.pin().toString());
@@ -79,6 +81,8 @@ class XdpActuatorHttpTests {
                 JsonNode metric = await(base + "/metrics/quic.xdp.rx.packets", 200,
                         (body) -> body.get("measurements").get(0).get("value").asDouble() == SENT);
                 assertThat(metric.get("availableTags").findValuesAsString("tag")).contains("interface", "queue");
+                await(base + "/metrics/quic.xdp.rx.partial.checksum", 200,
+                        (body) -> body.get("measurements").get(0).get("value").asDouble() == SENT);
 
                 JsonNode health = await(base + "/health", 200, (body) -> true);
                 assertThat(health.get("status").asString()).isEqualTo("UP");
@@ -111,7 +115,11 @@ class XdpActuatorHttpTests {
     }
 
     private static long rxPackets(JsonNode xdp) {
-        return xdp.get("sockets").findValues("rxPackets").stream().mapToLong(JsonNode::asLong).sum();
+        return sum(xdp, "rxPackets");
+    }
+
+    private static long sum(JsonNode xdp, String counter) {
+        return xdp.get("sockets").findValues(counter).stream().mapToLong(JsonNode::asLong).sum();
     }
 
     private void sendBurst(XskMapFixture fixture) throws Exception {
