@@ -59,7 +59,7 @@ public class XdpMetrics implements MeterBinder {
                     index, SocketState::rxPackets);
             counter(registry, "quic.xdp.rx.bytes", tags, BaseUnits.BYTES, "Bytes received, Ethernet headers included",
                     index, SocketState::rxBytes);
-            counter(registry, "quic.xdp.rx.partial.checksum", tags, PACKETS,
+            counter(registry, "quic.xdp.rx.partial.checksum", tags, null,
                     "Datagrams accepted with the partial UDP checksum of a sender on this host with TX checksum "
                             + "offload on",
                     index, SocketState::rxPartialChecksum);
