@@ -53,10 +53,12 @@ class XdpActuatorHttpTests {
     @Test
     void endpointMetricsAndHealthShowWhatArrivedAndWhatWasTakenAway() throws Exception {
         try (XskMapFixture fixture = XskMapFixture.create(2, Set.of(PORT))) {
+            // 512 receive frames per queue hold the whole burst: a poll thread descheduled on a busy machine
+            // cannot lose datagrams to an empty fill ring
             ConfigurableApplicationContext application = new SpringApplicationBuilder(EchoApplication.class)
                 .properties("server.port=0", "spring.main.banner-mode=off",
                         "quic.xdp.maps[0].interface=" + fixture.appInterface(), "quic.xdp.maps[0].path=" + fixture.pin(),
-                        "quic.xdp.umem.frame-count=256", "management.endpoints.web.exposure.include=health,xdp,metrics",
+                        "quic.xdp.umem.frame-count=1024", "management.endpoints.web.exposure.include=health,xdp,metrics",
                         "management.endpoint.health.show-details=always")
                 .run();
             try {
