@@ -3,6 +3,7 @@ package io.quicxdp.autoconfigure;
 import io.quicxdp.datapath.DatapathSettings;
 import io.quicxdp.datapath.PollMode;
 import io.quicxdp.datapath.XdpMapConfig;
+import io.quicxdp.datapath.packet.UdpChecksumPolicy;
 import io.quicxdp.datapath.xsk.BindMode;
 import io.quicxdp.datapath.xsk.XskParameters;
 import java.nio.file.Path;
@@ -50,6 +51,13 @@ public class XdpProperties implements Validator {
 
     /** Whether the kernel may ask for wake-up calls instead of being woken after every send. */
     private boolean needWakeup = true;
+
+    /**
+     * Which received UDP checksums are accepted: strict, only correct ones; accept-partial, also the
+     * partial checksum a sender on this host leaves with TX checksum offload on (over veth), counted apart;
+     * skip, any.
+     */
+    private UdpChecksumPolicy udpChecksum = UdpChecksumPolicy.ACCEPT_PARTIAL;
 
     /** The memory each socket receives into and sends from. */
     private final Umem umem = new Umem();
@@ -110,6 +118,14 @@ public class XdpProperties implements Validator {
 
     public void setNeedWakeup(boolean needWakeup) {
         this.needWakeup = needWakeup;
+    }
+
+    public UdpChecksumPolicy getUdpChecksum() {
+        return this.udpChecksum;
+    }
+
+    public void setUdpChecksum(UdpChecksumPolicy udpChecksum) {
+        this.udpChecksum = udpChecksum;
     }
 
     public Umem getUmem() {
@@ -200,7 +216,8 @@ public class XdpProperties implements Validator {
             .txDrainTimeout(this.txDrainTimeout)
             .queueReleaseTimeout(this.queueReleaseTimeout)
             .neighbourTimeout(this.neighbourTimeout)
-            .routeMaxAge(this.routeMaxAge);
+            .routeMaxAge(this.routeMaxAge)
+            .udpChecksumPolicy(this.udpChecksum);
     }
 
     @Override

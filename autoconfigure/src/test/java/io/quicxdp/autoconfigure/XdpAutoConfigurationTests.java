@@ -6,6 +6,7 @@ import io.quicxdp.datapath.DatapathSettings;
 import io.quicxdp.datapath.PollMode;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.XdpMapConfig;
+import io.quicxdp.datapath.packet.UdpChecksumPolicy;
 import io.quicxdp.datapath.testing.TestPorts;
 import io.quicxdp.datapath.testing.XskMapFixture;
 import io.quicxdp.datapath.xsk.BindMode;
@@ -135,7 +136,7 @@ class XdpAutoConfigurationTests {
                     "quic.xdp.maps[1].interface=eth1", "quic.xdp.maps[1].path=/sys/fs/bpf/lb/xsks1",
                     "quic.xdp.umem.frame-size=4KB", "quic.xdp.umem.frame-count=512", "quic.xdp.rings.rx=256",
                     "quic.xdp.bind-mode=copy", "quic.xdp.poll.mode=busy", "quic.xdp.poll.timeout=20ms",
-                    "quic.xdp.port-reservation=false", "quic.xdp.route-max-age=5s")
+                    "quic.xdp.port-reservation=false", "quic.xdp.route-max-age=5s", "quic.xdp.udp-checksum=strict")
             .withUserConfiguration(UserDatapathConfiguration.class)
             .run((context) -> {
                 XdpProperties properties = context.getBean(XdpProperties.class);
@@ -152,6 +153,7 @@ class XdpAutoConfigurationTests {
                 assertThat(settings.pollTimeout()).isEqualTo(Duration.ofMillis(20));
                 assertThat(settings.portReservation()).isFalse();
                 assertThat(settings.routeMaxAge()).isEqualTo(Duration.ofSeconds(5));
+                assertThat(settings.udpChecksumPolicy()).isEqualTo(UdpChecksumPolicy.STRICT);
             });
     }
 

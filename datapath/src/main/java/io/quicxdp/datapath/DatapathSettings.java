@@ -1,5 +1,6 @@
 package io.quicxdp.datapath;
 
+import io.quicxdp.datapath.packet.UdpChecksumPolicy;
 import io.quicxdp.datapath.xsk.BindMode;
 import io.quicxdp.datapath.xsk.XskParameters;
 import java.time.Duration;
@@ -32,6 +33,7 @@ public final class DatapathSettings {
     private final Duration neighbourTimeout;
     private final ThreadFactory pollThreadFactory;
     private final Duration routeMaxAge;
+    private final UdpChecksumPolicy udpChecksumPolicy;
 
     private DatapathSettings(Builder builder) {
         this.frameCount = builder.frameCount;
@@ -51,9 +53,13 @@ public final class DatapathSettings {
         this.neighbourTimeout = builder.neighbourTimeout;
         this.pollThreadFactory = builder.pollThreadFactory;
         this.routeMaxAge = builder.routeMaxAge;
+        this.udpChecksumPolicy = builder.udpChecksumPolicy;
     }
 
-    /** The defaults: 2048 frames of 2048 bytes, a 2048-entry fill ring and 1024-entry others, auto bind mode, need_wakeup, sleeping poll. */
+    /**
+     * The defaults: 2048 frames of 2048 bytes, a 2048-entry fill ring and 1024-entry others, auto bind mode,
+     * need_wakeup, sleeping poll, partial UDP checksums of local senders accepted.
+     */
     public static DatapathSettings defaults() {
         return builder().build();
     }
@@ -69,7 +75,8 @@ public final class DatapathSettings {
                 .bindMode(bindMode).needWakeup(needWakeup).pollMode(pollMode).pollTimeout(pollTimeout)
                 .rxBatchSize(rxBatchSize).portReservation(portReservation).txDrainTimeout(txDrainTimeout)
                 .queueReleaseTimeout(queueReleaseTimeout).neighbourTimeout(neighbourTimeout)
-                .pollThreadFactory(pollThreadFactory).routeMaxAge(routeMaxAge);
+                .pollThreadFactory(pollThreadFactory).routeMaxAge(routeMaxAge)
+                .udpChecksumPolicy(udpChecksumPolicy);
     }
 
     public int frameCount() {
@@ -142,6 +149,11 @@ public final class DatapathSettings {
         return routeMaxAge;
     }
 
+    /** Which received UDP checksums are accepted. */
+    public UdpChecksumPolicy udpChecksumPolicy() {
+        return udpChecksumPolicy;
+    }
+
     /** The per-socket geometry these settings describe. */
     public XskParameters xskParameters() {
         return new XskParameters(frameCount, frameSize, fillRingSize, completionRingSize, rxRingSize, txRingSize,
@@ -153,7 +165,7 @@ public final class DatapathSettings {
         return "DatapathSettings[frames=" + frameCount + "x" + frameSize + ", rings fill/completion/rx/tx="
                 + fillRingSize + "/" + completionRingSize + "/" + rxRingSize + "/" + txRingSize + ", bindMode="
                 + bindMode + ", needWakeup=" + needWakeup + ", pollMode=" + pollMode + ", portReservation="
-                + portReservation + "]";
+                + portReservation + ", udpChecksumPolicy=" + udpChecksumPolicy + "]";
     }
 
     /** Builds {@link DatapathSettings}; {@link #build()} rejects values the kernel would refuse. */
@@ -176,6 +188,7 @@ public final class DatapathSettings {
         private Duration neighbourTimeout = Duration.ofSeconds(1);
         private ThreadFactory pollThreadFactory;
         private Duration routeMaxAge = Duration.ofSeconds(30);
+        private UdpChecksumPolicy udpChecksumPolicy = UdpChecksumPolicy.ACCEPT_PARTIAL;
 
         private Builder() {
         }
@@ -286,6 +299,16 @@ public final class DatapathSettings {
          */
         public Builder routeMaxAge(Duration routeMaxAge) {
             this.routeMaxAge = Objects.requireNonNull(routeMaxAge, "routeMaxAge");
+            return this;
+        }
+
+        /**
+         * Which received UDP checksums are accepted. The default, {@link UdpChecksumPolicy#ACCEPT_PARTIAL},
+         * also accepts the partial checksum a sender on this host leaves with TX checksum offload (over
+         * veth), and counts it in {@link SocketState#rxPartialChecksum()}.
+         */
+        public Builder udpChecksumPolicy(UdpChecksumPolicy udpChecksumPolicy) {
+            this.udpChecksumPolicy = Objects.requireNonNull(udpChecksumPolicy, "udpChecksumPolicy");
             return this;
         }
 

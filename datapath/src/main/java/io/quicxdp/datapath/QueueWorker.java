@@ -6,6 +6,7 @@ import io.quicxdp.datapath.linux.NativeIoException;
 import io.quicxdp.datapath.linux.SocketPoller;
 import io.quicxdp.datapath.packet.DropReason;
 import io.quicxdp.datapath.packet.ParsedUdpFrame;
+import io.quicxdp.datapath.packet.UdpChecksumPolicy;
 import io.quicxdp.datapath.packet.UdpFrameParser;
 import io.quicxdp.datapath.packet.UdpFrameWriter;
 import io.quicxdp.datapath.xsk.XdpSocket;
@@ -59,6 +60,8 @@ final class QueueWorker implements Runnable {
     private final EndpointTable endpoints;
 
     private final DatapathSettings settings;
+
+    private final UdpChecksumPolicy checksumPolicy;
 
     private final SocketCounters counters = new SocketCounters();
 
@@ -114,6 +117,7 @@ final class QueueWorker implements Runnable {
         this.canTransmit = canTransmit;
         this.endpoints = endpoints;
         this.settings = settings;
+        this.checksumPolicy = settings.udpChecksumPolicy();
         this.frames = socket.frames();
         this.datagram = new ReceivedDatagram(this, frames);
         this.wakeup = EventFd.open();
@@ -232,10 +236,13 @@ final class QueueWorker implements Runnable {
     private void handle(long address, int length) {
         counters.addRx(SocketCounters.RX_PACKETS, 1);
         counters.addRx(SocketCounters.RX_BYTES, length);
-        DropReason reason = UdpFrameParser.parse(frames, (int) address, length, parsed);
+        DropReason reason = UdpFrameParser.parse(frames, (int) address, length, checksumPolicy, parsed);
         if (reason != null) {
             counters.drop(reason);
             return;
+        }
+        if (parsed.partialChecksum()) {
+            counters.addRx(SocketCounters.RX_PARTIAL_CHECKSUM, 1);
         }
         UdpEndpoint endpoint = endpoints.find(frames, parsed);
         if (endpoint == null) {
@@ -510,7 +517,8 @@ final class QueueWorker implements Runnable {
         }
         return new SocketState(interfaceName, queueId, socket.zeroCopy() ? "zero-copy" : "copy",
                 !socket.isClosed(), inMap, counters.rx(SocketCounters.RX_PACKETS),
-                counters.rx(SocketCounters.RX_BYTES), counters.tx(SocketCounters.TX_PACKETS),
+                counters.rx(SocketCounters.RX_BYTES), counters.rx(SocketCounters.RX_PARTIAL_CHECKSUM),
+                counters.tx(SocketCounters.TX_PACKETS),
                 counters.tx(SocketCounters.TX_BYTES), counters.tx(SocketCounters.TX_BACK_PRESSURE),
                 counters.dropsByReason(), socket.frameAccounting(), transmitter.queueId, kernel);
     }

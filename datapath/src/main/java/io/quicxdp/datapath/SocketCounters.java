@@ -21,7 +21,8 @@ final class SocketCounters {
 
     static final int RX_PACKETS = PAD;
     static final int RX_BYTES = PAD + 1;
-    private static final int DROPS = PAD + 2;
+    static final int RX_PARTIAL_CHECKSUM = PAD + 2;
+    private static final int DROPS = PAD + 3;
 
     static final int TX_PACKETS = PAD;
     static final int TX_BYTES = PAD + 1;

@@ -15,6 +15,9 @@ import java.util.Map;
  * @param inMap whether the datapath has the socket in the XSKMAP (inserted and not removed since)
  * @param rxPackets frames taken from the RX ring, dropped ones included
  * @param rxBytes bytes of those frames, Ethernet header included
+ * @param rxPartialChecksum received datagrams accepted with the partial UDP checksum of a sender on this
+ *     host with TX checksum offload ({@link io.quicxdp.datapath.packet.UdpChecksumPolicy#ACCEPT_PARTIAL});
+ *     counted whether or not an endpoint then takes them
  * @param txPackets frames put on the TX ring
  * @param txBytes bytes of those frames, Ethernet header included
  * @param txBackPressure sends refused because every TX frame or TX ring entry was in use
@@ -26,6 +29,6 @@ import java.util.Map;
  * @param kernel the kernel's counters for the socket, or {@code null} when it is closed
  */
 public record SocketState(String interfaceName, int queueId, String bindMode, boolean bound, boolean inMap,
-        long rxPackets, long rxBytes, long txPackets, long txBytes, long txBackPressure,
+        long rxPackets, long rxBytes, long rxPartialChecksum, long txPackets, long txBytes, long txBackPressure,
         Map<DropReason, Long> drops, FrameAccounting receiveFrames, int transmitQueue, XdpStatistics kernel) {
 }

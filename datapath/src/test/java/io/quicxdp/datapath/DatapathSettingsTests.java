@@ -3,6 +3,7 @@ package io.quicxdp.datapath;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
+import io.quicxdp.datapath.packet.UdpChecksumPolicy;
 import io.quicxdp.datapath.xsk.BindMode;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -17,6 +18,7 @@ class DatapathSettingsTests {
         assertThat(settings.needWakeup()).isTrue();
         assertThat(settings.pollMode()).isEqualTo(PollMode.SLEEP);
         assertThat(settings.portReservation()).isTrue();
+        assertThat(settings.udpChecksumPolicy()).isEqualTo(UdpChecksumPolicy.ACCEPT_PARTIAL);
         assertThat(settings.xskParameters().rxFrames()).isEqualTo(1024);
         assertThat(settings.xskParameters().txFrames()).isEqualTo(1024);
         assertThat(settings.fillRingSize()).as("room for twice the receive frames").isEqualTo(2048);
@@ -27,7 +29,8 @@ class DatapathSettingsTests {
     void toBuilderKeepsEverySetting() {
         DatapathSettings settings = DatapathSettings.builder().frameCount(4096).frameSize(4096).rxRingSize(512)
                 .bindMode(BindMode.COPY).needWakeup(false).pollMode(PollMode.BUSY).portReservation(false)
-                .pollTimeout(Duration.ofMillis(5)).routeMaxAge(Duration.ofSeconds(5)).build();
+                .pollTimeout(Duration.ofMillis(5)).routeMaxAge(Duration.ofSeconds(5))
+                .udpChecksumPolicy(UdpChecksumPolicy.STRICT).build();
         assertThat(settings.toBuilder().build()).usingRecursiveComparison().isEqualTo(settings);
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 import io.quicxdp.datapath.packet.ParsedUdpFrame;
+import io.quicxdp.datapath.packet.UdpChecksumPolicy;
 import io.quicxdp.datapath.packet.UdpFrameParser;
 import io.quicxdp.datapath.packet.UdpFrameWriter;
 import java.net.InetAddress;
@@ -70,7 +71,7 @@ class EndpointTableTests {
                 ByteBuffer.wrap(InetAddress.getByName(source).getAddress()).getInt(),
                 ByteBuffer.wrap(InetAddress.getByName(destination).getAddress()).getInt(), sourcePort,
                 destinationPort, ByteBuffer.allocate(4), 0, 4);
-        assertThat(UdpFrameParser.parse(frame, 0, length, parsed)).isNull();
+        assertThat(UdpFrameParser.parse(frame, 0, length, UdpChecksumPolicy.STRICT, parsed)).isNull();
         return parsed;
     }
 
@@ -81,7 +82,7 @@ class EndpointTableTests {
         int length = UdpFrameWriter.writeIpv6(frame, 0, 0x020000000001L, 0x020000000002L, IpAddresses.high(from),
                 IpAddresses.low(from), IpAddresses.high(to), IpAddresses.low(to), sourcePort, destinationPort,
                 ByteBuffer.allocate(4), 0, 4);
-        assertThat(UdpFrameParser.parse(frame, 0, length, parsed)).isNull();
+        assertThat(UdpFrameParser.parse(frame, 0, length, UdpChecksumPolicy.STRICT, parsed)).isNull();
         return parsed;
     }
 }

@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 import io.quicxdp.datapath.packet.DropReason;
+import io.quicxdp.datapath.packet.UdpChecksumPolicy;
 import io.quicxdp.datapath.testing.TestPorts;
+import io.quicxdp.datapath.testing.VethNamespace;
+import io.quicxdp.datapath.testing.VethNamespace.TxChecksumOffload;
 import io.quicxdp.datapath.testing.XskMapFixture;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -21,13 +24,17 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
+import java.util.function.ToLongFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** Sending to peers the datapath has not heard from, connected endpoints, port reservation, back-pressure. */
+/**
+ * Sending to peers the datapath has not heard from, connected endpoints, port reservation, back-pressure,
+ * the peer's partial checksums under each policy.
+ */
 class MapModeTrafficTests {
 
     private static final int PORT = TestPorts.ECHO;
@@ -199,15 +206,48 @@ class MapModeTrafficTests {
     }
 
     @Test
-    void vethWithTxChecksumOffloadDeliversPartialChecksumsWhichAreCountedAsBad() throws Exception {
-        fixture.net().runInPeer("ethtool", "-K", fixture.net().peerInterface(), "tx", "on");
+    void partialChecksumsOfAVethPeerWithItsDefaultOffloadAreAcceptedAndCounted() throws Exception {
+        AtomicInteger handled = new AtomicInteger();
         try (XdpDatapath datapath = XdpDatapath.open(List.of(fixture.config()), TestSettings.small())) {
-            datapath.bind(PORT, datagram -> { });
+            datapath.bind(PORT, datagram -> handled.incrementAndGet());
             sendFromPeer(fixture.net().appIpv4(), PORT, 5);
-            LongSupplier bad = () -> datapath.state().sockets().stream()
-                    .mapToLong(s -> s.drops().get(DropReason.UDP_BAD_CHECKSUM)).sum();
-            waitFor(bad, 5);
-            assertThat(bad.getAsLong()).isEqualTo(5);
+            sendFromPeer(fixture.net().appIpv6(), PORT, 5);
+            waitFor(handled::get, 10);
+            assertThat(handled.get()).isEqualTo(10);
+            assertThat(sum(datapath, SocketState::rxPartialChecksum)).isEqualTo(10);
+            assertThat(sum(datapath, s -> s.drops().get(DropReason.UDP_BAD_CHECKSUM))).isZero();
+        }
+    }
+
+    @Test
+    void strictChecksumsDropTheVethPeersPartialChecksumsAsBad() throws Exception {
+        DatapathSettings strict = TestSettings.small().toBuilder().udpChecksumPolicy(UdpChecksumPolicy.STRICT).build();
+        AtomicInteger handled = new AtomicInteger();
+        try (XdpDatapath datapath = XdpDatapath.open(List.of(fixture.config()), strict)) {
+            datapath.bind(PORT, datagram -> handled.incrementAndGet());
+            sendFromPeer(fixture.net().appIpv4(), PORT, 5);
+            sendFromPeer(fixture.net().appIpv6(), PORT, 5);
+            LongSupplier bad = () -> sum(datapath, s -> s.drops().get(DropReason.UDP_BAD_CHECKSUM));
+            waitFor(bad, 10);
+            assertThat(bad.getAsLong()).isEqualTo(10);
+            assertThat(sum(datapath, SocketState::rxPartialChecksum)).isZero();
+            assertThat(handled.get()).isZero();
+        }
+    }
+
+    @Test
+    void aPeerWithTxChecksumOffloadOffSendsCompleteChecksumsAsOverAWire() throws Exception {
+        DatapathSettings strict = TestSettings.small().toBuilder().udpChecksumPolicy(UdpChecksumPolicy.STRICT).build();
+        AtomicInteger handled = new AtomicInteger();
+        try (XskMapFixture offloadOff = XskMapFixture.create(1, Set.of(PORT), TxChecksumOffload.OFF);
+                XdpDatapath datapath = XdpDatapath.open(List.of(offloadOff.config()), strict)) {
+            datapath.bind(PORT, datagram -> handled.incrementAndGet());
+            sendFromPeer(offloadOff.net(), offloadOff.net().appIpv4(), PORT, 5);
+            sendFromPeer(offloadOff.net(), offloadOff.net().appIpv6(), PORT, 5);
+            waitFor(handled::get, 10);
+            assertThat(handled.get()).isEqualTo(10);
+            assertThat(sum(datapath, SocketState::rxPartialChecksum)).isZero();
+            assertThat(sum(datapath, s -> s.drops().get(DropReason.UDP_BAD_CHECKSUM))).isZero();
         }
     }
 
@@ -351,7 +391,11 @@ class MapModeTrafficTests {
     }
 
     private void sendFromPeer(InetAddress target, int port, int count) throws Exception {
-        fixture.net().inPeer(() -> {
+        sendFromPeer(fixture.net(), target, port, count);
+    }
+
+    private static void sendFromPeer(VethNamespace net, InetAddress target, int port, int count) throws Exception {
+        net.inPeer(() -> {
             try (DatagramChannel channel = DatagramChannel.open()) {
                 for (int i = 0; i < count; i++) {
                     channel.send(ascii("datagram " + i), new InetSocketAddress(target, port));
@@ -359,6 +403,10 @@ class MapModeTrafficTests {
             }
             return null;
         });
+    }
+
+    private static long sum(XdpDatapath datapath, ToLongFunction<SocketState> counter) {
+        return datapath.state().sockets().stream().mapToLong(counter).sum();
     }
 
     private static void waitFor(LongSupplier value, long expected) throws InterruptedException {

@@ -5,7 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Runs the standard tools (ip, ethtool) that build and remove the sandbox, each within a time limit. */
+/** Runs the standard tools (ip, sh) that build and remove the sandbox, each within a time limit. */
 final class HostCommands {
 
     private static final long TIMEOUT_SECONDS = 15;
@@ -19,8 +19,8 @@ final class HostCommands {
         if (result.exitCode() != 0) {
             throw new SandboxException("'" + String.join(" ", command) + "' exited with " + result.exitCode() + ": "
                     + result.output().strip(),
-                    "Check that iproute2 and ethtool are installed (apt-get install iproute2 ethtool) and that "
-                            + "the sample runs as root; the command's output above says what the kernel refused.");
+                    "Check that iproute2 is installed (apt-get install iproute2) and that the sample runs as "
+                            + "root; the command's output above says what the kernel refused.");
         }
         return result.output();
     }

@@ -2,6 +2,8 @@ package io.quicxdp.sample;
 
 import io.quicxdp.autoconfigure.XdpDatapathLifecycle;
 import io.quicxdp.autoconfigure.XdpProperties;
+import io.quicxdp.datapath.SocketState;
+import io.quicxdp.datapath.XdpDatapath;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.commons.logging.Log;
@@ -136,6 +138,18 @@ class SandboxListener implements ApplicationListener<SpringApplicationEvent> {
             else {
                 logger.warn(line + "; the drop counters of /actuator/xdp say why");
             }
+        }
+        long partial = context.getBean(XdpDatapath.class)
+            .state()
+            .sockets()
+            .stream()
+            .mapToLong(SocketState::rxPartialChecksum)
+            .sum();
+        // only the default policy counts them; under strict the burst's warning points at the drops instead
+        if (partial > 0) {
+            logger.info("The sandbox peer sends with veth's TX checksum offload on, as a container next door does: "
+                    + partial + " datagrams arrived with a partial UDP checksum and were accepted under "
+                    + "quic.xdp.udp-checksum=accept-partial (rxPartialChecksum in /actuator/xdp)");
         }
         String port = context.getEnvironment().getProperty("local.server.port", "8080");
         logger.info("Look at http://localhost:" + port + "/actuator/xdp (maps, sockets, counters), /actuator/health "

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.quicxdp.datapath.MapState;
+import io.quicxdp.datapath.SocketState;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.testing.KernelSupport;
 import java.net.URI;
@@ -46,6 +47,10 @@ class ZeroSetupDemoTests {
             assertThat(map.interfaceName()).isEqualTo(sandbox.appInterface());
             assertThat(map.path()).isEqualTo(sandbox.mapPin());
             assertThat(map.keysHeld()).as("a socket on every queue of the sandbox's veth").containsExactly(0, 1);
+            assertThat(context.getBean(XdpDatapath.class).state().sockets().stream()
+                .mapToLong(SocketState::rxPartialChecksum)
+                .sum()).as("the peer keeps veth's TX checksum offload on: every datagram's checksum is partial")
+                .isEqualTo(16);
 
             String actuator = "http://localhost:" + context.getEnvironment().getProperty("local.server.port");
             assertThat(get(actuator + "/actuator/health")).contains("\"status\":\"UP\"");
@@ -55,10 +60,13 @@ class ZeroSetupDemoTests {
             assertThat(get(actuator + "/actuator/health")).contains("\"xdp\"");
             assertThat(get(actuator + "/actuator/prometheus"))
                 .contains("quic_xdp_rx_packets_total{interface=\"" + sandbox.appInterface() + "\",queue=\"0\"}")
-                .contains("sample_echo_datagrams_total{result=\"echoed\"} 16.0");
+                .contains("sample_echo_datagrams_total{result=\"echoed\"} 16.0")
+                .contains("quic_xdp_rx_partial_checksum_total{interface=\"" + sandbox.appInterface() + "\"");
             assertThat(output).contains("Demo burst over IPv4: 8 of 8 datagrams")
                 .contains("Demo burst over IPv6: 8 of 8 datagrams")
                 .contains("map mode itself never loads, attaches or changes an XDP program")
+                .contains("16 datagrams arrived with a partial UDP checksum and were accepted under "
+                        + "quic.xdp.udp-checksum=accept-partial")
                 .contains("/actuator/xdp");
         }
         finally {

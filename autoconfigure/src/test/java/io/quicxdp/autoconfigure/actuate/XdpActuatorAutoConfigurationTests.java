@@ -73,7 +73,7 @@ class XdpActuatorAutoConfigurationTests {
                 assertThat(socket.bound()).isTrue();
                 assertThat(socket.inMap()).isTrue();
                 assertThat(socket.bindMode()).isEqualTo("copy");
-                assertThat(socket.drops()).containsKeys("udp_bad_checksum", "no_endpoint");
+                assertThat(socket.drops()).containsKeys("vlan_tagged", "udp_bad_checksum", "no_endpoint");
                 assertThat(socket.kernel()).isNotNull();
             });
             // counters are live, so compare what identifies the maps and sockets
@@ -92,6 +92,7 @@ class XdpActuatorAutoConfigurationTests {
             MeterRegistry registry = context.getBean(MeterRegistry.class);
             context.getBean(XdpMetrics.class).bindTo(registry);
             assertThat(registry.get("quic.xdp.rx.packets").functionCounters()).hasSize(2);
+            assertThat(registry.get("quic.xdp.rx.partial.checksum").functionCounters()).hasSize(2);
             assertThat(registry.get("quic.xdp.drops").tag("reason", "no_endpoint").tag("queue", "1").functionCounter()
                 .count()).isZero();
             assertThat(registry.get("quic.xdp.sockets.in.map").tag("interface", fixture.appInterface()).gauge().value())

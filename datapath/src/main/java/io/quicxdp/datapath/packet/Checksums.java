@@ -132,6 +132,23 @@ public final class Checksums {
         return fold(ipv6PseudoHeaderSum(frame, ipOffset, udpLength) + sum(frame, udpOffset, udpLength)) == VALID_SUM;
     }
 
+    /**
+     * Whether the UDP header of an IPv4 packet holds, instead of a checksum, the folded pseudo-header sum
+     * (source, destination, protocol 17, UDP length) not complemented: what a sender with TX checksum
+     * offload leaves for the NIC to finish ({@link UdpChecksumPolicy#ACCEPT_PARTIAL}).
+     */
+    public static boolean isUdpIpv4ChecksumPartial(ByteBuffer frame, int ipOffset, int udpOffset, int udpLength) {
+        return UdpHeader.checksum(frame, udpOffset) == ipv4PseudoHeaderSum(frame, ipOffset, udpLength);
+    }
+
+    /**
+     * Whether the UDP header of an IPv6 packet holds the folded pseudo-header sum (source, destination, UDP
+     * length, next header 17) not complemented, as {@link #isUdpIpv4ChecksumPartial} does for IPv4.
+     */
+    public static boolean isUdpIpv6ChecksumPartial(ByteBuffer frame, int ipOffset, int udpOffset, int udpLength) {
+        return UdpHeader.checksum(frame, udpOffset) == ipv6PseudoHeaderSum(frame, ipOffset, udpLength);
+    }
+
     // Source and destination addresses are adjacent, so one range covers both.
     private static int ipv4PseudoHeaderSum(ByteBuffer frame, int ipOffset, int udpLength) {
         int addresses = sum(frame, ipOffset + Ipv4Header.SOURCE_ADDRESS_OFFSET, 2 * Ipv4Header.ADDRESS_LENGTH);

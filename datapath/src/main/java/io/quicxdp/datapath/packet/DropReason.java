@@ -13,11 +13,15 @@ public enum DropReason {
     /** The frame is shorter than an Ethernet header, or its range does not lie within the buffer. */
     FRAME_TOO_SHORT,
 
-    /**
-     * The ethertype is neither IPv4 nor IPv6. VLAN-tagged frames land here too: replies are written
-     * untagged, so accepting a tagged frame would answer on the wrong VLAN.
-     */
+    /** The ethertype is neither IPv4 nor IPv6, nor a VLAN tag. */
     NOT_IP,
+
+    /**
+     * The frame carries an 802.1Q or 802.1ad VLAN tag. Replies are written untagged and would go out on the
+     * wrong VLAN, so tagged frames are dropped; a NIC with {@code rx-vlan-offload} strips the tag before XDP,
+     * and its frames arrive untagged.
+     */
+    VLAN_TAGGED,
 
     /** Version not 4, header length below 20 bytes, or total length shorter than the header or longer than the frame. */
     IPV4_MALFORMED,

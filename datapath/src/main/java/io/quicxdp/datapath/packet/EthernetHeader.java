@@ -23,6 +23,10 @@ public final class EthernetHeader {
     public static final int ETHER_TYPE_IPV4 = 0x0800;
     /** Ethertype of IPv6. */
     public static final int ETHER_TYPE_IPV6 = 0x86DD;
+    /** Tag protocol of an IEEE 802.1Q VLAN tag, where an untagged frame has its ethertype. */
+    public static final int ETHER_TYPE_VLAN = 0x8100;
+    /** Tag protocol of an IEEE 802.1ad service VLAN tag (the outer tag of Q-in-Q). */
+    public static final int ETHER_TYPE_SERVICE_VLAN = 0x88A8;
 
     private EthernetHeader() {
     }

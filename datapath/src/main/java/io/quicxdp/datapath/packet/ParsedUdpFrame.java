@@ -22,6 +22,7 @@ public final class ParsedUdpFrame {
     private int destinationPort;
     private int payloadOffset;
     private int payloadLength;
+    private boolean partialChecksum;
 
     /** Creates an empty holder, to be filled by {@link UdpFrameParser#parse}. */
     public ParsedUdpFrame() {
@@ -34,7 +35,8 @@ public final class ParsedUdpFrame {
             int ipOffset,
             int ipVersion,
             int udpOffset,
-            int udpLength) {
+            int udpLength,
+            boolean partialChecksum) {
         this.buffer = buffer;
         this.frameOffset = frameOffset;
         this.frameLength = frameLength;
@@ -44,6 +46,7 @@ public final class ParsedUdpFrame {
         this.destinationPort = UdpHeader.destinationPort(buffer, udpOffset);
         this.payloadOffset = udpOffset + UdpHeader.LENGTH;
         this.payloadLength = udpLength - UdpHeader.LENGTH;
+        this.partialChecksum = partialChecksum;
     }
 
     /** The buffer holding the frame. */
@@ -175,6 +178,15 @@ public final class ParsedUdpFrame {
     /** The UDP payload's length, from the UDP length field (Ethernet padding excluded). */
     public int payloadLength() {
         return payloadLength;
+    }
+
+    /**
+     * Whether the datagram was accepted with a partial UDP checksum: the field did not verify but held the
+     * folded pseudo-header sum that a sender on this host leaves for TX checksum offload to finish. Only
+     * ever true under {@link UdpChecksumPolicy#ACCEPT_PARTIAL}.
+     */
+    public boolean partialChecksum() {
+        return partialChecksum;
     }
 
     private boolean addressEquals(int offset, byte[] address) {

@@ -8,8 +8,8 @@ import java.nio.ByteBuffer;
  *
  * <p>What is accepted:
  * <ul>
- *   <li>Untagged Ethernet II only; a VLAN-tagged frame is {@link DropReason#NOT_IP}, because replies
- *       are written untagged and would go out on the wrong VLAN.</li>
+ *   <li>Untagged Ethernet II only; a VLAN-tagged frame is {@link DropReason#VLAN_TAGGED}, because
+ *       replies are written untagged and would go out on the wrong VLAN.</li>
  *   <li>IPv4 with or without options, correct header checksum, not a fragment. A UDP checksum of 0
  *       means none was sent and is accepted; any other value must be correct.</li>
  *   <li>IPv6 with UDP after the fixed header or after hop-by-hop (first only), routing and destination
@@ -17,6 +17,8 @@ import java.nio.ByteBuffer;
  *       {@link DropReason#NOT_UDP}. The UDP checksum must be present and correct. A routing header
  *       with segments left is not acted on: its packet is addressed to another node, and the
  *       checksum is verified against the destination address as it stands.</li>
+ *   <li>What "correct" means for a UDP checksum is the caller's {@link UdpChecksumPolicy}: it may also
+ *       accept a local sender's partial checksum, or not verify UDP checksums at all.</li>
  * </ul>
  * The IP total or payload length, not the frame length, bounds the packet (Ethernet pads short frames),
  * and the UDP length bounds the payload (bytes after it inside the IP packet are ignored).
@@ -30,11 +32,13 @@ public final class UdpFrameParser {
      * Parses the frame of {@code length} bytes at index {@code offset} of {@code frame}. Reads only;
      * the buffer's position and limit are not used or changed.
      *
+     * @param checksums which UDP checksums to accept
      * @param into filled with the frame's layout on success; unspecified after a drop
      * @return {@code null} if the frame is a valid UDP datagram, otherwise why it must be dropped. A
      *     range not inside the buffer's limit is {@link DropReason#FRAME_TOO_SHORT}: none of it can be read.
      */
-    public static DropReason parse(ByteBuffer frame, int offset, int length, ParsedUdpFrame into) {
+    public static DropReason parse(
+            ByteBuffer frame, int offset, int length, UdpChecksumPolicy checksums, ParsedUdpFrame into) {
         if (offset < 0 || length < EthernetHeader.LENGTH || offset > frame.limit() - length) {
             return DropReason.FRAME_TOO_SHORT;
         }
@@ -42,16 +46,19 @@ public final class UdpFrameParser {
         int ipRoom = length - EthernetHeader.LENGTH;
         switch (EthernetHeader.etherType(frame, offset)) {
             case EthernetHeader.ETHER_TYPE_IPV4:
-                return parseIpv4(frame, offset, length, ipOffset, ipRoom, into);
+                return parseIpv4(frame, offset, length, ipOffset, ipRoom, checksums, into);
             case EthernetHeader.ETHER_TYPE_IPV6:
-                return parseIpv6(frame, offset, length, ipOffset, ipRoom, into);
+                return parseIpv6(frame, offset, length, ipOffset, ipRoom, checksums, into);
+            case EthernetHeader.ETHER_TYPE_VLAN:
+            case EthernetHeader.ETHER_TYPE_SERVICE_VLAN:
+                return DropReason.VLAN_TAGGED;
             default:
                 return DropReason.NOT_IP;
         }
     }
 
-    private static DropReason parseIpv4(
-            ByteBuffer frame, int offset, int length, int ipOffset, int ipRoom, ParsedUdpFrame into) {
+    private static DropReason parseIpv4(ByteBuffer frame, int offset, int length, int ipOffset, int ipRoom,
+            UdpChecksumPolicy checksums, ParsedUdpFrame into) {
         if (ipRoom < Ipv4Header.LENGTH) {
             return DropReason.IPV4_MALFORMED;
         }
@@ -78,17 +85,22 @@ public final class UdpFrameParser {
         if (udpLength < 0) {
             return DropReason.UDP_MALFORMED;
         }
+        boolean partial = false;
         // Zero means the sender computed no checksum, which IPv4 allows.
-        if (UdpHeader.checksum(frame, udpOffset) != 0
+        if (checksums != UdpChecksumPolicy.SKIP && UdpHeader.checksum(frame, udpOffset) != 0
                 && !Checksums.isUdpIpv4ChecksumValid(frame, ipOffset, udpOffset, udpLength)) {
-            return DropReason.UDP_BAD_CHECKSUM;
+            partial = checksums == UdpChecksumPolicy.ACCEPT_PARTIAL
+                    && Checksums.isUdpIpv4ChecksumPartial(frame, ipOffset, udpOffset, udpLength);
+            if (!partial) {
+                return DropReason.UDP_BAD_CHECKSUM;
+            }
         }
-        into.set(frame, offset, length, ipOffset, Ipv4Header.VERSION, udpOffset, udpLength);
+        into.set(frame, offset, length, ipOffset, Ipv4Header.VERSION, udpOffset, udpLength, partial);
         return null;
     }
 
-    private static DropReason parseIpv6(
-            ByteBuffer frame, int offset, int length, int ipOffset, int ipRoom, ParsedUdpFrame into) {
+    private static DropReason parseIpv6(ByteBuffer frame, int offset, int length, int ipOffset, int ipRoom,
+            UdpChecksumPolicy checksums, ParsedUdpFrame into) {
         if (ipRoom < Ipv6Header.LENGTH
                 || Ipv6Header.version(frame, ipOffset) != Ipv6Header.VERSION
                 || Ipv6Header.payloadLength(frame, ipOffset) > ipRoom - Ipv6Header.LENGTH) {
@@ -126,12 +138,18 @@ public final class UdpFrameParser {
         if (udpLength < 0) {
             return DropReason.UDP_MALFORMED;
         }
-        // IPv6 makes the UDP checksum mandatory, so zero is as wrong as any other bad value.
-        if (UdpHeader.checksum(frame, cursor) == 0
-                || !Checksums.isUdpIpv6ChecksumValid(frame, ipOffset, cursor, udpLength)) {
-            return DropReason.UDP_BAD_CHECKSUM;
+        boolean partial = false;
+        // IPv6 makes the UDP checksum mandatory, so zero is as wrong as any other bad value (and is never
+        // partial: a folded pseudo-header sum is not zero).
+        if (checksums != UdpChecksumPolicy.SKIP && (UdpHeader.checksum(frame, cursor) == 0
+                || !Checksums.isUdpIpv6ChecksumValid(frame, ipOffset, cursor, udpLength))) {
+            partial = checksums == UdpChecksumPolicy.ACCEPT_PARTIAL
+                    && Checksums.isUdpIpv6ChecksumPartial(frame, ipOffset, cursor, udpLength);
+            if (!partial) {
+                return DropReason.UDP_BAD_CHECKSUM;
+            }
         }
-        into.set(frame, offset, length, ipOffset, Ipv6Header.VERSION, cursor, udpLength);
+        into.set(frame, offset, length, ipOffset, Ipv6Header.VERSION, cursor, udpLength, partial);
         return null;
     }
 

@@ -181,6 +181,25 @@ class ChecksumsTests {
         assertThat(Checksums.isUdpIpv4ChecksumValid(frame, 14, 34, 10)).isTrue();
     }
 
+    @Test
+    void aPartialUdpChecksumIsTheFoldedPseudoHeaderSumAsAVethDeliveredIt() {
+        ByteBuffer v4 = direct(TestFrames.IPV4_PARTIAL_FRAME);
+        ByteBuffer v6 = direct(TestFrames.IPV6_PARTIAL_FRAME);
+
+        assertThat(Checksums.isUdpIpv4ChecksumValid(v4, 14, 34, 24)).isFalse();
+        assertThat(Checksums.isUdpIpv4ChecksumPartial(v4, 14, 34, 24)).isTrue();
+        assertThat(Checksums.isUdpIpv6ChecksumValid(v6, 14, 54, 25)).isFalse();
+        assertThat(Checksums.isUdpIpv6ChecksumPartial(v6, 14, 54, 25)).isTrue();
+
+        // what the NIC would have done: the complemented sum over the datagram too
+        v4.putShort(40, (short) Checksums.udpIpv4Checksum(v4, 14, 34, 24));
+        v6.putShort(60, (short) Checksums.udpIpv6Checksum(v6, 14, 54, 25));
+        assertThat(Checksums.isUdpIpv4ChecksumValid(v4, 14, 34, 24)).isTrue();
+        assertThat(Checksums.isUdpIpv4ChecksumPartial(v4, 14, 34, 24)).isFalse();
+        assertThat(Checksums.isUdpIpv6ChecksumValid(v6, 14, 54, 25)).isTrue();
+        assertThat(Checksums.isUdpIpv6ChecksumPartial(v6, 14, 54, 25)).isFalse();
+    }
+
     static byte[] hex(String hex) {
         return HexFormat.of().parseHex(hex);
     }

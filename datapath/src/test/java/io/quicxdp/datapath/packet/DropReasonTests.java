@@ -12,6 +12,7 @@ class DropReasonTests {
         assertThat(Arrays.stream(DropReason.values()).map(DropReason::metricName)).containsExactly(
                 "frame_too_short",
                 "not_ip",
+                "vlan_tagged",
                 "ipv4_malformed",
                 "ipv4_bad_checksum",
                 "ipv6_malformed",

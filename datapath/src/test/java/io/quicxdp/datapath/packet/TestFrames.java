@@ -32,6 +32,22 @@ final class TestFrames {
             + "20010db8000000000000000000000001" + "20010db8000000000000000000000002"
             + "303901bb" + "000b" + "e905" + "686921";
 
+    /**
+     * A frame as a veth delivered it, read off the receiving end, after a process in the other end's
+     * namespace sent "hello partial v4" from 198.19.255.2:43686 to 198.19.255.1:4433 with that end's TX
+     * checksum offload on (its default). The UDP checksum field, 8a55, is the folded pseudo-header sum,
+     * not complemented: the kernel left the rest of the sum to a NIC that veth does not have.
+     */
+    static final String IPV4_PARTIAL_FRAME = "eee0404e26f6" + "fe198ea7f2b7" + "0800"
+            + "4500002c" + "2c694000" + "4011" + "842c" + "c613ff02" + "c613ff01"
+            + "aaa61151" + "0018" + "8a55" + "68656c6c6f207061727469616c207634";
+
+    /** The same over IPv6: "hello partial v6!" from [fd00:198:18:ffff::2]:39578 to [fd00:198:18:ffff::1]:4433. */
+    static final String IPV6_PARTIAL_FRAME = "eee0404e26f6" + "fe198ea7f2b7" + "86dd"
+            + "60084642" + "0019" + "11" + "40"
+            + "fd0001980018ffff0000000000000002" + "fd0001980018ffff0000000000000001"
+            + "9a9a1151" + "0019" + "fd8e" + "68656c6c6f207061727469616c20763621";
+
     /** Where an IPv4 or IPv6 header starts in these frames. */
     static final int IP_OFFSET = 14;
 
@@ -127,21 +143,49 @@ final class TestFrames {
 
     /** Recomputes the UDP checksum of an IPv4 frame, over the length its UDP header states. */
     static void fixIpv4UdpChecksum(byte[] frame) {
-        int udpOffset = IP_OFFSET + (frame[IP_OFFSET] & 0x0F) * 4;
-        int udpLength = udpLength(frame, udpOffset);
-        byte[] pseudoHeader = ReferenceChecksum.concat(
-                Arrays.copyOfRange(frame, IP_OFFSET + 12, IP_OFFSET + 20),
-                new byte[] {0, 17, (byte) (udpLength >>> 8), (byte) udpLength});
-        fixUdpChecksum(frame, udpOffset, udpLength, pseudoHeader);
+        int udpOffset = ipv4UdpOffset(frame);
+        fixUdpChecksum(frame, udpOffset, udpLength(frame, udpOffset), ipv4PseudoHeader(frame, udpOffset));
     }
 
     /** Recomputes the UDP checksum of an IPv6 frame whose UDP header is at {@code udpOffset}. */
     static void fixIpv6UdpChecksum(byte[] frame, int udpOffset) {
+        fixUdpChecksum(frame, udpOffset, udpLength(frame, udpOffset), ipv6PseudoHeader(frame, udpOffset));
+    }
+
+    /**
+     * Makes the UDP checksum of an IPv4 frame partial, as Linux leaves it for TX checksum offload
+     * ({@code ~csum_tcpudp_magic(...)}): the folded sum of the pseudo-header only, not complemented.
+     */
+    static void partialIpv4UdpChecksum(byte[] frame) {
+        int udpOffset = ipv4UdpOffset(frame);
+        partialUdpChecksum(frame, udpOffset, ipv4PseudoHeader(frame, udpOffset));
+    }
+
+    /** Makes the UDP checksum of an IPv6 frame partial ({@code ~csum_ipv6_magic(...)}). */
+    static void partialIpv6UdpChecksum(byte[] frame, int udpOffset) {
+        partialUdpChecksum(frame, udpOffset, ipv6PseudoHeader(frame, udpOffset));
+    }
+
+    private static int ipv4UdpOffset(byte[] frame) {
+        return IP_OFFSET + (frame[IP_OFFSET] & 0x0F) * 4;
+    }
+
+    private static byte[] ipv4PseudoHeader(byte[] frame, int udpOffset) {
         int udpLength = udpLength(frame, udpOffset);
-        byte[] pseudoHeader = ReferenceChecksum.concat(
+        return ReferenceChecksum.concat(
+                Arrays.copyOfRange(frame, IP_OFFSET + 12, IP_OFFSET + 20),
+                new byte[] {0, 17, (byte) (udpLength >>> 8), (byte) udpLength});
+    }
+
+    private static byte[] ipv6PseudoHeader(byte[] frame, int udpOffset) {
+        int udpLength = udpLength(frame, udpOffset);
+        return ReferenceChecksum.concat(
                 Arrays.copyOfRange(frame, IP_OFFSET + 8, IP_OFFSET + 40),
                 new byte[] {0, 0, (byte) (udpLength >>> 8), (byte) udpLength, 0, 0, 0, 17});
-        fixUdpChecksum(frame, udpOffset, udpLength, pseudoHeader);
+    }
+
+    private static void partialUdpChecksum(byte[] frame, int udpOffset, byte[] pseudoHeader) {
+        ByteBuffer.wrap(frame).putShort(udpOffset + 6, (short) ~ReferenceChecksum.checksum(pseudoHeader));
     }
 
     private static void ethernet(ByteBuffer b, int etherType) {

@@ -10,12 +10,15 @@ import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** The parser must return a reason, never throw, whatever arrives on the wire or in a descriptor. */
+/**
+ * The parser must return a reason, never throw, whatever arrives on the wire or in a descriptor, under every
+ * checksum policy.
+ */
 class UdpFrameParserRobustnessTests {
 
     /** Byte values that steer mutations into the parser's branches rather than just its first check. */
     private static final int[] INTERESTING = {
-        0x00, 0xFF, 0x08, 0x86, 0xDD, 0x45, 0x4F, 0x60, 0x40, 0x20, 0x01, 0x06, 17, 43, 44, 59, 60
+        0x00, 0xFF, 0x08, 0x86, 0xDD, 0x81, 0x88, 0xA8, 0x45, 0x4F, 0x60, 0x40, 0x20, 0x01, 0x06, 17, 43, 44, 59, 60
     };
 
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(4096);
@@ -82,7 +85,7 @@ class UdpFrameParserRobustnessTests {
         int[] wild = {Integer.MIN_VALUE, -1, 0, 13, 14, 4095, 4096, Integer.MAX_VALUE};
         for (int offset : wild) {
             for (int length : wild) {
-                assertThat(UdpFrameParser.parse(buffer, offset, length, parsed))
+                assertThat(UdpFrameParser.parse(buffer, offset, length, UdpChecksumPolicy.ACCEPT_PARTIAL, parsed))
                         .as("offset %d length %d", offset, length)
                         .isEqualTo(offset >= 0 && length >= 14 && (long) offset + length <= 4096 ? DropReason.NOT_IP
                                 : DropReason.FRAME_TOO_SHORT);
@@ -94,19 +97,21 @@ class UdpFrameParserRobustnessTests {
         buffer.clear().put(offset, frame);
         // The frame ends at the limit, so reading a byte past it throws instead of reading stale bytes.
         buffer.limit(offset + length);
-        DropReason reason;
-        try {
-            reason = UdpFrameParser.parse(buffer, offset, length, parsed);
-        } catch (RuntimeException e) {
-            throw new AssertionError("iteration " + iteration + ": parse threw on offset " + offset + " length "
-                    + length + " of " + HexFormat.of().formatHex(frame), e);
-        }
-        if (reason == null) {
-            accepted++;
-            assertThat(parsed.payloadOffset()).isGreaterThanOrEqualTo(offset + UdpFrameWriter.IPV4_HEADERS_LENGTH);
-            assertThat(parsed.payloadOffset() + parsed.payloadLength()).isLessThanOrEqualTo(offset + length);
-        } else {
-            seen.add(reason);
+        for (UdpChecksumPolicy policy : UdpChecksumPolicy.values()) {
+            DropReason reason;
+            try {
+                reason = UdpFrameParser.parse(buffer, offset, length, policy, parsed);
+            } catch (RuntimeException e) {
+                throw new AssertionError("iteration " + iteration + ": parse under " + policy + " threw on offset "
+                        + offset + " length " + length + " of " + HexFormat.of().formatHex(frame), e);
+            }
+            if (reason == null) {
+                accepted++;
+                assertThat(parsed.payloadOffset()).isGreaterThanOrEqualTo(offset + UdpFrameWriter.IPV4_HEADERS_LENGTH);
+                assertThat(parsed.payloadOffset() + parsed.payloadLength()).isLessThanOrEqualTo(offset + length);
+            } else {
+                seen.add(reason);
+            }
         }
     }
 

@@ -17,6 +17,8 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -24,6 +26,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class UdpFrameParserTests {
@@ -173,7 +176,7 @@ class UdpFrameParserTests {
         ByteBuffer umem = ByteBuffer.allocateDirect(4096).order(ByteOrder.LITTLE_ENDIAN);
         umem.put(2048, frame).position(100).limit(3000);
 
-        assertThat(UdpFrameParser.parse(umem, 2048, frame.length, parsed)).isNull();
+        assertThat(UdpFrameParser.parse(umem, 2048, frame.length, UdpChecksumPolicy.STRICT, parsed)).isNull();
 
         assertThat(umem.position()).isEqualTo(100);
         assertThat(umem.limit()).isEqualTo(3000);
@@ -188,18 +191,118 @@ class UdpFrameParserTests {
         byte[] frame = TestFrames.ipv4(PAYLOAD);
         ByteBuffer buffer = ByteBuffer.allocateDirect(256).put(0, frame).limit(frame.length - 1);
 
-        assertThat(UdpFrameParser.parse(buffer, 0, frame.length, parsed))
+        UdpChecksumPolicy policy = UdpChecksumPolicy.ACCEPT_PARTIAL;
+        assertThat(UdpFrameParser.parse(buffer, 0, frame.length, policy, parsed))
                 .as("the buffer's limit bounds the frame").isEqualTo(DropReason.FRAME_TOO_SHORT);
-        assertThat(UdpFrameParser.parse(buffer, -1, 20, parsed)).isEqualTo(DropReason.FRAME_TOO_SHORT);
-        assertThat(UdpFrameParser.parse(buffer, 0, -1, parsed)).isEqualTo(DropReason.FRAME_TOO_SHORT);
-        assertThat(UdpFrameParser.parse(buffer, 10, Integer.MAX_VALUE, parsed)).isEqualTo(DropReason.FRAME_TOO_SHORT);
-        assertThat(UdpFrameParser.parse(buffer, Integer.MAX_VALUE, 20, parsed)).isEqualTo(DropReason.FRAME_TOO_SHORT);
+        assertThat(UdpFrameParser.parse(buffer, -1, 20, policy, parsed)).isEqualTo(DropReason.FRAME_TOO_SHORT);
+        assertThat(UdpFrameParser.parse(buffer, 0, -1, policy, parsed)).isEqualTo(DropReason.FRAME_TOO_SHORT);
+        assertThat(UdpFrameParser.parse(buffer, 10, Integer.MAX_VALUE, policy, parsed))
+                .isEqualTo(DropReason.FRAME_TOO_SHORT);
+        assertThat(UdpFrameParser.parse(buffer, Integer.MAX_VALUE, 20, policy, parsed))
+                .isEqualTo(DropReason.FRAME_TOO_SHORT);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("droppedFrames")
-    void dropsWithTheReason(String description, byte[] frame, DropReason reason) {
-        assertThat(parse(frame, parsed)).isEqualTo(reason);
+    void dropsWithTheReasonUnderEveryChecksumPolicy(String description, byte[] frame, DropReason reason) {
+        assertThat(parse(frame, UdpChecksumPolicy.STRICT, parsed)).isEqualTo(reason);
+        assertThat(parse(frame, UdpChecksumPolicy.ACCEPT_PARTIAL, parsed)).isEqualTo(reason);
+        if (reason == DropReason.UDP_BAD_CHECKSUM) {
+            assertThat(parse(frame, UdpChecksumPolicy.SKIP, parsed)).as("UDP checksums not verified").isNull();
+        }
+        else {
+            assertThat(parse(frame, UdpChecksumPolicy.SKIP, parsed)).isEqualTo(reason);
+        }
+    }
+
+    @Test
+    void framesAVethDeliveredWithPartialChecksumsAreAcceptedAndFlaggedByDefault() {
+        byte[] v4 = HexFormat.of().parseHex(TestFrames.IPV4_PARTIAL_FRAME);
+        byte[] v6 = HexFormat.of().parseHex(TestFrames.IPV6_PARTIAL_FRAME);
+
+        assertThat(parse(v4, UdpChecksumPolicy.ACCEPT_PARTIAL, parsed)).isNull();
+        assertThat(parsed.partialChecksum()).isTrue();
+        assertThat(parsed.sourcePort()).isEqualTo(43686);
+        assertThat(parsed.destinationPort()).isEqualTo(4433);
+        assertThat(new String(payload(parsed), StandardCharsets.US_ASCII)).isEqualTo("hello partial v4");
+
+        assertThat(parse(v6, UdpChecksumPolicy.ACCEPT_PARTIAL, parsed)).isNull();
+        assertThat(parsed.partialChecksum()).isTrue();
+        assertThat(parsed.ipVersion()).isEqualTo(6);
+        assertThat(new String(payload(parsed), StandardCharsets.US_ASCII)).isEqualTo("hello partial v6!");
+
+        assertThat(parse(TestFrames.ipv4(PAYLOAD), UdpChecksumPolicy.ACCEPT_PARTIAL, parsed)).isNull();
+        assertThat(parsed.partialChecksum()).as("a complete checksum, parsed into the same holder").isFalse();
+    }
+
+    @Test
+    void partialChecksumsAreFoundBehindIpv4OptionsAndIpv6ExtensionHeaders() {
+        byte[] v4 = TestFrames.ipv4(new byte[] {1, 1, 1, 0}, PAYLOAD, 17);
+        TestFrames.partialIpv4UdpChecksum(v4);
+        byte[] v6 = TestFrames.ipv6(PAYLOAD, Extension.of(Ipv6Header.NEXT_HEADER_HOP_BY_HOP),
+                new Extension(Ipv6Header.NEXT_HEADER_DESTINATION_OPTIONS, 1));
+        TestFrames.partialIpv6UdpChecksum(v6, IP_OFFSET + 40 + 8 + 16);
+
+        for (byte[] frame : List.of(v4, v6)) {
+            assertThat(parse(frame, UdpChecksumPolicy.ACCEPT_PARTIAL, parsed)).isNull();
+            assertThat(parsed.partialChecksum()).isTrue();
+            assertThat(payload(parsed)).isEqualTo(PAYLOAD);
+            assertThat(parse(frame, UdpChecksumPolicy.STRICT, parsed)).isEqualTo(DropReason.UDP_BAD_CHECKSUM);
+        }
+    }
+
+    @Test
+    void strictDropsPartialChecksumsAsBad() {
+        assertThat(parse(HexFormat.of().parseHex(TestFrames.IPV4_PARTIAL_FRAME), UdpChecksumPolicy.STRICT, parsed))
+                .isEqualTo(DropReason.UDP_BAD_CHECKSUM);
+        assertThat(parse(HexFormat.of().parseHex(TestFrames.IPV6_PARTIAL_FRAME), UdpChecksumPolicy.STRICT, parsed))
+                .isEqualTo(DropReason.UDP_BAD_CHECKSUM);
+    }
+
+    @Test
+    void onlyTheExactPseudoHeaderSumCountsAsPartial() {
+        byte[] v4 = HexFormat.of().parseHex(TestFrames.IPV4_PARTIAL_FRAME);
+        byte[] v6 = HexFormat.of().parseHex(TestFrames.IPV6_PARTIAL_FRAME);
+        int v4Udp = IP_OFFSET + 20;
+        int v6Udp = IP_OFFSET + 40;
+        UdpChecksumPolicy policy = UdpChecksumPolicy.ACCEPT_PARTIAL;
+
+        assertThat(parse(change(v4, b -> b.putShort(v4Udp + 6, (short) 0x75AA)), policy, parsed))
+                .as("the pseudo-header sum complemented").isEqualTo(DropReason.UDP_BAD_CHECKSUM);
+        assertThat(parse(fixedIpv4Header(change(v4, b -> b.put(IP_OFFSET + 19, (byte) 9))), policy, parsed))
+                .as("another IPv4 destination").isEqualTo(DropReason.UDP_BAD_CHECKSUM);
+        assertThat(parse(change(v6, b -> b.put(IP_OFFSET + 23, (byte) 9)), policy, parsed))
+                .as("another IPv6 source").isEqualTo(DropReason.UDP_BAD_CHECKSUM);
+        byte[] shorter = change(v6, b -> b.putShort(v6Udp + 4, (short) 24));
+        assertThat(parse(shorter, policy, parsed)).as("another UDP length").isEqualTo(DropReason.UDP_BAD_CHECKSUM);
+        TestFrames.partialIpv6UdpChecksum(shorter, v6Udp);
+        assertThat(parse(shorter, policy, parsed)).as("the same, its partial sum redone").isNull();
+        assertThat(parsed.partialChecksum()).isTrue();
+        assertThat(parse(change(v6, b -> b.putShort(v6Udp + 6, (short) 0)), policy, parsed))
+                .as("no checksum over IPv6").isEqualTo(DropReason.UDP_BAD_CHECKSUM);
+    }
+
+    @Test
+    void skipAcceptsAnyUdpChecksumAndFlagsNone() {
+        byte[] corrupted = change(TestFrames.ipv4(PAYLOAD), b -> b.put(IP_OFFSET + 20 + 8, (byte) 'H'));
+        byte[] v6WithoutChecksum = change(TestFrames.ipv6(PAYLOAD), b -> b.putShort(IP_OFFSET + 40 + 6, (short) 0));
+        for (byte[] frame : List.of(HexFormat.of().parseHex(TestFrames.IPV4_PARTIAL_FRAME),
+                HexFormat.of().parseHex(TestFrames.IPV6_PARTIAL_FRAME), corrupted, v6WithoutChecksum)) {
+            assertThat(parse(frame, UdpChecksumPolicy.SKIP, parsed)).isNull();
+            assertThat(parsed.partialChecksum()).isFalse();
+        }
+        assertThat(payload(parsed)).isEqualTo(PAYLOAD);
+    }
+
+    @ParameterizedTest
+    @EnumSource(UdpChecksumPolicy.class)
+    void completeAndAbsentIpv4ChecksumsAreAcceptedUnflaggedUnderEveryPolicy(UdpChecksumPolicy policy) {
+        byte[] withoutChecksum = change(TestFrames.ipv4(PAYLOAD), b -> b.putShort(IP_OFFSET + 26, (short) 0));
+        for (byte[] frame : List.of(TestFrames.ipv4(PAYLOAD), TestFrames.ipv6(PAYLOAD), withoutChecksum)) {
+            assertThat(parse(frame, policy, parsed)).isNull();
+            assertThat(parsed.partialChecksum()).isFalse();
+            assertThat(payload(parsed)).isEqualTo(PAYLOAD);
+        }
     }
 
     @Test
@@ -220,8 +323,11 @@ class UdpFrameParserTests {
                 drop(DropReason.FRAME_TOO_SHORT, "13 bytes", Arrays.copyOf(v4, 13)),
 
                 drop(DropReason.NOT_IP, "ARP", change(v4, b -> b.putShort(12, (short) 0x0806))),
-                drop(DropReason.NOT_IP, "IPv4 in an 802.1Q VLAN tag", vlanTagged(v4, 0x8100)),
-                drop(DropReason.NOT_IP, "IPv6 in an 802.1ad VLAN tag", vlanTagged(v6, 0x88A8)),
+
+                drop(DropReason.VLAN_TAGGED, "IPv4 in an 802.1Q VLAN tag", vlanTagged(v4, 0x8100)),
+                drop(DropReason.VLAN_TAGGED, "IPv6 in an 802.1ad VLAN tag", vlanTagged(v6, 0x88A8)),
+                drop(DropReason.VLAN_TAGGED, "Q-in-Q: 802.1ad outside 802.1Q",
+                        vlanTagged(vlanTagged(v4, 0x8100), 0x88A8)),
 
                 drop(DropReason.IPV4_MALFORMED, "IPv4 header cut short", Arrays.copyOf(v4, IP_OFFSET + 19)),
                 drop(DropReason.IPV4_MALFORMED, "version 6 under the IPv4 ethertype",
@@ -314,17 +420,22 @@ class UdpFrameParserTests {
         return tagged;
     }
 
+    /** {@link #parse(byte[], UdpChecksumPolicy, ParsedUdpFrame)} under the default policy. */
+    private static DropReason parse(byte[] frame, ParsedUdpFrame into) {
+        return parse(frame, UdpChecksumPolicy.ACCEPT_PARTIAL, into);
+    }
+
     /**
      * Copies {@code frame} into a fresh direct buffer at {@link #FRAME_OFFSET}, among bytes that are not
      * part of it, and parses it there.
      */
-    private static DropReason parse(byte[] frame, ParsedUdpFrame into) {
+    private static DropReason parse(byte[] frame, UdpChecksumPolicy policy, ParsedUdpFrame into) {
         ByteBuffer buffer = ByteBuffer.allocateDirect(FRAME_OFFSET + frame.length + 64);
         for (int i = 0; i < buffer.capacity(); i++) {
             buffer.put(i, TestFrames.PADDING);
         }
         buffer.put(FRAME_OFFSET, frame);
-        return UdpFrameParser.parse(buffer, FRAME_OFFSET, frame.length, into);
+        return UdpFrameParser.parse(buffer, FRAME_OFFSET, frame.length, policy, into);
     }
 
     private static byte[] payload(ParsedUdpFrame parsed) {

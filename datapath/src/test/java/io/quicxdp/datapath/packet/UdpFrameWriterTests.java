@@ -64,7 +64,7 @@ class UdpFrameWriterTests {
 
         assertThat(length).isEqualTo(42 + payloadLength);
         assertThat(payload.position()).as("payload position untouched").isEqualTo(3);
-        assertThat(UdpFrameParser.parse(umem, OFFSET, length, parsed)).isNull();
+        assertThat(UdpFrameParser.parse(umem, OFFSET, length, UdpChecksumPolicy.STRICT, parsed)).isNull();
         assertThat(parsed.destinationMac()).isEqualTo(DESTINATION_MAC);
         assertThat(parsed.sourceMac()).isEqualTo(SOURCE_MAC);
         assertThat(parsed.ipVersion()).isEqualTo(4);
@@ -94,7 +94,7 @@ class UdpFrameWriterTests {
 
         assertThat(length).isEqualTo(62 + payloadLength);
         assertThat(payload.position()).as("payload position untouched").isEqualTo(3);
-        assertThat(UdpFrameParser.parse(umem, OFFSET, length, parsed)).isNull();
+        assertThat(UdpFrameParser.parse(umem, OFFSET, length, UdpChecksumPolicy.STRICT, parsed)).isNull();
         assertThat(parsed.ipVersion()).isEqualTo(6);
         assertThat(parsed.ipv6SourceAddressHigh()).isEqualTo(IPV6_HIGH);
         assertThat(parsed.ipv6SourceAddressLow()).isEqualTo(IPV6_SOURCE_LOW);
@@ -122,7 +122,7 @@ class UdpFrameWriterTests {
                 1, 2, payload, 0, 2);
 
         assertThat(UdpHeader.checksum(umem, OFFSET + 34)).isEqualTo(0xFFFF);
-        assertThat(UdpFrameParser.parse(umem, OFFSET, length, parsed)).isNull();
+        assertThat(UdpFrameParser.parse(umem, OFFSET, length, UdpChecksumPolicy.STRICT, parsed)).isNull();
     }
 
     @Test
@@ -136,7 +136,7 @@ class UdpFrameWriterTests {
                 IPV6_HIGH, IPV6_SOURCE_LOW, IPV6_HIGH, IPV6_DESTINATION_LOW, 1, 2, payload, 0, 2);
 
         assertThat(UdpHeader.checksum(umem, OFFSET + 54)).isEqualTo(0xFFFF);
-        assertThat(UdpFrameParser.parse(umem, OFFSET, length, parsed)).isNull();
+        assertThat(UdpFrameParser.parse(umem, OFFSET, length, UdpChecksumPolicy.STRICT, parsed)).isNull();
     }
 
     @Test
@@ -148,7 +148,7 @@ class UdpFrameWriterTests {
                 IPV6_HIGH, IPV6_SOURCE_LOW, IPV6_HIGH, IPV6_DESTINATION_LOW, 1, 2,
                 umem, OFFSET + UdpFrameWriter.IPV6_HEADERS_LENGTH, expected.length);
 
-        assertThat(UdpFrameParser.parse(umem, OFFSET, length, parsed)).isNull();
+        assertThat(UdpFrameParser.parse(umem, OFFSET, length, UdpChecksumPolicy.STRICT, parsed)).isNull();
         assertThat(payloadOf(parsed)).isEqualTo(expected);
     }
 

@@ -25,10 +25,21 @@ import java.util.stream.Stream;
  * a new network namespace, both with per-run unique names, addresses from 198.18.0.0/15 and
  * fd00:198:18::/48, and a bpffs directory for the test's pins. {@link #close()} removes all of it.
  *
- * <p>The peer's TX checksum offload is turned off, as on a real wire: veth otherwise hands over UDP
- * frames whose checksum field holds only the pseudo-header sum.
+ * <p>The peer's TX checksum offload is left as veth sets it up, on: UDP datagrams sent from the peer
+ * arrive with partial checksums (the field holds only the pseudo-header sum), as from a container next
+ * door. {@link #create(int, TxChecksumOffload)} turns it off, so that they arrive as over a real wire.
  */
 public final class VethNamespace implements AutoCloseable {
+
+    /** The peer end's TX checksum offload. */
+    public enum TxChecksumOffload {
+
+        /** Left as veth sets it up, on: the peer's UDP datagrams arrive with partial checksums. */
+        DEFAULT,
+
+        /** Turned off: the peer's kernel completes every checksum, as for a real wire. */
+        OFF
+    }
 
     private static final AtomicInteger NEXT_SUBNET = new AtomicInteger(ThreadLocalRandom.current().nextInt(512));
 
@@ -48,7 +59,7 @@ public final class VethNamespace implements AutoCloseable {
 
     private final Thread cleanupOnExit = new Thread(this::removeAll, "veth-namespace-cleanup");
 
-    private VethNamespace(int queues) {
+    private VethNamespace(int queues, TxChecksumOffload peerOffload) {
         this.id = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(0, 7);
         this.namespace = "qx-" + id;
         this.appInterface = "qxa" + id;
@@ -75,7 +86,9 @@ public final class VethNamespace implements AutoCloseable {
                     "nodad");
             Commands.run("ip", "-n", namespace, "link", "set", "lo", "up");
             Commands.run("ip", "-n", namespace, "link", "set", peerInterface, "up");
-            Commands.run("ip", "netns", "exec", namespace, "ethtool", "-K", peerInterface, "tx", "off");
+            if (peerOffload == TxChecksumOffload.OFF) {
+                Commands.run("ip", "netns", "exec", namespace, "ethtool", "-K", peerInterface, "tx", "off");
+            }
             Files.createDirectories(pinDirectory);
             this.peerThread = Executors.newSingleThreadExecutor(task -> new Thread(() -> {
                 try {
@@ -98,10 +111,15 @@ public final class VethNamespace implements AutoCloseable {
         }
     }
 
-    /** Builds a pair with {@code queues} receive and transmit queues on each end. */
+    /** Builds a pair with {@code queues} receive and transmit queues on each end, the peer's offload left on. */
     public static VethNamespace create(int queues) {
+        return create(queues, TxChecksumOffload.DEFAULT);
+    }
+
+    /** Builds a pair with {@code queues} receive and transmit queues on each end, the peer's offload as given. */
+    public static VethNamespace create(int queues, TxChecksumOffload peerOffload) {
         KernelSupport.assumeAvailable();
-        return new VethNamespace(queues);
+        return new VethNamespace(queues, peerOffload);
     }
 
     /** The per-run unique suffix of every name here. */

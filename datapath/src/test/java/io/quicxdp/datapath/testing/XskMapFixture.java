@@ -5,6 +5,7 @@ import io.quicxdp.datapath.bpf.BpfMap;
 import io.quicxdp.datapath.bpf.InstalledReferenceProgram;
 import io.quicxdp.datapath.bpf.ReferenceXdpProgram;
 import io.quicxdp.datapath.bpf.XskMapProbe;
+import io.quicxdp.datapath.testing.VethNamespace.TxChecksumOffload;
 import java.nio.file.Path;
 import java.util.Set;
 
@@ -30,9 +31,18 @@ public final class XskMapFixture implements AutoCloseable {
         this.probe = probe;
     }
 
-    /** Builds the fixture with {@code queues} queues, or skips the test when the kernel tests cannot run. */
+    /**
+     * Builds the fixture with {@code queues} queues, the peer's TX checksum offload as veth sets it, or skips
+     * the test when the kernel tests cannot run.
+     */
     public static XskMapFixture create(int queues, Set<Integer> ports) throws Exception {
-        VethNamespace net = VethNamespace.create(queues);
+        return create(queues, ports, TxChecksumOffload.DEFAULT);
+    }
+
+    /** Builds the fixture with the peer's TX checksum offload as given, or skips the test. */
+    public static XskMapFixture create(int queues, Set<Integer> ports, TxChecksumOffload peerOffload)
+            throws Exception {
+        VethNamespace net = VethNamespace.create(queues, peerOffload);
         InstalledReferenceProgram program = null;
         BpfMap map = null;
         try {

@@ -111,6 +111,8 @@ public class XdpEndpoint {
      * @param inMap whether the socket is in the XSKMAP
      * @param rxPackets frames received, dropped ones included
      * @param rxBytes bytes of those frames, Ethernet header included
+     * @param rxPartialChecksum datagrams accepted with the partial UDP checksum of a sender on this host with
+     *     TX checksum offload on ({@code quic.xdp.udp-checksum=accept-partial})
      * @param txPackets frames sent
      * @param txBytes bytes of those frames, Ethernet header included
      * @param txBackPressure sends refused because every TX frame or ring entry was in use
@@ -121,8 +123,9 @@ public class XdpEndpoint {
      * @param kernel the kernel's {@code XDP_STATISTICS} counters, or {@code null} once the socket is closed
      */
     public record SocketDescriptor(String interfaceName, int queue, String bindMode, boolean bound, boolean inMap,
-            long rxPackets, long rxBytes, long txPackets, long txBytes, long txBackPressure, Map<String, Long> drops,
-            int transmitQueue, @Nullable FramesDescriptor receiveFrames, @Nullable KernelDescriptor kernel) {
+            long rxPackets, long rxBytes, long rxPartialChecksum, long txPackets, long txBytes, long txBackPressure,
+            Map<String, Long> drops, int transmitQueue, @Nullable FramesDescriptor receiveFrames,
+            @Nullable KernelDescriptor kernel) {
 
         static SocketDescriptor of(SocketState socket) {
             Map<String, Long> drops = new LinkedHashMap<>();
@@ -130,9 +133,9 @@ public class XdpEndpoint {
                 drops.put(drop.getKey().metricName(), drop.getValue());
             }
             return new SocketDescriptor(socket.interfaceName(), socket.queueId(), socket.bindMode(), socket.bound(),
-                    socket.inMap(), socket.rxPackets(), socket.rxBytes(), socket.txPackets(), socket.txBytes(),
-                    socket.txBackPressure(), drops, socket.transmitQueue(), FramesDescriptor.of(socket.receiveFrames()),
-                    KernelDescriptor.of(socket.kernel()));
+                    socket.inMap(), socket.rxPackets(), socket.rxBytes(), socket.rxPartialChecksum(),
+                    socket.txPackets(), socket.txBytes(), socket.txBackPressure(), drops, socket.transmitQueue(),
+                    FramesDescriptor.of(socket.receiveFrames()), KernelDescriptor.of(socket.kernel()));
         }
     }
 

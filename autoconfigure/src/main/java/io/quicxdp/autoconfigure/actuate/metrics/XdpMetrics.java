@@ -20,8 +20,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Micrometer meters over the datapath's counters: per socket (tags {@code interface}, {@code queue})
- * received and sent packets and bytes, back-pressure, drops by {@code reason} and the kernel's
- * {@code XDP_STATISTICS}, and a gauge of the receive frames by {@code state}; per map (tag
+ * received and sent packets and bytes, partial checksums accepted, back-pressure, drops by {@code reason},
+ * the kernel's {@code XDP_STATISTICS}, and a gauge of the receive frames by {@code state}; per map (tag
  * {@code interface}) a gauge of the sockets in the map.
  *
  * <p>Meters read a snapshot of the datapath's state that is taken at most once per
@@ -61,6 +61,10 @@ public class XdpMetrics implements MeterBinder {
                     index, SocketState::rxPackets);
             counter(registry, "quic.xdp.rx.bytes", tags, BaseUnits.BYTES, "Bytes received, Ethernet headers included",
                     index, SocketState::rxBytes);
+            counter(registry, "quic.xdp.rx.partial.checksum", tags, null,
+                    "Datagrams accepted with the partial UDP checksum of a sender on this host with TX checksum "
+                            + "offload on",
+                    index, SocketState::rxPartialChecksum);
             counter(registry, "quic.xdp.tx.packets", tags, PACKETS, "Frames sent", index,
                     SocketState::txPackets);
             counter(registry, "quic.xdp.tx.bytes", tags, BaseUnits.BYTES, "Bytes sent, Ethernet headers included", index,
