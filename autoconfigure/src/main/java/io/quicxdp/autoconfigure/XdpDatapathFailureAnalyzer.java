@@ -1,6 +1,6 @@
 package io.quicxdp.autoconfigure;
 
-import io.quicxdp.datapath.XdpDatapathException;
+import io.quicxdp.datapath.failure.XdpDatapathException;
 import io.quicxdp.datapath.linux.Errno;
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;

@@ -1,13 +1,13 @@
 package io.quicxdp.autoconfigure;
 
 import io.quicxdp.datapath.DatapathSettings;
-import io.quicxdp.datapath.DatapathState;
-import io.quicxdp.datapath.MapState;
-import io.quicxdp.datapath.SocketState;
 import io.quicxdp.datapath.XdpDatapath;
-import io.quicxdp.datapath.XdpDatapathException;
 import io.quicxdp.datapath.XdpMapConfig;
+import io.quicxdp.datapath.failure.XdpDatapathException;
 import io.quicxdp.datapath.linux.Errno;
+import io.quicxdp.datapath.state.DatapathState;
+import io.quicxdp.datapath.state.MapState;
+import io.quicxdp.datapath.state.SocketState;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.apache.commons.logging.Log;

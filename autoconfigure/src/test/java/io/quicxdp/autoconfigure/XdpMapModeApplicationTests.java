@@ -3,9 +3,9 @@ package io.quicxdp.autoconfigure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.quicxdp.datapath.MapState;
 import io.quicxdp.datapath.XdpDatapath;
-import io.quicxdp.datapath.XskMapNotFoundException;
+import io.quicxdp.datapath.failure.XskMapNotFoundException;
+import io.quicxdp.datapath.state.MapState;
 import io.quicxdp.datapath.testing.XskMapFixture;
 import java.util.ArrayList;
 import java.util.List;

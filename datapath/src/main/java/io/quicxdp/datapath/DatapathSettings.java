@@ -1,6 +1,7 @@
 package io.quicxdp.datapath;
 
 import io.quicxdp.datapath.packet.UdpChecksumPolicy;
+import io.quicxdp.datapath.state.SocketState;
 import io.quicxdp.datapath.xsk.BindMode;
 import io.quicxdp.datapath.xsk.XskParameters;
 import java.time.Duration;

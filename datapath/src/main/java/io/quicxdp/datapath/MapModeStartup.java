@@ -4,6 +4,7 @@ import io.quicxdp.datapath.bpf.BpfMap;
 import io.quicxdp.datapath.bpf.BpfMapInfo;
 import io.quicxdp.datapath.bpf.BpfMapType;
 import io.quicxdp.datapath.bpf.BpfSetupException;
+import io.quicxdp.datapath.failure.InvalidMapConfigException;
 import io.quicxdp.datapath.linux.Bpf;
 import io.quicxdp.datapath.linux.Errno;
 import io.quicxdp.datapath.linux.NativeIoException;

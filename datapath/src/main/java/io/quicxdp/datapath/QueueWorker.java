@@ -9,6 +9,7 @@ import io.quicxdp.datapath.packet.ParsedUdpFrame;
 import io.quicxdp.datapath.packet.UdpChecksumPolicy;
 import io.quicxdp.datapath.packet.UdpFrameParser;
 import io.quicxdp.datapath.packet.UdpFrameWriter;
+import io.quicxdp.datapath.state.SocketState;
 import io.quicxdp.datapath.xsk.XdpSocket;
 import io.quicxdp.datapath.xsk.XdpStatistics;
 import java.lang.System.Logger.Level;

@@ -1,5 +1,18 @@
 package io.quicxdp.datapath;
 
+import io.quicxdp.datapath.failure.BpfFilesystemNotMountedException;
+import io.quicxdp.datapath.failure.InterfaceNotFoundException;
+import io.quicxdp.datapath.failure.MapSlotOccupiedException;
+import io.quicxdp.datapath.failure.MemlockLimitException;
+import io.quicxdp.datapath.failure.MissingPrivilegeException;
+import io.quicxdp.datapath.failure.NotAnXskMapException;
+import io.quicxdp.datapath.failure.QueueBusyException;
+import io.quicxdp.datapath.failure.QueueNotFoundException;
+import io.quicxdp.datapath.failure.XdpDatapathException;
+import io.quicxdp.datapath.failure.XdpSocketException;
+import io.quicxdp.datapath.failure.XskMapNotFoundException;
+import io.quicxdp.datapath.failure.XskMapTooSmallException;
+import io.quicxdp.datapath.failure.ZeroCopyUnsupportedException;
 import io.quicxdp.datapath.linux.Errno;
 import io.quicxdp.datapath.linux.NativeIoException;
 import io.quicxdp.datapath.xsk.BindMode;

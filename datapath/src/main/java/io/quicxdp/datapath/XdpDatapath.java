@@ -1,7 +1,14 @@
 package io.quicxdp.datapath;
 
+import io.quicxdp.datapath.failure.XdpDatapathException;
+import io.quicxdp.datapath.failure.XdpSocketException;
 import io.quicxdp.datapath.linux.NativeIoException;
 import io.quicxdp.datapath.netlink.RouteNetlinkSocket;
+import io.quicxdp.datapath.state.DatapathState;
+import io.quicxdp.datapath.state.MapInspection;
+import io.quicxdp.datapath.state.MapState;
+import io.quicxdp.datapath.state.SlotStatus;
+import io.quicxdp.datapath.state.SocketState;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;

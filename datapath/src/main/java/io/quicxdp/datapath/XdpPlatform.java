@@ -1,5 +1,6 @@
 package io.quicxdp.datapath;
 
+import io.quicxdp.datapath.failure.UnsupportedPlatformException;
 import java.nio.ByteOrder;
 import java.util.Locale;
 import java.util.Optional;

@@ -2,6 +2,8 @@ package io.quicxdp.datapath;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.quicxdp.datapath.failure.MemlockLimitException;
+import io.quicxdp.datapath.failure.MissingPrivilegeException;
 import io.quicxdp.datapath.testing.Commands;
 import io.quicxdp.datapath.testing.TestPorts;
 import io.quicxdp.datapath.testing.XskMapFixture;

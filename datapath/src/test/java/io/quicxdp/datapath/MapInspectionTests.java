@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quicxdp.datapath.bpf.BpfMap;
 import io.quicxdp.datapath.bpf.BpfMapType;
+import io.quicxdp.datapath.state.MapInspection;
+import io.quicxdp.datapath.state.PinStatus;
+import io.quicxdp.datapath.state.SlotStatus;
 import io.quicxdp.datapath.testing.TestPorts;
 import io.quicxdp.datapath.testing.XskMapFixture;
 import java.nio.file.Files;

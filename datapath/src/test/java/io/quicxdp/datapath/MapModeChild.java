@@ -1,5 +1,7 @@
 package io.quicxdp.datapath;
 
+import io.quicxdp.datapath.failure.XdpDatapathException;
+import io.quicxdp.datapath.state.MapInspection;
 import java.nio.file.Path;
 import java.util.List;
 

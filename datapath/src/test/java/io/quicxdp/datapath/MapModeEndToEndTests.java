@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 import io.quicxdp.datapath.bpf.BpfMap;
 import io.quicxdp.datapath.bpf.BpfMapInfo;
+import io.quicxdp.datapath.failure.QueueBusyException;
+import io.quicxdp.datapath.state.DatapathState;
+import io.quicxdp.datapath.state.SocketState;
 import io.quicxdp.datapath.testing.Commands;
 import io.quicxdp.datapath.testing.TestPorts;
 import io.quicxdp.datapath.testing.XskMapFixture;

@@ -5,6 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 import io.quicxdp.datapath.bpf.BpfMap;
 import io.quicxdp.datapath.bpf.BpfMapType;
+import io.quicxdp.datapath.failure.BpfFilesystemNotMountedException;
+import io.quicxdp.datapath.failure.InterfaceNotFoundException;
+import io.quicxdp.datapath.failure.InvalidMapConfigException;
+import io.quicxdp.datapath.failure.MapSlotOccupiedException;
+import io.quicxdp.datapath.failure.NotAnXskMapException;
+import io.quicxdp.datapath.failure.QueueBusyException;
+import io.quicxdp.datapath.failure.QueueNotFoundException;
+import io.quicxdp.datapath.failure.XskMapNotFoundException;
+import io.quicxdp.datapath.failure.XskMapTooSmallException;
 import io.quicxdp.datapath.linux.InterfaceIndexes;
 import io.quicxdp.datapath.testing.TestPorts;
 import io.quicxdp.datapath.testing.VethNamespace;

@@ -6,9 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 
 import io.quicxdp.datapath.packet.DropReason;
 import io.quicxdp.datapath.packet.UdpChecksumPolicy;
+import io.quicxdp.datapath.state.SocketState;
 import io.quicxdp.datapath.testing.TestPorts;
-import io.quicxdp.datapath.testing.VethNamespace;
 import io.quicxdp.datapath.testing.VethNamespace.TxChecksumOffload;
+import io.quicxdp.datapath.testing.VethNamespace;
 import io.quicxdp.datapath.testing.XskMapFixture;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

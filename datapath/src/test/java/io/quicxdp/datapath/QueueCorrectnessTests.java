@@ -3,6 +3,9 @@ package io.quicxdp.datapath;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
+import io.quicxdp.datapath.failure.QueueNotFoundException;
+import io.quicxdp.datapath.failure.XdpSocketException;
+import io.quicxdp.datapath.state.SocketState;
 import io.quicxdp.datapath.testing.Commands;
 import io.quicxdp.datapath.testing.TestPorts;
 import io.quicxdp.datapath.testing.XskMapFixture;

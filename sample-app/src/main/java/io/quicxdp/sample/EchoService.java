@@ -1,10 +1,10 @@
 package io.quicxdp.sample;
 
-import io.quicxdp.datapath.DatapathState;
-import io.quicxdp.datapath.MapState;
 import io.quicxdp.datapath.ReceivedDatagram;
 import io.quicxdp.datapath.UdpEndpoint;
 import io.quicxdp.datapath.XdpDatapath;
+import io.quicxdp.datapath.state.DatapathState;
+import io.quicxdp.datapath.state.MapState;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;

@@ -2,8 +2,8 @@ package io.quicxdp.sample;
 
 import io.quicxdp.autoconfigure.XdpDatapathLifecycle;
 import io.quicxdp.autoconfigure.XdpProperties;
-import io.quicxdp.datapath.SocketState;
 import io.quicxdp.datapath.XdpDatapath;
+import io.quicxdp.datapath.state.SocketState;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.commons.logging.Log;

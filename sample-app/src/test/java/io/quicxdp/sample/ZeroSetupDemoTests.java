@@ -3,9 +3,9 @@ package io.quicxdp.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.quicxdp.datapath.MapState;
-import io.quicxdp.datapath.SocketState;
 import io.quicxdp.datapath.XdpDatapath;
+import io.quicxdp.datapath.state.MapState;
+import io.quicxdp.datapath.state.SocketState;
 import io.quicxdp.datapath.testing.KernelSupport;
 import java.net.URI;
 import java.net.http.HttpClient;

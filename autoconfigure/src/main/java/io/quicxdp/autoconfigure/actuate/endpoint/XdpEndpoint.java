@@ -1,10 +1,10 @@
 package io.quicxdp.autoconfigure.actuate.endpoint;
 
-import io.quicxdp.datapath.DatapathState;
-import io.quicxdp.datapath.MapState;
-import io.quicxdp.datapath.SocketState;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.packet.DropReason;
+import io.quicxdp.datapath.state.DatapathState;
+import io.quicxdp.datapath.state.MapState;
+import io.quicxdp.datapath.state.SocketState;
 import io.quicxdp.datapath.xsk.FrameAccounting;
 import io.quicxdp.datapath.xsk.XdpStatistics;
 import java.util.LinkedHashMap;

@@ -1,8 +1,8 @@
 package io.quicxdp.autoconfigure.actuate.health;
 
 import io.quicxdp.autoconfigure.XdpAutoConfiguration;
-import io.quicxdp.datapath.MapState;
 import io.quicxdp.datapath.XdpDatapath;
+import io.quicxdp.datapath.state.MapState;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.boot.autoconfigure.AutoConfiguration;

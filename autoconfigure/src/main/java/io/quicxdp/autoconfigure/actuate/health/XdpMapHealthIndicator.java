@@ -1,10 +1,10 @@
 package io.quicxdp.autoconfigure.actuate.health;
 
-import io.quicxdp.datapath.MapInspection;
-import io.quicxdp.datapath.PinStatus;
-import io.quicxdp.datapath.SlotStatus;
-import io.quicxdp.datapath.SocketState;
 import io.quicxdp.datapath.XdpDatapath;
+import io.quicxdp.datapath.state.MapInspection;
+import io.quicxdp.datapath.state.PinStatus;
+import io.quicxdp.datapath.state.SlotStatus;
+import io.quicxdp.datapath.state.SocketState;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;

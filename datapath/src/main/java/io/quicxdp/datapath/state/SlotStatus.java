@@ -1,4 +1,4 @@
-package io.quicxdp.datapath;
+package io.quicxdp.datapath.state;
 
 /** What one XSKMAP slot (key = queue id) holds, compared with the socket the datapath put there. */
 public enum SlotStatus {

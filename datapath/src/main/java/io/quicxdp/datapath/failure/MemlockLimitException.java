@@ -1,14 +1,14 @@
-package io.quicxdp.datapath;
+package io.quicxdp.datapath.failure;
 
 import java.nio.file.Path;
 
-/** A configured XSKMAP path is not on a mounted BPF file system (bpffs). */
-public class BpfFilesystemNotMountedException extends XdpDatapathException {
+/** The UMEM does not fit in the process's locked-memory limit (RLIMIT_MEMLOCK). */
+public class MemlockLimitException extends XdpDatapathException {
 
     private static final long serialVersionUID = 1L;
 
     /** Creates the exception; the arguments are described at {@link XdpDatapathException}'s accessors. */
-    public BpfFilesystemNotMountedException(String message, String action, String interfaceName, Path mapPath, Integer queueId,
+    public MemlockLimitException(String message, String action, String interfaceName, Path mapPath, Integer queueId,
             int errno, Throwable cause) {
         super(message, action, interfaceName, mapPath, queueId, errno, cause);
     }

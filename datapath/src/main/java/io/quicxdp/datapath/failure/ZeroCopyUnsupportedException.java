@@ -1,4 +1,4 @@
-package io.quicxdp.datapath;
+package io.quicxdp.datapath.failure;
 
 import java.nio.file.Path;
 

@@ -1,4 +1,4 @@
-package io.quicxdp.datapath;
+package io.quicxdp.datapath.state;
 
 import java.nio.file.Path;
 import java.util.List;

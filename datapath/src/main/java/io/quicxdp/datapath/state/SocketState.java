@@ -1,4 +1,4 @@
-package io.quicxdp.datapath;
+package io.quicxdp.datapath.state;
 
 import io.quicxdp.datapath.packet.DropReason;
 import io.quicxdp.datapath.xsk.FrameAccounting;

@@ -1,14 +1,14 @@
-package io.quicxdp.datapath;
+package io.quicxdp.datapath.failure;
 
 import java.nio.file.Path;
 
-/** Nothing is pinned at a configured XSKMAP path. */
-public class XskMapNotFoundException extends XdpDatapathException {
+/** A configured XSKMAP path is not on a mounted BPF file system (bpffs). */
+public class BpfFilesystemNotMountedException extends XdpDatapathException {
 
     private static final long serialVersionUID = 1L;
 
     /** Creates the exception; the arguments are described at {@link XdpDatapathException}'s accessors. */
-    public XskMapNotFoundException(String message, String action, String interfaceName, Path mapPath, Integer queueId,
+    public BpfFilesystemNotMountedException(String message, String action, String interfaceName, Path mapPath, Integer queueId,
             int errno, Throwable cause) {
         super(message, action, interfaceName, mapPath, queueId, errno, cause);
     }

@@ -1,14 +1,14 @@
-package io.quicxdp.datapath;
+package io.quicxdp.datapath.failure;
 
 import java.nio.file.Path;
 
-/** A configured receive queue does not exist on its interface. */
-public class QueueNotFoundException extends XdpDatapathException {
+/** The process lacks a capability, or a permission on a pin, that map mode needs. */
+public class MissingPrivilegeException extends XdpDatapathException {
 
     private static final long serialVersionUID = 1L;
 
     /** Creates the exception; the arguments are described at {@link XdpDatapathException}'s accessors. */
-    public QueueNotFoundException(String message, String action, String interfaceName, Path mapPath, Integer queueId,
+    public MissingPrivilegeException(String message, String action, String interfaceName, Path mapPath, Integer queueId,
             int errno, Throwable cause) {
         super(message, action, interfaceName, mapPath, queueId, errno, cause);
     }

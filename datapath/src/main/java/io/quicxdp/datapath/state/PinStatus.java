@@ -1,4 +1,4 @@
-package io.quicxdp.datapath;
+package io.quicxdp.datapath.state;
 
 /** What the configured pin path refers to now, compared with the map the datapath opened at start. */
 public enum PinStatus {

@@ -1,14 +1,14 @@
-package io.quicxdp.datapath;
+package io.quicxdp.datapath.failure;
 
 import java.nio.file.Path;
 
-/** A configured XSKMAP has fewer entries than the highest queue index it must hold. */
-public class XskMapTooSmallException extends XdpDatapathException {
+/** The map pinned at a configured path is not an XSKMAP with 4-byte keys and values. */
+public class NotAnXskMapException extends XdpDatapathException {
 
     private static final long serialVersionUID = 1L;
 
     /** Creates the exception; the arguments are described at {@link XdpDatapathException}'s accessors. */
-    public XskMapTooSmallException(String message, String action, String interfaceName, Path mapPath, Integer queueId,
+    public NotAnXskMapException(String message, String action, String interfaceName, Path mapPath, Integer queueId,
             int errno, Throwable cause) {
         super(message, action, interfaceName, mapPath, queueId, errno, cause);
     }
