@@ -78,17 +78,17 @@ public class DemuxBenchmarks {
                 }
             }
         }
-        if (endpoints.find(frame, parsed) != expected) {
+        if (endpoints.find(frame, parsed, null) != expected) {
             throw new IllegalStateException("the table does not find the expected endpoint");
         }
     }
 
     private static UdpEndpoint endpoint(InetAddress local, UdpPeer remote) {
-        return new UdpEndpoint(null, local, PORT, remote, datagram -> { }, null);
+        return new UdpEndpoint(null, local, PORT, remote, datagram -> { }, null, null);
     }
 
     @Benchmark
     public UdpEndpoint find() {
-        return endpoints.find(frame, parsed);
+        return endpoints.find(frame, parsed, null);
     }
 }

@@ -6,6 +6,7 @@ import io.quicxdp.datapath.xsk.BindMode;
 import io.quicxdp.datapath.xsk.XskParameters;
 import java.time.Duration;
 import java.util.Objects;
+import io.quicxdp.datapath.driver.QueueDriver;
 import java.util.concurrent.ThreadFactory;
 
 /**
@@ -34,6 +35,7 @@ public final class DatapathSettings {
     private final Duration neighbourTimeout;
     private final ThreadFactory pollThreadFactory;
     private final Duration routeMaxAge;
+    private final boolean pollThreads;
     private final UdpChecksumPolicy udpChecksumPolicy;
 
     private DatapathSettings(Builder builder) {
@@ -54,6 +56,7 @@ public final class DatapathSettings {
         this.neighbourTimeout = builder.neighbourTimeout;
         this.pollThreadFactory = builder.pollThreadFactory;
         this.routeMaxAge = builder.routeMaxAge;
+        this.pollThreads = builder.pollThreads;
         this.udpChecksumPolicy = builder.udpChecksumPolicy;
     }
 
@@ -76,7 +79,7 @@ public final class DatapathSettings {
                 .bindMode(bindMode).needWakeup(needWakeup).pollMode(pollMode).pollTimeout(pollTimeout)
                 .rxBatchSize(rxBatchSize).portReservation(portReservation).txDrainTimeout(txDrainTimeout)
                 .queueReleaseTimeout(queueReleaseTimeout).neighbourTimeout(neighbourTimeout)
-                .pollThreadFactory(pollThreadFactory).routeMaxAge(routeMaxAge)
+                .pollThreadFactory(pollThreadFactory).routeMaxAge(routeMaxAge).pollThreads(pollThreads)
                 .udpChecksumPolicy(udpChecksumPolicy);
     }
 
@@ -145,6 +148,11 @@ public final class DatapathSettings {
         return pollThreadFactory;
     }
 
+    /** Whether each queue has its own poll thread; without, its {@link QueueDriver} is driven by the caller. */
+    public boolean pollThreads() {
+        return pollThreads;
+    }
+
     /** The longest a peer's route is used before it is looked up again. */
     public Duration routeMaxAge() {
         return routeMaxAge;
@@ -189,6 +197,7 @@ public final class DatapathSettings {
         private Duration neighbourTimeout = Duration.ofSeconds(1);
         private ThreadFactory pollThreadFactory;
         private Duration routeMaxAge = Duration.ofSeconds(30);
+        private boolean pollThreads = true;
         private UdpChecksumPolicy udpChecksumPolicy = UdpChecksumPolicy.ACCEPT_PARTIAL;
 
         private Builder() {
@@ -289,6 +298,16 @@ public final class DatapathSettings {
          */
         public Builder pollThreadFactory(ThreadFactory pollThreadFactory) {
             this.pollThreadFactory = pollThreadFactory;
+            return this;
+        }
+
+        /**
+         * Whether each queue gets its own poll thread (the default). Without, the datapath starts no thread:
+         * a transport drives each queue from its own threads through {@link XdpDatapath#drivers()}, and
+         * nothing is received until it does.
+         */
+        public Builder pollThreads(boolean pollThreads) {
+            this.pollThreads = pollThreads;
             return this;
         }
 

@@ -38,7 +38,7 @@ final class EndpointTable {
     }
 
     /** The endpoint for a parsed datagram, or {@code null}. */
-    UdpEndpoint find(ByteBuffer frame, ParsedUdpFrame datagram) {
+    UdpEndpoint find(ByteBuffer frame, ParsedUdpFrame datagram, QueueWorker receivedOn) {
         UdpEndpoint[] candidates = byPort.get(datagram.destinationPort());
         if (candidates == null) {
             return null;
@@ -46,7 +46,7 @@ final class EndpointTable {
         UdpEndpoint best = null;
         int bestScore = 0;
         for (UdpEndpoint candidate : candidates) {
-            int score = candidate.matchScore(frame, datagram);
+            int score = candidate.matchScore(frame, datagram, receivedOn);
             if (score > bestScore) {
                 best = candidate;
                 bestScore = score;

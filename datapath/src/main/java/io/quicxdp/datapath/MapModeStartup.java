@@ -57,6 +57,9 @@ final class MapModeStartup {
             }
             for (MapBinding binding : bindings) {
                 for (QueueWorker worker : binding.workers) {
+                    if (!settings.pollThreads()) {
+                        continue;
+                    }
                     try {
                         worker.start();
                     }

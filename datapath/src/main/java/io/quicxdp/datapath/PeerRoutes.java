@@ -199,7 +199,12 @@ final class PeerRoutes implements AutoCloseable {
 
     private void collect(Lookup lookup, UdpPeer peer, long now) {
         if (lookup.worker != null) {
-            peer.routed(lookup.mac, lookup.worker, lookup.generation, lookup.askedAt + maxAgeNanos);
+            // a peer keeps its queue while its route stays on that interface: replies to a peer heard on a
+            // queue leave on it, and a driving thread keeps its peers to itself
+            QueueWorker current = peer.worker;
+            QueueWorker worker = current != null && current.interfaceName().equals(lookup.worker.interfaceName())
+                    ? current : lookup.worker;
+            peer.routed(lookup.mac, worker, lookup.generation, lookup.askedAt + maxAgeNanos);
             if (lookup.hasSource) {
                 peer.localHigh = lookup.localHigh;
                 peer.localLow = lookup.localLow;

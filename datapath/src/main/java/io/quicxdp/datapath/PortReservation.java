@@ -23,15 +23,19 @@ final class PortReservation implements AutoCloseable {
     }
 
     /**
-     * Reserves {@code local}: a wildcard address reserves the port for IPv4 and IPv6 alike.
+     * Reserves {@code local}: a wildcard address reserves the port for IPv4 and IPv6 alike. A shared
+     * reservation sets {@code SO_REUSEPORT}, so that endpoints of different queues can each hold the port.
      *
      * @throws UncheckedIOException with the kernel's reason, for example when the port is in use
      */
-    static PortReservation reserve(InetSocketAddress local, InetSocketAddress remote) {
+    static PortReservation reserve(InetSocketAddress local, InetSocketAddress remote, boolean shared) {
         DatagramChannel channel = null;
         try {
             channel = DatagramChannel.open();
             channel.setOption(StandardSocketOptions.SO_RCVBUF, 1);
+            if (shared) {
+                channel.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+            }
             channel.bind(local);
             if (remote != null) {
                 channel.connect(remote);

@@ -1,5 +1,6 @@
 package io.quicxdp.datapath;
 
+import io.quicxdp.datapath.driver.QueueDriver;
 import io.quicxdp.datapath.linux.Errno;
 import io.quicxdp.datapath.linux.EventFd;
 import io.quicxdp.datapath.linux.NativeIoException;
@@ -13,10 +14,13 @@ import io.quicxdp.datapath.state.SocketState;
 import io.quicxdp.datapath.xsk.XdpSocket;
 import io.quicxdp.datapath.xsk.XdpStatistics;
 import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -33,8 +37,12 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>A queue with no transmit queue of its own on the device (copy mode skips such a socket's TX ring
  * without a word) sends through a sibling's socket: {@link #send} goes to the {@link #transmitter}.
+ *
+ * <p>Without poll threads ({@link DatapathSettings#pollThreads()} false) the worker is a
+ * {@link QueueDriver}: the driving thread calls {@link #poll(int)} for each turn and sleeps itself, and the
+ * worker wakes it through the callback it attached.
  */
-final class QueueWorker implements Runnable {
+final class QueueWorker implements Runnable, QueueDriver {
 
     private static final System.Logger LOG = System.getLogger(QueueWorker.class.getName());
 
@@ -77,6 +85,25 @@ final class QueueWorker implements Runnable {
     private final EventFd wakeup;
 
     private final SocketPoller poller;
+
+    /** Frames released from other threads, for the queue's own thread to give back. */
+    private final FrameReturns returns;
+
+    /** Frames kept by handlers ({@link #retain()}) and not yet released. */
+    private final AtomicInteger retained = new AtomicInteger();
+
+    /** The frame being handled, for {@link #retain()}; -1 outside a handler. */
+    private long currentFrame = -1;
+
+    private boolean currentRetained;
+
+    /** How a driving thread is woken; {@code null} with the datapath's own poll thread. */
+    private volatile Runnable externalWakeup;
+
+    /** Set once the socket is closed while frames were still retained: the last release frees the UMEM. */
+    private boolean umemKept;
+
+    private XdpDatapath datapath;
 
     /** The worker whose socket sends for this queue: itself, or a sibling when this queue cannot transmit. */
     private QueueWorker transmitter = this;
@@ -123,13 +150,21 @@ final class QueueWorker implements Runnable {
         this.datagram = new ReceivedDatagram(this, frames);
         this.wakeup = EventFd.open();
         this.poller = new SocketPoller(socket.fd(), SocketPoller.POLLIN, wakeup);
+        this.returns = new FrameReturns(socket.parameters().rxFrames());
     }
 
-    String interfaceName() {
+    /** The datapath whose endpoint table {@link #bind} adds to; set once it is open. */
+    void belongTo(XdpDatapath datapath) {
+        this.datapath = datapath;
+    }
+
+    @Override
+    public String interfaceName() {
         return interfaceName;
     }
 
-    int queueId() {
+    @Override
+    public int queueId() {
         return queueId;
     }
 
@@ -196,8 +231,18 @@ final class QueueWorker implements Runnable {
             poll();
         }
         finally {
-            synchronized (lifecycle) {
+            exit();
+        }
+    }
+
+    /** The polling thread leaves for good; if close came first, the socket is closed now. */
+    private void exit() {
+        synchronized (lifecycle) {
+            if (!exited) {
                 exited = true;
+                for (long frame = returns.poll(); frame >= 0; frame = returns.poll()) {
+                    retained.decrementAndGet();
+                }
                 if (closeRequested) {
                     closeSocket();
                 }
@@ -205,33 +250,166 @@ final class QueueWorker implements Runnable {
         }
     }
 
+    @Override
+    public int descriptor() {
+        return socket.fd();
+    }
+
+    @Override
+    public void attach(Runnable wakeup) {
+        if (settings.pollThreads()) {
+            throw new IllegalStateException(interfaceName + " queue " + queueId + " has its own poll thread");
+        }
+        synchronized (lifecycle) {
+            if (thread != null) {
+                throw new IllegalStateException(interfaceName + " queue " + queueId + " is driven by " + thread);
+            }
+            if (closeRequested) {
+                throw new IllegalStateException("the datapath of " + interfaceName + " queue " + queueId + " is closed");
+            }
+            externalWakeup = Objects.requireNonNull(wakeup, "wakeup");
+            thread = Thread.currentThread();
+            running = true;
+        }
+    }
+
+    @Override
+    public int poll(int budget) {
+        if (Thread.currentThread() != thread) {
+            throw new IllegalStateException("queue " + queueId + " of " + interfaceName + " is driven by " + thread);
+        }
+        if (!running) {
+            exit();
+            return 0;
+        }
+        return turn(Math.max(1, budget));
+    }
+
+    @Override
+    public boolean hasBacklog() {
+        return (txBacklog != 0 && txBacklog != Errno.ENETDOWN) || socket.freeReceiveFrames() > 0;
+    }
+
+    @Override
+    public UdpEndpoint bind(InetSocketAddress local, DatagramHandler handler) {
+        return datapath.bindOnQueue(local, handler, this);
+    }
+
+    @Override
+    public long retain() {
+        if (Thread.currentThread() != thread || currentFrame < 0) {
+            throw new IllegalStateException("retain is for a handler of " + interfaceName + " queue " + queueId
+                    + ", while it handles a datagram");
+        }
+        if (!currentRetained) {
+            currentRetained = true;
+            retained.incrementAndGet();
+        }
+        return currentFrame;
+    }
+
+    @Override
+    public void release(long frame) {
+        if (Thread.currentThread() == thread && !exited) {
+            socket.giveBack(frame);
+            retained.decrementAndGet();
+            return;
+        }
+        returns.offer(frame);
+        if (exited) {
+            // nobody polls any more: count the frame back here, and free the UMEM after the last one
+            synchronized (lifecycle) {
+                for (long returned = returns.poll(); returned >= 0; returned = returns.poll()) {
+                    if (retained.decrementAndGet() == 0 && umemKept) {
+                        socket.close();
+                        umemKept = false;
+                    }
+                }
+            }
+        }
+        else {
+            wake();
+        }
+    }
+
+    @Override
+    public ByteBuffer frames() {
+        return frames;
+    }
+
+    @Override
+    public int frameSize() {
+        return socket.parameters().frameSize();
+    }
+
+    @Override
+    public int receiveFrames() {
+        return socket.parameters().rxFrames();
+    }
+
+    @Override
+    public void detach() {
+        if (Thread.currentThread() == thread) {
+            running = false;
+            exit();
+        }
+    }
+
+    /** Frames retained by handlers and not yet released. */
+    int retainedFrames() {
+        return retained.get();
+    }
+
     private void poll() {
         int batch = settings.rxBatchSize();
         boolean busy = settings.pollMode() == PollMode.BUSY;
         int timeoutMillis = (int) Math.max(1, settings.pollTimeout().toMillis());
         while (running) {
-            int received = socket.receive(batch);
-            if (received > 0) {
-                int start = socket.rxStart(received);
-                // after a handler, the datapath may be closing and the rings swapped out: stop at once
-                for (int i = 0; i < received && running; i++) {
-                    handle(socket.rxAddress(start + i), socket.rxLength(start + i));
-                }
-                socket.recycle(start, received);
-            }
-            else if (socket.freeReceiveFrames() > 0) {
-                socket.refill();
-            }
-            if (socket.fillNeedsWakeup()) {
-                socket.wakeReceive();
-            }
-            boolean force = kickPending;
-            kickPending = false;
-            int txBacklog = serviceTx(force);
+            int received = turn(batch);
             if (received == 0) {
                 idle(busy, txBacklog, timeoutMillis);
             }
         }
+    }
+
+    /** The errno that held up the TX ring in the last turn, {@link Errno#EAGAIN} for more to do, or 0. */
+    private int txBacklog;
+
+    /** One turn: released frames back, a batch received and handled, the fill ring refilled, TX moved on. */
+    private int turn(int batch) {
+        for (long frame = returns.poll(); frame >= 0; frame = returns.poll()) {
+            socket.giveBack(frame);
+            retained.decrementAndGet();
+        }
+        int received = socket.receive(batch);
+        if (received > 0) {
+            int start = socket.rxStart(received);
+            for (int i = 0; i < received; i++) {
+                long frame = socket.rxAddress(start + i);
+                // after a handler the datapath may be closing, its rings swapped out: handle no more
+                if (running) {
+                    handle(frame, socket.rxLength(start + i));
+                }
+                if (currentRetained) {
+                    currentRetained = false;
+                }
+                else {
+                    socket.giveBack(frame);
+                }
+            }
+            currentFrame = -1;
+            socket.releaseRxEntries();
+        }
+        if (socket.freeReceiveFrames() > 0) {
+            socket.refill();
+        }
+        if (socket.fillNeedsWakeup()) {
+            socket.wakeReceive();
+        }
+        boolean force = kickPending;
+        kickPending = false;
+        txBacklog = serviceTx(force);
+        return received;
     }
 
     private void handle(long address, int length) {
@@ -245,12 +423,13 @@ final class QueueWorker implements Runnable {
         if (parsed.partialChecksum()) {
             counters.addRx(SocketCounters.RX_PARTIAL_CHECKSUM, 1);
         }
-        UdpEndpoint endpoint = endpoints.find(frames, parsed);
+        UdpEndpoint endpoint = endpoints.find(frames, parsed, this);
         if (endpoint == null) {
             counters.drop(DropReason.NO_ENDPOINT);
             return;
         }
         datagram.set(parsed, endpoint);
+        currentFrame = address;
         try {
             endpoint.handler.onDatagram(datagram);
         }
@@ -344,7 +523,11 @@ final class QueueWorker implements Runnable {
     /** Makes the poll thread take a turn now: from any thread, cheap when it is not sleeping. */
     void wake() {
         wakeRequested = true;
-        if (sleeping) {
+        Runnable external = externalWakeup;
+        if (external != null) {
+            external.run();
+        }
+        else if (sleeping) {
             wakeup.signal();
         }
     }
@@ -425,7 +608,8 @@ final class QueueWorker implements Runnable {
     /** Waits for the poll thread to stop, until {@code deadline} ({@link System#nanoTime()}). */
     void awaitStop(long deadline, Duration timeout) {
         Thread polling = thread;
-        if (polling != null && polling != Thread.currentThread()) {
+        // a driving thread is not ours to wait for: it lets go at its next poll, or at detach
+        if (polling != null && polling != Thread.currentThread() && settings.pollThreads()) {
             try {
                 polling.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
             }
@@ -497,11 +681,22 @@ final class QueueWorker implements Runnable {
     private void closeSocket() {
         txLock.lock();
         try {
-            socket.close();
-            wakeup.close();
+            if (retained.get() > 0) {
+                // retained frames are still read through the UMEM: only the socket goes now
+                socket.release();
+                umemKept = true;
+            }
+            else {
+                socket.close();
+            }
             inMap = false;
         }
+        catch (NativeIoException ex) {
+            LOG.log(Level.ERROR, "Could not let go of the socket of " + interfaceName + " queue " + queueId
+                    + " while " + retained.get() + " of its frames are retained: " + ex.getMessage());
+        }
         finally {
+            wakeup.close();
             txLock.unlock();
         }
     }

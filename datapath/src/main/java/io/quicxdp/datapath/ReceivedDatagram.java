@@ -8,16 +8,28 @@ import java.nio.ByteBuffer;
  * A received UDP datagram, as a view into its UMEM frame.
  *
  * <p>One instance per socket is reused for every datagram: it and the buffer from {@link #payload()} are
- * valid only inside {@link DatagramHandler#onDatagram}. Nothing here allocates except the methods that
- * return {@link InetSocketAddress}.
+ * valid only inside {@link DatagramHandler#onDatagram}. Nothing here allocates, except the methods that
+ * return an {@link InetSocketAddress} the first time they meet an address: the socket keeps the most recent
+ * ones and hands out the same instance again.
  */
 public final class ReceivedDatagram {
+
+    private static final int ADDRESS_CACHE_SIZE = 256;
 
     private final QueueWorker worker;
 
     private final ByteBuffer frames;
 
     private final ByteBuffer payloadView;
+
+    /** Recently met addresses, direct-mapped by a hash of address and port. */
+    private final long[] cachedHigh = new long[ADDRESS_CACHE_SIZE];
+
+    private final long[] cachedLow = new long[ADDRESS_CACHE_SIZE];
+
+    private final int[] cachedPortAndFamily = new int[ADDRESS_CACHE_SIZE];
+
+    private final InetSocketAddress[] cachedAddress = new InetSocketAddress[ADDRESS_CACHE_SIZE];
 
     private ParsedUdpFrame frame;
 
@@ -69,20 +81,40 @@ public final class ReceivedDatagram {
         return frame.destinationPort();
     }
 
-    /** The sender's address and port; allocates. */
+    /** The sender's address and port; allocates only for an address the socket has not met lately. */
     public InetSocketAddress sourceAddress() {
         boolean ipv6 = isIpv6();
         int at = frame.sourceAddressOffset();
-        return new InetSocketAddress(IpAddresses.toInetAddress(ipv6, IpAddresses.highAt(frames, at, ipv6),
-                IpAddresses.lowAt(frames, at, ipv6)), frame.sourcePort());
+        return address(ipv6, IpAddresses.highAt(frames, at, ipv6), IpAddresses.lowAt(frames, at, ipv6),
+                frame.sourcePort());
     }
 
-    /** The address and port the datagram was sent to; allocates. */
+    /**
+     * The address and port the datagram was sent to; allocates only for an address the socket has not met
+     * lately.
+     */
     public InetSocketAddress destinationAddress() {
         boolean ipv6 = isIpv6();
         int at = frame.destinationAddressOffset();
-        return new InetSocketAddress(IpAddresses.toInetAddress(ipv6, IpAddresses.highAt(frames, at, ipv6),
-                IpAddresses.lowAt(frames, at, ipv6)), frame.destinationPort());
+        return address(ipv6, IpAddresses.highAt(frames, at, ipv6), IpAddresses.lowAt(frames, at, ipv6),
+                frame.destinationPort());
+    }
+
+    private InetSocketAddress address(boolean ipv6, long high, long low, int port) {
+        int portAndFamily = port | (ipv6 ? 1 << 16 : 0);
+        long hash = (high * 31 + low) * 0x9E3779B97F4A7C15L + portAndFamily;
+        int slot = (int) (hash >>> 56) & (ADDRESS_CACHE_SIZE - 1);
+        InetSocketAddress cached = cachedAddress[slot];
+        if (cached != null && cachedPortAndFamily[slot] == portAndFamily && cachedHigh[slot] == high
+                && cachedLow[slot] == low) {
+            return cached;
+        }
+        InetSocketAddress address = new InetSocketAddress(IpAddresses.toInetAddress(ipv6, high, low), port);
+        cachedAddress[slot] = address;
+        cachedHigh[slot] = high;
+        cachedLow[slot] = low;
+        cachedPortAndFamily[slot] = portAndFamily;
+        return address;
     }
 
     /** The interface the datagram arrived on. */

@@ -34,10 +34,13 @@ public final class UdpEndpoint implements AutoCloseable {
 
     private final PortReservation reservation;
 
+    /** The one queue this endpoint serves, or {@code null} for every queue. */
+    final QueueWorker queue;
+
     private volatile boolean closed;
 
     UdpEndpoint(XdpDatapath datapath, InetAddress localAddress, int port, UdpPeer remote, DatagramHandler handler,
-            PortReservation reservation) {
+            PortReservation reservation, QueueWorker queue) {
         this.datapath = datapath;
         this.handler = handler;
         this.wildcard = IpAddresses.isAnyLocal(localAddress);
@@ -47,6 +50,7 @@ public final class UdpEndpoint implements AutoCloseable {
         this.port = port;
         this.remote = remote;
         this.reservation = reservation;
+        this.queue = queue;
     }
 
     /** The local address and port; the wildcard address when bound to all. */
@@ -123,7 +127,10 @@ public final class UdpEndpoint implements AutoCloseable {
     }
 
     /** 3: connected and both ends match; 2: bound to the destination address; 1: wildcard; 0: no match. */
-    int matchScore(ByteBuffer frame, ParsedUdpFrame datagram) {
+    int matchScore(ByteBuffer frame, ParsedUdpFrame datagram, QueueWorker receivedOn) {
+        if (queue != null && queue != receivedOn) {
+            return 0;
+        }
         boolean datagramIpv6 = datagram.ipVersion() == 6;
         if (wildcard) {
             return 1;
@@ -142,6 +149,9 @@ public final class UdpEndpoint implements AutoCloseable {
     }
 
     boolean conflictsWith(UdpEndpoint other) {
+        if (queue != null && other.queue != null && queue != other.queue) {
+            return false;
+        }
         boolean sameLocal = wildcard == other.wildcard
                 && (wildcard || (ipv6 == other.ipv6 && localHigh == other.localHigh && localLow == other.localLow));
         if (!sameLocal) {

@@ -1,6 +1,7 @@
 package io.quicxdp.datapath;
 
 import io.quicxdp.datapath.failure.XdpDatapathException;
+import io.quicxdp.datapath.driver.QueueDriver;
 import io.quicxdp.datapath.failure.XdpSocketException;
 import io.quicxdp.datapath.linux.NativeIoException;
 import io.quicxdp.datapath.netlink.RouteNetlinkSocket;
@@ -65,6 +66,7 @@ public final class XdpDatapath implements AutoCloseable {
         this.netlink = netlink;
         this.routes = routes;
         this.bindings = MapModeStartup.open(configs, settings, endpoints, netlink);
+        bindings.forEach(binding -> binding.workers.forEach(worker -> worker.belongTo(this)));
         routes.serve(bindings);
     }
 
@@ -138,7 +140,7 @@ public final class XdpDatapath implements AutoCloseable {
      *     the kernel
      */
     public UdpEndpoint bind(InetSocketAddress local, DatagramHandler handler) {
-        return register(local, null, handler);
+        return register(local, null, handler, null);
     }
 
     /**
@@ -161,11 +163,30 @@ public final class XdpDatapath implements AutoCloseable {
         if (IpAddresses.isIpv6(address) != IpAddresses.isIpv6(remote.getAddress())) {
             throw new IllegalArgumentException("local " + local + " and remote " + remote + " differ in family");
         }
-        return register(local, remote, handler);
+        return register(local, remote, handler, null);
+    }
+
+    /**
+     * The queues, for a transport that drives them from its own threads: the seam of
+     * {@code io.quicxdp.datapath.driver}. Only for a datapath opened with
+     * {@link DatapathSettings.Builder#pollThreads(boolean) pollThreads(false)}.
+     *
+     * @throws IllegalStateException when the datapath runs its own poll threads
+     */
+    public List<QueueDriver> drivers() {
+        if (settings.pollThreads()) {
+            throw new IllegalStateException("this datapath polls its queues itself: open it with pollThreads(false) "
+                    + "to drive them");
+        }
+        return bindings.stream().flatMap(binding -> binding.workers.stream()).map(QueueDriver.class::cast).toList();
+    }
+
+    UdpEndpoint bindOnQueue(InetSocketAddress local, DatagramHandler handler, QueueWorker queue) {
+        return register(local, null, handler, queue);
     }
 
     private synchronized UdpEndpoint register(InetSocketAddress local, InetSocketAddress remote,
-            DatagramHandler handler) {
+            DatagramHandler handler, QueueWorker queue) {
         Objects.requireNonNull(local, "local");
         Objects.requireNonNull(handler, "handler");
         ensureOpen();
@@ -173,7 +194,7 @@ public final class XdpDatapath implements AutoCloseable {
         int port = local.getPort();
         if (settings.portReservation()) {
             try {
-                reservation = PortReservation.reserve(local, remote);
+                reservation = PortReservation.reserve(local, remote, queue != null);
             }
             catch (UncheckedIOException ex) {
                 throw new IllegalStateException(ex.getMessage(), ex);
@@ -185,7 +206,7 @@ public final class XdpDatapath implements AutoCloseable {
                     + "off: bind a concrete port or turn port reservation on");
         }
         UdpEndpoint endpoint = new UdpEndpoint(this, local.getAddress(), port,
-                remote == null ? null : UdpPeer.of(remote), handler, reservation);
+                remote == null ? null : UdpPeer.of(remote), handler, reservation, queue);
         try {
             if (endpoint.remote != null) {
                 route(endpoint, endpoint.remote);

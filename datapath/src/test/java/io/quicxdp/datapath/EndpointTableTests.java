@@ -25,7 +25,7 @@ class EndpointTableTests {
     @Test
     void noEndpointForAnUnboundPort() throws Exception {
         table.add(endpoint(null, 4433, null));
-        assertThat(table.find(frame, ipv4("198.18.0.2", 5000, "198.18.0.1", 4434))).isNull();
+        assertThat(table.find(frame, ipv4("198.18.0.2", 5000, "198.18.0.1", 4434), null)).isNull();
     }
 
     @Test
@@ -37,21 +37,21 @@ class EndpointTableTests {
         table.add(wildcard);
         table.add(specific);
         table.add(connected);
-        assertThat(table.find(frame, ipv4("198.18.0.2", 5000, "198.18.0.1", 4433))).isSameAs(connected);
-        assertThat(table.find(frame, ipv4("198.18.0.2", 5001, "198.18.0.1", 4433))).isSameAs(specific);
-        assertThat(table.find(frame, ipv4("198.18.0.2", 5000, "198.18.0.9", 4433))).isSameAs(wildcard);
-        assertThat(table.find(frame, ipv6("fd00:198:18::2", 5000, "fd00:198:18::1", 4433))).isSameAs(wildcard);
+        assertThat(table.find(frame, ipv4("198.18.0.2", 5000, "198.18.0.1", 4433), null)).isSameAs(connected);
+        assertThat(table.find(frame, ipv4("198.18.0.2", 5001, "198.18.0.1", 4433), null)).isSameAs(specific);
+        assertThat(table.find(frame, ipv4("198.18.0.2", 5000, "198.18.0.9", 4433), null)).isSameAs(wildcard);
+        assertThat(table.find(frame, ipv6("fd00:198:18::2", 5000, "fd00:198:18::1", 4433), null)).isSameAs(wildcard);
         table.remove(wildcard);
-        assertThat(table.find(frame, ipv4("198.18.0.2", 5000, "198.18.0.9", 4433))).isNull();
+        assertThat(table.find(frame, ipv4("198.18.0.2", 5000, "198.18.0.9", 4433), null)).isNull();
     }
 
     @Test
     void ipv6SpecificAddressMatchesAllSixteenBytes() throws Exception {
         UdpEndpoint specific = endpoint("fd00:198:18::1", 4433, null);
         table.add(specific);
-        assertThat(table.find(frame, ipv6("fd00:198:18::2", 5000, "fd00:198:18::1", 4433))).isSameAs(specific);
-        assertThat(table.find(frame, ipv6("fd00:198:18::2", 5000, "fd00:198:19::1", 4433))).isNull();
-        assertThat(table.find(frame, ipv4("198.18.0.2", 5000, "198.18.0.1", 4433))).isNull();
+        assertThat(table.find(frame, ipv6("fd00:198:18::2", 5000, "fd00:198:18::1", 4433), null)).isSameAs(specific);
+        assertThat(table.find(frame, ipv6("fd00:198:18::2", 5000, "fd00:198:19::1", 4433), null)).isNull();
+        assertThat(table.find(frame, ipv4("198.18.0.2", 5000, "198.18.0.1", 4433), null)).isNull();
     }
 
     @Test
@@ -62,7 +62,7 @@ class EndpointTableTests {
     }
 
     private static UdpEndpoint endpoint(String local, int port, UdpPeer remote) throws Exception {
-        return new UdpEndpoint(null, local == null ? null : InetAddress.getByName(local), port, remote, IGNORE, null);
+        return new UdpEndpoint(null, local == null ? null : InetAddress.getByName(local), port, remote, IGNORE, null, null);
     }
 
     private ParsedUdpFrame ipv4(String source, int sourcePort, String destination, int destinationPort)

@@ -14,6 +14,9 @@ public final class TestPorts {
     /** The port the tests' XDP programs redirect and their endpoints bind. */
     public static final int ECHO = free();
 
+    /** A second redirected port, for a test that serves two ports side by side. */
+    public static final int SECOND = free();
+
     /** A port the tests' XDP programs do not redirect. */
     public static final int UNREDIRECTED = free();
 

@@ -1,0 +1,97 @@
+package io.quicxdp.datapath.driver;
+
+import io.quicxdp.datapath.DatagramHandler;
+import io.quicxdp.datapath.DatapathSettings;
+import io.quicxdp.datapath.ReceivedDatagram;
+import io.quicxdp.datapath.UdpEndpoint;
+import io.quicxdp.datapath.XdpDatapath;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+
+/**
+ * One interface queue of a datapath opened without poll threads
+ * ({@link DatapathSettings.Builder#pollThreads(boolean) pollThreads(false)}), driven by a thread the caller
+ * owns, such as an event loop. This is the seam a transport (the Netty one) builds on; applications use
+ * {@link XdpDatapath#bind} instead.
+ *
+ * <p>Threading: {@link #attach}, {@link #poll}, {@link #hasBacklog}, {@link #retain} and {@link #detach} on
+ * the driving thread only; {@link #release} and {@link #bind} from any thread. Handlers of the endpoints
+ * bound here run on the driving thread, inside {@link #poll}.
+ *
+ * <p>Frames: the queue's receive frames live in its UMEM ({@link #frames()}). A handler may keep the frame
+ * of the datagram it is handling beyond the call with {@link #retain()}, for example to hand the payload on
+ * without copying; the frame then stays out of the fill ring until {@link #release} returns it, from any
+ * thread. Frames retained when the datapath closes keep the UMEM mapped until the last one is released.
+ */
+public interface QueueDriver {
+
+    /** The interface this queue belongs to. */
+    String interfaceName();
+
+    /** The queue id, which is also the socket's key in the interface's XSKMAP. */
+    int queueId();
+
+    /** The AF_XDP socket's descriptor, to wait on with {@code poll(2)} for {@code POLLIN}. */
+    int descriptor();
+
+    /**
+     * Makes the calling thread the queue's driving thread, before its first {@link #poll}.
+     *
+     * @param wakeup how the queue wakes the driving thread when it has work outside {@code POLLIN}: frames
+     *     released from other threads, sends from other threads left on the TX ring, the datapath closing.
+     *     It is called from any thread and must be cheap when the driving thread is awake.
+     */
+    void attach(Runnable wakeup);
+
+    /**
+     * One turn of the queue: takes back frames released from other threads, receives up to {@code budget}
+     * frames and hands them to their endpoints' handlers, refills the fill ring, and keeps the TX ring moving.
+     * After the datapath closed it lets go of the queue and returns 0.
+     *
+     * @return the frames received in this turn
+     */
+    int poll(int budget);
+
+    /**
+     * Whether work waits that {@code POLLIN} would not announce: frames for the fill ring or on the TX ring.
+     * A driving thread that sleeps then comes back within about a millisecond.
+     */
+    boolean hasBacklog();
+
+    /**
+     * Serves {@code local} on this queue only. Several queues may each bind the same address, as sockets
+     * do with {@code SO_REUSEPORT}; with port reservation on, the kernel port is held with
+     * {@code SO_REUSEPORT} accordingly.
+     *
+     * @throws IllegalStateException when this queue already serves the address
+     */
+    UdpEndpoint bind(InetSocketAddress local, DatagramHandler handler);
+
+    /**
+     * Keeps the frame of the datagram being handled: called from a handler of this queue, during
+     * {@link DatagramHandler#onDatagram}. The datagram's {@link ReceivedDatagram#payload()} stays valid until
+     * the frame is released.
+     *
+     * @return the frame's offset in {@link #frames()}, for {@link #release}
+     * @throws IllegalStateException outside a handler of this queue
+     */
+    long retain();
+
+    /** Returns a frame kept with {@link #retain()}; any thread, once per retain. */
+    void release(long frame);
+
+    /** The queue's UMEM, big-endian; frames are addressed by their offset. Shared: read through duplicates. */
+    ByteBuffer frames();
+
+    /** The size of one UMEM frame in bytes. */
+    int frameSize();
+
+    /** The receive frames: those at offsets below {@code receiveFrames() * frameSize()}. */
+    int receiveFrames();
+
+    /**
+     * Tells the queue that its driving thread stops for good: it lets go of the queue as {@link #poll} does
+     * after close. The datapath, closed before or after, then frees the queue's memory.
+     */
+    void detach();
+}

@@ -1,0 +1,201 @@
+package io.quicxdp.datapath.driver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
+
+import io.quicxdp.datapath.DatapathSettings;
+import io.quicxdp.datapath.XdpDatapath;
+import io.quicxdp.datapath.state.SocketState;
+import io.quicxdp.datapath.testing.TestPorts;
+import io.quicxdp.datapath.testing.XskMapFixture;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The seam a transport drives queues through, on a real veth pair: a thread of the test's own drives both
+ * queues, handlers keep frames and another thread reads and releases them, and closing the datapath while
+ * frames are kept leaves them readable until released.
+ */
+class QueueDriverTests {
+
+    private static final int PORT = TestPorts.ECHO;
+
+    private XskMapFixture fixture;
+
+    private XdpDatapath datapath;
+
+    private Thread driving;
+
+    private volatile boolean stop;
+
+    @BeforeEach
+    void open() throws Exception {
+        fixture = XskMapFixture.create(2, Set.of(PORT));
+        datapath = XdpDatapath.open(List.of(fixture.config()), DatapathSettings.builder().frameCount(512)
+                .fillRingSize(512).completionRingSize(256).rxRingSize(256).txRingSize(256).pollThreads(false)
+                .neighbourTimeout(Duration.ofSeconds(10)).build());
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        stop = true;
+        if (driving != null) {
+            driving.join(5000);
+        }
+        datapath.close();
+        fixture.close();
+    }
+
+    /** Drives every queue from one thread, as an event loop would, until {@link #stop}. */
+    private void drive(List<QueueDriver> queues) {
+        CountDownLatch attached = new CountDownLatch(1);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        driving = new Thread(() -> {
+            try (QueueWaiter waiter = new QueueWaiter(queues)) {
+                queues.forEach(queue -> queue.attach(waiter::wakeup));
+                attached.countDown();
+                while (!stop) {
+                    int received = 0;
+                    boolean backlog = false;
+                    for (QueueDriver queue : queues) {
+                        received += queue.poll(64);
+                        backlog |= queue.hasBacklog();
+                    }
+                    if (received == 0) {
+                        waiter.await(TimeUnit.MILLISECONDS.toNanos(backlog ? 1 : 50));
+                    }
+                }
+                queues.forEach(QueueDriver::detach);
+            }
+            catch (Throwable ex) {
+                failure.set(ex);
+            }
+        }, "test-driver-" + fixture.net().id());
+        driving.start();
+        try {
+            assertThat(attached.await(5, TimeUnit.SECONDS)).isTrue();
+        }
+        catch (InterruptedException ex) {
+            throw new AssertionError(ex);
+        }
+        assertThat(failure.get()).isNull();
+    }
+
+    @Test
+    void framesKeptByHandlersAreReadAndReleasedOnAnotherThread() throws Exception {
+        List<QueueDriver> queues = datapath.drivers();
+        BlockingQueue<Kept> kept = new LinkedBlockingQueue<>();
+        for (QueueDriver queue : queues) {
+            queue.bind(new InetSocketAddress(PORT), datagram -> {
+                ByteBuffer payload = datagram.payload();
+                kept.add(new Kept(queue, queue.retain(), payload.position(), payload.remaining()));
+            });
+        }
+        drive(queues);
+        int sent = 0;
+        for (int source = 0; source < 8; source++) {
+            sent += send("kept " + source, 25);
+        }
+        // another thread reads each payload in place after its handler returned, then gives the frame back
+        for (int i = 0; i < sent; i++) {
+            Kept frame = kept.poll(5, TimeUnit.SECONDS);
+            assertThat(frame).as("datagram " + i).isNotNull();
+            assertThat(frame.text()).startsWith("kept ");
+            frame.queue.release(frame.frame);
+        }
+        awaitTrue(() -> datapath.state().sockets().stream().allMatch(s -> s.receiveFrames().held() == 0
+                && s.receiveFrames().free() == 0), "every frame back with the kernel");
+        assertThat(datapath.state().sockets()).allSatisfy(socket -> {
+            assertThat(socket.receiveFrames().balanced()).isTrue();
+            assertThat(socket.receiveFrames().withKernel()).isEqualTo(socket.receiveFrames().receiveFrames());
+        });
+        assertThat(datapath.state().sockets().stream().mapToLong(SocketState::rxPackets).sum()).isEqualTo(sent);
+    }
+
+    @Test
+    void closingWithFramesKeptEmptiesTheSlotsAndKeepsThePayloadsReadableUntilReleased() throws Exception {
+        List<QueueDriver> queues = datapath.drivers();
+        BlockingQueue<Kept> kept = new LinkedBlockingQueue<>();
+        for (QueueDriver queue : queues) {
+            queue.bind(new InetSocketAddress(PORT), datagram -> {
+                ByteBuffer payload = datagram.payload();
+                kept.add(new Kept(queue, queue.retain(), payload.position(), payload.remaining()));
+            });
+        }
+        drive(queues);
+        int sent = send("still here", 10);
+        awaitTrue(() -> kept.size() == sent, "all kept");
+        stop = true;
+        driving.join(5000);
+        datapath.close();
+        assertThat(fixture.occupied(0)).isFalse();
+        assertThat(fixture.occupied(1)).isFalse();
+        for (Kept frame : kept) {
+            assertThat(frame.text()).as("readable after close").isEqualTo("still here");
+            frame.queue.release(frame.frame);
+        }
+        assertThat(datapath.state().sockets()).allSatisfy(socket -> assertThat(socket.receiveFrames()).isNull());
+    }
+
+    @Test
+    void theSeamRefusesWhatWouldBreakItsThreading() {
+        QueueDriver queue = datapath.drivers().get(0);
+        assertThatIllegalStateException().isThrownBy(queue::retain).withMessageContaining("while it handles");
+        assertThatIllegalStateException().isThrownBy(() -> queue.poll(1)).withMessageContaining("is driven by");
+        queue.attach(() -> { });
+        assertThatIllegalStateException().isThrownBy(() -> queue.attach(() -> { }))
+                .withMessageContaining("is driven by");
+        queue.detach();
+        datapath.close();
+        try (XdpDatapath ownThreads = XdpDatapath.open(List.of(fixture.config()), DatapathSettings.builder()
+                .frameCount(64).fillRingSize(64).completionRingSize(32).rxRingSize(32).txRingSize(32).build())) {
+            assertThatIllegalStateException().isThrownBy(ownThreads::drivers).withMessageContaining("pollThreads(false)");
+        }
+    }
+
+    private int send(String text, int count) throws Exception {
+        return fixture.net().inPeer(() -> {
+            try (DatagramChannel channel = DatagramChannel.open()) {
+                for (int i = 0; i < count; i++) {
+                    channel.send(ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)),
+                            new InetSocketAddress(fixture.net().appIpv4(), PORT));
+                }
+            }
+            return count;
+        });
+    }
+
+    private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("not within 10 s: " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    /** A frame a handler kept: where its payload lies in its queue's UMEM. */
+    private record Kept(QueueDriver queue, long frame, int offset, int length) {
+
+        String text() {
+            ByteBuffer view = queue.frames().duplicate();
+            view.clear().position(offset).limit(offset + length);
+            return StandardCharsets.US_ASCII.decode(view).toString();
+        }
+    }
+}

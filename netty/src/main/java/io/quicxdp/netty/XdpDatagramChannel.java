@@ -1,0 +1,498 @@
+package io.quicxdp.netty;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.AbstractChannel;
+import io.netty.channel.AddressedEnvelope;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelMetadata;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.EventLoop;
+import io.netty.channel.IoEvent;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoRegistration;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.util.internal.StringUtil;
+import io.quicxdp.datapath.DatagramHandler;
+import io.quicxdp.datapath.ReceivedDatagram;
+import io.quicxdp.datapath.UdpEndpoint;
+import io.quicxdp.datapath.UdpPeer;
+import io.quicxdp.datapath.driver.QueueDriver;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A Netty {@link DatagramChannel} on the XDP datapath: registered on an event loop of
+ * {@link XdpIoHandlerFactory}, bound on that loop's queues, reading and writing through their UMEM frames.
+ *
+ * <p>Reads are {@link DatagramPacket}s whose recipient is the datagram's real destination and whose content
+ * is the payload in place in its UMEM frame (no copy, writable); releasing it, on any thread, gives the
+ * frame back to its queue. {@code channelReadComplete} fires once per turn of the loop's queues. Writes of
+ * {@link DatagramPacket} or {@code AddressedEnvelope<ByteBuf, InetSocketAddress>} (and {@link ByteBuf} when
+ * connected) are copied into TX frames with their checksums, and their promise completes once the frame
+ * is on the TX ring; when the TX frames run out the writes wait for the next turn, and writability follows
+ * the outbound buffer's water marks.
+ *
+ * <p>A channel receives only the datagrams of its own loop's queues: to serve a port on every queue, bind
+ * one channel per loop, as with {@code SO_REUSEPORT} ({@link XdpChannels#bindEveryLoop}). The first datagram
+ * to an address never heard from waits on the loop for the next hop's resolution (at most the datapath's
+ * neighbour timeout); answers to senders go straight out.
+ */
+public final class XdpDatagramChannel extends AbstractChannel implements DatagramChannel {
+
+    private static final ChannelMetadata METADATA = new ChannelMetadata(true, 64);
+
+    /** Beyond this many remembered peers, the map starts afresh rather than grow without end. */
+    private static final int MAX_PEERS = 65536;
+
+    private final XdpDatagramChannelConfig config;
+
+    private final List<UdpEndpoint> endpoints = new ArrayList<>();
+
+    /** Where to send, by address: learned from received datagrams (their sender's MAC and queue) or looked up. */
+    private final Map<InetSocketAddress, UdpPeer> peers = new HashMap<>();
+
+    private volatile boolean open = true;
+
+    private volatile InetSocketAddress local;
+
+    private volatile InetSocketAddress remote;
+
+    private IoRegistration registration;
+
+    private XdpIoHandler loop;
+
+    private boolean readPending;
+
+    private boolean readInTurn;
+
+    private boolean writePending;
+
+    /** Creates an unregistered channel; register it on a loop of an {@link XdpIoHandlerFactory} group. */
+    public XdpDatagramChannel() {
+        super(null);
+        this.config = new XdpDatagramChannelConfig(this);
+    }
+
+    @Override
+    public XdpDatagramChannelConfig config() {
+        return config;
+    }
+
+    @Override
+    public ChannelMetadata metadata() {
+        return METADATA;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return open;
+    }
+
+    @Override
+    public boolean isActive() {
+        return open && local != null;
+    }
+
+    @Override
+    public boolean isConnected() {
+        return remote != null;
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) super.localAddress();
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+        return (InetSocketAddress) super.remoteAddress();
+    }
+
+    @Override
+    protected SocketAddress localAddress0() {
+        return local;
+    }
+
+    @Override
+    protected SocketAddress remoteAddress0() {
+        return remote;
+    }
+
+    @Override
+    protected boolean isCompatible(EventLoop loop) {
+        return loop instanceof IoEventLoop ioLoop && ioLoop.isCompatible(XdpUnsafe.class);
+    }
+
+    @Override
+    protected AbstractUnsafe newUnsafe() {
+        return new XdpUnsafe();
+    }
+
+    @Override
+    protected void doRegister(ChannelPromise promise) {
+        ((IoEventLoop) eventLoop()).register((XdpUnsafe) unsafe()).addListener(future -> {
+            if (future.isSuccess()) {
+                registration = (IoRegistration) future.getNow();
+                loop = registration.attachment();
+                promise.setSuccess();
+            }
+            else {
+                promise.setFailure(future.cause());
+            }
+        });
+    }
+
+    @Override
+    protected void doDeregister() {
+        if (registration != null) {
+            registration.cancel();
+        }
+    }
+
+    @Override
+    protected void doBind(SocketAddress localAddress) {
+        InetSocketAddress address = (InetSocketAddress) localAddress;
+        if (address.isUnresolved()) {
+            throw new IllegalArgumentException("cannot bind to the unresolved address " + address);
+        }
+        int port = address.getPort();
+        try {
+            for (QueueDriver queue : loop.queues()) {
+                UdpEndpoint endpoint = queue.bind(new InetSocketAddress(address.getAddress(), port), new Reader(queue));
+                endpoints.add(endpoint);
+                // port 0 took an ephemeral port on the first queue: the others serve the same one
+                port = endpoint.localAddress().getPort();
+            }
+        }
+        catch (RuntimeException ex) {
+            closeEndpoints();
+            throw ex;
+        }
+        local = endpoints.get(0).localAddress();
+    }
+
+    @Override
+    protected void doDisconnect() {
+        remote = null;
+    }
+
+    @Override
+    protected void doClose() {
+        open = false;
+        closeEndpoints();
+    }
+
+    private void closeEndpoints() {
+        endpoints.forEach(UdpEndpoint::close);
+        endpoints.clear();
+    }
+
+    @Override
+    protected void doBeginRead() {
+        readPending = true;
+    }
+
+    @Override
+    protected Object filterOutboundMessage(Object msg) {
+        if (msg instanceof DatagramPacket packet) {
+            return checkRecipient(packet.recipient(), msg);
+        }
+        if (msg instanceof AddressedEnvelope<?, ?> envelope && envelope.content() instanceof ByteBuf
+                && envelope.recipient() instanceof InetSocketAddress recipient) {
+            return checkRecipient(recipient, msg);
+        }
+        if (msg instanceof ByteBuf && remote != null) {
+            return msg;
+        }
+        throw new UnsupportedOperationException("unsupported message type: " + StringUtil.simpleClassName(msg)
+                + " (expected DatagramPacket, AddressedEnvelope<ByteBuf, InetSocketAddress>, or ByteBuf when connected)");
+    }
+
+    private static Object checkRecipient(InetSocketAddress recipient, Object msg) {
+        if (recipient.isUnresolved()) {
+            throw new IllegalArgumentException("cannot send to the unresolved address " + recipient);
+        }
+        return msg;
+    }
+
+    @Override
+    protected void doWrite(ChannelOutboundBuffer in) throws Exception {
+        if (!isActive()) {
+            throw new ClosedChannelException();
+        }
+        for (Object msg = in.current(); msg != null; msg = in.current()) {
+            boolean sent;
+            try {
+                sent = msg instanceof AddressedEnvelope<?, ?> envelope
+                        ? send((InetSocketAddress) envelope.recipient(), (ByteBuf) envelope.content())
+                        : send(remote, (ByteBuf) msg);
+            }
+            catch (RuntimeException ex) {
+                // a datagram that cannot go (too large, no route) fails alone; the channel goes on
+                in.remove(ex);
+                continue;
+            }
+            if (!sent) {
+                // every TX frame is in flight: the next turn of the loop tries again
+                writePending = true;
+                return;
+            }
+            in.remove();
+        }
+        writePending = false;
+    }
+
+    private boolean send(InetSocketAddress to, ByteBuf content) {
+        UdpPeer peer = peers.get(to);
+        if (peer == null) {
+            peer = UdpPeer.of(to);
+            remember(to, peer);
+        }
+        ByteBuffer payload = content.nioBufferCount() == 1
+                ? content.internalNioBuffer(content.readerIndex(), content.readableBytes())
+                : content.nioBuffer();
+        return endpoints.get(0).send(peer, payload);
+    }
+
+    private void remember(InetSocketAddress address, UdpPeer peer) {
+        if (peers.size() >= MAX_PEERS) {
+            peers.clear();
+        }
+        peers.put(address, peer);
+    }
+
+    /** A datagram for this channel from one of its queues, on the loop thread. */
+    private void read(Reader reader, ReceivedDatagram datagram) {
+        if (!open || (!readPending && !config.isAutoRead())) {
+            // not reading: like a full socket buffer, the datagram is dropped
+            return;
+        }
+        InetSocketAddress sender = datagram.sourceAddress();
+        InetSocketAddress connected = remote;
+        if (connected != null && !connected.equals(sender)) {
+            return;
+        }
+        UdpPeer peer = peers.get(sender);
+        if (peer == null) {
+            peer = new UdpPeer();
+            remember(sender, peer);
+        }
+        datagram.copySourceTo(peer);
+        // the descriptor's address points into the frame, past the kernel's headroom
+        long frame = reader.queue.retain() & reader.frameMask;
+        ByteBuffer payload = datagram.payload();
+        FramePacket packet = reader.packet(frame).addresses(sender, datagram.destinationAddress());
+        ((FrameBuf) packet.content()).reuse(payload.position() - (int) frame, payload.remaining());
+        readPending = false;
+        readInTurn = true;
+        pipeline().fireChannelRead(packet);
+    }
+
+    private void turnComplete() {
+        if (readInTurn) {
+            readInTurn = false;
+            pipeline().fireChannelReadComplete();
+        }
+        if (writePending) {
+            ((XdpUnsafe) unsafe()).retryWrites();
+            if (writePending) {
+                loop.writesWaiting();
+            }
+        }
+    }
+
+    private static void noMulticast(ChannelPromise promise) {
+        promise.setFailure(new UnsupportedOperationException(
+                "an XDP datagram channel has no multicast: the datapath receives what the XDP program redirects"));
+    }
+
+    @Override
+    public ChannelFuture joinGroup(InetAddress multicastAddress) {
+        return joinGroup(multicastAddress, newPromise());
+    }
+
+    @Override
+    public ChannelFuture joinGroup(InetAddress multicastAddress, ChannelPromise promise) {
+        noMulticast(promise);
+        return promise;
+    }
+
+    @Override
+    public ChannelFuture joinGroup(InetSocketAddress multicastAddress, NetworkInterface networkInterface) {
+        return joinGroup(multicastAddress, networkInterface, newPromise());
+    }
+
+    @Override
+    public ChannelFuture joinGroup(InetSocketAddress multicastAddress, NetworkInterface networkInterface,
+            ChannelPromise promise) {
+        noMulticast(promise);
+        return promise;
+    }
+
+    @Override
+    public ChannelFuture joinGroup(InetAddress multicastAddress, NetworkInterface networkInterface,
+            InetAddress source) {
+        return joinGroup(multicastAddress, networkInterface, source, newPromise());
+    }
+
+    @Override
+    public ChannelFuture joinGroup(InetAddress multicastAddress, NetworkInterface networkInterface,
+            InetAddress source, ChannelPromise promise) {
+        noMulticast(promise);
+        return promise;
+    }
+
+    @Override
+    public ChannelFuture leaveGroup(InetAddress multicastAddress) {
+        return leaveGroup(multicastAddress, newPromise());
+    }
+
+    @Override
+    public ChannelFuture leaveGroup(InetAddress multicastAddress, ChannelPromise promise) {
+        noMulticast(promise);
+        return promise;
+    }
+
+    @Override
+    public ChannelFuture leaveGroup(InetSocketAddress multicastAddress, NetworkInterface networkInterface) {
+        return leaveGroup(multicastAddress, networkInterface, newPromise());
+    }
+
+    @Override
+    public ChannelFuture leaveGroup(InetSocketAddress multicastAddress, NetworkInterface networkInterface,
+            ChannelPromise promise) {
+        noMulticast(promise);
+        return promise;
+    }
+
+    @Override
+    public ChannelFuture leaveGroup(InetAddress multicastAddress, NetworkInterface networkInterface,
+            InetAddress source) {
+        return leaveGroup(multicastAddress, networkInterface, source, newPromise());
+    }
+
+    @Override
+    public ChannelFuture leaveGroup(InetAddress multicastAddress, NetworkInterface networkInterface,
+            InetAddress source, ChannelPromise promise) {
+        noMulticast(promise);
+        return promise;
+    }
+
+    @Override
+    public ChannelFuture block(InetAddress multicastAddress, NetworkInterface networkInterface,
+            InetAddress sourceToBlock) {
+        return block(multicastAddress, networkInterface, sourceToBlock, newPromise());
+    }
+
+    @Override
+    public ChannelFuture block(InetAddress multicastAddress, NetworkInterface networkInterface,
+            InetAddress sourceToBlock, ChannelPromise promise) {
+        noMulticast(promise);
+        return promise;
+    }
+
+    @Override
+    public ChannelFuture block(InetAddress multicastAddress, InetAddress sourceToBlock) {
+        return block(multicastAddress, sourceToBlock, newPromise());
+    }
+
+    @Override
+    public ChannelFuture block(InetAddress multicastAddress, InetAddress sourceToBlock, ChannelPromise promise) {
+        noMulticast(promise);
+        return promise;
+    }
+
+    /**
+     * The channel's handler on one queue, with a buffer and a packet for each of the queue's receive frames,
+     * made when the channel binds, so that reading allocates nothing.
+     */
+    private final class Reader implements DatagramHandler {
+
+        final QueueDriver queue;
+
+        private final FramePacket[] packets;
+
+        private final int frameShift;
+
+        final long frameMask;
+
+        Reader(QueueDriver queue) {
+            this.queue = queue;
+            this.frameShift = Integer.numberOfTrailingZeros(queue.frameSize());
+            this.frameMask = ~((long) queue.frameSize() - 1);
+            this.packets = new FramePacket[queue.receiveFrames()];
+            for (int i = 0; i < packets.length; i++) {
+                packets[i] = new FramePacket(new FrameBuf(queue, (long) i << frameShift));
+            }
+        }
+
+        @Override
+        public void onDatagram(ReceivedDatagram datagram) {
+            read(this, datagram);
+        }
+
+        FramePacket packet(long frame) {
+            return packets[(int) (frame >>> frameShift)];
+        }
+    }
+
+    /** The channel's I/O handle on its loop. */
+    private final class XdpUnsafe extends AbstractUnsafe implements XdpIoHandle {
+
+        @Override
+        public void connect(SocketAddress remoteAddress, SocketAddress localAddress, ChannelPromise promise) {
+            if (!promise.setUncancellable() || !ensureOpen(promise)) {
+                return;
+            }
+            try {
+                InetSocketAddress target = (InetSocketAddress) remoteAddress;
+                if (target.isUnresolved()) {
+                    throw new IllegalArgumentException("cannot connect to the unresolved address " + target);
+                }
+                boolean wasActive = isActive();
+                if (local == null) {
+                    doBind(localAddress != null ? localAddress : new InetSocketAddress(0));
+                }
+                remote = target;
+                promise.setSuccess();
+                if (!wasActive && isActive()) {
+                    pipeline().fireChannelActive();
+                }
+            }
+            catch (RuntimeException ex) {
+                promise.setFailure(ex);
+                closeIfClosed();
+            }
+        }
+
+        @Override
+        public void handle(IoRegistration registration, IoEvent event) {
+            turnComplete();
+        }
+
+        void retryWrites() {
+            writePending = false;
+            flush0();
+        }
+
+        @Override
+        public void close() {
+            close(voidPromise());
+        }
+
+        @Override
+        public String toString() {
+            return "XdpUnsafe[" + XdpDatagramChannel.this + "]";
+        }
+    }
+}

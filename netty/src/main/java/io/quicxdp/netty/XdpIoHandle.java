@@ -1,0 +1,7 @@
+package io.quicxdp.netty;
+
+import io.netty.channel.IoHandle;
+
+/** What an {@link XdpIoHandler} drives besides its queues: a channel registered on its loop. */
+interface XdpIoHandle extends IoHandle {
+}

@@ -1,0 +1,68 @@
+package io.quicxdp.netty;
+
+import io.netty.channel.IoHandler;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.util.concurrent.ThreadAwareExecutor;
+import io.quicxdp.datapath.XdpDatapath;
+import io.quicxdp.datapath.driver.QueueDriver;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Makes the event loops of an XDP datapath opened without poll threads: one loop per queue id, owning that
+ * queue of every configured interface, so that each queue is polled by exactly one thread and a datagram
+ * stays on the thread that received it.
+ *
+ * <p>Use it with exactly {@link #loops()} loops, {@link #newGroup()} does: the group's loops take the
+ * queue ids in order, and a handler asked for beyond them fails.
+ */
+public final class XdpIoHandlerFactory implements IoHandlerFactory {
+
+    /** Frames a loop takes off one queue per turn before it turns to its tasks. */
+    private static final int BUDGET = 64;
+
+    private final List<List<QueueDriver>> loops;
+
+    private final AtomicInteger next = new AtomicInteger();
+
+    private XdpIoHandlerFactory(List<List<QueueDriver>> loops) {
+        this.loops = loops;
+    }
+
+    /**
+     * A factory for the queues of {@code datapath}.
+     *
+     * @throws IllegalStateException when the datapath runs its own poll threads
+     */
+    public static XdpIoHandlerFactory of(XdpDatapath datapath) {
+        Map<Integer, List<QueueDriver>> byQueue = new TreeMap<>();
+        for (QueueDriver queue : datapath.drivers()) {
+            byQueue.computeIfAbsent(queue.queueId(), id -> new ArrayList<>()).add(queue);
+        }
+        return new XdpIoHandlerFactory(List.copyOf(byQueue.values()));
+    }
+
+    /** The number of event loops the queues need: one per queue id. */
+    public int loops() {
+        return loops.size();
+    }
+
+    /** A group of {@link #loops()} event loops on the queues; shut it down before closing the datapath. */
+    public MultiThreadIoEventLoopGroup newGroup() {
+        return new MultiThreadIoEventLoopGroup(loops(), this);
+    }
+
+    @Override
+    public IoHandler newHandler(ThreadAwareExecutor executor) {
+        int index = next.getAndIncrement();
+        if (index >= loops.size()) {
+            throw new IllegalStateException("the XDP queues serve " + loops.size() + " event loops; make the group "
+                    + "with loops() threads");
+        }
+        return new XdpIoHandler(loops.get(index), executor, BUDGET);
+    }
+}
