@@ -349,13 +349,17 @@ class MapModeTrafficTests {
             assertThat(pollThreads).hasSize(2);
             // warm up: the first datagrams run interpreted code and load classes
             sendInRounds(handled, 10, 50);
-            long before = java.util.Arrays.stream(threads.getThreadAllocatedBytes(pollThreads)).sum();
-            int measured = sendInRounds(handled, 20, 50);
-            long allocated = java.util.Arrays.stream(threads.getThreadAllocatedBytes(pollThreads)).sum() - before;
-            assertThat(measured).isEqualTo(20 * 50);
-            // one object is at least 16 bytes: less than a byte a datagram means none is made per datagram
-            assertThat(allocated).as("bytes allocated by the poll threads for " + measured + " datagrams")
-                    .isLessThan(measured);
+            // one object is at least 16 bytes: less than a byte a datagram means none is made per datagram. A
+            // per-datagram allocation shows in every window; a one-off (a class loaded, code recompiled) in one.
+            long fewest = Long.MAX_VALUE;
+            for (int window = 0; window < 3 && fewest >= 1000; window++) {
+                long before = java.util.Arrays.stream(threads.getThreadAllocatedBytes(pollThreads)).sum();
+                int measured = sendInRounds(handled, 20, 50);
+                long allocated = java.util.Arrays.stream(threads.getThreadAllocatedBytes(pollThreads)).sum() - before;
+                assertThat(measured).isEqualTo(20 * 50);
+                fewest = Math.min(fewest, allocated);
+            }
+            assertThat(fewest).as("bytes allocated by the poll threads for 1000 datagrams").isLessThan(1000);
         }
     }
 

@@ -7,8 +7,10 @@ import io.quicxdp.datapath.driver.QueueDriver;
 
 /**
  * A received datagram's payload, in place in its UMEM frame: no copy, writable (the QUIC codec decrypts
- * in place). One instance per frame, made on the frame's first datagram and reused for every later one,
- * so that reading allocates nothing. Its last release, on any thread, gives the frame back to its queue.
+ * in place). Its index 0 is the first payload byte, as codecs that parse from index 0 expect, so an
+ * instance belongs to one frame and one payload offset within it; it is made the first time the frame
+ * carries a payload at that offset and reused for every later one, so that reading allocates nothing. Its
+ * last release, on any thread, gives the frame back to its queue.
  */
 final class FrameBuf extends UnpooledUnsafeDirectByteBuf {
 
@@ -16,16 +18,26 @@ final class FrameBuf extends UnpooledUnsafeDirectByteBuf {
 
     private final long frame;
 
-    FrameBuf(QueueDriver queue, long frame) {
-        super(ByteBufAllocator.DEFAULT, queue.frames().slice((int) frame, queue.frameSize()), queue.frameSize());
+    private final int offset;
+
+    /** A buffer from {@code offset} bytes into the frame at {@code frame} to the frame's end. */
+    FrameBuf(QueueDriver queue, long frame, int offset) {
+        super(ByteBufAllocator.DEFAULT, queue.frames().slice((int) frame + offset, queue.frameSize() - offset),
+                queue.frameSize() - offset);
         this.queue = queue;
         this.frame = frame;
+        this.offset = offset;
     }
 
-    /** Makes the buffer live again for the frame's new datagram, of {@code length} bytes at {@code offset}. */
-    FrameBuf reuse(int offset, int length) {
+    /** Where in its frame the buffer starts. */
+    int offset() {
+        return offset;
+    }
+
+    /** Makes the buffer live again for the frame's new datagram, of {@code length} bytes. */
+    FrameBuf reuse(int length) {
         resetRefCnt();
-        setIndex(offset, offset + length);
+        setIndex(0, length);
         return this;
     }
 

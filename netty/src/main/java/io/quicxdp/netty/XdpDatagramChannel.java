@@ -291,8 +291,9 @@ public final class XdpDatagramChannel extends AbstractChannel implements Datagra
         // the descriptor's address points into the frame, past the kernel's headroom
         long frame = reader.queue.retain() & reader.frameMask;
         ByteBuffer payload = datagram.payload();
-        FramePacket packet = reader.packet(frame).addresses(sender, datagram.destinationAddress());
-        ((FrameBuf) packet.content()).reuse(payload.position() - (int) frame, payload.remaining());
+        FramePacket packet = reader.packet(frame, payload.position() - (int) frame)
+                .addresses(sender, datagram.destinationAddress());
+        ((FrameBuf) packet.content()).reuse(payload.remaining());
         readPending = false;
         readInTurn = true;
         pipeline().fireChannelRead(packet);
@@ -413,27 +414,28 @@ public final class XdpDatagramChannel extends AbstractChannel implements Datagra
     }
 
     /**
-     * The channel's handler on one queue, with a buffer and a packet for each of the queue's receive frames,
-     * made when the channel binds, so that reading allocates nothing.
+     * The channel's handler on one queue, with a buffer and a packet for each receive frame and payload
+     * offset within it (one per IP version, as a rule), made the first time they occur, so that reading
+     * allocates nothing once the frames have been round.
      */
     private final class Reader implements DatagramHandler {
 
+        /** Payload offsets remembered per frame: IPv4 and IPv6 without options. */
+        private static final int OFFSETS_PER_FRAME = 2;
+
         final QueueDriver queue;
+
+        final long frameMask;
 
         private final FramePacket[] packets;
 
         private final int frameShift;
 
-        final long frameMask;
-
         Reader(QueueDriver queue) {
             this.queue = queue;
             this.frameShift = Integer.numberOfTrailingZeros(queue.frameSize());
             this.frameMask = ~((long) queue.frameSize() - 1);
-            this.packets = new FramePacket[queue.receiveFrames()];
-            for (int i = 0; i < packets.length; i++) {
-                packets[i] = new FramePacket(new FrameBuf(queue, (long) i << frameShift));
-            }
+            this.packets = new FramePacket[queue.receiveFrames() * OFFSETS_PER_FRAME];
         }
 
         @Override
@@ -441,8 +443,23 @@ public final class XdpDatagramChannel extends AbstractChannel implements Datagra
             read(this, datagram);
         }
 
-        FramePacket packet(long frame) {
-            return packets[(int) (frame >>> frameShift)];
+        /** The packet of {@code frame} whose buffer starts {@code offset} bytes into it. */
+        FramePacket packet(long frame, int offset) {
+            int first = (int) (frame >>> frameShift) * OFFSETS_PER_FRAME;
+            for (int slot = first; slot < first + OFFSETS_PER_FRAME; slot++) {
+                FramePacket packet = packets[slot];
+                if (packet == null || ((FrameBuf) packet.content()).offset() == offset) {
+                    if (packet == null) {
+                        packet = new FramePacket(new FrameBuf(queue, frame, offset));
+                        packets[slot] = packet;
+                    }
+                    return packet;
+                }
+            }
+            // a third offset for this frame (IP options, extension headers): it replaces the second
+            FramePacket packet = new FramePacket(new FrameBuf(queue, frame, offset));
+            packets[first + OFFSETS_PER_FRAME - 1] = packet;
+            return packet;
         }
     }
 

@@ -14,6 +14,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
+import io.netty.util.LeakPresenceDetector;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.quicxdp.datapath.DatapathSettings;
 import io.quicxdp.datapath.XdpDatapath;
@@ -34,6 +35,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -78,6 +80,11 @@ class XdpDatagramChannelTests {
         if (fixture != null) {
             fixture.close();
         }
+    }
+
+    @AfterAll
+    static void noBufferLeaked() {
+        LeakPresenceDetector.check();
     }
 
     private static DatapathSettings.Builder small() {
@@ -182,13 +189,17 @@ class XdpDatagramChannelTests {
                 .filter(t -> t.getName().startsWith("xdp-loop-" + fixture.net().id()))
                 .mapToLong(Thread::getId).toArray();
         assertThat(loopThreads).hasSize(2);
-        long before = java.util.Arrays.stream(threads.getThreadAllocatedBytes(loopThreads)).sum();
-        int measured = sendInRounds(sender, handled, 20, 50);
+        // a per-datagram allocation shows in every window; a one-off (a class loaded, code recompiled) in one
+        long fewest = Long.MAX_VALUE;
+        for (int window = 0; window < 3 && fewest >= 1000; window++) {
+            long before = java.util.Arrays.stream(threads.getThreadAllocatedBytes(loopThreads)).sum();
+            int measured = sendInRounds(sender, handled, 20, 50);
+            long allocated = java.util.Arrays.stream(threads.getThreadAllocatedBytes(loopThreads)).sum() - before;
+            assertThat(measured).isEqualTo(20 * 50);
+            fewest = Math.min(fewest, allocated);
+        }
         sender.close();
-        long allocated = java.util.Arrays.stream(threads.getThreadAllocatedBytes(loopThreads)).sum() - before;
-        assertThat(measured).isEqualTo(20 * 50);
-        assertThat(allocated).as("bytes allocated by the event loops for " + measured + " datagrams in and out")
-                .isLessThan(measured);
+        assertThat(fewest).as("bytes allocated by the event loops for 1000 datagrams in and out").isLessThan(1000);
         assertThat(datapath.state().sockets().stream().mapToLong(SocketState::txPackets).sum())
                 .isGreaterThanOrEqualTo(60 * 50);
     }

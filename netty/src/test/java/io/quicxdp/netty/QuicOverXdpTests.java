@@ -1,0 +1,307 @@
+package io.quicxdp.netty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.ChannelInputShutdownReadComplete;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.handler.codec.quic.InsecureQuicTokenHandler;
+import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicClientCodecBuilder;
+import io.netty.handler.codec.quic.QuicCodecDispatcher;
+import io.netty.handler.codec.quic.QuicConnectionIdGenerator;
+import io.netty.handler.codec.quic.QuicServerCodecBuilder;
+import io.netty.handler.codec.quic.QuicSslContext;
+import io.netty.handler.codec.quic.QuicSslContextBuilder;
+import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.handler.codec.quic.QuicStreamType;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.netty.pkitesting.CertificateBuilder;
+import io.netty.pkitesting.X509Bundle;
+import io.netty.util.LeakPresenceDetector;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.Promise;
+import io.quicxdp.datapath.DatapathSettings;
+import io.quicxdp.datapath.XdpDatapath;
+import io.quicxdp.datapath.linux.Namespaces;
+import io.quicxdp.datapath.state.SocketState;
+import io.quicxdp.datapath.testing.TestPorts;
+import io.quicxdp.datapath.testing.XskMapFixture;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Netty's QUIC codec as a server on the XDP transport, one channel per loop under a
+ * {@link QuicCodecDispatcher}, and Netty's QUIC client over ordinary sockets in the peer namespace: many
+ * connections with several streams each, over IPv4 and IPv6, payloads from one byte to a mebibyte echoed
+ * byte for byte.
+ */
+class QuicOverXdpTests {
+
+    private static final int PORT = TestPorts.ECHO;
+
+    private static final String ALPN = "quic-xdp-echo";
+
+    private static final int CONNECTIONS = 8;
+
+    private static final int[] PAYLOADS = {1, 1024, 1 << 20};
+
+    private XskMapFixture fixture;
+
+    private XdpDatapath datapath;
+
+    private MultiThreadIoEventLoopGroup serverLoops;
+
+    private MultiThreadIoEventLoopGroup clientLoops;
+
+    private X509Bundle certificate;
+
+    private final AtomicInteger handshakes = new AtomicInteger();
+
+    @BeforeEach
+    void start() throws Exception {
+        fixture = XskMapFixture.create(2, Set.of(PORT));
+        datapath = XdpDatapath.open(List.of(fixture.config()), DatapathSettings.builder().frameCount(4096)
+                .neighbourTimeout(Duration.ofSeconds(10)).pollThreads(false).build());
+        XdpIoHandlerFactory loops = XdpIoHandlerFactory.of(datapath);
+        serverLoops = new MultiThreadIoEventLoopGroup(loops.loops(),
+                new DefaultThreadFactory("xdp-quic-" + fixture.net().id()), loops);
+        clientLoops = new MultiThreadIoEventLoopGroup(2, inPeerNamespace(), NioIoHandler.newFactory());
+        certificate = new CertificateBuilder().subject("CN=quic-xdp test").setIsCertificateAuthority(true)
+                .buildSelfSigned();
+        QuicSslContext serverTls = QuicSslContextBuilder.forServer(certificate.getKeyPair().getPrivate(), null,
+                certificate.getCertificate()).applicationProtocols(ALPN).build();
+        ChannelHandler echo = new EchoStream();
+        QuicCodecDispatcher dispatcher = new QuicCodecDispatcher() {
+            @Override
+            protected void initChannel(Channel channel, int localConnectionIdLength,
+                    QuicConnectionIdGenerator idGenerator) {
+                channel.pipeline().addLast(limits(new QuicServerCodecBuilder()).sslContext(serverTls)
+                        .localConnectionIdLength(localConnectionIdLength).connectionIdAddressGenerator(idGenerator)
+                        .tokenHandler(InsecureQuicTokenHandler.INSTANCE)
+                        .handler(new CountHandshakes())
+                        // a stream echoes after the peer finished its side, so it must stay open half-closed
+                        .streamOption(ChannelOption.ALLOW_HALF_CLOSURE, true).streamHandler(echo).build());
+            }
+        };
+        XdpChannels.bindEveryLoop(new Bootstrap().handler(dispatcher), serverLoops, new InetSocketAddress(PORT));
+    }
+
+    /** Waits until every receive frame is back with the kernel: no packet of the test is still held. */
+    private void awaitNoFrameHeld() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (datapath.state().sockets().stream().anyMatch(s -> s.receiveFrames().held() > 0)
+                && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(datapath.state().sockets()).allSatisfy(socket -> {
+            assertThat(socket.receiveFrames().held()).as("frames held on queue %d", socket.queueId()).isZero();
+            assertThat(socket.receiveFrames().balanced()).isTrue();
+        });
+    }
+
+    @AfterAll
+    static void noBufferLeaked() {
+        // every buffer Netty allocated in this class, the QUIC codec's included, was released
+        LeakPresenceDetector.check();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (clientLoops != null) {
+            clientLoops.shutdownGracefully(0, 5, TimeUnit.SECONDS).sync();
+        }
+        if (serverLoops != null) {
+            serverLoops.shutdownGracefully(0, 5, TimeUnit.SECONDS).sync();
+        }
+        if (datapath != null) {
+            datapath.close();
+            assertThat(fixture.occupied(0)).isFalse();
+            assertThat(fixture.occupied(1)).isFalse();
+        }
+        if (fixture != null) {
+            fixture.close();
+        }
+    }
+
+    private static <B extends io.netty.handler.codec.quic.QuicCodecBuilder<B>> B limits(B builder) {
+        return builder.maxIdleTimeout(20, TimeUnit.SECONDS).initialMaxData(16 << 20)
+                .initialMaxStreamDataBidirectionalLocal(4 << 20).initialMaxStreamDataBidirectionalRemote(4 << 20)
+                .initialMaxStreamsBidirectional(100);
+    }
+
+    /** Event loop threads in the peer's network namespace, like the client's sockets. */
+    private ThreadFactory inPeerNamespace() {
+        DefaultThreadFactory threads = new DefaultThreadFactory("quic-client-" + fixture.net().id());
+        String namespace = "/var/run/netns/" + fixture.net().namespace();
+        return task -> threads.newThread(() -> {
+            try {
+                Namespaces.enterNetworkNamespace(namespace);
+            }
+            catch (IOException ex) {
+                throw new UncheckedIOException(ex);
+            }
+            task.run();
+        });
+    }
+
+    @Test
+    void connectionsWithStreamsFromOneByteToAMebibyteAreEchoedOverIpv4AndIpv6() throws Exception {
+        Random random = new Random(42);
+        int expectedHandshakes = 0;
+        for (InetAddress[] pair : new InetAddress[][] {{fixture.net().appIpv4(), fixture.net().peerIpv4()},
+                {fixture.net().appIpv6(), fixture.net().peerIpv6()}}) {
+            InetSocketAddress server = new InetSocketAddress(pair[0], PORT);
+            List<QuicChannel> connections = new ArrayList<>();
+            for (int i = 0; i < CONNECTIONS; i++) {
+                connections.add(connect(new InetSocketAddress(pair[1], 0), server));
+            }
+            expectedHandshakes += CONNECTIONS;
+            List<Promise<byte[]>> echoes = new ArrayList<>();
+            List<byte[]> sent = new ArrayList<>();
+            for (QuicChannel connection : connections) {
+                for (int size : PAYLOADS) {
+                    byte[] payload = new byte[size];
+                    random.nextBytes(payload);
+                    sent.add(payload);
+                    echoes.add(echo(connection, payload));
+                }
+            }
+            for (int i = 0; i < echoes.size(); i++) {
+                byte[] back = echoes.get(i).get(30, TimeUnit.SECONDS);
+                assertThat(back).as("stream %d of %s (%d bytes)", i, server, sent.get(i).length)
+                        .isEqualTo(sent.get(i));
+            }
+            for (QuicChannel connection : connections) {
+                connection.close().sync();
+                connection.parent().close().sync();
+            }
+        }
+        assertThat(handshakes.get()).isEqualTo(expectedHandshakes);
+        awaitNoFrameHeld();
+        List<SocketState> sockets = datapath.state().sockets();
+        assertThat(sockets).as("both queues carried connections")
+                .allSatisfy(socket -> assertThat(socket.rxPackets()).isPositive());
+        assertThat(sockets.stream().mapToLong(SocketState::rxBytes).sum()).as("the payloads came through the XSKs")
+                .isGreaterThan(2L * CONNECTIONS * (1 << 20));
+    }
+
+    private QuicChannel connect(InetSocketAddress local, InetSocketAddress server) throws Exception {
+        // what is tested is the transport under TLS, not certificate paths: the client trusts any certificate
+        QuicSslContext clientTls = QuicSslContextBuilder.forClient()
+                .trustManager(InsecureTrustManagerFactory.INSTANCE).applicationProtocols(ALPN).build();
+        // a socket belongs to the namespace of the thread that creates it
+        Channel datagrams = fixture.net().inPeer(() -> new Bootstrap().group(clientLoops)
+                .channel(NioDatagramChannel.class)
+                .handler(limits(new QuicClientCodecBuilder()).sslContext(clientTls).build())
+                .bind(local).sync().channel());
+        return QuicChannel.newBootstrap(datagrams).handler(new ChannelInboundHandlerAdapter())
+                .streamHandler(new ChannelInboundHandlerAdapter()).remoteAddress(server).connect()
+                .get(10, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Opens a stream, sends {@code payload} and finishes its side; the promise completes with as many bytes as
+     * were sent, once they came back.
+     */
+    private static Promise<byte[]> echo(QuicChannel connection, byte[] payload) throws Exception {
+        Promise<byte[]> back = connection.eventLoop().newPromise();
+        ByteArrayOutputStream received = new ByteArrayOutputStream();
+        QuicStreamChannel stream = connection.newStreamBootstrap().type(QuicStreamType.BIDIRECTIONAL)
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true).handler(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        ByteBuf data = (ByteBuf) msg;
+                        try {
+                            data.readBytes(received, data.readableBytes());
+                            if (received.size() >= payload.length) {
+                                back.trySuccess(received.toByteArray());
+                                ctx.close();
+                            }
+                        }
+                        catch (IOException ex) {
+                            back.tryFailure(ex);
+                        }
+                        finally {
+                            data.release();
+                        }
+                    }
+
+                    @Override
+                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                        back.tryFailure(cause);
+                    }
+
+                    @Override
+                    public void channelInactive(ChannelHandlerContext ctx) {
+                        back.tryFailure(new IllegalStateException("stream closed after " + received.size() + " bytes"));
+                    }
+                }).create().get(10, TimeUnit.SECONDS);
+        stream.writeAndFlush(Unpooled.wrappedBuffer(payload)).addListener(QuicStreamChannel.SHUTDOWN_OUTPUT);
+        return back;
+    }
+
+    /** Whether the event says the peer finished its side of a stream (Netty QUIC fires one or both). */
+    private static boolean finished(Object event) {
+        return event instanceof ChannelInputShutdownEvent || event == ChannelInputShutdownReadComplete.INSTANCE;
+    }
+
+    /** Counts the connections that became active: their handshakes completed. */
+    @ChannelHandler.Sharable
+    private final class CountHandshakes extends ChannelInboundHandlerAdapter {
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            handshakes.incrementAndGet();
+            ctx.fireChannelActive();
+        }
+    }
+
+    /** Echoes each stream until the peer finishes its side, then finishes its own. */
+    @ChannelHandler.Sharable
+    private static final class EchoStream extends ChannelInboundHandlerAdapter {
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ctx.write(msg);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            ctx.flush();
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+            QuicStreamChannel stream = (QuicStreamChannel) ctx.channel();
+            if (finished(event) && !stream.isOutputShutdown()) {
+                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(QuicStreamChannel.SHUTDOWN_OUTPUT);
+            }
+        }
+    }
+}
