@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -51,9 +52,24 @@ public final class XdpIoHandlerFactory implements IoHandlerFactory {
         return loops.size();
     }
 
-    /** A group of {@link #loops()} event loops on the queues; shut it down before closing the datapath. */
+    /**
+     * A group of {@link #loops()} event loops on the queues, each started at once so that its queues are
+     * polled before any channel registers (endpoints bound with {@code DatagramHandler}s are served by the
+     * loops too). Shut it down before closing the datapath.
+     */
     public MultiThreadIoEventLoopGroup newGroup() {
-        return new MultiThreadIoEventLoopGroup(loops(), this);
+        return start(new MultiThreadIoEventLoopGroup(loops(), this));
+    }
+
+    /** Like {@link #newGroup()}, with the loops' threads made by {@code threads}. */
+    public MultiThreadIoEventLoopGroup newGroup(ThreadFactory threads) {
+        return start(new MultiThreadIoEventLoopGroup(loops(), threads, this));
+    }
+
+    private static MultiThreadIoEventLoopGroup start(MultiThreadIoEventLoopGroup group) {
+        // a loop's thread starts with its first task: without one, nothing would poll its queues
+        group.forEach(loop -> loop.execute(() -> { }));
+        return group;
     }
 
     @Override

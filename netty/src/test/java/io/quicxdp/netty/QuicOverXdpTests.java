@@ -89,8 +89,7 @@ class QuicOverXdpTests {
         datapath = XdpDatapath.open(List.of(fixture.config()), DatapathSettings.builder().frameCount(4096)
                 .neighbourTimeout(Duration.ofSeconds(10)).pollThreads(false).build());
         XdpIoHandlerFactory loops = XdpIoHandlerFactory.of(datapath);
-        serverLoops = new MultiThreadIoEventLoopGroup(loops.loops(),
-                new DefaultThreadFactory("xdp-quic-" + fixture.net().id()), loops);
+        serverLoops = loops.newGroup(new DefaultThreadFactory("xdp-quic-" + fixture.net().id()));
         clientLoops = new MultiThreadIoEventLoopGroup(2, inPeerNamespace(), NioIoHandler.newFactory());
         certificate = new CertificateBuilder().subject("CN=quic-xdp test").setIsCertificateAuthority(true)
                 .buildSelfSigned();

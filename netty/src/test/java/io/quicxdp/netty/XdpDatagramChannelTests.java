@@ -65,8 +65,7 @@ class XdpDatagramChannelTests {
     private void start(DatapathSettings.Builder settings) {
         datapath = XdpDatapath.open(List.of(fixture.config()), settings.pollThreads(false).build());
         XdpIoHandlerFactory loops = XdpIoHandlerFactory.of(datapath);
-        group = new MultiThreadIoEventLoopGroup(loops.loops(), new DefaultThreadFactory("xdp-loop-" + fixture.net().id()),
-                loops);
+        group = loops.newGroup(new DefaultThreadFactory("xdp-loop-" + fixture.net().id()));
     }
 
     @AfterEach
