@@ -68,6 +68,9 @@ public class XdpProperties implements Validator {
     /** How each socket's thread waits for packets. */
     private final Poll poll = new Poll();
 
+    /** The Netty transport, when quic-xdp-netty is on the class path. */
+    private final Netty netty = new Netty();
+
     /** How long shutdown waits for datagrams already queued for sending. */
     private Duration txDrainTimeout = Duration.ofSeconds(1);
 
@@ -138,6 +141,10 @@ public class XdpProperties implements Validator {
 
     public Poll getPoll() {
         return this.poll;
+    }
+
+    public Netty getNetty() {
+        return this.netty;
     }
 
     public Duration getTxDrainTimeout() {
@@ -480,6 +487,24 @@ public class XdpProperties implements Validator {
 
         public void setBatchSize(int batchSize) {
             this.batchSize = batchSize;
+        }
+    }
+
+    /** The Netty transport: event loops that poll the queues instead of the datapath's own threads. */
+    public static class Netty {
+
+        /**
+         * Whether Netty event loops drive the queues when quic-xdp-netty is on the class path. Without,
+         * the datapath polls with its own threads and no Netty channel can be bound on it.
+         */
+        private boolean enabled = true;
+
+        public boolean isEnabled() {
+            return this.enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
         }
     }
 }

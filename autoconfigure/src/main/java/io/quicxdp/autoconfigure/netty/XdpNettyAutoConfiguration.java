@@ -1,0 +1,61 @@
+package io.quicxdp.autoconfigure.netty;
+
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.quicxdp.autoconfigure.XdpAutoConfiguration;
+import io.quicxdp.autoconfigure.XdpDatapathSettingsCustomizer;
+import io.quicxdp.datapath.XdpDatapath;
+import io.quicxdp.netty.XdpIoHandlerFactory;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+
+/**
+ * Auto-configuration of the Netty transport on the XDP datapath, active when quic-xdp-netty is on the
+ * class path (and {@code quic.xdp.netty.enabled} is not false): the datapath opens without poll threads,
+ * Netty event loops drive its queues ({@code xdpEventLoopGroup}), and an {@link XdpChannelBinder} binds
+ * Netty pipelines on its ports. Endpoints bound with plain {@code DatagramHandler}s are served by the same
+ * loops.
+ */
+@AutoConfiguration(after = XdpAutoConfiguration.class)
+@ConditionalOnClass({ XdpIoHandlerFactory.class, XdpDatapath.class })
+@ConditionalOnProperty(prefix = "quic.xdp.netty", name = "enabled", matchIfMissing = true)
+public final class XdpNettyAutoConfiguration {
+
+    /** First: the application's own customizers run after it (one that undoes it fails the event loops' bean). */
+    @Bean
+    @Order(Ordered.HIGHEST_PRECEDENCE)
+    XdpDatapathSettingsCustomizer xdpNettyDrivesTheQueues() {
+        return (settings) -> settings.pollThreads(false);
+    }
+
+    @Bean(destroyMethod = "shutdownGracefully")
+    @ConditionalOnBean(XdpDatapath.class)
+    @ConditionalOnMissingBean(name = "xdpEventLoopGroup")
+    MultiThreadIoEventLoopGroup xdpEventLoopGroup(XdpDatapath datapath) {
+        if (datapath.settings().pollThreads()) {
+            throw new IllegalStateException("The XdpDatapath polls its queues with its own threads, so the Netty "
+                    + "event loops of quic-xdp-netty cannot drive them: open it with "
+                    + "DatapathSettings.builder().pollThreads(false), or set quic.xdp.netty.enabled=false");
+        }
+        return XdpIoHandlerFactory.of(datapath).newGroup(new DefaultThreadFactory("quic-xdp-loop"));
+    }
+
+    @Bean
+    @ConditionalOnBean(XdpDatapath.class)
+    @ConditionalOnMissingBean
+    XdpChannelBinder xdpChannelBinder(MultiThreadIoEventLoopGroup xdpEventLoopGroup) {
+        return new XdpChannelBinder(xdpEventLoopGroup);
+    }
+
+    @Bean
+    @ConditionalOnBean(XdpDatapath.class)
+    XdpNettyLifecycle xdpNettyLifecycle(MultiThreadIoEventLoopGroup xdpEventLoopGroup, XdpChannelBinder binder) {
+        return new XdpNettyLifecycle(xdpEventLoopGroup, binder);
+    }
+}
