@@ -59,7 +59,8 @@ import org.junit.jupiter.api.Test;
  * Netty's QUIC codec as a server on the XDP transport, one channel per loop under a
  * {@link QuicCodecDispatcher}, and Netty's QUIC client over ordinary sockets in the peer namespace: many
  * connections with several streams each, over IPv4 and IPv6, payloads from one byte to a mebibyte echoed
- * byte for byte.
+ * byte for byte; a burst through a TX ring of 16 frames; a connection whose client moves, as behind a NAT
+ * that rebinds, to a port the peer's veth puts on the other queue.
  */
 class QuicOverXdpTests {
 
@@ -86,13 +87,16 @@ class QuicOverXdpTests {
     @BeforeEach
     void start() throws Exception {
         fixture = XskMapFixture.create(2, Set.of(PORT));
-        datapath = XdpDatapath.open(List.of(fixture.config()), DatapathSettings.builder().frameCount(4096)
-                .neighbourTimeout(Duration.ofSeconds(10)).pollThreads(false).build());
-        XdpIoHandlerFactory loops = XdpIoHandlerFactory.of(datapath);
-        serverLoops = loops.newGroup(new DefaultThreadFactory("xdp-quic-" + fixture.net().id()));
         clientLoops = new MultiThreadIoEventLoopGroup(2, inPeerNamespace(), NioIoHandler.newFactory());
         certificate = new CertificateBuilder().subject("CN=quic-xdp test").setIsCertificateAuthority(true)
                 .buildSelfSigned();
+    }
+
+    /** Opens the datapath with {@code settings} and serves QUIC echo on every loop, as an application would. */
+    private void serve(DatapathSettings.Builder settings) throws Exception {
+        datapath = XdpDatapath.open(List.of(fixture.config()), settings.neighbourTimeout(Duration.ofSeconds(10))
+                .pollThreads(false).build());
+        serverLoops = XdpIoHandlerFactory.of(datapath).newGroup(new DefaultThreadFactory("xdp-quic-" + fixture.net().id()));
         QuicSslContext serverTls = QuicSslContextBuilder.forServer(certificate.getKeyPair().getPrivate(), null,
                 certificate.getCertificate()).applicationProtocols(ALPN).build();
         ChannelHandler echo = new EchoStream();
@@ -171,6 +175,7 @@ class QuicOverXdpTests {
 
     @Test
     void connectionsWithStreamsFromOneByteToAMebibyteAreEchoedOverIpv4AndIpv6() throws Exception {
+        serve(DatapathSettings.builder().frameCount(4096));
         Random random = new Random(42);
         int expectedHandshakes = 0;
         for (InetAddress[] pair : new InetAddress[][] {{fixture.net().appIpv4(), fixture.net().peerIpv4()},
@@ -208,6 +213,83 @@ class QuicOverXdpTests {
                 .allSatisfy(socket -> assertThat(socket.rxPackets()).isPositive());
         assertThat(sockets.stream().mapToLong(SocketState::rxBytes).sum()).as("the payloads came through the XSKs")
                 .isGreaterThan(2L * CONNECTIONS * (1 << 20));
+    }
+
+    @Test
+    void aBurstOfFourMebibytesThroughATxRingOfSixteenFramesArrivesWhole() throws Exception {
+        serve(DatapathSettings.builder().frameCount(2048).txRingSize(16).completionRingSize(16));
+        byte[] payload = new byte[4 << 20];
+        new Random(7).nextBytes(payload);
+        QuicChannel connection = connect(new InetSocketAddress(fixture.net().peerIpv4(), 0),
+                new InetSocketAddress(fixture.net().appIpv4(), PORT));
+        assertThat(echo(connection, payload).get(60, TimeUnit.SECONDS)).isEqualTo(payload);
+        assertThat(datapath.state().sockets().stream().mapToLong(SocketState::txBackPressure).sum())
+                .as("the 16 TX frames ran out and the writes waited for them").isPositive();
+        connection.close().sync();
+        connection.parent().close().sync();
+        awaitNoFrameHeld();
+    }
+
+    @Test
+    void aConnectionWhoseClientMovesToAnotherPortAndQueueGoesOn() throws Exception {
+        serve(DatapathSettings.builder().frameCount(4096));
+        InetSocketAddress server = new InetSocketAddress(fixture.net().appIpv4(), PORT);
+        try (RebindingRelay relay = RebindingRelay.start(fixture.net(), server)) {
+            int firstQueue = queueOf(relay.upstream());
+            QuicChannel connection = connect(new InetSocketAddress(fixture.net().peerIpv4(), 0), relay.address());
+            byte[] before = new byte[64 << 10];
+            new Random(1).nextBytes(before);
+            assertThat(echo(connection, before).get(30, TimeUnit.SECONDS)).isEqualTo(before);
+
+            // as a NAT that rebinds: the client's packets now come from another port, received on the other queue
+            java.nio.channels.DatagramChannel moved = null;
+            for (int attempt = 0; attempt < 32 && moved == null; attempt++) {
+                java.nio.channels.DatagramChannel candidate = relay.newUpstream();
+                if (queueOf(candidate) != firstQueue) {
+                    moved = candidate;
+                }
+                else {
+                    candidate.close();
+                }
+            }
+            assertThat(moved).as("a port whose datagrams the peer's veth puts on the other queue").isNotNull();
+            relay.switchTo(moved);
+            byte[] after = new byte[1 << 20];
+            new Random(2).nextBytes(after);
+            assertThat(echo(connection, after).get(30, TimeUnit.SECONDS)).as("the same connection, after the move")
+                    .isEqualTo(after);
+            assertThat(handshakes.get()).as("no new handshake: the connection moved").isEqualTo(1);
+            connection.close().sync();
+            connection.parent().close().sync();
+        }
+        awaitNoFrameHeld();
+    }
+
+    /**
+     * The queue that datagrams from {@code upstream} arrive on: a version-negotiation probe (a long header
+     * with a reserved version, which the server answers and releases) is sent, and the queue whose count moves
+     * is the one.
+     */
+    private int queueOf(java.nio.channels.DatagramChannel upstream) throws Exception {
+        long[] before = datapath.state().sockets().stream().mapToLong(SocketState::rxPackets).toArray();
+        byte[] probe = new byte[1200];
+        probe[0] = (byte) 0xc0;
+        probe[1] = probe[2] = probe[3] = probe[4] = 0x0a;
+        probe[5] = 8;
+        probe[14] = 8;
+        fixture.net().inPeer(() -> upstream.send(java.nio.ByteBuffer.wrap(probe),
+                new InetSocketAddress(fixture.net().appIpv4(), PORT)));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (System.nanoTime() < deadline) {
+            List<SocketState> sockets = datapath.state().sockets();
+            for (int i = 0; i < sockets.size(); i++) {
+                if (sockets.get(i).rxPackets() > before[i]) {
+                    return sockets.get(i).queueId();
+                }
+            }
+            Thread.sleep(5);
+        }
+        throw new AssertionError("the probe did not arrive");
     }
 
     private QuicChannel connect(InetSocketAddress local, InetSocketAddress server) throws Exception {
