@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelMetadata;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.DefaultChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoEventLoop;
@@ -76,6 +77,9 @@ public final class XdpDatagramChannel extends AbstractChannel implements Datagra
     private boolean readInTurn;
 
     private boolean writePending;
+
+    /** The packet being read, while the pipeline handles it on this loop. */
+    private FramePacket reading;
 
     /** Creates an unregistered channel; register it on a loop of an {@link XdpIoHandlerFactory} group. */
     public XdpDatagramChannel() {
@@ -296,7 +300,31 @@ public final class XdpDatagramChannel extends AbstractChannel implements Datagra
         ((FrameBuf) packet.content()).reuse(payload.remaining());
         readPending = false;
         readInTurn = true;
-        pipeline().fireChannelRead(packet);
+        reading = packet;
+        try {
+            pipeline().fireChannelRead(packet);
+        }
+        finally {
+            reading = null;
+        }
+    }
+
+    @Override
+    protected DefaultChannelPipeline newChannelPipeline() {
+        return new DefaultChannelPipeline(this) {
+            @Override
+            protected void onUnhandledInboundException(Throwable cause) {
+                // a handler threw while reading the packet and no handler took care of it: a handler that throws
+                // releases nothing, and a frame never released is lost to its queue for good. Hostile input can
+                // make a codec throw, so the frame goes back unless something still shares it.
+                FramePacket leaked = reading;
+                if (leaked != null && leaked.refCnt() == 1) {
+                    reading = null;
+                    leaked.release();
+                }
+                super.onUnhandledInboundException(cause);
+            }
+        };
     }
 
     private void turnComplete() {

@@ -134,7 +134,9 @@ public final class XdpDatagramChannelConfig extends DefaultChannelConfig impleme
         throw unsupported("IP_MULTICAST_IF", "the datapath has no multicast");
     }
 
+    /** @deprecated as in Netty: set the maximum on the {@link RecvByteBufAllocator}. */
     @Override
+    @Deprecated
     public DatagramChannelConfig setMaxMessagesPerRead(int maxMessagesPerRead) {
         super.setMaxMessagesPerRead(maxMessagesPerRead);
         return this;

@@ -106,12 +106,7 @@ final class XdpIoHandler implements IoHandler {
     @Override
     public void prepareToDestroy() {
         for (Registration registration : new ArrayList<>(registrations)) {
-            try {
-                registration.handle.close();
-            }
-            catch (Exception ex) {
-                LOG.warn("closing {} failed", registration.handle, ex);
-            }
+            registration.handle.close();
         }
     }
 

@@ -265,6 +265,35 @@ class QuicOverXdpTests {
         awaitNoFrameHeld();
     }
 
+    @Test
+    void junkThatMakesTheCodecThrowCostsNoFrame() throws Exception {
+        serve(DatapathSettings.builder().frameCount(4096));
+        byte[][] junk = {{0x40}, {0x40, 1, 2, 3}, new byte[30], {(byte) 0xc0}, {(byte) 0xc0, 0, 0, 0, 1, 20}};
+        long before = datapath.state().sockets().stream().mapToLong(SocketState::rxPackets).sum();
+        fixture.net().inPeer(() -> {
+            try (java.nio.channels.DatagramChannel channel = java.nio.channels.DatagramChannel.open()) {
+                for (int round = 0; round < 20; round++) {
+                    for (byte[] datagram : junk) {
+                        channel.send(java.nio.ByteBuffer.wrap(datagram), new InetSocketAddress(fixture.net().appIpv4(), PORT));
+                    }
+                }
+            }
+            return null;
+        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (datapath.state().sockets().stream().mapToLong(SocketState::rxPackets).sum() < before + 100
+                && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        awaitNoFrameHeld();
+        // and the server still serves
+        QuicChannel connection = connect(new InetSocketAddress(fixture.net().peerIpv4(), 0),
+                new InetSocketAddress(fixture.net().appIpv4(), PORT));
+        assertThat(echo(connection, new byte[] {1, 2, 3}).get(10, TimeUnit.SECONDS)).containsExactly(1, 2, 3);
+        connection.close().sync();
+        connection.parent().close().sync();
+    }
+
     /**
      * The queue that datagrams from {@code upstream} arrive on: a version-negotiation probe (a long header
      * with a reserved version, which the server answers and releases) is sent, and the queue whose count moves

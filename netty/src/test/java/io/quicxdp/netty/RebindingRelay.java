@@ -128,10 +128,15 @@ final class RebindingRelay implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         closed = true;
         selector.wakeup();
-        thread.join(TimeUnit.SECONDS.toMillis(5));
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(5));
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
         for (SelectionKey key : selector.keys()) {
             key.channel().close();
         }
