@@ -7,6 +7,7 @@ import io.quicxdp.datapath.failure.QueueNotFoundException;
 import io.quicxdp.datapath.failure.XdpSocketException;
 import io.quicxdp.datapath.state.SocketState;
 import io.quicxdp.datapath.testing.Commands;
+import io.quicxdp.datapath.testing.Await;
 import io.quicxdp.datapath.testing.TestPorts;
 import io.quicxdp.datapath.testing.XskMapFixture;
 import io.quicxdp.datapath.xsk.FrameAccounting;
@@ -23,7 +24,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -69,10 +69,10 @@ class QueueCorrectnessTests {
                 InetAddress target = round % 2 == 0 ? fixture.net().appIpv4() : fixture.net().appIpv6();
                 sent += sendFromPeer(target, burst);
                 int expected = sent;
-                awaitTrue(() -> handled.get() >= expected, "burst " + round + " handled");
+                Await.until(() -> handled.get() >= expected, "burst " + round + " handled");
             }
             assertThat(handled.get()).isEqualTo(sent);
-            awaitTrue(() -> datapath.state().sockets().stream().allMatch(s -> s.receiveFrames().free() == 0
+            Await.until(() -> datapath.state().sockets().stream().allMatch(s -> s.receiveFrames().free() == 0
                     && s.receiveFrames().withKernel() == s.receiveFrames().receiveFrames()), "frames back on the fill ring");
             for (SocketState socket : datapath.state().sockets()) {
                 FrameAccounting frames = socket.receiveFrames();
@@ -178,7 +178,7 @@ class QueueCorrectnessTests {
                 .satisfies(ex -> assertThat(ex.action()).contains("ulimit -u"));
         assertThat(fixture.occupied(0)).isFalse();
         assertThat(fixture.occupied(1)).isFalse();
-        awaitTrue(() -> Thread.getAllStackTraces().keySet().stream()
+        Await.until(() -> Thread.getAllStackTraces().keySet().stream()
                 .noneMatch(t -> t.getName().equals("failing-factory-" + fixture.appInterface())), "the started thread ends");
         // both queues were let go: a new datapath binds them again
         try (XdpDatapath again = XdpDatapath.open(List.of(fixture.config()), TestSettings.small())) {
@@ -209,11 +209,11 @@ class QueueCorrectnessTests {
                 sendFromPeer(fixture.net().appIpv4(), 1);
                 Thread.sleep(5);
             }
-            awaitTrue(() -> waiting.size() == 2, "a datagram held on each queue");
+            Await.until(() -> waiting.size() == 2, "a datagram held on each queue");
             // with the link down the kernel refuses to send, so every reply stays on its TX ring
             Commands.run("ip", "link", "set", fixture.appInterface(), "down");
             linkDown.countDown();
-            awaitTrue(() -> datapath.state().sockets().stream().allMatch(s -> s.txPackets() > 0),
+            Await.until(() -> datapath.state().sockets().stream().allMatch(s -> s.txPackets() > 0),
                     "replies queued on both queues");
             long start = System.nanoTime();
             datapath.close();
@@ -255,16 +255,6 @@ class QueueCorrectnessTests {
             }
             return count;
         });
-    }
-
-    private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("not within 10 s: " + what);
-            }
-            Thread.sleep(10);
-        }
     }
 
     private static ByteBuffer ascii(String text) {

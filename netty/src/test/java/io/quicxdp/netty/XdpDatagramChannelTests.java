@@ -19,6 +19,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.quicxdp.datapath.DatapathSettings;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.state.SocketState;
+import io.quicxdp.datapath.testing.Await;
 import io.quicxdp.datapath.testing.TestPorts;
 import io.quicxdp.datapath.testing.XskMapFixture;
 import io.quicxdp.datapath.xsk.FrameAccounting;
@@ -34,7 +35,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -137,7 +137,7 @@ class XdpDatagramChannelTests {
         assertThat(sockets.stream().mapToLong(SocketState::txPackets).sum()).isEqualTo(64);
 
         channels.forEach(channel -> channel.close().syncUninterruptibly());
-        awaitTrue(() -> datapath.state().sockets().stream().allMatch(s -> s.receiveFrames().held() == 0),
+        Await.until(() -> datapath.state().sockets().stream().allMatch(s -> s.receiveFrames().held() == 0),
                 "every frame given back");
         for (SocketState socket : datapath.state().sockets()) {
             FrameAccounting frames = socket.receiveFrames();
@@ -311,19 +311,9 @@ class XdpDatagramChannelTests {
                 return null;
             });
             int expected = start + round * burst;
-            awaitTrue(() -> handled.get() >= expected, "round " + round);
+            Await.until(() -> handled.get() >= expected, "round " + round);
         }
         return handled.get() - start;
-    }
-
-    private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("not within 10 s: " + what);
-            }
-            Thread.sleep(10);
-        }
     }
 
     private static ByteBuffer ascii(String text) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import io.quicxdp.datapath.DatapathSettings;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.state.SocketState;
+import io.quicxdp.datapath.testing.Await;
 import io.quicxdp.datapath.testing.TestPorts;
 import io.quicxdp.datapath.testing.XskMapFixture;
 import java.net.InetSocketAddress;
@@ -20,7 +21,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -98,13 +98,7 @@ class QueueDriverTests {
     @Test
     void framesKeptByHandlersAreReadAndReleasedOnAnotherThread() throws Exception {
         List<QueueDriver> queues = datapath.drivers();
-        BlockingQueue<Kept> kept = new LinkedBlockingQueue<>();
-        for (QueueDriver queue : queues) {
-            queue.bind(new InetSocketAddress(PORT), datagram -> {
-                ByteBuffer payload = datagram.payload();
-                kept.add(new Kept(queue, queue.retain(), payload.position(), payload.remaining()));
-            });
-        }
+        BlockingQueue<Kept> kept = keepEveryFrame(queues);
         drive(queues);
         int sent = 0;
         for (int source = 0; source < 8; source++) {
@@ -117,7 +111,7 @@ class QueueDriverTests {
             assertThat(frame.text()).startsWith("kept ");
             frame.queue.release(frame.frame);
         }
-        awaitTrue(() -> datapath.state().sockets().stream().allMatch(s -> s.receiveFrames().held() == 0
+        Await.until(() -> datapath.state().sockets().stream().allMatch(s -> s.receiveFrames().held() == 0
                 && s.receiveFrames().free() == 0), "every frame back with the kernel");
         assertThat(datapath.state().sockets()).allSatisfy(socket -> {
             assertThat(socket.receiveFrames().balanced()).isTrue();
@@ -129,16 +123,10 @@ class QueueDriverTests {
     @Test
     void closingWithFramesKeptEmptiesTheSlotsAndKeepsThePayloadsReadableUntilReleased() throws Exception {
         List<QueueDriver> queues = datapath.drivers();
-        BlockingQueue<Kept> kept = new LinkedBlockingQueue<>();
-        for (QueueDriver queue : queues) {
-            queue.bind(new InetSocketAddress(PORT), datagram -> {
-                ByteBuffer payload = datagram.payload();
-                kept.add(new Kept(queue, queue.retain(), payload.position(), payload.remaining()));
-            });
-        }
+        BlockingQueue<Kept> kept = keepEveryFrame(queues);
         drive(queues);
         int sent = send("still here", 10);
-        awaitTrue(() -> kept.size() == sent, "all kept");
+        Await.until(() -> kept.size() == sent, "all kept");
         stop = true;
         driving.join(5000);
         datapath.close();
@@ -167,6 +155,18 @@ class QueueDriverTests {
         }
     }
 
+    /** Binds the port on every queue with handlers that keep each datagram's frame and queue it here. */
+    private static BlockingQueue<Kept> keepEveryFrame(List<QueueDriver> queues) {
+        BlockingQueue<Kept> kept = new LinkedBlockingQueue<>();
+        for (QueueDriver queue : queues) {
+            queue.bind(new InetSocketAddress(PORT), datagram -> {
+                ByteBuffer payload = datagram.payload();
+                kept.add(new Kept(queue, queue.retain(), payload.position(), payload.remaining()));
+            });
+        }
+        return kept;
+    }
+
     private int send(String text, int count) throws Exception {
         return fixture.net().inPeer(() -> {
             try (DatagramChannel channel = DatagramChannel.open()) {
@@ -177,16 +177,6 @@ class QueueDriverTests {
             }
             return count;
         });
-    }
-
-    private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("not within 10 s: " + what);
-            }
-            Thread.sleep(10);
-        }
     }
 
     /** A frame a handler kept: where its payload lies in its queue's UMEM. */
