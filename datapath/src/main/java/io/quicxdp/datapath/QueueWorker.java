@@ -126,7 +126,7 @@ final class QueueWorker implements Runnable, QueueDriver {
 
     private boolean closeRequested;
 
-    private boolean exited;
+    private volatile boolean exited;
 
     private long lastHandlerFailureLog;
 
@@ -345,6 +345,11 @@ final class QueueWorker implements Runnable, QueueDriver {
     @Override
     public int receiveFrames() {
         return socket.parameters().rxFrames();
+    }
+
+    @Override
+    public boolean isClosed() {
+        return exited;
     }
 
     @Override

@@ -90,6 +90,12 @@ public interface QueueDriver {
     int receiveFrames();
 
     /**
+     * Whether the queue was let go (the datapath closed, or {@link #detach}): its descriptor must no longer be
+     * waited on, as its number may already belong to something else.
+     */
+    boolean isClosed();
+
+    /**
      * Tells the queue that its driving thread stops for good: it lets go of the queue as {@link #poll} does
      * after close. The datapath, closed before or after, then frees the queue's memory.
      */

@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
  * Where a driving thread sleeps: in one {@code poll(2)} on its queues' sockets and an eventfd, until a
  * queue receives, another thread calls {@link #wakeup()}, or the time is up. Allocation-free.
  *
- * <p>A wake-up that comes while the thread is awake is not lost: the next {@link #await} returns at once.
+ * <p>A wake-up that comes while the thread is awake is not lost: the next {@link #await} returns at once. A
+ * queue that {@linkplain QueueDriver#isClosed() closed} is no longer waited on.
  */
 public final class QueueWaiter implements AutoCloseable {
 
@@ -21,6 +22,10 @@ public final class QueueWaiter implements AutoCloseable {
     private final SocketPoller poller;
 
     private final Thread owner;
+
+    private final List<QueueDriver> queues;
+
+    private final boolean[] ignored;
 
     /** Set while the driving thread is in, or about to enter, poll(2). */
     private volatile boolean sleeping;
@@ -34,6 +39,8 @@ public final class QueueWaiter implements AutoCloseable {
      */
     public QueueWaiter(List<QueueDriver> queues) throws IOException {
         this.owner = Thread.currentThread();
+        this.queues = List.copyOf(queues);
+        this.ignored = new boolean[queues.size()];
         this.eventFd = EventFd.open();
         this.poller = new SocketPoller(queues.stream().mapToInt(QueueDriver::descriptor).toArray(),
                 SocketPoller.POLLIN, eventFd);
@@ -57,6 +64,13 @@ public final class QueueWaiter implements AutoCloseable {
         if (timeoutNanos <= 0) {
             wakeRequested = false;
             return;
+        }
+        for (int i = 0; i < ignored.length; i++) {
+            if (!ignored[i] && queues.get(i).isClosed()) {
+                // a closed queue's descriptor number may be reused: never wait on it again
+                ignored[i] = true;
+                poller.ignore(i);
+            }
         }
         sleeping = true;
         try {

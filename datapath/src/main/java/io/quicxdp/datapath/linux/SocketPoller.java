@@ -41,6 +41,12 @@ public final class SocketPoller {
         pollFds.putShort(wakeupSlot + 4, POLLIN);
     }
 
+    /** Stops waiting on the {@code index}th socket, whose descriptor is closed or about to be. */
+    public void ignore(int index) {
+        // poll(2) skips entries with a negative descriptor
+        pollFds.putInt(index * POLLFD_SIZE, -1);
+    }
+
     /**
      * Waits up to {@code timeoutMillis} for the sockets' events or a wake-up, which it consumes.
      *

@@ -42,6 +42,9 @@ class QueueDriverTests {
 
     private volatile boolean stop;
 
+    /** Turns the driving thread has taken. */
+    private final java.util.concurrent.atomic.AtomicLong turns = new java.util.concurrent.atomic.AtomicLong();
+
     @BeforeEach
     void open() throws Exception {
         fixture = XskMapFixture.create(2, Set.of(PORT));
@@ -69,6 +72,7 @@ class QueueDriverTests {
                 queues.forEach(queue -> queue.attach(waiter::wakeup));
                 attached.countDown();
                 while (!stop) {
+                    turns.incrementAndGet();
                     int received = 0;
                     boolean backlog = false;
                     for (QueueDriver queue : queues) {
@@ -137,6 +141,19 @@ class QueueDriverTests {
             frame.queue.release(frame.frame);
         }
         assertThat(datapath.state().sockets()).allSatisfy(socket -> assertThat(socket.receiveFrames()).isNull());
+    }
+
+    @Test
+    void aDrivingThreadThatOutlivesTheDatapathSleepsInsteadOfSpinningOnClosedDescriptors() throws Exception {
+        List<QueueDriver> queues = datapath.drivers();
+        drive(queues);
+        datapath.close();
+        Await.until(() -> queues.stream().allMatch(QueueDriver::isClosed), "the queues let go");
+        Thread.sleep(100);
+        long before = turns.get();
+        Thread.sleep(500);
+        // the thread waits 50 ms a turn: about ten turns, where polling closed descriptors would take millions
+        assertThat(turns.get() - before).as("turns in half a second").isLessThan(100);
     }
 
     @Test
