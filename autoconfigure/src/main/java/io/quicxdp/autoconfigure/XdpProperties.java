@@ -71,6 +71,9 @@ public class XdpProperties implements Validator {
     /** The Netty transport, when quic-xdp-netty is on the class path. */
     private final Netty netty = new Netty();
 
+    /** HTTP/3 for a reactive (WebFlux) application, served through the datapath. */
+    private final Http3 http3 = new Http3();
+
     /** How long shutdown waits for datagrams already queued for sending. */
     private Duration txDrainTimeout = Duration.ofSeconds(1);
 
@@ -145,6 +148,10 @@ public class XdpProperties implements Validator {
 
     public Netty getNetty() {
         return this.netty;
+    }
+
+    public Http3 getHttp3() {
+        return this.http3;
     }
 
     public Duration getTxDrainTimeout() {
@@ -263,6 +270,16 @@ public class XdpProperties implements Validator {
         if (this.poll.timeout.isNegative() || this.poll.timeout.isZero()
                 || this.poll.timeout.compareTo(Duration.ofMinutes(1)) > 0) {
             reject(errors, "poll.timeout", "must be more than 0 and at most 1m");
+        }
+        Integer http3Port = this.http3.port;
+        if (http3Port != null && (http3Port < 1 || http3Port > 65535)) {
+            reject(errors, "http3.port", "must be a UDP port from 1 to 65535, one the XDP program redirects");
+        }
+        if (this.http3.idleTimeout.isNegative() || this.http3.idleTimeout.isZero()) {
+            reject(errors, "http3.idleTimeout", "must be positive");
+        }
+        if (this.http3.maxStreams < 1) {
+            reject(errors, "http3.maxStreams", "must be at least 1");
         }
         notNegative(errors, "txDrainTimeout", this.txDrainTimeout);
         notNegative(errors, "queueReleaseTimeout", this.queueReleaseTimeout);
@@ -505,6 +522,126 @@ public class XdpProperties implements Validator {
 
         public void setEnabled(boolean enabled) {
             this.enabled = enabled;
+        }
+    }
+
+    /** HTTP/3 for a reactive (WebFlux) application: its handler served over QUIC through the datapath. */
+    public static class Http3 {
+
+        /** Whether to serve the application's reactive HttpHandler over HTTP/3 through the datapath. */
+        private boolean enabled;
+
+        /**
+         * UDP port of the HTTP/3 server, one the XDP program redirects. Defaults to server.port: the same
+         * number as the TCP server, over UDP.
+         */
+        private @Nullable Integer port;
+
+        /** TLS of the HTTP/3 server. */
+        private final Ssl ssl = new Ssl();
+
+        /** Whether responses carry an Alt-Svc header that advertises the HTTP/3 port. */
+        private boolean altSvc = true;
+
+        /** How long a connection may stay idle before it is closed. */
+        private Duration idleTimeout = Duration.ofSeconds(30);
+
+        /** Bidirectional streams (requests) a client may have open on one connection. */
+        private long maxStreams = 100;
+
+        /** Bytes a client may send on one connection before the server grants more. */
+        private DataSize maxData = DataSize.ofMegabytes(10);
+
+        /** Bytes a client may send on one stream before the server grants more. */
+        private DataSize maxStreamData = DataSize.ofMegabytes(1);
+
+        /** How long shutdown waits for the HTTP/3 connections to close. */
+        private Duration shutdownTimeout = Duration.ofSeconds(5);
+
+        public boolean isEnabled() {
+            return this.enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public @Nullable Integer getPort() {
+            return this.port;
+        }
+
+        public void setPort(@Nullable Integer port) {
+            this.port = port;
+        }
+
+        public Ssl getSsl() {
+            return this.ssl;
+        }
+
+        public boolean isAltSvc() {
+            return this.altSvc;
+        }
+
+        public void setAltSvc(boolean altSvc) {
+            this.altSvc = altSvc;
+        }
+
+        public Duration getIdleTimeout() {
+            return this.idleTimeout;
+        }
+
+        public void setIdleTimeout(Duration idleTimeout) {
+            this.idleTimeout = idleTimeout;
+        }
+
+        public long getMaxStreams() {
+            return this.maxStreams;
+        }
+
+        public void setMaxStreams(long maxStreams) {
+            this.maxStreams = maxStreams;
+        }
+
+        public DataSize getMaxData() {
+            return this.maxData;
+        }
+
+        public void setMaxData(DataSize maxData) {
+            this.maxData = maxData;
+        }
+
+        public DataSize getMaxStreamData() {
+            return this.maxStreamData;
+        }
+
+        public void setMaxStreamData(DataSize maxStreamData) {
+            this.maxStreamData = maxStreamData;
+        }
+
+        public Duration getShutdownTimeout() {
+            return this.shutdownTimeout;
+        }
+
+        public void setShutdownTimeout(Duration shutdownTimeout) {
+            this.shutdownTimeout = shutdownTimeout;
+        }
+
+        /** TLS of the HTTP/3 server. */
+        public static class Ssl {
+
+            /**
+             * Name of the SSL bundle (spring.ssl.bundle.*) with the server's key and certificate. Defaults to
+             * server.ssl.bundle, the TCP server's.
+             */
+            private @Nullable String bundle;
+
+            public @Nullable String getBundle() {
+                return this.bundle;
+            }
+
+            public void setBundle(@Nullable String bundle) {
+                this.bundle = bundle;
+            }
         }
     }
 }

@@ -1,0 +1,89 @@
+package io.quicxdp.autoconfigure.http3;
+
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.quicxdp.autoconfigure.XdpProperties;
+import io.quicxdp.autoconfigure.netty.XdpNettyAutoConfiguration;
+import io.quicxdp.datapath.XdpDatapath;
+import io.quicxdp.netty.XdpIoHandlerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.ssl.SslBundle;
+import org.springframework.boot.ssl.SslBundles;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import org.springframework.core.env.Environment;
+import org.springframework.http.server.reactive.HttpHandler;
+import org.springframework.web.server.WebFilter;
+import reactor.netty.http.Http3SslContextSpec;
+import reactor.netty.http.server.HttpServer;
+
+/**
+ * HTTP/3 for a reactive application, with {@code quic.xdp.http3.enabled=true}: the application's
+ * {@link HttpHandler} served by Reactor Netty's HTTP/3 server on the XDP event loops, beside the TCP web
+ * server, with TLS from an SSL bundle; TCP responses advertise it with {@code Alt-Svc}. A servlet
+ * application with it enabled fails to start, as does one without an SSL bundle.
+ */
+@AutoConfiguration(after = XdpNettyAutoConfiguration.class)
+@ConditionalOnClass({ HttpServer.class, XdpIoHandlerFactory.class, HttpHandler.class })
+@ConditionalOnBooleanProperty("quic.xdp.http3.enabled")
+@Import({ XdpHttp3AutoConfiguration.ReactiveConfiguration.class, XdpHttp3AutoConfiguration.ServletConfiguration.class })
+public final class XdpHttp3AutoConfiguration {
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
+    @ConditionalOnBean({ XdpDatapath.class, MultiThreadIoEventLoopGroup.class })
+    static class ReactiveConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        XdpHttp3Server xdpHttp3Server(MultiThreadIoEventLoopGroup xdpEventLoopGroup, ObjectProvider<HttpHandler> handler,
+                ObjectProvider<SslBundles> sslBundles, XdpProperties properties, Environment environment) {
+            XdpProperties.Http3 http3 = properties.getHttp3();
+            String bundleName = (http3.getSsl().getBundle() != null) ? http3.getSsl().getBundle()
+                    : environment.getProperty("server.ssl.bundle");
+            SslBundles bundles = sslBundles.getIfAvailable();
+            if (bundleName == null || bundles == null) {
+                throw new XdpHttp3SslBundleMissingException();
+            }
+            SslBundle bundle = bundles.getBundle(bundleName);
+            // the key travels to BoringSSL as PKCS#8, so the key manager's password does not apply
+            Http3SslContextSpec tls = Http3SslContextSpec.forServer(bundle.getManagers().getKeyManagerFactory(), null);
+            return new XdpHttp3Server(xdpEventLoopGroup, handler.getObject(), tls, port(http3, environment), http3);
+        }
+
+        @Bean
+        @ConditionalOnBooleanProperty(name = "quic.xdp.http3.alt-svc", matchIfMissing = true)
+        WebFilter xdpHttp3AltSvc(XdpProperties properties, Environment environment) {
+            String value = "h3=\":" + port(properties.getHttp3(), environment) + "\"; ma=86400";
+            return (exchange, chain) -> {
+                exchange.getResponse().getHeaders().add("Alt-Svc", value);
+                return chain.filter(exchange);
+            };
+        }
+
+        private static int port(XdpProperties.Http3 http3, Environment environment) {
+            Integer port = http3.getPort();
+            return (port != null) ? port : environment.getProperty("server.port", Integer.class, 8080);
+        }
+    }
+
+    /** Fails the start of a servlet application that enables HTTP/3, before its beans are made. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+    static class ServletConfiguration {
+
+        @Bean
+        static BeanFactoryPostProcessor xdpHttp3ServletRejection() {
+            return (beanFactory) -> {
+                throw new XdpHttp3ServletApplicationException();
+            };
+        }
+    }
+}

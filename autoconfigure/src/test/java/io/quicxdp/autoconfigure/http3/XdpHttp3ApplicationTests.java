@@ -1,0 +1,180 @@
+package io.quicxdp.autoconfigure.http3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.netty.pkitesting.CertificateBuilder;
+import io.netty.pkitesting.X509Bundle;
+import io.quicxdp.datapath.XdpDatapath;
+import io.quicxdp.datapath.linux.Namespaces;
+import io.quicxdp.datapath.state.SocketState;
+import io.quicxdp.datapath.testing.TestPorts;
+import io.quicxdp.datapath.testing.XskMapFixture;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.netty.http.Http3SslContextSpec;
+import reactor.netty.http.HttpProtocol;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.LoopResources;
+
+/**
+ * A WebFlux application served over HTTP/3 through the XDP datapath by configuration: a map, an SSL bundle
+ * and {@code quic.xdp.http3.enabled=true}. Reactor Netty's HTTP/3 client in the peer namespace fetches a
+ * page through the XSKs; the TCP server's responses advertise the HTTP/3 port.
+ */
+class XdpHttp3ApplicationTests {
+
+    private static final int PORT = TestPorts.ECHO;
+
+    @TempDir
+    Path certificates;
+
+    @Test
+    void aWebFluxPageIsServedOverHttp3ThroughTheXsksAndAdvertisedOverTcp() throws Exception {
+        try (XskMapFixture fixture = XskMapFixture.create(2, Set.of(PORT))) {
+            ConfigurableApplicationContext application = application(fixture, "quic.xdp.http3.ssl.bundle=h3").run();
+            MultiThreadIoEventLoopGroup clientLoops = new MultiThreadIoEventLoopGroup(1,
+                    inPeerNamespace(fixture), NioIoHandler.newFactory());
+            try {
+                String body = fixture.net().inPeer(() -> http3(clientLoops)
+                    .get().uri("https://" + fixture.net().appIpv4().getHostAddress() + ":" + PORT + "/page")
+                    .responseContent().aggregate().asString().block(Duration.ofSeconds(20)));
+                assertThat(body).isEqualTo("hello over HTTP/3");
+                XdpDatapath datapath = application.getBean(XdpDatapath.class);
+                assertThat(datapath.state().sockets().stream().mapToLong(SocketState::rxPackets).sum())
+                    .as("the request came through the XSKs").isPositive();
+
+                int tcpPort = ((WebServerApplicationContext) application).getWebServer().getPort();
+                HttpResponse<String> overTcp = java.net.http.HttpClient.newHttpClient()
+                    .send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + tcpPort + "/page")).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                assertThat(overTcp.body()).isEqualTo("hello over HTTP/3");
+                assertThat(overTcp.headers().firstValue("Alt-Svc")).hasValue("h3=\":" + PORT + "\"; ma=86400");
+            }
+            finally {
+                clientLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+                application.close();
+            }
+            assertThat(fixture.occupied(0)).isFalse();
+            assertThat(fixture.occupied(1)).isFalse();
+        }
+    }
+
+    @Test
+    void withoutAnSslBundleTheStartFailsNamingTheProperty() throws Exception {
+        try (XskMapFixture fixture = XskMapFixture.create(2, Set.of(PORT))) {
+            assertThatThrownBy(() -> application(fixture).run()).satisfies((failure) -> {
+                FailureAnalysis analysis = new XdpHttp3FailureAnalyzer().analyze(failure);
+                assertThat(analysis).isNotNull();
+                assertThat(analysis.getDescription()).contains("quic.xdp.http3.ssl.bundle", "server.ssl.bundle");
+                assertThat(analysis.getAction()).contains("spring.ssl.bundle.pem");
+            });
+            assertThat(fixture.occupied(0)).as("nothing left in the map").isFalse();
+        }
+    }
+
+    @Test
+    void aServletApplicationWithHttp3EnabledFailsToStart() {
+        new WebApplicationContextRunner().withConfiguration(AutoConfigurations.of(XdpHttp3AutoConfiguration.class))
+            .withPropertyValues("quic.xdp.http3.enabled=true")
+            .run((context) -> {
+                assertThat(context).hasFailed();
+                FailureAnalysis analysis = new XdpHttp3FailureAnalyzer().analyze(context.getStartupFailure());
+                assertThat(analysis.getDescription()).contains("servlet application", "reactive (WebFlux)");
+                assertThat(analysis.getAction()).contains("quic.xdp.http3.enabled=false");
+            });
+    }
+
+    private SpringApplicationBuilder application(XskMapFixture fixture, String... more) throws Exception {
+        X509Bundle certificate = new CertificateBuilder().subject("CN=quic-xdp test").setIsCertificateAuthority(true)
+            .buildSelfSigned();
+        Path cert = Files.writeString(this.certificates.resolve("cert.pem"), certificate.getCertificatePEM());
+        Path key = Files.writeString(this.certificates.resolve("key.pem"), certificate.getPrivateKeyPEM());
+        return new SpringApplicationBuilder(WebFluxApplication.class).web(WebApplicationType.REACTIVE)
+            .properties("spring.main.banner-mode=off", "server.port=0", "quic.xdp.umem.frame-count=1024",
+                    "quic.xdp.neighbour-timeout=10s", "quic.xdp.maps[0].interface=" + fixture.appInterface(),
+                    "quic.xdp.maps[0].path=" + fixture.pin(), "quic.xdp.http3.enabled=true",
+                    "quic.xdp.http3.port=" + PORT, "spring.ssl.bundle.pem.h3.keystore.certificate=file:" + cert,
+                    "spring.ssl.bundle.pem.h3.keystore.private-key=file:" + key)
+            .properties(more);
+    }
+
+    private static HttpClient http3(EventLoopGroup loops) {
+        return HttpClient.create().protocol(HttpProtocol.HTTP3).runOn(new LoopResources() {
+            @Override
+            public EventLoopGroup onServer(boolean useNative) {
+                return loops;
+            }
+
+            @Override
+            public EventLoopGroup onClient(boolean useNative) {
+                return loops;
+            }
+
+            @Override
+            @SuppressWarnings("unchecked")
+            public <C extends Channel> C onChannel(Class<C> type, EventLoopGroup group) {
+                return (C) new NioDatagramChannel();
+            }
+        })
+            .secure((spec) -> spec.sslContext(Http3SslContextSpec.forClient()
+                .configure((builder) -> builder.trustManager(InsecureTrustManagerFactory.INSTANCE))))
+            .http3Settings((settings) -> settings.idleTimeout(Duration.ofSeconds(5)).maxData(10_000_000)
+                .maxStreamDataBidirectionalLocal(1_000_000));
+    }
+
+    /** Client loop threads in the peer's namespace; the client's socket is made on the peer's thread. */
+    private static ThreadFactory inPeerNamespace(XskMapFixture fixture) {
+        String namespace = "/var/run/netns/" + fixture.net().namespace();
+        return (task) -> new Thread(() -> {
+            try {
+                Namespaces.enterNetworkNamespace(namespace);
+            }
+            catch (IOException ex) {
+                throw new UncheckedIOException(ex);
+            }
+            task.run();
+        }, "h3-client-" + fixture.net().id());
+    }
+
+    @SpringBootConfiguration
+    @EnableAutoConfiguration
+    static class WebFluxApplication {
+
+        @Bean
+        RouterFunction<ServerResponse> page() {
+            return RouterFunctions.route().GET("/page", (request) -> ServerResponse.ok().bodyValue("hello over HTTP/3"))
+                .build();
+        }
+    }
+}
