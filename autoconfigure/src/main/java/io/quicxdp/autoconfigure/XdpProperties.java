@@ -543,6 +543,12 @@ public class XdpProperties implements Validator {
         /** Whether responses carry an Alt-Svc header that advertises the HTTP/3 port. */
         private boolean altSvc = true;
 
+        /**
+         * Whether a new client's address is validated with a Retry first (a stateless token keyed for this
+         * process), at the cost of a round trip per connection.
+         */
+        private boolean retry;
+
         /** How long a connection may stay idle before it is closed. */
         private Duration idleTimeout = Duration.ofSeconds(30);
 
@@ -584,6 +590,14 @@ public class XdpProperties implements Validator {
 
         public void setAltSvc(boolean altSvc) {
             this.altSvc = altSvc;
+        }
+
+        public boolean isRetry() {
+            return this.retry;
+        }
+
+        public void setRetry(boolean retry) {
+            this.retry = retry;
         }
 
         public Duration getIdleTimeout() {

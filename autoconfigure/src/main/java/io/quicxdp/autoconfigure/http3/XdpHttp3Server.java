@@ -6,6 +6,7 @@ import io.netty.channel.IoEventLoop;
 import io.netty.util.concurrent.EventExecutor;
 import io.quicxdp.autoconfigure.XdpProperties;
 import io.quicxdp.netty.XdpDatagramChannel;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,6 +49,9 @@ public class XdpHttp3Server implements SmartLifecycle {
 
     private final List<DisposableServer> servers = new ArrayList<>();
 
+    /** One key for every loop's server: a token issued by one is good on another. */
+    private final KeyedRetryTokens retryTokens = new KeyedRetryTokens(Clock.systemUTC());
+
     XdpHttp3Server(EventLoopGroup loops, HttpHandler handler, Http3SslContextSpec tls, int port,
             XdpProperties.Http3 settings) {
         this.loops = loops;
@@ -78,7 +82,8 @@ public class XdpHttp3Server implements SmartLifecycle {
                         .maxData(this.settings.getMaxData().toBytes())
                         .maxStreamDataBidirectionalRemote(this.settings.getMaxStreamData().toBytes())
                         .maxStreamDataBidirectionalLocal(this.settings.getMaxStreamData().toBytes())
-                        .maxStreamsBidirectional(this.settings.getMaxStreams()))
+                        .maxStreamsBidirectional(this.settings.getMaxStreams())
+                        .tokenHandler(this.settings.isRetry() ? this.retryTokens : null))
                     .runOn(onLoop((IoEventLoop) loop))
                     .handle(adapter)
                     .bindNow());

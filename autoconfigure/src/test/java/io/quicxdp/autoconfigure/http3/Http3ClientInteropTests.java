@@ -41,8 +41,8 @@ import reactor.core.publisher.Flux;
 /**
  * A client no one here wrote, against the WebFlux application over HTTP/3 through the XSKs: Debian's
  * {@code gtlsclient} (ngtcp2 with GnuTLS) in the peer namespace, in some of the QUIC Interop Runner's cases
- * (transfer, IPv6, multiplexing, key update, ChaCha20). It exits 0 whatever happened, so each case checks what
- * it downloaded, byte for byte.
+ * (transfer, IPv6, multiplexing, key update, ChaCha20, retry: the application validates addresses with Retry).
+ * It exits 0 whatever happened, so each case checks what it downloaded, byte for byte.
  */
 class Http3ClientInteropTests {
 
@@ -74,7 +74,7 @@ class Http3ClientInteropTests {
             .properties("spring.main.banner-mode=off", "server.port=0", "quic.xdp.umem.frame-count=4096",
                     "quic.xdp.neighbour-timeout=10s", "quic.xdp.maps[0].interface=" + fixture.appInterface(),
                     "quic.xdp.maps[0].path=" + fixture.pin(), "quic.xdp.http3.enabled=true",
-                    "quic.xdp.http3.port=" + PORT, "quic.xdp.http3.ssl.bundle=h3",
+                    "quic.xdp.http3.port=" + PORT, "quic.xdp.http3.ssl.bundle=h3", "quic.xdp.http3.retry=true",
                     "spring.ssl.bundle.pem.h3.keystore.certificate=file:" + cert,
                     "spring.ssl.bundle.pem.h3.keystore.private-key=file:" + key)
             .run();
@@ -129,6 +129,13 @@ class Http3ClientInteropTests {
                 "--ciphers=NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+CHACHA20-POLY1305"), "/file/65536");
         assertThat(log).contains("Negotiated cipher suite is CHACHA20-POLY1305");
         assertDownloaded(downloads, 65536);
+    }
+
+    @Test
+    void withRetryOnTheClientIsSentARetryAndCompletes(@TempDir Path downloads) throws Exception {
+        String log = gtlsclient(fixture.net().appIpv4(), downloads, List.of("--no-http-dump"), "/file/10");
+        assertThat(log).contains("type=Retry");
+        assertDownloaded(downloads, 10);
     }
 
     private static void assertDownloaded(Path downloads, int size) throws Exception {
