@@ -39,8 +39,9 @@ class EchoService implements SmartLifecycle {
     }
 
     /**
-     * Runs on the poll thread of the queue that received the datagram; replies from the same socket,
-     * without copying the payload out of its frame first.
+     * Runs on the thread that polls the queue which received the datagram (with quic-xdp-netty on the class
+     * path, as in the sample, one of the xdpEventLoopGroup's loops); replies from the same socket, without
+     * copying the payload out of its frame first.
      */
     private void echo(ReceivedDatagram datagram) {
         if (datagram.reply(datagram.payload())) {
