@@ -71,7 +71,7 @@ class EchoService implements SmartLifecycle {
             this.endpoint = this.datapath.bind(this.port, this::echo);
         }
         catch (IllegalStateException ex) {
-            throw new EchoPortUnavailableException(this.port, ex);
+            throw new EchoPortUnavailableException("UDP echo", "sample.echo.port", this.port, ex);
         }
         DatapathState state = this.datapath.state();
         for (MapState map : state.maps()) {
