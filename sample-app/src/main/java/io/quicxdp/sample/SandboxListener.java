@@ -80,7 +80,8 @@ class SandboxListener implements ApplicationListener<SpringApplicationEvent> {
         }
         logger.info("No quic.xdp.maps are configured: building a sandbox to run map mode against (the zero-setup "
                 + "demo; configure a map, or sample.sandbox.enabled=false, to leave it out)");
-        DemoSandbox built = DemoSandbox.create(sample.getEcho().getPort(), sample.getSandbox().getQueues());
+        DemoSandbox built = DemoSandbox.create(sample.getEcho().getPort(), sample.getQuic().getPort(),
+                sample.getSandbox().getQueues());
         this.sandbox = built;
         this.properties = sample;
         environment.getPropertySources()
