@@ -34,7 +34,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * What an operator would provide in map mode, built on this host for the zero-setup demo: a veth pair whose
  * "app" end stays in this network namespace and whose "peer" end lives in a new namespace, the reference XDP
- * program on the app end redirecting the echo port, and its XSKMAP pinned in bpffs.
+ * program on the app end redirecting the ports of the UDP echo and the QUIC echo, and its XSKMAP pinned in
+ * bpffs.
  *
  * <p>Every name carries a per-run unique id; the addresses come from 198.18.0.0/15 and fd00:198:18::/48
  * only. {@link #close()} removes all of it. The XDP program here is the demo's scaffolding, standing in for
@@ -67,6 +68,8 @@ final class DemoSandbox implements AutoCloseable {
 
     private final int port;
 
+    private final int quicPort;
+
     private final int queues;
 
     private int subnet;
@@ -77,20 +80,22 @@ final class DemoSandbox implements AutoCloseable {
 
     private volatile @Nullable Burst lastBurst;
 
-    private DemoSandbox(int port, int queues) {
+    private DemoSandbox(int port, int quicPort, int queues) {
         this.port = port;
+        this.quicPort = quicPort;
         this.queues = queues;
     }
 
     /**
-     * Builds the sandbox for UDP port {@code port} on a veth pair with {@code queues} queues.
+     * Builds the sandbox for the UDP echo's {@code port} and the QUIC echo's {@code quicPort} on a veth pair
+     * with {@code queues} queues.
      *
      * @throws SandboxException naming what is missing (root, bpffs, a tool) or the step that failed; whatever
      *     was built before the failure is removed again
      */
-    static DemoSandbox create(int port, int queues) {
+    static DemoSandbox create(int port, int quicPort, int queues) {
         checkHost();
-        DemoSandbox sandbox = new DemoSandbox(port, queues);
+        DemoSandbox sandbox = new DemoSandbox(port, quicPort, queues);
         try {
             sandbox.build();
         }
@@ -186,7 +191,8 @@ final class DemoSandbox implements AutoCloseable {
                 + appIpv4Text() + ", " + appIpv6Text() + "), stays here, with " + this.queues + " queues");
         try {
             Files.createDirectory(this.pinDirectory);
-            this.program = ReferenceXdpProgram.install(this.appInterface, Set.of(this.port), mapPin());
+            this.program = ReferenceXdpProgram.install(this.appInterface, Set.of(this.port, this.quicPort),
+                    mapPin());
         }
         catch (IOException ex) {
             throw new SandboxException("installing the reference XDP program on " + this.appInterface
@@ -194,8 +200,8 @@ final class DemoSandbox implements AutoCloseable {
                             + "mounted at /sys/fs/bpf, or run it in map mode against your own XDP program.", ex);
         }
         logger.info("Sandbox: the reference XDP program (id " + this.program.programId() + ") on " + this.appInterface
-                + " redirects UDP port " + this.port + " into the XSKMAP pinned at " + mapPin() + " (id "
-                + this.program.mapId() + "). It is the demo's stand-in for an operator's own program: map mode "
+                + " redirects UDP ports " + this.port + " (echo) and " + this.quicPort + " (QUIC echo) into the "
+                + "XSKMAP pinned at " + mapPin() + " (id " + this.program.mapId() + "). It is the demo's stand-in for an operator's own program: map mode "
                 + "itself never loads, attaches or changes an XDP program");
     }
 

@@ -1,18 +1,26 @@
 package io.quicxdp.sample;
 
-/** The echo port could not be bound: the datapath's kernel reservation of it was refused. */
+/** An echo's port could not be bound: the datapath's kernel reservation of it was refused. */
 class EchoPortUnavailableException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
+    private final String property;
+
     private final int port;
 
-    EchoPortUnavailableException(int port, RuntimeException cause) {
-        super("UDP port " + port + " could not be bound for the echo: " + cause.getMessage(), cause);
+    EchoPortUnavailableException(String echo, String property, int port, Exception cause) {
+        super("UDP port " + port + " could not be bound for the " + echo + ": " + cause.getMessage(), cause);
+        this.property = property;
         this.port = port;
     }
 
-    /** The port, {@code sample.echo.port}. */
+    /** The property that names the port, such as {@code sample.echo.port}. */
+    String property() {
+        return this.property;
+    }
+
+    /** The port. */
     int port() {
         return this.port;
     }

@@ -13,7 +13,7 @@ class EchoPortUnavailableFailureAnalyzer extends AbstractFailureAnalyzer<EchoPor
                 + "ordinary kernel socket (quic.xdp.port-reservation), so that what the XDP program passes to the "
                 + "kernel finds a socket; another process on this host already has UDP port " + port + ".",
                 "Stop the process holding it (ss -ulpn 'sport = :" + port + "' names it), or serve another port: "
-                        + "--sample.echo.port=N, with your XDP program redirecting that port.",
+                        + "--" + cause.property() + "=N, with your XDP program redirecting that port.",
                 cause);
     }
 }

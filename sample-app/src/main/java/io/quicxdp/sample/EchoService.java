@@ -39,8 +39,9 @@ class EchoService implements SmartLifecycle {
     }
 
     /**
-     * Runs on the poll thread of the queue that received the datagram; replies from the same socket,
-     * without copying the payload out of its frame first.
+     * Runs on the thread that polls the queue which received the datagram (with quic-xdp-netty on the class
+     * path, as in the sample, one of the xdpEventLoopGroup's loops); replies from the same socket, without
+     * copying the payload out of its frame first.
      */
     private void echo(ReceivedDatagram datagram) {
         if (datagram.reply(datagram.payload())) {
@@ -70,7 +71,7 @@ class EchoService implements SmartLifecycle {
             this.endpoint = this.datapath.bind(this.port, this::echo);
         }
         catch (IllegalStateException ex) {
-            throw new EchoPortUnavailableException(this.port, ex);
+            throw new EchoPortUnavailableException("UDP echo", "sample.echo.port", this.port, ex);
         }
         DatapathState state = this.datapath.state();
         for (MapState map : state.maps()) {

@@ -2,14 +2,16 @@ package io.quicxdp.sample;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.quicxdp.autoconfigure.netty.XdpChannelBinder;
 import io.quicxdp.datapath.XdpDatapath;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 
 /**
- * A UDP echo service in XDP map mode.
+ * A UDP echo and a QUIC echo in XDP map mode, the QUIC echo on the Netty transport.
  *
  * <p>With {@code quic.xdp.maps} configured, it echoes what the operator's own XDP program redirects into
  * those maps, and never loads or changes an XDP program. With none configured, {@link SandboxListener}
@@ -34,6 +36,28 @@ public class SampleApplication {
             FunctionCounter.builder("sample.echo.datagrams", echo, EchoService::backPressure)
                 .description("UDP datagrams the echo could not send back: every TX frame was in use")
                 .tag("result", "back_pressure")
+                .register(registry);
+        };
+    }
+
+    @Bean
+    QuicEchoService quicEchoService(XdpDatapath datapath, ObjectProvider<XdpChannelBinder> binder,
+            SampleProperties properties) {
+        return new QuicEchoService(datapath, binder.getIfAvailable(), properties.getQuic());
+    }
+
+    @Bean
+    MeterBinder quicEchoMetrics(QuicEchoService quic) {
+        return (registry) -> {
+            FunctionCounter.builder("sample.quic.connections", quic, QuicEchoService::connections)
+                .description("QUIC connections to the echo whose handshake completed")
+                .register(registry);
+            FunctionCounter.builder("sample.quic.streams", quic, QuicEchoService::streams)
+                .description("Bidirectional streams that peers opened on the QUIC echo")
+                .register(registry);
+            FunctionCounter.builder("sample.quic.echoed", quic, QuicEchoService::echoedBytes)
+                .description("Stream bytes the QUIC echo read and wrote back")
+                .baseUnit("bytes")
                 .register(registry);
         };
     }

@@ -1,12 +1,15 @@
 package io.quicxdp.sample;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.validation.Errors;
 import org.springframework.validation.Validator;
 
 /**
- * Configuration of the sample: the echo port and the zero-setup sandbox.
+ * Configuration of the sample: the UDP echo, the QUIC echo and the zero-setup sandbox.
  *
  * <p>The sandbox reads these properties before the application context exists, so they validate
  * themselves through {@link #validate(Object, Errors)} both there and when they are bound as a bean.
@@ -16,10 +19,16 @@ public class SampleProperties implements Validator {
 
     private final Echo echo = new Echo();
 
+    private final Quic quic = new Quic();
+
     private final Sandbox sandbox = new Sandbox();
 
     public Echo getEcho() {
         return this.echo;
+    }
+
+    public Quic getQuic() {
+        return this.quic;
     }
 
     public Sandbox getSandbox() {
@@ -37,6 +46,21 @@ public class SampleProperties implements Validator {
             errors.rejectValue("echo.port", "invalid",
                     "sample.echo.port must be a UDP port from 1 to 65535, the port the XDP program redirects");
         }
+        if (this.quic.port < 1 || this.quic.port > 65535) {
+            errors.rejectValue("quic.port", "invalid",
+                    "sample.quic.port must be a UDP port from 1 to 65535, the port the XDP program redirects");
+        }
+        else if (this.quic.port == this.echo.port) {
+            errors.rejectValue("quic.port", "invalid", "sample.quic.port must differ from sample.echo.port ("
+                    + this.echo.port + "): each echo serves a port of its own");
+        }
+        if ((this.quic.certificate == null) != (this.quic.privateKey == null)) {
+            errors.rejectValue((this.quic.certificate == null) ? "quic.certificate" : "quic.privateKey", "invalid",
+                    "sample.quic.certificate and sample.quic.private-key must be set together, or neither for a "
+                            + "generated self-signed certificate");
+        }
+        rejectUnreadable(errors, "quic.certificate", "sample.quic.certificate", this.quic.certificate);
+        rejectUnreadable(errors, "quic.privateKey", "sample.quic.private-key", this.quic.privateKey);
         if (this.sandbox.queues < 1 || this.sandbox.queues > 16) {
             errors.rejectValue("sandbox.queues", "invalid", "sample.sandbox.queues must be from 1 to 16");
         }
@@ -48,6 +72,13 @@ public class SampleProperties implements Validator {
                 || this.sandbox.burstTimeout.compareTo(Duration.ofSeconds(30)) > 0) {
             errors.rejectValue("sandbox.burstTimeout", "invalid",
                     "sample.sandbox.burst-timeout must be more than 0 and at most 30s");
+        }
+    }
+
+    private static void rejectUnreadable(Errors errors, String field, String property, @Nullable Path file) {
+        if (file != null && !(Files.isRegularFile(file) && Files.isReadable(file))) {
+            errors.rejectValue(field, "invalid",
+                    property + " must name a readable PEM file; " + file.toAbsolutePath() + " is not one");
         }
     }
 
@@ -63,6 +94,49 @@ public class SampleProperties implements Validator {
 
         public void setPort(int port) {
             this.port = port;
+        }
+    }
+
+    /** The QUIC echo, on the Netty transport. */
+    public static class Quic {
+
+        /**
+         * UDP port of the QUIC echo (ALPN quic-xdp-echo), served on every address (IPv4 and IPv6) and every
+         * configured queue.
+         */
+        private int port = 4434;
+
+        /**
+         * PEM file with the QUIC echo's certificate chain, the server's own certificate first. Unset means a
+         * self-signed certificate generated at start, for trying the sample only.
+         */
+        private @Nullable Path certificate;
+
+        /** PEM file with the certificate's private key, unencrypted. Set together with the certificate. */
+        private @Nullable Path privateKey;
+
+        public int getPort() {
+            return this.port;
+        }
+
+        public void setPort(int port) {
+            this.port = port;
+        }
+
+        public @Nullable Path getCertificate() {
+            return this.certificate;
+        }
+
+        public void setCertificate(@Nullable Path certificate) {
+            this.certificate = certificate;
+        }
+
+        public @Nullable Path getPrivateKey() {
+            return this.privateKey;
+        }
+
+        public void setPrivateKey(@Nullable Path privateKey) {
+            this.privateKey = privateKey;
         }
     }
 

@@ -80,7 +80,8 @@ class SandboxListener implements ApplicationListener<SpringApplicationEvent> {
         }
         logger.info("No quic.xdp.maps are configured: building a sandbox to run map mode against (the zero-setup "
                 + "demo; configure a map, or sample.sandbox.enabled=false, to leave it out)");
-        DemoSandbox built = DemoSandbox.create(sample.getEcho().getPort(), sample.getSandbox().getQueues());
+        DemoSandbox built = DemoSandbox.create(sample.getEcho().getPort(), sample.getQuic().getPort(),
+                sample.getSandbox().getQueues());
         this.sandbox = built;
         this.properties = sample;
         environment.getPropertySources()
@@ -154,8 +155,10 @@ class SandboxListener implements ApplicationListener<SpringApplicationEvent> {
         String port = context.getEnvironment().getProperty("local.server.port", "8080");
         logger.info("Look at http://localhost:" + port + "/actuator/xdp (maps, sockets, counters), /actuator/health "
                 + "and /actuator/prometheus. Send your own datagrams from the peer: ip netns exec " + built.namespace()
-                + " nc -u " + built.appIpv4().getHostAddress() + " " + sample.getEcho().getPort()
-                + ". Serving until stopped (Ctrl-C or SIGTERM); the sandbox is removed on exit");
+                + " nc -u " + built.appIpv4().getHostAddress() + " " + sample.getEcho().getPort() + "; a QUIC client "
+                + "there, with ALPN " + QuicEchoService.ALPN + ", reaches the QUIC echo on port "
+                + sample.getQuic().getPort() + ". Serving until stopped (Ctrl-C or SIGTERM); the sandbox is removed "
+                + "on exit");
     }
 
     private void removeAfterFailure(@Nullable ConfigurableApplicationContext context) {

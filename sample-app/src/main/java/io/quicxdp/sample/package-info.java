@@ -1,6 +1,6 @@
 /**
- * The quic-xdp sample application: a UDP echo service in XDP map mode, and a zero-setup sandbox that gives
- * it an XSKMAP to run against when none is configured.
+ * The quic-xdp sample application: a UDP echo and a QUIC echo (on the Netty transport) in XDP map mode, and a
+ * zero-setup sandbox that gives them an XSKMAP to run against when none is configured.
  */
 @NullMarked
 package io.quicxdp.sample;

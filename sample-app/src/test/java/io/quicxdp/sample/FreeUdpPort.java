@@ -4,10 +4,19 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.DatagramSocket;
 
-/** A UDP port that is free on this host right now: tests use it for the echo instead of a fixed 4433. */
+/** A UDP port that is free on this host right now: tests use it for the echoes instead of fixed 4433 and 4434. */
 final class FreeUdpPort {
 
     private FreeUdpPort() {
+    }
+
+    /** A free UDP port other than {@code taken}: the QUIC echo's beside the UDP echo's. */
+    static int pickOtherThan(int taken) {
+        int port = pick();
+        while (port == taken) {
+            port = pick();
+        }
+        return port;
     }
 
     static int pick() {

@@ -44,10 +44,12 @@ class SampleProcessTests {
     void mapModeEchoesWhatTheOperatorsProgramRedirectsAndExitsZeroOnSigterm() throws Exception {
         KernelSupport.assumeAvailable();
         int port = FreeUdpPort.pick();
-        try (XskMapFixture fixture = XskMapFixture.create(2, Set.of(port))) {
+        int quicPort = FreeUdpPort.pickOtherThan(port);
+        try (XskMapFixture fixture = XskMapFixture.create(2, Set.of(port, quicPort))) {
             String programBefore = attachedProgram(fixture.appInterface());
             SampleProcess sample = start(List.of(), "--quic.xdp.maps[0].interface=" + fixture.appInterface(),
-                    "--quic.xdp.maps[0].path=" + fixture.pin(), "--sample.echo.port=" + port);
+                    "--quic.xdp.maps[0].path=" + fixture.pin(), "--sample.echo.port=" + port,
+                    "--sample.quic.port=" + quicPort);
             sample.awaitOutput("Started SampleApplication", START);
             assertThat(fixture.occupied(0)).isTrue();
             assertThat(fixture.occupied(1)).isTrue();
@@ -59,6 +61,8 @@ class SampleProcessTests {
             assertThat(sample.terminate()).as("exit status after SIGTERM").isZero();
             assertThat(sample.output()).contains("UDP echo on port " + port + " (IPv4 and IPv6) on "
                     + fixture.appInterface() + " queues [0, 1]")
+                .contains("QUIC echo (ALPN quic-xdp-echo) on UDP port " + quicPort + " (IPv4 and IPv6) on "
+                        + fixture.appInterface() + " queues [0, 1]")
                 .contains("sockets of queues [0, 1] closed; the kernel removed them from the slots of XSKMAP " + fixture.pin())
                 .doesNotContain("Sandbox");
             assertThat(fixture.occupied(0)).as("slot 0 after exit").isFalse();
@@ -72,7 +76,9 @@ class SampleProcessTests {
     @Test
     void zeroSetupEchoesItsDemoBurstAndRemovesTheSandboxOnSigterm() throws Exception {
         KernelSupport.assumeAvailable();
-        SampleProcess sample = start(List.of(), "--sample.echo.port=" + FreeUdpPort.pick());
+        int port = FreeUdpPort.pick();
+        SampleProcess sample = start(List.of(), "--sample.echo.port=" + port,
+                "--sample.quic.port=" + FreeUdpPort.pickOtherThan(port));
         SandboxTraces traces = null;
         try {
             sample.awaitOutput("Serving until stopped", START);
@@ -114,7 +120,8 @@ class SampleProcessTests {
                         List.of(new XdpMapConfig(holder.appInterface(), fixture.pin(), List.of())),
                         DatapathSettings.builder().frameCount(256).build())) {
             SampleProcess sample = start(List.of(), "--quic.xdp.maps[0].interface=" + fixture.appInterface(),
-                    "--quic.xdp.maps[0].path=" + fixture.pin(), "--sample.echo.port=" + port);
+                    "--quic.xdp.maps[0].path=" + fixture.pin(), "--sample.echo.port=" + port,
+                    "--sample.quic.port=" + FreeUdpPort.pickOtherThan(port));
             assertThat(sample.awaitExit(START)).isNotZero();
             assertThat(sample.output()).contains("APPLICATION FAILED TO START")
                 .contains("Slot 0 of the XSKMAP at " + fixture.pin())
@@ -129,9 +136,11 @@ class SampleProcessTests {
     @Test
     void withoutRootTheZeroSetupDemoSaysWhatToDo() throws Exception {
         KernelSupport.assumeAvailable();
+        int port = FreeUdpPort.pick();
         // uid 0 still, but with no capabilities: what an ordinary user has
         SampleProcess sample = start(List.of("setpriv", "--inh-caps=-all", "--ambient-caps=-all",
-                "--bounding-set=-all", "--"), "--sample.echo.port=" + FreeUdpPort.pick());
+                "--bounding-set=-all", "--"), "--sample.echo.port=" + port,
+                "--sample.quic.port=" + FreeUdpPort.pickOtherThan(port));
         assertThat(sample.awaitExit(START)).isNotZero();
         assertThat(sample.output()).contains("APPLICATION FAILED TO START")
             .contains("which needs root, and this process lacks CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_NET_RAW")

@@ -31,7 +31,8 @@ class ZeroSetupDemoTests {
         KernelSupport.assumeAvailable();
         int port = FreeUdpPort.pick();
         DemoSandbox sandbox = null;
-        ConfigurableApplicationContext context = sample().run("--server.port=0", "--sample.echo.port=" + port);
+        ConfigurableApplicationContext context = sample().run("--server.port=0", "--sample.echo.port=" + port,
+                "--sample.quic.port=" + FreeUdpPort.pickOtherThan(port));
         try {
             sandbox = context.getBean(DemoSandbox.class);
             DemoSandbox.Burst burst = sandbox.lastBurst();
@@ -80,9 +81,10 @@ class ZeroSetupDemoTests {
     void aStartThatFailsAfterTheSandboxWasBuiltStillRemovesIt(CapturedOutput output) {
         KernelSupport.assumeAvailable();
         SandboxTraces traces = null;
+        int port = FreeUdpPort.pick();
         try {
-            assertThatThrownBy(() -> sample().run("--server.port=0", "--sample.echo.port=" + FreeUdpPort.pick(),
-                    "--quic.xdp.umem.frame-size=3KB"))
+            assertThatThrownBy(() -> sample().run("--server.port=0", "--sample.echo.port=" + port,
+                    "--sample.quic.port=" + FreeUdpPort.pickOtherThan(port), "--quic.xdp.umem.frame-size=3KB"))
                 .hasStackTraceContaining("quic.xdp.umem.frame-size must be 2KB or 4KB");
             traces = SandboxTraces.loggedIn(output);
             assertThat(traces).as("the sandbox was built before the properties were bound").isNotNull();
