@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The I/O of one event loop: the datapath queues it owns. Each {@link #run} polls every queue once (its
  * handlers, that is its channels, run inside), tells the channels the turn is over, and, when the loop
  * has no task due, sleeps in one {@code poll(2)} on the queues' sockets and an eventfd until a queue
- * receives, another thread wakes it, or the next scheduled task is due.
+ * receives, another thread wakes it, or the next scheduled task is due. In busy mode it never sleeps.
  */
 final class XdpIoHandler implements IoHandler {
 
@@ -36,6 +36,8 @@ final class XdpIoHandler implements IoHandler {
 
     private final int budget;
 
+    private final boolean busy;
+
     private final List<Registration> registrations = new ArrayList<>();
 
     /** Set by a channel during a turn when its writes wait for TX frames: the loop then sleeps briefly. */
@@ -44,10 +46,11 @@ final class XdpIoHandler implements IoHandler {
     /** Made on the loop thread, which owns it; {@code null} until then. */
     private volatile QueueWaiter waiter;
 
-    XdpIoHandler(List<QueueDriver> queues, ThreadAwareExecutor executor, int budget) {
+    XdpIoHandler(List<QueueDriver> queues, ThreadAwareExecutor executor, int budget, boolean busy) {
         this.queues = List.copyOf(queues);
         this.executor = executor;
         this.budget = budget;
+        this.busy = busy;
     }
 
     /** Tells the loop that a channel's writes wait for TX frames, which completions free without a wake-up. */
@@ -88,7 +91,10 @@ final class XdpIoHandler implements IoHandler {
             registration.handle.handle(registration, XdpIoEvent.TURN_COMPLETE);
         }
         backlog |= writesWaiting;
-        if (received == 0 && context.canBlock()) {
+        if (received == 0 && busy) {
+            Thread.onSpinWait();
+        }
+        else if (received == 0 && context.canBlock()) {
             long timeout = context.deadlineNanos() == -1 ? 0 : context.delayNanos(System.nanoTime());
             if (backlog) {
                 timeout = Math.min(timeout, BACKLOG_SLEEP_NANOS);

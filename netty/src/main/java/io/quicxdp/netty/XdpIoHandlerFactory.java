@@ -4,6 +4,7 @@ import io.netty.channel.IoHandler;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.util.concurrent.ThreadAwareExecutor;
+import io.quicxdp.datapath.PollMode;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.driver.QueueDriver;
 import java.util.ArrayList;
@@ -19,7 +20,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * stays on the thread that received it.
  *
  * <p>Use it with exactly {@link #loops()} loops, {@link #newGroup()} does: the group's loops take the
- * queue ids in order, and a handler asked for beyond them fails.
+ * queue ids in order, and a handler asked for beyond them fails. With the datapath's poll mode
+ * {@code BUSY} the loops never sleep: they spin on their rings between tasks.
  */
 public final class XdpIoHandlerFactory implements IoHandlerFactory {
 
@@ -28,10 +30,14 @@ public final class XdpIoHandlerFactory implements IoHandlerFactory {
 
     private final List<List<QueueDriver>> loops;
 
+    /** Whether the loops spin instead of sleeping ({@code PollMode.BUSY}): lowest latency, a busy core each. */
+    private final boolean busy;
+
     private final AtomicInteger next = new AtomicInteger();
 
-    private XdpIoHandlerFactory(List<List<QueueDriver>> loops) {
+    private XdpIoHandlerFactory(List<List<QueueDriver>> loops, boolean busy) {
         this.loops = loops;
+        this.busy = busy;
     }
 
     /**
@@ -44,7 +50,8 @@ public final class XdpIoHandlerFactory implements IoHandlerFactory {
         for (QueueDriver queue : datapath.drivers()) {
             byQueue.computeIfAbsent(queue.queueId(), id -> new ArrayList<>()).add(queue);
         }
-        return new XdpIoHandlerFactory(List.copyOf(byQueue.values()));
+        return new XdpIoHandlerFactory(List.copyOf(byQueue.values()),
+                datapath.settings().pollMode() == PollMode.BUSY);
     }
 
     /** The number of event loops the queues need: one per queue id. */
@@ -79,6 +86,6 @@ public final class XdpIoHandlerFactory implements IoHandlerFactory {
             throw new IllegalStateException("the XDP queues serve " + loops.size() + " event loops; make the group "
                     + "with loops() threads");
         }
-        return new XdpIoHandler(loops.get(index), executor, BUDGET);
+        return new XdpIoHandler(loops.get(index), executor, BUDGET, busy);
     }
 }

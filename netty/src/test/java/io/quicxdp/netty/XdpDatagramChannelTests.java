@@ -270,6 +270,26 @@ class XdpDatagramChannelTests {
     }
 
     @Test
+    void busyPollingLoopsServeToo() throws Exception {
+        start(small().pollMode(io.quicxdp.datapath.PollMode.BUSY));
+        Bootstrap bootstrap = new Bootstrap().handler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel channel) {
+                channel.pipeline().addLast(new SimpleChannelInboundHandler<DatagramPacket>(false) {
+                    @Override
+                    protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+                        ctx.writeAndFlush(new DatagramPacket(packet.content(), packet.sender()));
+                    }
+                });
+            }
+        });
+        XdpChannels.bindEveryLoop(bootstrap, group, new InetSocketAddress(NETTY_PORT));
+        for (int source = 0; source < 8; source++) {
+            assertThat(echo(fixture.net().appIpv4(), NETTY_PORT, "busy " + source)).isEqualTo("busy " + source);
+        }
+    }
+
+    @Test
     void whatCannotApplySaysSo() throws Exception {
         start(small());
         Channel channel = new Bootstrap().group(group).channel(XdpDatagramChannel.class)
