@@ -561,7 +561,7 @@ public class XdpProperties implements Validator {
         /** Bytes a client may send on one stream before the server grants more. */
         private DataSize maxStreamData = DataSize.ofMegabytes(1);
 
-        /** How long shutdown waits for the HTTP/3 connections to close. */
+        /** How long shutdown waits for the requests in flight to finish before it closes the connections. */
         private Duration shutdownTimeout = Duration.ofSeconds(5);
 
         public boolean isEnabled() {

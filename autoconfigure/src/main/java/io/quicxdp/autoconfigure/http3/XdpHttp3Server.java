@@ -1,20 +1,31 @@
 package io.quicxdp.autoconfigure.http3;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoEventLoop;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.handler.codec.http3.DefaultHttp3GoAwayFrame;
+import io.netty.handler.codec.http3.Http3;
+import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.quicxdp.autoconfigure.XdpProperties;
 import io.quicxdp.netty.XdpDatagramChannel;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.http.server.reactive.HttpHandler;
 import org.springframework.http.server.reactive.ReactorHttpHandlerAdapter;
+import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.Http3SslContextSpec;
 import reactor.netty.http.HttpProtocol;
@@ -27,8 +38,9 @@ import reactor.netty.resources.LoopResources;
  * request stays on the loop of the queue that received it.
  *
  * <p>Starts with the TCP web server (after the datapath and its event loops) and stops before the loops
- * shut down and the datapath closes. Stopping closes the connections: HTTP/3 GOAWAY is not sent (Reactor
- * Netty's HTTP/3 server has none), so requests still in flight when it stops are cut.
+ * shut down and the datapath closes. Stopping is graceful: each connection gets an HTTP/3 GOAWAY, so its
+ * client opens no new request on it; requests in flight finish, for up to the shutdown timeout; then the
+ * connections close with H3_NO_ERROR and the servers let go of the port.
  */
 public class XdpHttp3Server implements SmartLifecycle {
 
@@ -48,6 +60,21 @@ public class XdpHttp3Server implements SmartLifecycle {
     private final XdpProperties.Http3 settings;
 
     private final List<DisposableServer> servers = new ArrayList<>();
+
+    /** HTTP/3's H3_NO_ERROR: the connection closes without a problem. */
+    private static final int H3_NO_ERROR = 0x100;
+
+    /** The largest client-initiated bidirectional stream id: "no new requests", all in flight kept. */
+    private static final long LAST_STREAM_ID = (1L << 62) - 4;
+
+    /** The QUIC connections open now, to send GOAWAY to and close on stop. */
+    private final Set<Channel> connections = ConcurrentHashMap.newKeySet();
+
+    /** Requests being handled now. */
+    private final AtomicInteger inFlight = new AtomicInteger();
+
+    /** Request streams open now: a response is out once its stream closed. */
+    private final Set<Channel> streams = ConcurrentHashMap.newKeySet();
 
     /** One key for every loop's server: a token issued by one is good on another. */
     private final KeyedRetryTokens retryTokens = new KeyedRetryTokens(Clock.systemUTC());
@@ -71,7 +98,7 @@ public class XdpHttp3Server implements SmartLifecycle {
         if (!this.servers.isEmpty()) {
             return;
         }
-        ReactorHttpHandlerAdapter adapter = new ReactorHttpHandlerAdapter(this.handler);
+        ReactorHttpHandlerAdapter adapter = new ReactorHttpHandlerAdapter(counting(this.handler));
         try {
             for (EventExecutor loop : this.loops) {
                 this.servers.add(HttpServer.create()
@@ -84,6 +111,15 @@ public class XdpHttp3Server implements SmartLifecycle {
                         .maxStreamDataBidirectionalLocal(this.settings.getMaxStreamData().toBytes())
                         .maxStreamsBidirectional(this.settings.getMaxStreams())
                         .tokenHandler(this.settings.isRetry() ? this.retryTokens : null))
+                    .doOnChannelInit((observer, connection, remote) -> {
+                        this.connections.add(connection);
+                        connection.closeFuture().addListener((closed) -> this.connections.remove(connection));
+                    })
+                    .doOnConnection((stream) -> {
+                        Channel channel = stream.channel();
+                        this.streams.add(channel);
+                        channel.closeFuture().addListener((closed) -> this.streams.remove(channel));
+                    })
                     .runOn(onLoop((IoEventLoop) loop))
                     .handle(adapter)
                     .bindNow());
@@ -102,10 +138,40 @@ public class XdpHttp3Server implements SmartLifecycle {
         if (this.servers.isEmpty()) {
             return;
         }
-        Duration timeout = this.settings.getShutdownTimeout();
-        this.servers.forEach((server) -> server.disposeNow(timeout));
+        long deadline = System.nanoTime() + this.settings.getShutdownTimeout().toNanos();
+        for (Channel connection : this.connections) {
+            QuicStreamChannel control = Http3.getLocalControlStream(connection);
+            if (control != null) {
+                control.writeAndFlush(new DefaultHttp3GoAwayFrame(LAST_STREAM_ID));
+            }
+        }
+        while ((this.inFlight.get() > 0 || !this.streams.isEmpty()) && System.nanoTime() - deadline < 0) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+        }
+        int cut = this.inFlight.get();
+        for (Channel connection : this.connections) {
+            if (connection instanceof QuicChannel quic) {
+                quic.close(true, H3_NO_ERROR, Unpooled.EMPTY_BUFFER);
+            }
+        }
+        Duration rest = Duration.ofNanos(Math.max(deadline - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(100)));
+        this.servers.forEach((server) -> server.disposeNow(rest));
         this.servers.clear();
-        logger.info("HTTP/3 on UDP port " + this.port + " stopped");
+        logger.info("HTTP/3 on UDP port " + this.port + " stopped" + ((cut > 0) ? ", cutting " + cut
+                + " requests that did not finish within " + this.settings.getShutdownTimeout() : ""));
+    }
+
+    /** Requests in flight now. */
+    int requestsInFlight() {
+        return this.inFlight.get();
+    }
+
+    /** The handler, counting the requests it is handling so that stopping can wait for them. */
+    private HttpHandler counting(HttpHandler handler) {
+        return (request, response) -> Mono.defer(() -> {
+            this.inFlight.incrementAndGet();
+            return handler.handle(request, response);
+        }).doFinally((signal) -> this.inFlight.decrementAndGet());
     }
 
     @Override

@@ -91,6 +91,35 @@ class XdpHttp3ApplicationTests {
     }
 
     @Test
+    void stoppingSendsGoawayLetsTheRequestInFlightFinishThenCloses() throws Exception {
+        try (XskMapFixture fixture = XskMapFixture.create(2, Set.of(PORT))) {
+            ConfigurableApplicationContext application = application(fixture, "quic.xdp.http3.ssl.bundle=h3",
+                    "quic.xdp.http3.shutdown-timeout=10s").run();
+            MultiThreadIoEventLoopGroup clientLoops = new MultiThreadIoEventLoopGroup(1,
+                    inPeerNamespace(fixture), NioIoHandler.newFactory());
+            try {
+                XdpHttp3Server server = application.getBean(XdpHttp3Server.class);
+                java.util.concurrent.CompletableFuture<String> slow = new java.util.concurrent.CompletableFuture<>();
+                fixture.net().inPeer(() -> http3(clientLoops)
+                    .get().uri("https://" + fixture.net().appIpv4().getHostAddress() + ":" + PORT + "/slow")
+                    .responseContent().aggregate().asString()
+                    .subscribe(slow::complete, slow::completeExceptionally));
+                io.quicxdp.datapath.testing.Await.until(() -> server.requestsInFlight() == 1, "the slow request in flight");
+                long stopping = System.nanoTime();
+                server.stop();
+                assertThat(Duration.ofNanos(System.nanoTime() - stopping)).as("stop waited for the request in flight")
+                    .isGreaterThan(Duration.ofMillis(500));
+                assertThat(slow.get(2, TimeUnit.SECONDS)).as("the response, whole").isEqualTo("slow but whole");
+                assertThat(server.isRunning()).isFalse();
+            }
+            finally {
+                clientLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+                application.close();
+            }
+        }
+    }
+
+    @Test
     void withoutAnSslBundleTheStartFailsNamingTheProperty() throws Exception {
         try (XskMapFixture fixture = XskMapFixture.create(2, Set.of(PORT))) {
             assertThatThrownBy(() -> application(fixture).run()).satisfies((failure) -> {
@@ -173,7 +202,11 @@ class XdpHttp3ApplicationTests {
 
         @Bean
         RouterFunction<ServerResponse> page() {
-            return RouterFunctions.route().GET("/page", (request) -> ServerResponse.ok().bodyValue("hello over HTTP/3"))
+            return RouterFunctions.route()
+                .GET("/page", (request) -> ServerResponse.ok().bodyValue("hello over HTTP/3"))
+                .GET("/slow", (request) -> ServerResponse.ok()
+                    .body(reactor.core.publisher.Mono.delay(Duration.ofSeconds(1)).map((tick) -> "slow but whole"),
+                            String.class))
                 .build();
         }
     }
