@@ -2,6 +2,8 @@ package io.quicxdp.autoconfigure.http3;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoEventLoop;
 import io.netty.util.concurrent.EventExecutor;
@@ -9,6 +11,7 @@ import io.netty.handler.codec.http3.DefaultHttp3GoAwayFrame;
 import io.netty.handler.codec.http3.Http3;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.quicxdp.autoconfigure.XdpProperties;
 import io.quicxdp.netty.XdpDatagramChannel;
 import java.time.Clock;
@@ -19,6 +22,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -42,7 +46,7 @@ import reactor.netty.resources.LoopResources;
  * client opens no new request on it; requests in flight finish, for up to the shutdown timeout; then the
  * connections close with H3_NO_ERROR and the servers let go of the port.
  */
-public class XdpHttp3Server implements SmartLifecycle {
+public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
 
     /** The web server's phase: starts after the datapath's, stops before it. */
     static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 2048;
@@ -75,6 +79,12 @@ public class XdpHttp3Server implements SmartLifecycle {
 
     /** Request streams open now: a response is out once its stream closed. */
     private final Set<Channel> streams = ConcurrentHashMap.newKeySet();
+
+    private final LongAdder requests = new LongAdder();
+
+    private final LongAdder handshakesDone = new LongAdder();
+
+    private final LongAdder handshakesFailed = new LongAdder();
 
     /** One key for every loop's server: a token issued by one is good on another. */
     private final KeyedRetryTokens retryTokens = new KeyedRetryTokens(Clock.systemUTC());
@@ -114,9 +124,11 @@ public class XdpHttp3Server implements SmartLifecycle {
                     .doOnChannelInit((observer, connection, remote) -> {
                         this.connections.add(connection);
                         connection.closeFuture().addListener((closed) -> this.connections.remove(connection));
+                        connection.pipeline().addFirst(new HandshakeCounter());
                     })
                     .doOnConnection((stream) -> {
                         Channel channel = stream.channel();
+                        this.requests.increment();
                         this.streams.add(channel);
                         channel.closeFuture().addListener((closed) -> this.streams.remove(channel));
                     })
@@ -164,6 +176,25 @@ public class XdpHttp3Server implements SmartLifecycle {
     /** Requests in flight now. */
     int requestsInFlight() {
         return this.inFlight.get();
+    }
+
+    @Override
+    public Http3State state() {
+        return new Http3State(this.port, isRunning(), this.connections.size(), this.handshakesDone.sum(),
+                this.handshakesFailed.sum(), this.requests.sum(), this.inFlight.get(), this.retryTokens.issued());
+    }
+
+    /** Counts a connection's TLS handshake as done or failed, as the QUIC codec reports it. */
+    private final class HandshakeCounter extends ChannelInboundHandlerAdapter {
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+            if (event instanceof SslHandshakeCompletionEvent handshake) {
+                (handshake.isSuccess() ? XdpHttp3Server.this.handshakesDone : XdpHttp3Server.this.handshakesFailed)
+                    .increment();
+            }
+            ctx.fireUserEventTriggered(event);
+        }
     }
 
     /** The handler, counting the requests it is handling so that stopping can wait for them. */

@@ -133,9 +133,11 @@ class Http3ClientInteropTests {
 
     @Test
     void withRetryOnTheClientIsSentARetryAndCompletes(@TempDir Path downloads) throws Exception {
+        long retries = application.getBean(XdpHttp3Server.class).state().retriesSent();
         String log = gtlsclient(fixture.net().appIpv4(), downloads, List.of("--no-http-dump"), "/file/10");
         assertThat(log).contains("type=Retry");
         assertDownloaded(downloads, 10);
+        assertThat(application.getBean(XdpHttp3Server.class).state().retriesSent()).isGreaterThan(retries);
     }
 
     private static void assertDownloaded(Path downloads, int size) throws Exception {

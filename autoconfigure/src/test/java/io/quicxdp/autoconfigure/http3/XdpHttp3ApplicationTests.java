@@ -3,6 +3,7 @@ package io.quicxdp.autoconfigure.http3;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -11,6 +12,7 @@ import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
+import io.quicxdp.autoconfigure.actuate.endpoint.XdpEndpoint;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.linux.Namespaces;
 import io.quicxdp.datapath.state.SocketState;
@@ -80,6 +82,16 @@ class XdpHttp3ApplicationTests {
                             HttpResponse.BodyHandlers.ofString());
                 assertThat(overTcp.body()).isEqualTo("hello over HTTP/3");
                 assertThat(overTcp.headers().firstValue("Alt-Svc")).hasValue("h3=\":" + PORT + "\"; ma=86400");
+
+                Http3State http3 = application.getBean(XdpEndpoint.class).xdp().http3();
+                assertThat(http3).isNotNull();
+                assertThat(http3.port()).isEqualTo(PORT);
+                assertThat(http3.running()).isTrue();
+                assertThat(http3.handshakesDone()).isPositive();
+                assertThat(http3.handshakesFailed()).isZero();
+                assertThat(http3.requests()).isPositive();
+                assertThat(application.getBean(MeterRegistry.class).get("quic.xdp.http3.requests").functionCounter()
+                    .count()).isPositive();
             }
             finally {
                 clientLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
@@ -154,7 +166,8 @@ class XdpHttp3ApplicationTests {
                     "quic.xdp.neighbour-timeout=10s", "quic.xdp.maps[0].interface=" + fixture.appInterface(),
                     "quic.xdp.maps[0].path=" + fixture.pin(), "quic.xdp.http3.enabled=true",
                     "quic.xdp.http3.port=" + PORT, "spring.ssl.bundle.pem.h3.keystore.certificate=file:" + cert,
-                    "spring.ssl.bundle.pem.h3.keystore.private-key=file:" + key)
+                    "spring.ssl.bundle.pem.h3.keystore.private-key=file:" + key,
+                    "management.endpoints.web.exposure.include=xdp,metrics")
             .properties(more);
     }
 

@@ -1,5 +1,7 @@
 package io.quicxdp.autoconfigure.actuate.endpoint;
 
+import io.quicxdp.autoconfigure.http3.Http3State;
+import io.quicxdp.autoconfigure.http3.XdpHttp3Status;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.packet.DropReason;
 import io.quicxdp.datapath.state.DatapathState;
@@ -28,19 +30,32 @@ public class XdpEndpoint {
 
     private final XdpDatapath datapath;
 
+    private final @Nullable XdpHttp3Status http3;
+
     /**
      * Creates the endpoint.
      *
      * @param datapath the datapath to describe
      */
     public XdpEndpoint(XdpDatapath datapath) {
+        this(datapath, null);
+    }
+
+    /**
+     * Creates the endpoint, with the HTTP/3 server's state.
+     *
+     * @param datapath the datapath to describe
+     * @param http3 the HTTP/3 server served through the datapath, or {@code null}
+     */
+    public XdpEndpoint(XdpDatapath datapath, @Nullable XdpHttp3Status http3) {
         this.datapath = datapath;
+        this.http3 = http3;
     }
 
     /** Every map and socket. */
     @ReadOperation
     public XdpDescriptor xdp() {
-        return describe(this.datapath.state(), null);
+        return describe(this.datapath.state(), null, this.http3);
     }
 
     /**
@@ -53,10 +68,11 @@ public class XdpEndpoint {
     public @Nullable XdpDescriptor xdpInterface(@Selector String interfaceName) {
         DatapathState state = this.datapath.state();
         boolean configured = state.maps().stream().anyMatch((map) -> map.interfaceName().equals(interfaceName));
-        return configured ? describe(state, interfaceName) : null;
+        return configured ? describe(state, interfaceName, null) : null;
     }
 
-    private static XdpDescriptor describe(DatapathState state, @Nullable String interfaceName) {
+    private static XdpDescriptor describe(DatapathState state, @Nullable String interfaceName,
+            @Nullable XdpHttp3Status http3) {
         List<MapDescriptor> maps = state.maps()
             .stream()
             .filter((map) -> interfaceName == null || map.interfaceName().equals(interfaceName))
@@ -67,7 +83,7 @@ public class XdpEndpoint {
             .filter((socket) -> interfaceName == null || socket.interfaceName().equals(interfaceName))
             .map(SocketDescriptor::of)
             .toList();
-        return new XdpDescriptor(state.open(), maps, sockets);
+        return new XdpDescriptor(state.open(), maps, sockets, (http3 != null) ? http3.state() : null);
     }
 
     /**
@@ -76,9 +92,11 @@ public class XdpEndpoint {
      * @param open whether the datapath is open
      * @param maps the configured XSKMAPs
      * @param sockets one AF_XDP socket per interface queue
+     * @param http3 the HTTP/3 server served through the datapath, or {@code null} without one (and for one
+     *     interface)
      */
-    public record XdpDescriptor(boolean open, List<MapDescriptor> maps, List<SocketDescriptor> sockets)
-            implements OperationResponseBody {
+    public record XdpDescriptor(boolean open, List<MapDescriptor> maps, List<SocketDescriptor> sockets,
+            @Nullable Http3State http3) implements OperationResponseBody {
     }
 
     /**

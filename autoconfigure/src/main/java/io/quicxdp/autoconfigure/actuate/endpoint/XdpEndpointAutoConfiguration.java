@@ -1,7 +1,9 @@
 package io.quicxdp.autoconfigure.actuate.endpoint;
 
 import io.quicxdp.autoconfigure.XdpAutoConfiguration;
+import io.quicxdp.autoconfigure.http3.XdpHttp3Status;
 import io.quicxdp.datapath.XdpDatapath;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -11,7 +13,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.annotation.Bean;
 
 /** Auto-configuration of the {@link XdpEndpoint}, where Actuator is present and the endpoint available. */
-@AutoConfiguration(after = XdpAutoConfiguration.class)
+@AutoConfiguration(after = XdpAutoConfiguration.class,
+        afterName = "io.quicxdp.autoconfigure.http3.XdpHttp3AutoConfiguration")
 @ConditionalOnClass({ XdpDatapath.class, Endpoint.class, ConditionalOnAvailableEndpoint.class })
 @ConditionalOnBean(XdpDatapath.class)
 public final class XdpEndpointAutoConfiguration {
@@ -20,7 +23,7 @@ public final class XdpEndpointAutoConfiguration {
     @Bean
     @ConditionalOnAvailableEndpoint
     @ConditionalOnMissingBean
-    XdpEndpoint xdpEndpoint(XdpDatapath xdpDatapath) {
-        return new XdpEndpoint(xdpDatapath);
+    XdpEndpoint xdpEndpoint(XdpDatapath xdpDatapath, ObjectProvider<XdpHttp3Status> http3) {
+        return new XdpEndpoint(xdpDatapath, http3.getIfAvailable());
     }
 }

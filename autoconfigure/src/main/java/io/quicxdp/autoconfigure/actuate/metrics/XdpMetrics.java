@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.BaseUnits;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.quicxdp.autoconfigure.http3.XdpHttp3Status;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.packet.DropReason;
 import io.quicxdp.datapath.state.DatapathState;
@@ -38,6 +39,8 @@ public class XdpMetrics implements MeterBinder {
 
     private final XdpDatapath datapath;
 
+    private final @Nullable XdpHttp3Status http3;
+
     private volatile Snapshot snapshot;
 
     /**
@@ -46,7 +49,18 @@ public class XdpMetrics implements MeterBinder {
      * @param datapath the datapath whose counters the meters read
      */
     public XdpMetrics(XdpDatapath datapath) {
+        this(datapath, null);
+    }
+
+    /**
+     * Creates the meters' source, with the HTTP/3 server's.
+     *
+     * @param datapath the datapath whose counters the meters read
+     * @param http3 the HTTP/3 server served through the datapath, or {@code null}
+     */
+    public XdpMetrics(XdpDatapath datapath, @Nullable XdpHttp3Status http3) {
         this.datapath = datapath;
+        this.http3 = http3;
         this.snapshot = new Snapshot(datapath.state(), System.nanoTime(), new XdpStatistics[0]);
     }
 
@@ -92,6 +106,9 @@ public class XdpMetrics implements MeterBinder {
             kernel(registry, "quic.xdp.kernel.tx.ring.empty", tags, "Times the kernel found the TX ring empty when woken",
                     index, XdpStatistics::txRingEmpty);
         }
+        if (this.http3 != null) {
+            bindHttp3(registry, this.http3);
+        }
         for (MapState map : this.snapshot.state.maps()) {
             String name = map.interfaceName();
             Gauge.builder("quic.xdp.sockets.in.map", this, (metrics) -> metrics.socketsInMap(name))
@@ -99,6 +116,29 @@ public class XdpMetrics implements MeterBinder {
                 .description("Sockets of this process in the interface's XSKMAP")
                 .register(registry);
         }
+    }
+
+    private static void bindHttp3(MeterRegistry registry, XdpHttp3Status http3) {
+        Gauge.builder("quic.xdp.http3.connections", http3, (status) -> status.state().connectionsOpen())
+            .description("QUIC connections of the HTTP/3 server open now")
+            .register(registry);
+        Gauge.builder("quic.xdp.http3.requests.in.flight", http3, (status) -> status.state().requestsInFlight())
+            .description("HTTP/3 requests being handled now")
+            .register(registry);
+        FunctionCounter.builder("quic.xdp.http3.handshakes", http3, (status) -> status.state().handshakesDone())
+            .tags("result", "done")
+            .description("TLS handshakes of QUIC connections, by result")
+            .register(registry);
+        FunctionCounter.builder("quic.xdp.http3.handshakes", http3, (status) -> status.state().handshakesFailed())
+            .tags("result", "failed")
+            .description("TLS handshakes of QUIC connections, by result")
+            .register(registry);
+        FunctionCounter.builder("quic.xdp.http3.requests", http3, (status) -> status.state().requests())
+            .description("HTTP/3 request streams opened")
+            .register(registry);
+        FunctionCounter.builder("quic.xdp.http3.retries", http3, (status) -> status.state().retriesSent())
+            .description("Retry packets sent to validate new clients' addresses")
+            .register(registry);
     }
 
     private void counter(MeterRegistry registry, String name, Tags tags, @Nullable String baseUnit, String description,

@@ -2,7 +2,9 @@ package io.quicxdp.autoconfigure.actuate.metrics;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quicxdp.autoconfigure.XdpAutoConfiguration;
+import io.quicxdp.autoconfigure.http3.XdpHttp3Status;
 import io.quicxdp.datapath.XdpDatapath;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -14,7 +16,8 @@ import org.springframework.context.annotation.Bean;
  * it to every registry.
  */
 @AutoConfiguration(after = XdpAutoConfiguration.class,
-        afterName = { "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
+        afterName = { "io.quicxdp.autoconfigure.http3.XdpHttp3AutoConfiguration",
+                "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
                 "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration" })
 @ConditionalOnClass({ XdpDatapath.class, MeterRegistry.class })
 @ConditionalOnBean({ XdpDatapath.class, MeterRegistry.class })
@@ -22,7 +25,7 @@ public final class XdpMetricsAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    XdpMetrics xdpMetrics(XdpDatapath xdpDatapath) {
-        return new XdpMetrics(xdpDatapath);
+    XdpMetrics xdpMetrics(XdpDatapath xdpDatapath, ObjectProvider<XdpHttp3Status> http3) {
+        return new XdpMetrics(xdpDatapath, http3.getIfAvailable());
     }
 }
