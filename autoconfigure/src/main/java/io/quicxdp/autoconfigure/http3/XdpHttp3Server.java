@@ -4,6 +4,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoEventLoop;
 import io.netty.util.concurrent.EventExecutor;
@@ -114,6 +115,8 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
                 this.servers.add(HttpServer.create()
                     .port(this.port)
                     .protocol(HttpProtocol.HTTP3)
+                    // Reactor's default, which an XDP channel refuses (and Reactor would log so for each loop)
+                    .option(ChannelOption.SO_REUSEADDR, null)
                     .secure((spec) -> spec.sslContext(this.tls))
                     .http3Settings((spec) -> spec.idleTimeout(this.settings.getIdleTimeout())
                         .maxData(this.settings.getMaxData().toBytes())
