@@ -39,8 +39,9 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Flux;
 
 /**
- * A client no one here wrote, against the WebFlux application over HTTP/3 through the XSKs: Debian's
- * {@code gtlsclient} (ngtcp2 with GnuTLS) in the peer namespace, in some of the QUIC Interop Runner's cases
+ * Clients no one here wrote, against the WebFlux application over HTTP/3 through the XSKs, in the peer
+ * namespace: flupke (Java, on kwik) and Debian's {@code gtlsclient} (ngtcp2 with GnuTLS), the latter in some
+ * of the QUIC Interop Runner's cases
  * (transfer, IPv6, multiplexing, key update, ChaCha20, retry: the application validates addresses with Retry).
  * It exits 0 whatever happened, so each case checks what it downloaded, byte for byte.
  */
@@ -138,6 +139,32 @@ class Http3ClientInteropTests {
         assertThat(log).contains("type=Retry");
         assertDownloaded(downloads, 10);
         assertThat(application.getBean(XdpHttp3Server.class).state().retriesSent()).isGreaterThan(retries);
+    }
+
+    @Test
+    void flupkeFetchesAFileWholeAndManyAtOnceOnOneConnection() throws Exception {
+        String base = "https://" + fixture.net().appIpv4().getHostAddress() + ":" + PORT;
+        int before = requests.get();
+        fixture.net().inPeer(() -> {
+            // a socket belongs to the namespace of the thread that opens it: the client's opens here
+            java.net.http.HttpClient flupke = new tech.kwik.flupke.Http3ClientBuilder().disableCertificateCheck()
+                .connectTimeout(java.time.Duration.ofSeconds(5)).build();
+            java.net.http.HttpResponse<byte[]> file = flupke.send(java.net.http.HttpRequest
+                .newBuilder(java.net.URI.create(base + "/file/1000000")).timeout(java.time.Duration.ofSeconds(20)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(file.statusCode()).isEqualTo(200);
+            assertThat(sha256(file.body())).isEqualTo(sha256(content(1000000)));
+            List<java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<byte[]>>> many = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                many.add(flupke.sendAsync(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/file/100"))
+                    .timeout(java.time.Duration.ofSeconds(20)).build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray()));
+            }
+            for (java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<byte[]>> response : many) {
+                assertThat(response.get(20, TimeUnit.SECONDS).body()).isEqualTo(content(100));
+            }
+            return null;
+        });
+        assertThat(requests.get() - before).isEqualTo(201);
     }
 
     private static void assertDownloaded(Path downloads, int size) throws Exception {
