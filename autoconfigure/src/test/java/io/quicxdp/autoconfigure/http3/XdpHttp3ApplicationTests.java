@@ -30,6 +30,7 @@ import java.util.Set;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
@@ -38,6 +39,8 @@ import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
@@ -54,6 +57,7 @@ import reactor.netty.resources.LoopResources;
  * and {@code quic.xdp.http3.enabled=true}. Reactor Netty's HTTP/3 client in the peer namespace fetches a
  * page through the XSKs; the TCP server's responses advertise the HTTP/3 port.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class XdpHttp3ApplicationTests {
 
     private static final int PORT = TestPorts.ECHO;
@@ -62,7 +66,7 @@ class XdpHttp3ApplicationTests {
     Path certificates;
 
     @Test
-    void aWebFluxPageIsServedOverHttp3ThroughTheXsksAndAdvertisedOverTcp() throws Exception {
+    void aWebFluxPageIsServedOverHttp3ThroughTheXsksAndAdvertisedOverTcp(CapturedOutput output) throws Exception {
         try (XskMapFixture fixture = XskMapFixture.create(2, Set.of(PORT))) {
             ConfigurableApplicationContext application = application(fixture, "quic.xdp.http3.ssl.bundle=h3").run();
             MultiThreadIoEventLoopGroup clientLoops = new MultiThreadIoEventLoopGroup(1,
@@ -99,6 +103,13 @@ class XdpHttp3ApplicationTests {
             }
             assertThat(fixture.occupied(0)).isFalse();
             assertThat(fixture.occupied(1)).isFalse();
+            // HTTP/3 starts once the datapath is open, and stops before the loops and the datapath close
+            String log = output.toString();
+            assertThat(log.indexOf("XDP map mode on " + fixture.appInterface()))
+                .isLessThan(log.indexOf("HTTP/3 on UDP port " + PORT + " through the XDP datapath"));
+            assertThat(log.indexOf("HTTP/3 on UDP port " + PORT + " stopped"))
+                .isPositive()
+                .isLessThan(log.indexOf("XDP map mode stopping"));
         }
     }
 
