@@ -549,6 +549,12 @@ public class XdpProperties implements Validator {
          */
         private boolean retry;
 
+        /**
+         * Whether a returning client may send its first requests in 0-RTT early data. Early data can be
+         * replayed by an attacker: turn it on only where the first requests are safe to repeat (GET).
+         */
+        private boolean earlyData;
+
         /** How long a connection may stay idle before it is closed. */
         private Duration idleTimeout = Duration.ofSeconds(30);
 
@@ -590,6 +596,14 @@ public class XdpProperties implements Validator {
 
         public void setAltSvc(boolean altSvc) {
             this.altSvc = altSvc;
+        }
+
+        public boolean isEarlyData() {
+            return this.earlyData;
+        }
+
+        public void setEarlyData(boolean earlyData) {
+            this.earlyData = earlyData;
         }
 
         public boolean isRetry() {

@@ -21,6 +21,10 @@ import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
 import org.springframework.http.server.reactive.HttpHandler;
 import org.springframework.web.server.WebFilter;
+import io.netty.handler.codec.quic.QuicSslContext;
+import io.netty.handler.codec.quic.SslSessionTicketKey;
+import java.security.SecureRandom;
+import javax.net.ssl.SSLException;
 import reactor.netty.http.Http3SslContextSpec;
 import reactor.netty.http.server.HttpServer;
 
@@ -54,7 +58,7 @@ public final class XdpHttp3AutoConfiguration {
             }
             SslBundle bundle = bundles.getBundle(bundleName);
             // the key travels to BoringSSL as PKCS#8, so the key manager's password does not apply
-            Http3SslContextSpec tls = Http3SslContextSpec.forServer(bundle.getManagers().getKeyManagerFactory(), null);
+            QuicSslContext tls = tls(bundle, http3.isEarlyData());
             return new XdpHttp3Server(xdpEventLoopGroup, handler.getObject(), tls, port(http3, environment), http3);
         }
 
@@ -66,6 +70,32 @@ public final class XdpHttp3AutoConfiguration {
                 exchange.getResponse().getHeaders().add("Alt-Svc", value);
                 return chain.filter(exchange);
             };
+        }
+
+        /**
+         * The server's QUIC TLS from the bundle, with session-ticket keys made at random for this process, so
+         * that a returning client resumes its session instead of a full handshake (and, with early data on,
+         * sends its first requests in 0-RTT).
+         */
+        private static QuicSslContext tls(SslBundle bundle, boolean earlyData) {
+            QuicSslContext tls;
+            try {
+                tls = (QuicSslContext) Http3SslContextSpec.forServer(bundle.getManagers().getKeyManagerFactory(), null)
+                    .configure((builder) -> builder.earlyData(earlyData))
+                    .sslContext();
+            }
+            catch (SSLException ex) {
+                throw new IllegalStateException("The SSL bundle cannot serve QUIC: " + ex.getMessage(), ex);
+            }
+            SecureRandom random = new SecureRandom();
+            byte[] name = new byte[SslSessionTicketKey.NAME_SIZE];
+            byte[] hmacKey = new byte[SslSessionTicketKey.HMAC_KEY_SIZE];
+            byte[] aesKey = new byte[SslSessionTicketKey.AES_KEY_SIZE];
+            random.nextBytes(name);
+            random.nextBytes(hmacKey);
+            random.nextBytes(aesKey);
+            tls.sessionContext().setTicketKeys(new SslSessionTicketKey(name, hmacKey, aesKey));
+            return tls;
         }
 
         private static int port(XdpProperties.Http3 http3, Environment environment) {

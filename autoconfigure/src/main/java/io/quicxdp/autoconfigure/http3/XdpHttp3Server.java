@@ -11,6 +11,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.handler.codec.http3.DefaultHttp3GoAwayFrame;
 import io.netty.handler.codec.http3.Http3;
 import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.quicxdp.autoconfigure.XdpProperties;
@@ -32,7 +33,6 @@ import org.springframework.http.server.reactive.HttpHandler;
 import org.springframework.http.server.reactive.ReactorHttpHandlerAdapter;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
-import reactor.netty.http.Http3SslContextSpec;
 import reactor.netty.http.HttpProtocol;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.resources.LoopResources;
@@ -58,7 +58,7 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
 
     private final HttpHandler handler;
 
-    private final Http3SslContextSpec tls;
+    private final QuicSslContext tls;
 
     private final int port;
 
@@ -90,7 +90,7 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
     /** One key for every loop's server: a token issued by one is good on another. */
     private final KeyedRetryTokens retryTokens = new KeyedRetryTokens(Clock.systemUTC());
 
-    XdpHttp3Server(EventLoopGroup loops, HttpHandler handler, Http3SslContextSpec tls, int port,
+    XdpHttp3Server(EventLoopGroup loops, HttpHandler handler, QuicSslContext tls, int port,
             XdpProperties.Http3 settings) {
         this.loops = loops;
         this.handler = handler;
