@@ -10,8 +10,10 @@ package io.quicxdp.autoconfigure.http3;
  * @param handshakesFailed connections whose TLS handshake failed
  * @param requests request streams opened
  * @param requestsInFlight requests being handled now
+ * @param bytesReceived bytes of HTTP/3 frames (headers and data) received on request streams
+ * @param bytesSent bytes of HTTP/3 frames (headers and data) sent on request streams
  * @param retriesSent Retry packets sent to validate a new client's address
  */
 public record Http3State(int port, boolean running, int connectionsOpen, long handshakesDone, long handshakesFailed,
-        long requests, int requestsInFlight, long retriesSent) {
+        long requests, int requestsInFlight, long bytesReceived, long bytesSent, long retriesSent) {
 }

@@ -1,10 +1,15 @@
 package io.quicxdp.autoconfigure.http3;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufHolder;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoEventLoop;
 import io.netty.util.concurrent.EventExecutor;
@@ -13,6 +18,7 @@ import io.netty.handler.codec.http3.Http3;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.handler.codec.quic.QuicStreamType;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.quicxdp.autoconfigure.XdpProperties;
 import io.quicxdp.netty.XdpDatagramChannel;
@@ -87,6 +93,13 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
 
     private final LongAdder handshakesFailed = new LongAdder();
 
+    private final LongAdder bytesReceived = new LongAdder();
+
+    private final LongAdder bytesSent = new LongAdder();
+
+    /** Shared by every request stream: it keeps no state of its own. */
+    private final ChannelHandler streamBytes = new StreamBytes();
+
     /** One key for every loop's server: a token issued by one is good on another. */
     private final KeyedRetryTokens retryTokens = new KeyedRetryTokens(Clock.systemUTC());
 
@@ -127,7 +140,7 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
                     .doOnChannelInit((observer, connection, remote) -> {
                         this.connections.add(connection);
                         connection.closeFuture().addListener((closed) -> this.connections.remove(connection));
-                        connection.pipeline().addFirst(new HandshakeCounter());
+                        connection.pipeline().addFirst(new ConnectionCounters());
                     })
                     .doOnConnection((stream) -> {
                         Channel channel = stream.channel();
@@ -184,11 +197,23 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
     @Override
     public Http3State state() {
         return new Http3State(this.port, isRunning(), this.connections.size(), this.handshakesDone.sum(),
-                this.handshakesFailed.sum(), this.requests.sum(), this.inFlight.get(), this.retryTokens.issued());
+                this.handshakesFailed.sum(), this.requests.sum(), this.inFlight.get(), this.bytesReceived.sum(), this.bytesSent.sum(),
+                this.retryTokens.issued());
     }
 
-    /** Counts a connection's TLS handshake as done or failed, as the QUIC codec reports it. */
-    private final class HandshakeCounter extends ChannelInboundHandlerAdapter {
+    /**
+     * Counts a connection's TLS handshake as done or failed, as the QUIC codec reports it, and puts the byte
+     * counter first on each request stream the client opens, before the stream reads anything.
+     */
+    private final class ConnectionCounters extends ChannelInboundHandlerAdapter {
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof QuicStreamChannel stream && stream.type() == QuicStreamType.BIDIRECTIONAL) {
+                stream.pipeline().addFirst(XdpHttp3Server.this.streamBytes);
+            }
+            ctx.fireChannelRead(msg);
+        }
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
@@ -197,6 +222,30 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
                     .increment();
             }
             ctx.fireUserEventTriggered(event);
+        }
+    }
+
+    /** Counts the bytes of HTTP/3 frames (headers and data) on a request stream, both ways. */
+    @ChannelHandler.Sharable
+    private final class StreamBytes extends ChannelDuplexHandler {
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            XdpHttp3Server.this.bytesReceived.add(size(msg));
+            ctx.fireChannelRead(msg);
+        }
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            XdpHttp3Server.this.bytesSent.add(size(msg));
+            ctx.write(msg, promise);
+        }
+
+        private static int size(Object msg) {
+            if (msg instanceof ByteBuf bytes) {
+                return bytes.readableBytes();
+            }
+            return (msg instanceof ByteBufHolder holder) ? holder.content().readableBytes() : 0;
         }
     }
 

@@ -24,12 +24,15 @@ class Http3ClientInteropTests extends Http3InteropTestBase {
     @Test
     void transferOfSeveralFilesOneOfFiveMegabytesIsByteExact(@TempDir Path downloads) throws Exception {
         long before = rxPackets();
+        long sentBefore = application.getBean(XdpHttp3Server.class).state().bytesSent();
         gtlsclient(fixture.net().appIpv4(), downloads, List.of("--quiet"), "/file/1", "/file/1000", "/file/65536",
                 "/file/5242880");
         for (int size : new int[] {1, 1000, 65536, 5242880}) {
             assertDownloaded(downloads, size);
         }
         assertThat(rxPackets()).as("the requests came through the XSKs").isGreaterThan(before);
+        assertThat(application.getBean(XdpHttp3Server.class).state().bytesSent() - sentBefore)
+            .as("response bytes counted").isGreaterThanOrEqualTo(1 + 1000 + 65536 + 5242880);
     }
 
     @Test

@@ -136,6 +136,16 @@ public class XdpMetrics implements MeterBinder {
         FunctionCounter.builder("quic.xdp.http3.requests", http3, (status) -> status.state().requests())
             .description("HTTP/3 request streams opened")
             .register(registry);
+        FunctionCounter.builder("quic.xdp.http3.bytes", http3, (status) -> status.state().bytesReceived())
+            .tags("direction", "received")
+            .baseUnit("bytes")
+            .description("Bytes of HTTP/3 frames on request streams, by direction")
+            .register(registry);
+        FunctionCounter.builder("quic.xdp.http3.bytes", http3, (status) -> status.state().bytesSent())
+            .tags("direction", "sent")
+            .baseUnit("bytes")
+            .description("Bytes of HTTP/3 frames on request streams, by direction")
+            .register(registry);
         FunctionCounter.builder("quic.xdp.http3.retries", http3, (status) -> status.state().retriesSent())
             .description("Retry packets sent to validate new clients' addresses")
             .register(registry);
