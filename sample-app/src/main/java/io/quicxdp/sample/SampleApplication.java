@@ -9,9 +9,12 @@ import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.ServerResponse;
 
 /**
- * A UDP echo and a QUIC echo in XDP map mode, the QUIC echo on the Netty transport.
+ * A UDP echo and a QUIC echo in XDP map mode, the QUIC echo on the Netty transport, and a WebFlux page
+ * ({@link SamplePage}) beside the actuator.
  *
  * <p>With {@code quic.xdp.maps} configured, it echoes what the operator's own XDP program redirects into
  * those maps, and never loads or changes an XDP program. With none configured, {@link SandboxListener}
@@ -60,6 +63,11 @@ public class SampleApplication {
                 .baseUnit("bytes")
                 .register(registry);
         };
+    }
+
+    @Bean
+    RouterFunction<ServerResponse> samplePage(SampleProperties properties) {
+        return SamplePage.route(properties);
     }
 
     public static void main(String[] args) {

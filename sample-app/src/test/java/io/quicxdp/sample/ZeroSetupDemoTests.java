@@ -54,6 +54,7 @@ class ZeroSetupDemoTests {
                 .isEqualTo(16);
 
             String actuator = "http://localhost:" + context.getEnvironment().getProperty("local.server.port");
+            assertThat(get(actuator + "/")).startsWith(SamplePage.TITLE).contains("UDP echo on port " + port);
             assertThat(get(actuator + "/actuator/health")).contains("\"status\":\"UP\"");
             assertThat(get(actuator + "/actuator/xdp")).contains("\"interfaceName\":\"" + sandbox.appInterface() + "\"")
                 .contains("\"keysHeld\":[0,1]")
