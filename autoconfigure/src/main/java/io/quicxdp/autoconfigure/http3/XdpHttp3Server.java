@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.context.SmartLifecycle;
@@ -56,7 +57,7 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
 
     private final EventLoopGroup loops;
 
-    private final HttpHandler handler;
+    private final Supplier<HttpHandler> handler;
 
     private final Http3SslContextSpec tls;
 
@@ -90,7 +91,7 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
     /** One key for every loop's server: a token issued by one is good on another. */
     private final KeyedRetryTokens retryTokens = new KeyedRetryTokens(Clock.systemUTC());
 
-    XdpHttp3Server(EventLoopGroup loops, HttpHandler handler, Http3SslContextSpec tls, int port,
+    XdpHttp3Server(EventLoopGroup loops, Supplier<HttpHandler> handler, Http3SslContextSpec tls, int port,
             XdpProperties.Http3 settings) {
         this.loops = loops;
         this.handler = handler;
@@ -109,7 +110,7 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
         if (!this.servers.isEmpty()) {
             return;
         }
-        ReactorHttpHandlerAdapter adapter = new ReactorHttpHandlerAdapter(counting(this.handler));
+        ReactorHttpHandlerAdapter adapter = new ReactorHttpHandlerAdapter(counting(this.handler.get()));
         try {
             for (EventExecutor loop : this.loops) {
                 this.servers.add(HttpServer.create()
