@@ -34,8 +34,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * What an operator would provide in map mode, built on this host for the zero-setup demo: a veth pair whose
  * "app" end stays in this network namespace and whose "peer" end lives in a new namespace, the reference XDP
- * program on the app end redirecting the ports of the UDP echo and the QUIC echo, and its XSKMAP pinned in
- * bpffs.
+ * program on the app end redirecting the ports of the UDP echo, the QUIC echo and HTTP/3, and its XSKMAP
+ * pinned in bpffs.
  *
  * <p>Every name carries a per-run unique id; the addresses come from 198.18.0.0/15 and fd00:198:18::/48
  * only. {@link #close()} removes all of it. The XDP program here is the demo's scaffolding, standing in for
@@ -70,6 +70,8 @@ final class DemoSandbox implements AutoCloseable {
 
     private final int quicPort;
 
+    private final @Nullable Integer http3Port;
+
     private final int queues;
 
     private int subnet;
@@ -80,22 +82,23 @@ final class DemoSandbox implements AutoCloseable {
 
     private volatile @Nullable Burst lastBurst;
 
-    private DemoSandbox(int port, int quicPort, int queues) {
+    private DemoSandbox(int port, int quicPort, @Nullable Integer http3Port, int queues) {
         this.port = port;
         this.quicPort = quicPort;
+        this.http3Port = http3Port;
         this.queues = queues;
     }
 
     /**
-     * Builds the sandbox for the UDP echo's {@code port} and the QUIC echo's {@code quicPort} on a veth pair
-     * with {@code queues} queues.
+     * Builds the sandbox for the UDP echo's {@code port}, the QUIC echo's {@code quicPort} and, unless
+     * {@code null}, HTTP/3's {@code http3Port} on a veth pair with {@code queues} queues.
      *
      * @throws SandboxException naming what is missing (root, bpffs, a tool) or the step that failed; whatever
      *     was built before the failure is removed again
      */
-    static DemoSandbox create(int port, int quicPort, int queues) {
+    static DemoSandbox create(int port, int quicPort, @Nullable Integer http3Port, int queues) {
         checkHost();
-        DemoSandbox sandbox = new DemoSandbox(port, quicPort, queues);
+        DemoSandbox sandbox = new DemoSandbox(port, quicPort, http3Port, queues);
         try {
             sandbox.build();
         }
@@ -191,8 +194,7 @@ final class DemoSandbox implements AutoCloseable {
                 + appIpv4Text() + ", " + appIpv6Text() + "), stays here, with " + this.queues + " queues");
         try {
             Files.createDirectory(this.pinDirectory);
-            this.program = ReferenceXdpProgram.install(this.appInterface, Set.of(this.port, this.quicPort),
-                    mapPin());
+            this.program = ReferenceXdpProgram.install(this.appInterface, redirectedPorts(), mapPin());
         }
         catch (IOException ex) {
             throw new SandboxException("installing the reference XDP program on " + this.appInterface
@@ -200,9 +202,19 @@ final class DemoSandbox implements AutoCloseable {
                             + "mounted at /sys/fs/bpf, or run it in map mode against your own XDP program.", ex);
         }
         logger.info("Sandbox: the reference XDP program (id " + this.program.programId() + ") on " + this.appInterface
-                + " redirects UDP ports " + this.port + " (echo) and " + this.quicPort + " (QUIC echo) into the "
-                + "XSKMAP pinned at " + mapPin() + " (id " + this.program.mapId() + "). It is the demo's stand-in for an operator's own program: map mode "
-                + "itself never loads, attaches or changes an XDP program");
+                + " redirects UDP ports " + this.port + " (echo), " + this.quicPort + " (QUIC echo)"
+                + ((this.http3Port != null) ? " and " + this.http3Port + " (HTTP/3)" : "")
+                + " into the XSKMAP pinned at " + mapPin() + " (id " + this.program.mapId() + "). It is the demo's "
+                + "stand-in for an operator's own program: map mode itself never loads, attaches or changes an XDP "
+                + "program");
+    }
+
+    private Set<Integer> redirectedPorts() {
+        Set<Integer> ports = new HashSet<>(Set.of(this.port, this.quicPort));
+        if (this.http3Port != null) {
+            ports.add(this.http3Port);
+        }
+        return ports;
     }
 
     private static void writeSysctl(Path path) {

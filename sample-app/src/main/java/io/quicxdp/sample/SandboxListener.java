@@ -81,7 +81,7 @@ class SandboxListener implements ApplicationListener<SpringApplicationEvent> {
         logger.info("No quic.xdp.maps are configured: building a sandbox to run map mode against (the zero-setup "
                 + "demo; configure a map, or sample.sandbox.enabled=false, to leave it out)");
         DemoSandbox built = DemoSandbox.create(sample.getEcho().getPort(), sample.getQuic().getPort(),
-                sample.getSandbox().getQueues());
+                http3Port(binder), sample.getSandbox().getQueues());
         this.sandbox = built;
         this.properties = sample;
         environment.getPropertySources()
@@ -89,6 +89,25 @@ class SandboxListener implements ApplicationListener<SpringApplicationEvent> {
                     built.appInterface(), "quic.xdp.maps[0].path", built.mapPin().toString())));
         logger.info("Sandbox: map mode runs with quic.xdp.maps[0].interface=" + built.appInterface()
                 + " and quic.xdp.maps[0].path=" + built.mapPin());
+    }
+
+    /**
+     * The UDP port HTTP/3 serves, which the sandbox redirects too: {@code quic.xdp.http3.port}, else the number of
+     * {@code server.port}, as the HTTP/3 auto-configuration picks it; {@code null} with HTTP/3 off.
+     */
+    private static @Nullable Integer http3Port(Binder binder) {
+        if (!binder.bind("quic.xdp.http3.enabled", Boolean.class).orElse(false)) {
+            return null;
+        }
+        Integer port = binder.bind("quic.xdp.http3.port", Integer.class)
+            .orElseGet(() -> binder.bind("server.port", Integer.class).orElse(8080));
+        if (port < 1 || port > 65535) {
+            // server.port=0 picks a free TCP port at random, which has no UDP counterpart to redirect beforehand
+            throw new SandboxException("HTTP/3 is on (quic.xdp.http3.enabled) on UDP port " + port
+                    + ", from server.port, and the sandbox redirects ports from 1 to 65535 only.",
+                    "Set quic.xdp.http3.port to the UDP port for HTTP/3, or quic.xdp.http3.enabled=false.");
+        }
+        return port;
     }
 
     /** Whether {@code quic.xdp.maps} has an entry; a malformed one counts, for the auto-configuration to report. */

@@ -3,6 +3,8 @@ package io.quicxdp.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.quicxdp.autoconfigure.http3.Http3State;
+import io.quicxdp.autoconfigure.http3.XdpHttp3Server;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.state.MapState;
 import io.quicxdp.datapath.state.SocketState;
@@ -30,9 +32,11 @@ class ZeroSetupDemoTests {
     void echoesTheDemoBurstOverIpv4AndIpv6AndRemovesTheSandboxOnClose(CapturedOutput output) throws Exception {
         KernelSupport.assumeAvailable();
         int port = FreeUdpPort.pick();
+        int quicPort = FreeUdpPort.pickOtherThan(port);
+        int http3Port = FreeUdpPort.pickOtherThan(port, quicPort);
         DemoSandbox sandbox = null;
         ConfigurableApplicationContext context = sample().run("--server.port=0", "--sample.echo.port=" + port,
-                "--sample.quic.port=" + FreeUdpPort.pickOtherThan(port));
+                "--sample.quic.port=" + quicPort, "--quic.xdp.http3.port=" + http3Port);
         try {
             sandbox = context.getBean(DemoSandbox.class);
             DemoSandbox.Burst burst = sandbox.lastBurst();
@@ -52,6 +56,11 @@ class ZeroSetupDemoTests {
                 .mapToLong(SocketState::rxPartialChecksum)
                 .sum()).as("the peer keeps veth's TX checksum offload on: every datagram's checksum is partial")
                 .isEqualTo(16);
+
+            Http3State http3 = context.getBean(XdpHttp3Server.class).state();
+            assertThat(http3.port()).isEqualTo(http3Port);
+            assertThat(http3.running()).isTrue();
+            assertThat(output).contains(" and " + http3Port + " (HTTP/3) into the XSKMAP");
 
             String actuator = "http://localhost:" + context.getEnvironment().getProperty("local.server.port");
             assertThat(get(actuator + "/")).startsWith(SamplePage.TITLE).contains("UDP echo on port " + port);
@@ -85,7 +94,8 @@ class ZeroSetupDemoTests {
         int port = FreeUdpPort.pick();
         try {
             assertThatThrownBy(() -> sample().run("--server.port=0", "--sample.echo.port=" + port,
-                    "--sample.quic.port=" + FreeUdpPort.pickOtherThan(port), "--quic.xdp.umem.frame-size=3KB"))
+                    "--sample.quic.port=" + FreeUdpPort.pickOtherThan(port),
+                    "--quic.xdp.http3.port=" + FreeUdpPort.pickOtherThan(port), "--quic.xdp.umem.frame-size=3KB"))
                 .hasStackTraceContaining("quic.xdp.umem.frame-size must be 2KB or 4KB");
             traces = SandboxTraces.loggedIn(output);
             assertThat(traces).as("the sandbox was built before the properties were bound").isNotNull();
