@@ -26,6 +26,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -49,6 +51,9 @@ final class DemoSandbox implements AutoCloseable {
 
     /** /24s of 198.18.0.0/15. */
     private static final int SUBNETS = 512;
+
+    /** How gtlsclient prints a response's status header. */
+    private static final Pattern HTTP3_STATUS = Pattern.compile("\\[:status: (\\d{3})\\]");
 
     private static final int CAP_NET_ADMIN = 12;
 
@@ -314,6 +319,66 @@ final class DemoSandbox implements AutoCloseable {
         }
     }
 
+    /** Whether the {@code gtlsclient} command (Debian's ngtcp2-client) is on this host. */
+    static boolean hasHttp3Client() {
+        return HostCommands.tryRun("gtlsclient", "--help").exitCode() == 0;
+    }
+
+    /**
+     * Fetches {@code path} from HTTP/3's port over IPv4 from the peer end with {@code gtlsclient}, which does not
+     * verify the certificate. It exits 0 whatever happened, so the response is what it downloaded and the status
+     * it printed.
+     *
+     * @throws IllegalStateException when HTTP/3 is off here, or the download directory cannot be made
+     */
+    Http3Fetch fetchOverHttp3(String path) {
+        if (this.http3Port == null) {
+            throw new IllegalStateException("the sandbox redirects no HTTP/3 port");
+        }
+        String target = "https://" + appIpv4Text() + ":" + this.http3Port + path;
+        Path downloads;
+        try {
+            downloads = Files.createTempDirectory("quic-xdp-sample-h3-");
+        }
+        catch (IOException ex) {
+            throw new IllegalStateException("no directory for gtlsclient's download: " + ex.getMessage(), ex);
+        }
+        try {
+            long start = System.nanoTime();
+            HostCommands.Result result = HostCommands.tryRun("ip", "netns", "exec", this.namespace, "gtlsclient",
+                    "--exit-on-all-streams-close", "--no-quic-dump", "--download=" + downloads, "--timeout=5s",
+                    appIpv4Text(), Integer.toString(this.http3Port), target);
+            Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+            Matcher status = HTTP3_STATUS.matcher(result.output());
+            byte[] body = downloaded(downloads);
+            return new Http3Fetch(target, status.find() ? Integer.valueOf(status.group(1)) : null, body, elapsed,
+                    result.output());
+        }
+        finally {
+            delete(downloads);
+        }
+    }
+
+    /** The file gtlsclient saved, named after the path's last segment; empty when it saved none. */
+    private static byte[] downloaded(Path downloads) {
+        try (Stream<Path> files = Files.list(downloads)) {
+            Path file = files.findFirst().orElse(null);
+            return (file != null) ? Files.readAllBytes(file) : new byte[0];
+        }
+        catch (IOException ex) {
+            return new byte[0];
+        }
+    }
+
+    private static void delete(Path directory) {
+        try (Stream<Path> paths = Files.walk(directory)) {
+            paths.sorted(Comparator.reverseOrder()).forEach((path) -> path.toFile().delete());
+        }
+        catch (IOException ex) {
+            logger.debug("Removing " + directory + " failed", ex);
+        }
+    }
+
     private FamilyBurst sendAndCollect(String family, InetAddress from, InetAddress to, String toText, int count,
             Duration timeout) throws IOException {
         long start = System.nanoTime();
@@ -430,6 +495,27 @@ final class DemoSandbox implements AutoCloseable {
         }
         catch (UnknownHostException ex) {
             throw new IllegalArgumentException(literal, ex);
+        }
+    }
+
+    /**
+     * The demo's page fetched over HTTP/3.
+     *
+     * @param target the URL fetched
+     * @param status the response's status as gtlsclient printed it, or {@code null} when none came
+     * @param body what gtlsclient downloaded, empty when nothing
+     * @param output what gtlsclient printed, for when it went wrong
+     */
+    record Http3Fetch(String target, @Nullable Integer status, byte[] body, Duration elapsed, String output) {
+
+        /** Whether the page came back: status 200 and a body. */
+        boolean succeeded() {
+            return this.status != null && this.status == 200 && this.body.length > 0;
+        }
+
+        /** The body's first line, for the log. */
+        String firstLine() {
+            return new String(this.body, StandardCharsets.UTF_8).lines().findFirst().orElse("");
         }
     }
 
