@@ -26,6 +26,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -34,8 +36,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * What an operator would provide in map mode, built on this host for the zero-setup demo: a veth pair whose
  * "app" end stays in this network namespace and whose "peer" end lives in a new namespace, the reference XDP
- * program on the app end redirecting the ports of the UDP echo and the QUIC echo, and its XSKMAP pinned in
- * bpffs.
+ * program on the app end redirecting the ports of the UDP echo, the QUIC echo and HTTP/3, and its XSKMAP
+ * pinned in bpffs.
  *
  * <p>Every name carries a per-run unique id; the addresses come from 198.18.0.0/15 and fd00:198:18::/48
  * only. {@link #close()} removes all of it. The XDP program here is the demo's scaffolding, standing in for
@@ -49,6 +51,9 @@ final class DemoSandbox implements AutoCloseable {
 
     /** /24s of 198.18.0.0/15. */
     private static final int SUBNETS = 512;
+
+    /** How gtlsclient prints a response's status header. */
+    private static final Pattern HTTP3_STATUS = Pattern.compile("\\[:status: (\\d{3})\\]");
 
     private static final int CAP_NET_ADMIN = 12;
 
@@ -70,6 +75,8 @@ final class DemoSandbox implements AutoCloseable {
 
     private final int quicPort;
 
+    private final @Nullable Integer http3Port;
+
     private final int queues;
 
     private int subnet;
@@ -80,22 +87,23 @@ final class DemoSandbox implements AutoCloseable {
 
     private volatile @Nullable Burst lastBurst;
 
-    private DemoSandbox(int port, int quicPort, int queues) {
+    private DemoSandbox(int port, int quicPort, @Nullable Integer http3Port, int queues) {
         this.port = port;
         this.quicPort = quicPort;
+        this.http3Port = http3Port;
         this.queues = queues;
     }
 
     /**
-     * Builds the sandbox for the UDP echo's {@code port} and the QUIC echo's {@code quicPort} on a veth pair
-     * with {@code queues} queues.
+     * Builds the sandbox for the UDP echo's {@code port}, the QUIC echo's {@code quicPort} and, unless
+     * {@code null}, HTTP/3's {@code http3Port} on a veth pair with {@code queues} queues.
      *
      * @throws SandboxException naming what is missing (root, bpffs, a tool) or the step that failed; whatever
      *     was built before the failure is removed again
      */
-    static DemoSandbox create(int port, int quicPort, int queues) {
+    static DemoSandbox create(int port, int quicPort, @Nullable Integer http3Port, int queues) {
         checkHost();
-        DemoSandbox sandbox = new DemoSandbox(port, quicPort, queues);
+        DemoSandbox sandbox = new DemoSandbox(port, quicPort, http3Port, queues);
         try {
             sandbox.build();
         }
@@ -191,8 +199,7 @@ final class DemoSandbox implements AutoCloseable {
                 + appIpv4Text() + ", " + appIpv6Text() + "), stays here, with " + this.queues + " queues");
         try {
             Files.createDirectory(this.pinDirectory);
-            this.program = ReferenceXdpProgram.install(this.appInterface, Set.of(this.port, this.quicPort),
-                    mapPin());
+            this.program = ReferenceXdpProgram.install(this.appInterface, redirectedPorts(), mapPin());
         }
         catch (IOException ex) {
             throw new SandboxException("installing the reference XDP program on " + this.appInterface
@@ -200,9 +207,19 @@ final class DemoSandbox implements AutoCloseable {
                             + "mounted at /sys/fs/bpf, or run it in map mode against your own XDP program.", ex);
         }
         logger.info("Sandbox: the reference XDP program (id " + this.program.programId() + ") on " + this.appInterface
-                + " redirects UDP ports " + this.port + " (echo) and " + this.quicPort + " (QUIC echo) into the "
-                + "XSKMAP pinned at " + mapPin() + " (id " + this.program.mapId() + "). It is the demo's stand-in for an operator's own program: map mode "
-                + "itself never loads, attaches or changes an XDP program");
+                + " redirects UDP ports " + this.port + " (echo), " + this.quicPort + " (QUIC echo)"
+                + ((this.http3Port != null) ? " and " + this.http3Port + " (HTTP/3)" : "")
+                + " into the XSKMAP pinned at " + mapPin() + " (id " + this.program.mapId() + "). It is the demo's "
+                + "stand-in for an operator's own program: map mode itself never loads, attaches or changes an XDP "
+                + "program");
+    }
+
+    private Set<Integer> redirectedPorts() {
+        Set<Integer> ports = new HashSet<>(Set.of(this.port, this.quicPort));
+        if (this.http3Port != null) {
+            ports.add(this.http3Port);
+        }
+        return ports;
     }
 
     private static void writeSysctl(Path path) {
@@ -299,6 +316,66 @@ final class DemoSandbox implements AutoCloseable {
         catch (TimeoutException ex) {
             peer.interrupt();
             throw new IllegalStateException("the demo burst did not end in time", ex);
+        }
+    }
+
+    /** Whether the {@code gtlsclient} command (Debian's ngtcp2-client) is on this host. */
+    static boolean hasHttp3Client() {
+        return HostCommands.tryRun("gtlsclient", "--help").exitCode() == 0;
+    }
+
+    /**
+     * Fetches {@code path} from HTTP/3's port over IPv4 from the peer end with {@code gtlsclient}, which does not
+     * verify the certificate. It exits 0 whatever happened, so the response is what it downloaded and the status
+     * it printed.
+     *
+     * @throws IllegalStateException when HTTP/3 is off here, or the download directory cannot be made
+     */
+    Http3Fetch fetchOverHttp3(String path) {
+        if (this.http3Port == null) {
+            throw new IllegalStateException("the sandbox redirects no HTTP/3 port");
+        }
+        String target = "https://" + appIpv4Text() + ":" + this.http3Port + path;
+        Path downloads;
+        try {
+            downloads = Files.createTempDirectory("quic-xdp-sample-h3-");
+        }
+        catch (IOException ex) {
+            throw new IllegalStateException("no directory for gtlsclient's download: " + ex.getMessage(), ex);
+        }
+        try {
+            long start = System.nanoTime();
+            HostCommands.Result result = HostCommands.tryRun("ip", "netns", "exec", this.namespace, "gtlsclient",
+                    "--exit-on-all-streams-close", "--no-quic-dump", "--download=" + downloads, "--timeout=5s",
+                    appIpv4Text(), Integer.toString(this.http3Port), target);
+            Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+            Matcher status = HTTP3_STATUS.matcher(result.output());
+            byte[] body = downloaded(downloads);
+            return new Http3Fetch(target, status.find() ? Integer.valueOf(status.group(1)) : null, body, elapsed,
+                    result.output());
+        }
+        finally {
+            delete(downloads);
+        }
+    }
+
+    /** The file gtlsclient saved, named after the path's last segment; empty when it saved none. */
+    private static byte[] downloaded(Path downloads) {
+        try (Stream<Path> files = Files.list(downloads)) {
+            Path file = files.findFirst().orElse(null);
+            return (file != null) ? Files.readAllBytes(file) : new byte[0];
+        }
+        catch (IOException ex) {
+            return new byte[0];
+        }
+    }
+
+    private static void delete(Path directory) {
+        try (Stream<Path> paths = Files.walk(directory)) {
+            paths.sorted(Comparator.reverseOrder()).forEach((path) -> path.toFile().delete());
+        }
+        catch (IOException ex) {
+            logger.debug("Removing " + directory + " failed", ex);
         }
     }
 
@@ -418,6 +495,27 @@ final class DemoSandbox implements AutoCloseable {
         }
         catch (UnknownHostException ex) {
             throw new IllegalArgumentException(literal, ex);
+        }
+    }
+
+    /**
+     * The demo's page fetched over HTTP/3.
+     *
+     * @param target the URL fetched
+     * @param status the response's status as gtlsclient printed it, or {@code null} when none came
+     * @param body what gtlsclient downloaded, empty when nothing
+     * @param output what gtlsclient printed, for when it went wrong
+     */
+    record Http3Fetch(String target, @Nullable Integer status, byte[] body, Duration elapsed, String output) {
+
+        /** Whether the page came back: status 200 and a body. */
+        boolean succeeded() {
+            return this.status != null && this.status == 200 && this.body.length > 0;
+        }
+
+        /** The body's first line, for the log. */
+        String firstLine() {
+            return new String(this.body, StandardCharsets.UTF_8).lines().findFirst().orElse("");
         }
     }
 

@@ -50,6 +50,8 @@ class QuicEchoService implements SmartLifecycle {
 
     private final SampleProperties.Quic properties;
 
+    private final QuicEchoCertificate certificate;
+
     private final LongAdder connections = new LongAdder();
 
     private final LongAdder streams = new LongAdder();
@@ -62,10 +64,12 @@ class QuicEchoService implements SmartLifecycle {
      * Creates the echo, which binds when it starts. Without a {@code binder} (quic.xdp.netty.enabled=false) or
      * without Netty's native QUIC library for this platform it serves nothing, and says so.
      */
-    QuicEchoService(XdpDatapath datapath, @Nullable XdpChannelBinder binder, SampleProperties.Quic properties) {
+    QuicEchoService(XdpDatapath datapath, @Nullable XdpChannelBinder binder, SampleProperties.Quic properties,
+            QuicEchoCertificate certificate) {
         this.datapath = datapath;
         this.binder = binder;
         this.properties = properties;
+        this.certificate = certificate;
     }
 
     /** Connections whose handshake completed. */
@@ -105,11 +109,10 @@ class QuicEchoService implements SmartLifecycle {
                     + Quic.unavailabilityCause() + ")");
             return;
         }
-        QuicEchoCertificate certificate = QuicEchoCertificate.load(this.properties);
-        logger.info("QUIC echo certificate: " + certificate.description());
+        logger.info("QUIC echo certificate: " + this.certificate.description());
         List<Channel> bound;
         try {
-            bound = channelBinder.bind(port(), new Dispatcher(certificate.sslContext()));
+            bound = channelBinder.bind(port(), new Dispatcher(this.certificate.sslContext()));
         }
         catch (IllegalStateException ex) {
             throw new EchoPortUnavailableException("QUIC echo", "sample.quic.port", port(), ex);

@@ -7,11 +7,16 @@ import io.quicxdp.datapath.XdpDatapath;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.autoconfigure.ssl.SslBundleRegistrar;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.ServerResponse;
 
 /**
- * A UDP echo and a QUIC echo in XDP map mode, the QUIC echo on the Netty transport.
+ * A UDP echo and a QUIC echo in XDP map mode, the QUIC echo on the Netty transport, and a WebFlux page
+ * ({@link SamplePage}) beside the actuator, served over TCP and over HTTP/3 through the datapath. The QUIC echo
+ * and HTTP/3 share one certificate ({@link QuicEchoCertificate}), registered as an SSL bundle.
  *
  * <p>With {@code quic.xdp.maps} configured, it echoes what the operator's own XDP program redirects into
  * those maps, and never loads or changes an XDP program. With none configured, {@link SandboxListener}
@@ -41,9 +46,20 @@ public class SampleApplication {
     }
 
     @Bean
+    QuicEchoCertificate sampleCertificate(SampleProperties properties) {
+        return QuicEchoCertificate.load(properties.getQuic());
+    }
+
+    /** The certificate as the SSL bundle that {@code quic.xdp.http3.ssl.bundle} names in application.yml. */
+    @Bean
+    SslBundleRegistrar sampleSslBundle(QuicEchoCertificate certificate) {
+        return (registry) -> registry.registerBundle(QuicEchoCertificate.BUNDLE, certificate.sslBundle());
+    }
+
+    @Bean
     QuicEchoService quicEchoService(XdpDatapath datapath, ObjectProvider<XdpChannelBinder> binder,
-            SampleProperties properties) {
-        return new QuicEchoService(datapath, binder.getIfAvailable(), properties.getQuic());
+            SampleProperties properties, QuicEchoCertificate certificate) {
+        return new QuicEchoService(datapath, binder.getIfAvailable(), properties.getQuic(), certificate);
     }
 
     @Bean
@@ -60,6 +76,11 @@ public class SampleApplication {
                 .baseUnit("bytes")
                 .register(registry);
         };
+    }
+
+    @Bean
+    RouterFunction<ServerResponse> samplePage(SampleProperties properties) {
+        return SamplePage.route(properties);
     }
 
     public static void main(String[] args) {

@@ -2,8 +2,10 @@ package io.quicxdp.sample;
 
 import io.quicxdp.autoconfigure.XdpDatapathLifecycle;
 import io.quicxdp.autoconfigure.XdpProperties;
+import io.quicxdp.autoconfigure.http3.XdpHttp3Server;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.state.SocketState;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.commons.logging.Log;
@@ -27,7 +29,8 @@ import org.springframework.validation.ObjectError;
 /**
  * The zero-setup demo: when no {@code quic.xdp.maps} are configured, builds a {@link DemoSandbox} before the
  * auto-configuration binds {@code quic.xdp.*}, points map mode at the sandbox's XSKMAP, sends a demo burst
- * once the application is ready, and removes the sandbox when the application stops or fails to start.
+ * and fetches the page over HTTP/3 once the application is ready, and removes the sandbox when the application
+ * stops or fails to start.
  *
  * <p>Registered in {@code META-INF/spring.factories}, so that it sees the environment before any bean
  * exists. With maps configured it does nothing: the sample is then pure map mode.
@@ -81,7 +84,7 @@ class SandboxListener implements ApplicationListener<SpringApplicationEvent> {
         logger.info("No quic.xdp.maps are configured: building a sandbox to run map mode against (the zero-setup "
                 + "demo; configure a map, or sample.sandbox.enabled=false, to leave it out)");
         DemoSandbox built = DemoSandbox.create(sample.getEcho().getPort(), sample.getQuic().getPort(),
-                sample.getSandbox().getQueues());
+                http3Port(binder), sample.getSandbox().getQueues());
         this.sandbox = built;
         this.properties = sample;
         environment.getPropertySources()
@@ -89,6 +92,25 @@ class SandboxListener implements ApplicationListener<SpringApplicationEvent> {
                     built.appInterface(), "quic.xdp.maps[0].path", built.mapPin().toString())));
         logger.info("Sandbox: map mode runs with quic.xdp.maps[0].interface=" + built.appInterface()
                 + " and quic.xdp.maps[0].path=" + built.mapPin());
+    }
+
+    /**
+     * The UDP port HTTP/3 serves, which the sandbox redirects too: {@code quic.xdp.http3.port}, else the number of
+     * {@code server.port}, as the HTTP/3 auto-configuration picks it; {@code null} with HTTP/3 off.
+     */
+    private static @Nullable Integer http3Port(Binder binder) {
+        if (!binder.bind("quic.xdp.http3.enabled", Boolean.class).orElse(false)) {
+            return null;
+        }
+        Integer port = binder.bind("quic.xdp.http3.port", Integer.class)
+            .orElseGet(() -> binder.bind("server.port", Integer.class).orElse(8080));
+        if (port < 1 || port > 65535) {
+            // server.port=0 picks a free TCP port at random, which has no UDP counterpart to redirect beforehand
+            throw new SandboxException("HTTP/3 is on (quic.xdp.http3.enabled) on UDP port " + port
+                    + ", from server.port, and the sandbox redirects ports from 1 to 65535 only.",
+                    "Set quic.xdp.http3.port to the UDP port for HTTP/3, or quic.xdp.http3.enabled=false.");
+        }
+        return port;
     }
 
     /** Whether {@code quic.xdp.maps} has an entry; a malformed one counts, for the auto-configuration to report. */
@@ -152,13 +174,48 @@ class SandboxListener implements ApplicationListener<SpringApplicationEvent> {
                     + partial + " datagrams arrived with a partial UDP checksum and were accepted under "
                     + "quic.xdp.udp-checksum=accept-partial (rxPartialChecksum in /actuator/xdp)");
         }
+        XdpHttp3Server http3 = context.getBeanProvider(XdpHttp3Server.class).getIfAvailable();
+        if (http3 != null) {
+            fetchPageOverHttp3(built, http3.port());
+        }
         String port = context.getEnvironment().getProperty("local.server.port", "8080");
         logger.info("Look at http://localhost:" + port + "/actuator/xdp (maps, sockets, counters), /actuator/health "
                 + "and /actuator/prometheus. Send your own datagrams from the peer: ip netns exec " + built.namespace()
                 + " nc -u " + built.appIpv4().getHostAddress() + " " + sample.getEcho().getPort() + "; a QUIC client "
                 + "there, with ALPN " + QuicEchoService.ALPN + ", reaches the QUIC echo on port "
-                + sample.getQuic().getPort() + ". Serving until stopped (Ctrl-C or SIGTERM); the sandbox is removed "
+                + sample.getQuic().getPort() + ((http3 != null) ? "; HTTP/3: ip netns exec " + built.namespace()
+                        + " gtlsclient " + built.appIpv4().getHostAddress() + " " + http3.port() + " https://"
+                        + built.appIpv4().getHostAddress() + ":" + http3.port() + "/" : "")
+                + ". Serving until stopped (Ctrl-C or SIGTERM); the sandbox is removed "
                 + "on exit");
+    }
+
+    /** Best effort: the sample starts without gtlsclient too, and says how to get it. */
+    private static void fetchPageOverHttp3(DemoSandbox built, int port) {
+        if (!DemoSandbox.hasHttp3Client()) {
+            logger.info("No demo page over HTTP/3: the gtlsclient command is missing (apt-get install ngtcp2-client). "
+                    + "HTTP/3 serves on UDP port " + port + " all the same");
+            return;
+        }
+        DemoSandbox.Http3Fetch fetch;
+        try {
+            fetch = built.fetchOverHttp3("/");
+        }
+        catch (RuntimeException ex) {
+            logger.warn("Demo page over HTTP/3 from the sandbox peer failed: " + ex.getMessage());
+            return;
+        }
+        String line = "Demo page over HTTP/3: GET " + fetch.target() + " with gtlsclient from the sandbox peer came "
+                + "back with status " + ((fetch.status() != null) ? fetch.status() : "none") + ", "
+                + fetch.body().length + " bytes in " + fetch.elapsed().toMillis() + " ms";
+        if (fetch.succeeded()) {
+            logger.info(line + ", \"" + fetch.firstLine() + "\"");
+        }
+        else {
+            List<String> lines = fetch.output().lines().toList();
+            logger.warn(line + "; /actuator/xdp (http3 and the drop counters) says more. gtlsclient's last lines:\n"
+                    + String.join("\n", lines.subList(Math.max(0, lines.size() - 10), lines.size())));
+        }
     }
 
     private void removeAfterFailure(@Nullable ConfigurableApplicationContext context) {

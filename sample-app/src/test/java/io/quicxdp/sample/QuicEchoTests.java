@@ -53,7 +53,8 @@ class QuicEchoTests {
             .build();
         DemoSandbox sandbox = null;
         ConfigurableApplicationContext context = sample().run("--server.port=0", "--sample.echo.port=" + echoPort,
-                "--sample.quic.port=" + quicPort);
+                "--sample.quic.port=" + quicPort,
+                "--quic.xdp.http3.port=" + FreeUdpPort.pickOtherThan(echoPort, quicPort));
         try {
             sandbox = context.getBean(DemoSandbox.class);
             Random random = new Random(11);
@@ -72,7 +73,7 @@ class QuicEchoTests {
             assertThat(meters.get("sample.quic.streams").functionCounter().count()).isEqualTo(8);
             assertThat(meters.get("sample.quic.echoed").functionCounter().count()).isEqualTo(bytes);
             assertThat(output).contains("redirects UDP ports ")
-                .contains(" and " + quicPort + " (QUIC echo)")
+                .contains(", " + quicPort + " (QUIC echo) and ")
                 .contains("QUIC echo certificate: self-signed " + QuicEchoCertificate.GENERATED_SUBJECT)
                 .contains("QUIC echo (ALPN quic-xdp-echo) on UDP port " + quicPort + " (IPv4 and IPv6) on "
                         + sandbox.appInterface() + " queues [0, 1]");
@@ -105,6 +106,7 @@ class QuicEchoTests {
         DemoSandbox sandbox = null;
         ConfigurableApplicationContext context = sample().run("--server.port=0", "--sample.echo.port=" + echoPort,
                 "--sample.quic.port=" + quicPort,
+                "--quic.xdp.http3.port=" + FreeUdpPort.pickOtherThan(echoPort, quicPort),
                 "--sample.quic.certificate=" + certificate, "--sample.quic.private-key=" + privateKey);
         try {
             sandbox = context.getBean(DemoSandbox.class);
@@ -127,8 +129,10 @@ class QuicEchoTests {
         // an ordinary socket on the port, as another process would hold it: the datapath's reservation fails
         try (DatagramSocket holder = new DatagramSocket(new InetSocketAddress(0))) {
             int quicPort = holder.getLocalPort();
-            assertThatThrownBy(() -> sample().run("--server.port=0", "--sample.echo.port=" + FreeUdpPort.pick(),
-                    "--sample.quic.port=" + quicPort))
+            int echoPort = FreeUdpPort.pickOtherThan(quicPort);
+            assertThatThrownBy(() -> sample().run("--server.port=0", "--sample.echo.port=" + echoPort,
+                    "--sample.quic.port=" + quicPort,
+                    "--quic.xdp.http3.port=" + FreeUdpPort.pickOtherThan(echoPort, quicPort)))
                 .hasStackTraceContaining("UDP port " + quicPort + " could not be bound for the QUIC echo");
             assertThat(output).contains("APPLICATION FAILED TO START")
                 .contains("another process on this host already has UDP port " + quicPort)

@@ -45,11 +45,12 @@ class SampleProcessTests {
         KernelSupport.assumeAvailable();
         int port = FreeUdpPort.pick();
         int quicPort = FreeUdpPort.pickOtherThan(port);
-        try (XskMapFixture fixture = XskMapFixture.create(2, Set.of(port, quicPort))) {
+        int http3Port = FreeUdpPort.pickOtherThan(port, quicPort);
+        try (XskMapFixture fixture = XskMapFixture.create(2, Set.of(port, quicPort, http3Port))) {
             String programBefore = attachedProgram(fixture.appInterface());
             SampleProcess sample = start(List.of(), "--quic.xdp.maps[0].interface=" + fixture.appInterface(),
                     "--quic.xdp.maps[0].path=" + fixture.pin(), "--sample.echo.port=" + port,
-                    "--sample.quic.port=" + quicPort);
+                    "--sample.quic.port=" + quicPort, "--quic.xdp.http3.port=" + http3Port);
             sample.awaitOutput("Started SampleApplication", START);
             assertThat(fixture.occupied(0)).isTrue();
             assertThat(fixture.occupied(1)).isTrue();
@@ -77,8 +78,9 @@ class SampleProcessTests {
     void zeroSetupEchoesItsDemoBurstAndRemovesTheSandboxOnSigterm() throws Exception {
         KernelSupport.assumeAvailable();
         int port = FreeUdpPort.pick();
-        SampleProcess sample = start(List.of(), "--sample.echo.port=" + port,
-                "--sample.quic.port=" + FreeUdpPort.pickOtherThan(port));
+        int quicPort = FreeUdpPort.pickOtherThan(port);
+        SampleProcess sample = start(List.of(), "--sample.echo.port=" + port, "--sample.quic.port=" + quicPort,
+                "--quic.xdp.http3.port=" + FreeUdpPort.pickOtherThan(port, quicPort));
         SandboxTraces traces = null;
         try {
             sample.awaitOutput("Serving until stopped", START);
@@ -121,7 +123,8 @@ class SampleProcessTests {
                         DatapathSettings.builder().frameCount(256).build())) {
             SampleProcess sample = start(List.of(), "--quic.xdp.maps[0].interface=" + fixture.appInterface(),
                     "--quic.xdp.maps[0].path=" + fixture.pin(), "--sample.echo.port=" + port,
-                    "--sample.quic.port=" + FreeUdpPort.pickOtherThan(port));
+                    "--sample.quic.port=" + FreeUdpPort.pickOtherThan(port),
+                    "--quic.xdp.http3.port=" + FreeUdpPort.pickOtherThan(port));
             assertThat(sample.awaitExit(START)).isNotZero();
             assertThat(sample.output()).contains("APPLICATION FAILED TO START")
                 .contains("Slot 0 of the XSKMAP at " + fixture.pin())
@@ -140,7 +143,8 @@ class SampleProcessTests {
         // uid 0 still, but with no capabilities: what an ordinary user has
         SampleProcess sample = start(List.of("setpriv", "--inh-caps=-all", "--ambient-caps=-all",
                 "--bounding-set=-all", "--"), "--sample.echo.port=" + port,
-                "--sample.quic.port=" + FreeUdpPort.pickOtherThan(port));
+                "--sample.quic.port=" + FreeUdpPort.pickOtherThan(port),
+                "--quic.xdp.http3.port=" + FreeUdpPort.pickOtherThan(port));
         assertThat(sample.awaitExit(START)).isNotZero();
         assertThat(sample.output()).contains("APPLICATION FAILED TO START")
             .contains("which needs root, and this process lacks CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_NET_RAW")

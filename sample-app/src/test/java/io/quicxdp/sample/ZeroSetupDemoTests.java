@@ -3,6 +3,8 @@ package io.quicxdp.sample;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.quicxdp.autoconfigure.http3.Http3State;
+import io.quicxdp.autoconfigure.http3.XdpHttp3Server;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.state.MapState;
 import io.quicxdp.datapath.state.SocketState;
@@ -30,9 +32,11 @@ class ZeroSetupDemoTests {
     void echoesTheDemoBurstOverIpv4AndIpv6AndRemovesTheSandboxOnClose(CapturedOutput output) throws Exception {
         KernelSupport.assumeAvailable();
         int port = FreeUdpPort.pick();
+        int quicPort = FreeUdpPort.pickOtherThan(port);
+        int http3Port = FreeUdpPort.pickOtherThan(port, quicPort);
         DemoSandbox sandbox = null;
         ConfigurableApplicationContext context = sample().run("--server.port=0", "--sample.echo.port=" + port,
-                "--sample.quic.port=" + FreeUdpPort.pickOtherThan(port));
+                "--sample.quic.port=" + quicPort, "--quic.xdp.http3.port=" + http3Port);
         try {
             sandbox = context.getBean(DemoSandbox.class);
             DemoSandbox.Burst burst = sandbox.lastBurst();
@@ -50,10 +54,32 @@ class ZeroSetupDemoTests {
             assertThat(map.keysHeld()).as("a socket on every queue of the sandbox's veth").containsExactly(0, 1);
             assertThat(context.getBean(XdpDatapath.class).state().sockets().stream()
                 .mapToLong(SocketState::rxPartialChecksum)
-                .sum()).as("the peer keeps veth's TX checksum offload on: every datagram's checksum is partial")
-                .isEqualTo(16);
+                .sum()).as("the peer keeps veth's TX checksum offload on: every datagram's checksum is partial, "
+                        + "the burst's and, after it, the HTTP/3 fetch's")
+                .isGreaterThanOrEqualTo(16);
+
+            Http3State http3 = context.getBean(XdpHttp3Server.class).state();
+            assertThat(http3.port()).isEqualTo(http3Port);
+            assertThat(http3.running()).isTrue();
+            assertThat(output).contains(" and " + http3Port + " (HTTP/3) into the XSKMAP");
+            if (DemoSandbox.hasHttp3Client()) {
+                assertThat(output).contains("Demo page over HTTP/3: GET https://" + sandbox.appIpv4().getHostAddress()
+                        + ":" + http3Port + "/ with gtlsclient from the sandbox peer came back with status 200, ")
+                    .contains(" ms, \"" + SamplePage.TITLE + "\"");
+                assertThat(http3.handshakesDone()).as("the demo's HTTP/3 handshake").isPositive();
+                assertThat(http3.requests()).as("the demo's HTTP/3 request").isPositive();
+                assertThat(context.getBean(XdpDatapath.class).state().sockets().stream()
+                    .mapToLong(SocketState::rxPackets)
+                    .sum()).as("the burst's 16 datagrams, then the HTTP/3 fetch's packets, through the XSKs")
+                    .isGreaterThan(16);
+            }
+            else {
+                assertThat(output).contains("No demo page over HTTP/3: the gtlsclient command is missing "
+                        + "(apt-get install ngtcp2-client)");
+            }
 
             String actuator = "http://localhost:" + context.getEnvironment().getProperty("local.server.port");
+            assertThat(get(actuator + "/")).startsWith(SamplePage.TITLE).contains("UDP echo on port " + port);
             assertThat(get(actuator + "/actuator/health")).contains("\"status\":\"UP\"");
             assertThat(get(actuator + "/actuator/xdp")).contains("\"interfaceName\":\"" + sandbox.appInterface() + "\"")
                 .contains("\"keysHeld\":[0,1]")
@@ -84,7 +110,8 @@ class ZeroSetupDemoTests {
         int port = FreeUdpPort.pick();
         try {
             assertThatThrownBy(() -> sample().run("--server.port=0", "--sample.echo.port=" + port,
-                    "--sample.quic.port=" + FreeUdpPort.pickOtherThan(port), "--quic.xdp.umem.frame-size=3KB"))
+                    "--sample.quic.port=" + FreeUdpPort.pickOtherThan(port),
+                    "--quic.xdp.http3.port=" + FreeUdpPort.pickOtherThan(port), "--quic.xdp.umem.frame-size=3KB"))
                 .hasStackTraceContaining("quic.xdp.umem.frame-size must be 2KB or 4KB");
             traces = SandboxTraces.loggedIn(output);
             assertThat(traces).as("the sandbox was built before the properties were bound").isNotNull();

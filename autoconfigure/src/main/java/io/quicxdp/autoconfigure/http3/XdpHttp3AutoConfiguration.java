@@ -59,7 +59,9 @@ public final class XdpHttp3AutoConfiguration {
             SslBundle bundle = bundles.getBundle(bundleName);
             // the key travels to BoringSSL as PKCS#8, so the key manager's password does not apply
             QuicSslContext tls = tls(bundle, http3.isEarlyData());
-            return new XdpHttp3Server(xdpEventLoopGroup, handler.getObject(), tls, port(http3, environment), http3);
+            // the handler is taken at start: made now, its DispatcherHandler would miss every handler mapping that
+            // needs this server, such as the actuator's (the xdp endpoint shows HTTP/3), and answer them 404
+            return new XdpHttp3Server(xdpEventLoopGroup, handler::getObject, tls, port(http3, environment), http3);
         }
 
         @Bean

@@ -32,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.context.SmartLifecycle;
@@ -62,7 +63,7 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
 
     private final EventLoopGroup loops;
 
-    private final HttpHandler handler;
+    private final Supplier<HttpHandler> handler;
 
     private final QuicSslContext tls;
 
@@ -103,7 +104,7 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
     /** One key for every loop's server: a token issued by one is good on another. */
     private final KeyedRetryTokens retryTokens = new KeyedRetryTokens(Clock.systemUTC());
 
-    XdpHttp3Server(EventLoopGroup loops, HttpHandler handler, QuicSslContext tls, int port,
+    XdpHttp3Server(EventLoopGroup loops, Supplier<HttpHandler> handler, QuicSslContext tls, int port,
             XdpProperties.Http3 settings) {
         this.loops = loops;
         this.handler = handler;
@@ -122,7 +123,7 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
         if (!this.servers.isEmpty()) {
             return;
         }
-        ReactorHttpHandlerAdapter adapter = new ReactorHttpHandlerAdapter(counting(this.handler));
+        ReactorHttpHandlerAdapter adapter = new ReactorHttpHandlerAdapter(counting(this.handler.get()));
         try {
             for (EventExecutor loop : this.loops) {
                 this.servers.add(HttpServer.create()
