@@ -86,6 +86,11 @@ class XdpHttp3ApplicationTests {
                             HttpResponse.BodyHandlers.ofString());
                 assertThat(overTcp.body()).isEqualTo("hello over HTTP/3");
                 assertThat(overTcp.headers().firstValue("Alt-Svc")).hasValue("h3=\":" + PORT + "\"; ma=86400");
+                HttpResponse<String> endpoint = java.net.http.HttpClient.newHttpClient()
+                    .send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + tcpPort + "/actuator/xdp")).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                assertThat(endpoint.statusCode()).as("the actuator's mapping is there with HTTP/3 on").isEqualTo(200);
+                assertThat(endpoint.body()).contains("\"http3\":{\"port\":" + PORT);
 
                 Http3State http3 = application.getBean(XdpEndpoint.class).xdp().http3();
                 assertThat(http3).isNotNull();
