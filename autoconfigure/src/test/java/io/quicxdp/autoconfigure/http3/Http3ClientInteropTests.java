@@ -23,14 +23,12 @@ class Http3ClientInteropTests extends Http3InteropTestBase {
 
     @Test
     void transferOfSeveralFilesOneOfFiveMegabytesIsByteExact(@TempDir Path downloads) throws Exception {
-        long before = rxPackets();
         long sentBefore = application.getBean(XdpHttp3Server.class).state().bytesSent();
         gtlsclient(fixture.net().appIpv4(), downloads, List.of("--quiet"), "/file/1", "/file/1000", "/file/65536",
                 "/file/5242880");
         for (int size : new int[] {1, 1000, 65536, 5242880}) {
             assertDownloaded(downloads, size);
         }
-        assertThat(rxPackets()).as("the requests came through the XSKs").isGreaterThan(before);
         assertThat(application.getBean(XdpHttp3Server.class).state().bytesSent() - sentBefore)
             .as("response bytes counted").isGreaterThanOrEqualTo(1 + 1000 + 65536 + 5242880);
     }
@@ -69,6 +67,7 @@ class Http3ClientInteropTests extends Http3InteropTestBase {
     void flupkeFetchesAFileWholeAndManyAtOnceOnOneConnection() throws Exception {
         String base = "https://" + fixture.net().appIpv4().getHostAddress() + ":" + PORT;
         int before = requests.get();
+        long received = rxPackets();
         fixture.net().inPeer(() -> {
             // a socket belongs to the namespace of the thread that opens it: the client's opens here
             java.net.http.HttpClient flupke = new tech.kwik.flupke.Http3ClientBuilder().disableCertificateCheck()
@@ -89,6 +88,7 @@ class Http3ClientInteropTests extends Http3InteropTestBase {
             return null;
         });
         assertThat(requests.get() - before).isEqualTo(201);
+        assertThat(rxPackets()).as("flupke's packets came through the XSKs").isGreaterThan(received);
     }
 
     @Test

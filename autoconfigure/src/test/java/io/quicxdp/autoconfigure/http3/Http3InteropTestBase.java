@@ -127,7 +127,8 @@ abstract class Http3InteropTestBase {
     }
 
     /**
-     * Runs gtlsclient in the peer namespace, downloading {@code paths} into {@code downloads}.
+     * Runs gtlsclient in the peer namespace, downloading {@code paths} into {@code downloads}, and checks that
+     * its packets came through the XSKs.
      *
      * @return what it printed, also kept in {@code downloads}
      */
@@ -144,11 +145,13 @@ abstract class Http3InteropTestBase {
             command.add("https://" + authority + ":" + PORT + path);
         }
         Path log = downloads.resolve(LOG);
+        long received = rxPackets();
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             throw new AssertionError("gtlsclient did not finish within 60 s");
         }
+        assertThat(rxPackets()).as("gtlsclient's packets came through the XSKs").isGreaterThan(received);
         return Files.readString(log);
     }
 
