@@ -107,8 +107,9 @@ public class SampleProperties implements Validator {
         private int port = 4434;
 
         /**
-         * PEM file with the QUIC echo's certificate chain, the server's own certificate first. Unset means a
-         * self-signed certificate generated at start, for trying the sample only.
+         * PEM file with the certificate chain of the QUIC echo and of HTTP/3 (SSL bundle "sample"), the
+         * server's own certificate first. Unset means a self-signed certificate generated at start, for trying
+         * the sample only.
          */
         private @Nullable Path certificate;
 
