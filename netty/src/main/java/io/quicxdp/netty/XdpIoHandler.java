@@ -118,6 +118,8 @@ final class XdpIoHandler implements IoHandler {
 
     @Override
     public void destroy() {
+        // a loop shut down with no quiet period can end without prepareToDestroy: its channels must not stay bound
+        prepareToDestroy();
         queues.forEach(QueueDriver::detach);
         QueueWaiter created = waiter;
         if (created != null) {

@@ -78,6 +78,8 @@ class QuicOverXdpTests {
 
     private MultiThreadIoEventLoopGroup serverLoops;
 
+    private List<Channel> serverChannels = List.of();
+
     private MultiThreadIoEventLoopGroup clientLoops;
 
     private X509Bundle certificate;
@@ -112,7 +114,8 @@ class QuicOverXdpTests {
                         .streamOption(ChannelOption.ALLOW_HALF_CLOSURE, true).streamHandler(echo).build());
             }
         };
-        XdpChannels.bindEveryLoop(new Bootstrap().handler(dispatcher), serverLoops, new InetSocketAddress(PORT));
+        serverChannels = XdpChannels.bindEveryLoop(new Bootstrap().handler(dispatcher), serverLoops,
+                new InetSocketAddress(PORT));
     }
 
     /** Waits until every receive frame is back with the kernel: no packet of the test is still held. */
@@ -138,6 +141,11 @@ class QuicOverXdpTests {
     void stop() throws Exception {
         if (clientLoops != null) {
             clientLoops.shutdownGracefully(0, 5, TimeUnit.SECONDS).sync();
+        }
+        // before the loops: a loop shut down with no quiet period may end before it closes its channels itself,
+        // and then their pipelines (the QUIC codec's native buffers) are never torn down
+        for (Channel channel : serverChannels) {
+            channel.close().sync();
         }
         if (serverLoops != null) {
             serverLoops.shutdownGracefully(0, 5, TimeUnit.SECONDS).sync();
