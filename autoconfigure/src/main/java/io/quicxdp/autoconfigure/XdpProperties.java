@@ -205,6 +205,17 @@ public class XdpProperties implements Validator {
         }
     }
 
+    /**
+     * The UDP port HTTP/3 serves in {@code environment}: {@code quic.xdp.http3.port}, else the number of
+     * {@code server.port}, else 8080; read before the properties are bound as well (by an application that
+     * prepares its XDP program's redirects).
+     */
+    public static int http3Port(Environment environment) {
+        Binder binder = Binder.get(environment);
+        return binder.bind("quic.xdp.http3.port", Integer.class)
+            .orElseGet(() -> binder.bind("server.port", Integer.class).orElse(8080));
+    }
+
     /** The datapath's map configurations, in the order configured. */
     public List<XdpMapConfig> toMapConfigs() {
         return this.maps.stream()

@@ -360,11 +360,6 @@ final class QueueWorker implements Runnable, QueueDriver {
         }
     }
 
-    /** Frames retained by handlers and not yet released. */
-    int retainedFrames() {
-        return retained.get();
-    }
-
     private void poll() {
         int batch = settings.rxBatchSize();
         boolean busy = settings.pollMode() == PollMode.BUSY;
@@ -372,7 +367,7 @@ final class QueueWorker implements Runnable, QueueDriver {
         while (running) {
             int received = turn(batch);
             if (received == 0) {
-                idle(busy, txBacklog, timeoutMillis);
+                idle(busy, timeoutMillis);
             }
         }
     }
@@ -496,7 +491,7 @@ final class QueueWorker implements Runnable, QueueDriver {
         }
     }
 
-    private void idle(boolean busy, int txBacklog, int timeoutMillis) {
+    private void idle(boolean busy, int timeoutMillis) {
         if (socket.txInFlight() > 0 && txLock.tryLock()) {
             try {
                 socket.reapCompletions();
@@ -511,7 +506,7 @@ final class QueueWorker implements Runnable, QueueDriver {
         }
         // frames waiting on the TX ring, or for the fill ring, move again within a millisecond; a link
         // that is down (ENETDOWN) moves nothing until it is up, so that waits the full timeout
-        boolean backlog = (txBacklog != 0 && txBacklog != Errno.ENETDOWN) || socket.freeReceiveFrames() > 0;
+        boolean backlog = hasBacklog();
         sleeping = true;
         if (!wakeRequested) {
             int events = poller.await(backlog ? BACKLOG_SLEEP_MILLIS : timeoutMillis);

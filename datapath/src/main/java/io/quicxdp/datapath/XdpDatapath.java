@@ -209,7 +209,7 @@ public final class XdpDatapath implements AutoCloseable {
                 remote == null ? null : UdpPeer.of(remote), handler, reservation, queue);
         try {
             if (endpoint.remote != null) {
-                route(endpoint, endpoint.remote);
+                routes.resolve(endpoint, endpoint.remote);
             }
             endpoints.add(endpoint);
         }
@@ -226,12 +226,6 @@ public final class XdpDatapath implements AutoCloseable {
     void unbind(UdpEndpoint endpoint) {
         endpoints.remove(endpoint);
         boundEndpoints.remove(endpoint);
-    }
-
-    /** Learns how to reach {@code peer}: next hop MAC, the socket to send on, the local address to send from. */
-    void route(UdpEndpoint endpoint, UdpPeer peer) {
-        ensureOpen();
-        routes.resolve(endpoint, peer);
     }
 
     /** The state of every map and socket, read without stopping traffic. */

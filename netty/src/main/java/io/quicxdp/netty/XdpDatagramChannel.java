@@ -257,22 +257,24 @@ public final class XdpDatagramChannel extends AbstractChannel implements Datagra
     }
 
     private boolean send(InetSocketAddress to, ByteBuf content) {
-        UdpPeer peer = peers.get(to);
-        if (peer == null) {
-            peer = UdpPeer.of(to);
-            remember(to, peer);
-        }
+        UdpPeer peer = peer(to);
         ByteBuffer payload = content.nioBufferCount() == 1
                 ? content.internalNioBuffer(content.readerIndex(), content.readableBytes())
                 : content.nioBuffer();
         return endpoints.get(0).send(peer, payload);
     }
 
-    private void remember(InetSocketAddress address, UdpPeer peer) {
-        if (peers.size() >= MAX_PEERS) {
-            peers.clear();
+    /** The peer kept for {@code address}, made the first time it is seen. */
+    private UdpPeer peer(InetSocketAddress address) {
+        UdpPeer peer = peers.get(address);
+        if (peer == null) {
+            if (peers.size() >= MAX_PEERS) {
+                peers.clear();
+            }
+            peer = UdpPeer.of(address);
+            peers.put(address, peer);
         }
-        peers.put(address, peer);
+        return peer;
     }
 
     /** A datagram for this channel from one of its queues, on the loop thread. */
@@ -286,12 +288,7 @@ public final class XdpDatagramChannel extends AbstractChannel implements Datagra
         if (connected != null && !connected.equals(sender)) {
             return;
         }
-        UdpPeer peer = peers.get(sender);
-        if (peer == null) {
-            peer = new UdpPeer();
-            remember(sender, peer);
-        }
-        datagram.copySourceTo(peer);
+        datagram.copySourceTo(peer(sender));
         // the descriptor's address points into the frame, past the kernel's headroom
         long frame = reader.queue.retain() & reader.frameMask;
         ByteBuffer payload = datagram.payload();
@@ -340,8 +337,8 @@ public final class XdpDatagramChannel extends AbstractChannel implements Datagra
         }
     }
 
-    private static void noMulticast(ChannelPromise promise) {
-        promise.setFailure(new UnsupportedOperationException(
+    private static ChannelFuture noMulticast(ChannelPromise promise) {
+        return promise.setFailure(new UnsupportedOperationException(
                 "an XDP datagram channel has no multicast: the datapath receives what the XDP program redirects"));
     }
 
@@ -352,8 +349,7 @@ public final class XdpDatagramChannel extends AbstractChannel implements Datagra
 
     @Override
     public ChannelFuture joinGroup(InetAddress multicastAddress, ChannelPromise promise) {
-        noMulticast(promise);
-        return promise;
+        return noMulticast(promise);
     }
 
     @Override
@@ -364,8 +360,7 @@ public final class XdpDatagramChannel extends AbstractChannel implements Datagra
     @Override
     public ChannelFuture joinGroup(InetSocketAddress multicastAddress, NetworkInterface networkInterface,
             ChannelPromise promise) {
-        noMulticast(promise);
-        return promise;
+        return noMulticast(promise);
     }
 
     @Override
@@ -377,8 +372,7 @@ public final class XdpDatagramChannel extends AbstractChannel implements Datagra
     @Override
     public ChannelFuture joinGroup(InetAddress multicastAddress, NetworkInterface networkInterface,
             InetAddress source, ChannelPromise promise) {
-        noMulticast(promise);
-        return promise;
+        return noMulticast(promise);
     }
 
     @Override
@@ -388,8 +382,7 @@ public final class XdpDatagramChannel extends AbstractChannel implements Datagra
 
     @Override
     public ChannelFuture leaveGroup(InetAddress multicastAddress, ChannelPromise promise) {
-        noMulticast(promise);
-        return promise;
+        return noMulticast(promise);
     }
 
     @Override
@@ -400,8 +393,7 @@ public final class XdpDatagramChannel extends AbstractChannel implements Datagra
     @Override
     public ChannelFuture leaveGroup(InetSocketAddress multicastAddress, NetworkInterface networkInterface,
             ChannelPromise promise) {
-        noMulticast(promise);
-        return promise;
+        return noMulticast(promise);
     }
 
     @Override
@@ -413,8 +405,7 @@ public final class XdpDatagramChannel extends AbstractChannel implements Datagra
     @Override
     public ChannelFuture leaveGroup(InetAddress multicastAddress, NetworkInterface networkInterface,
             InetAddress source, ChannelPromise promise) {
-        noMulticast(promise);
-        return promise;
+        return noMulticast(promise);
     }
 
     @Override
@@ -426,8 +417,7 @@ public final class XdpDatagramChannel extends AbstractChannel implements Datagra
     @Override
     public ChannelFuture block(InetAddress multicastAddress, NetworkInterface networkInterface,
             InetAddress sourceToBlock, ChannelPromise promise) {
-        noMulticast(promise);
-        return promise;
+        return noMulticast(promise);
     }
 
     @Override
@@ -437,8 +427,7 @@ public final class XdpDatagramChannel extends AbstractChannel implements Datagra
 
     @Override
     public ChannelFuture block(InetAddress multicastAddress, InetAddress sourceToBlock, ChannelPromise promise) {
-        noMulticast(promise);
-        return promise;
+        return noMulticast(promise);
     }
 
     /**

@@ -95,7 +95,8 @@ final class XdpIoHandler implements IoHandler {
             Thread.onSpinWait();
         }
         else if (received == 0 && context.canBlock()) {
-            long timeout = context.deadlineNanos() == -1 ? 0 : context.delayNanos(System.nanoTime());
+            // until the next scheduled task, or Netty's purge interval when none is: never 0, which would spin
+            long timeout = context.delayNanos(System.nanoTime());
             if (backlog) {
                 timeout = Math.min(timeout, BACKLOG_SLEEP_NANOS);
             }

@@ -439,12 +439,8 @@ final class DemoSandbox implements AutoCloseable {
             HostCommands.tryRun("ip", "link", "del", this.appInterface);
         }
         if (Files.exists(this.pinDirectory)) {
-            try (Stream<Path> paths = Files.walk(this.pinDirectory)) {
-                paths.sorted(Comparator.reverseOrder()).forEach((path) -> path.toFile().delete());
-            }
-            catch (IOException ex) {
-                // reported below, as it is still there
-            }
+            // what stays is reported below
+            delete(this.pinDirectory);
         }
         if (Files.exists(Path.of("/var/run/netns", this.namespace))) {
             left.add("ip netns del " + this.namespace);

@@ -84,7 +84,7 @@ class SandboxListener implements ApplicationListener<SpringApplicationEvent> {
         logger.info("No quic.xdp.maps are configured: building a sandbox to run map mode against (the zero-setup "
                 + "demo; configure a map, or sample.sandbox.enabled=false, to leave it out)");
         DemoSandbox built = DemoSandbox.create(sample.getEcho().getPort(), sample.getQuic().getPort(),
-                http3Port(binder), sample.getSandbox().getQueues());
+                http3Port(environment), sample.getSandbox().getQueues());
         this.sandbox = built;
         this.properties = sample;
         environment.getPropertySources()
@@ -98,12 +98,11 @@ class SandboxListener implements ApplicationListener<SpringApplicationEvent> {
      * The UDP port HTTP/3 serves, which the sandbox redirects too: {@code quic.xdp.http3.port}, else the number of
      * {@code server.port}, as the HTTP/3 auto-configuration picks it; {@code null} with HTTP/3 off.
      */
-    private static @Nullable Integer http3Port(Binder binder) {
-        if (!binder.bind("quic.xdp.http3.enabled", Boolean.class).orElse(false)) {
+    private static @Nullable Integer http3Port(ConfigurableEnvironment environment) {
+        if (!Binder.get(environment).bind("quic.xdp.http3.enabled", Boolean.class).orElse(false)) {
             return null;
         }
-        Integer port = binder.bind("quic.xdp.http3.port", Integer.class)
-            .orElseGet(() -> binder.bind("server.port", Integer.class).orElse(8080));
+        int port = XdpProperties.http3Port(environment);
         if (port < 1 || port > 65535) {
             // server.port=0 picks a free TCP port at random, which has no UDP counterpart to redirect beforehand
             throw new SandboxException("HTTP/3 is on (quic.xdp.http3.enabled) on UDP port " + port

@@ -57,17 +57,16 @@ public final class XdpHttp3AutoConfiguration {
                 throw new XdpHttp3SslBundleMissingException();
             }
             SslBundle bundle = bundles.getBundle(bundleName);
-            // the key travels to BoringSSL as PKCS#8, so the key manager's password does not apply
             QuicSslContext tls = tls(bundle, http3.isEarlyData());
             // the handler is taken at start: made now, its DispatcherHandler would miss every handler mapping that
             // needs this server, such as the actuator's (the xdp endpoint shows HTTP/3), and answer them 404
-            return new XdpHttp3Server(xdpEventLoopGroup, handler::getObject, tls, port(http3, environment), http3);
+            return new XdpHttp3Server(xdpEventLoopGroup, handler::getObject, tls, XdpProperties.http3Port(environment), http3);
         }
 
         @Bean
         @ConditionalOnBooleanProperty(name = "quic.xdp.http3.alt-svc", matchIfMissing = true)
-        WebFilter xdpHttp3AltSvc(XdpProperties properties, Environment environment) {
-            String value = "h3=\":" + port(properties.getHttp3(), environment) + "\"; ma=86400";
+        WebFilter xdpHttp3AltSvc(Environment environment) {
+            String value = "h3=\":" + XdpProperties.http3Port(environment) + "\"; ma=86400";
             return (exchange, chain) -> {
                 exchange.getResponse().getHeaders().add("Alt-Svc", value);
                 return chain.filter(exchange);
@@ -82,6 +81,7 @@ public final class XdpHttp3AutoConfiguration {
         private static QuicSslContext tls(SslBundle bundle, boolean earlyData) {
             QuicSslContext tls;
             try {
+                // the key travels to BoringSSL as PKCS#8, so the key manager's password does not apply
                 tls = (QuicSslContext) Http3SslContextSpec.forServer(bundle.getManagers().getKeyManagerFactory(), null)
                     .configure((builder) -> builder.earlyData(earlyData))
                     .sslContext();
@@ -98,11 +98,6 @@ public final class XdpHttp3AutoConfiguration {
             random.nextBytes(aesKey);
             tls.sessionContext().setTicketKeys(new SslSessionTicketKey(name, hmacKey, aesKey));
             return tls;
-        }
-
-        private static int port(XdpProperties.Http3 http3, Environment environment) {
-            Integer port = http3.getPort();
-            return (port != null) ? port : environment.getProperty("server.port", Integer.class, 8080);
         }
     }
 

@@ -19,8 +19,6 @@ class XdpNettyLifecycle implements SmartLifecycle {
 
     private final XdpChannelBinder binder;
 
-    private volatile boolean running = true;
-
     XdpNettyLifecycle(EventLoopGroup loops, XdpChannelBinder binder) {
         this.loops = loops;
         this.binder = binder;
@@ -32,19 +30,17 @@ class XdpNettyLifecycle implements SmartLifecycle {
             throw new IllegalStateException("The XDP event loops were shut down; they cannot start again: restart "
                     + "the application");
         }
-        this.running = true;
     }
 
     @Override
     public void stop() {
         this.binder.closeAll();
         this.loops.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
-        this.running = false;
     }
 
     @Override
     public boolean isRunning() {
-        return this.running;
+        return !this.loops.isShuttingDown();
     }
 
     @Override

@@ -23,7 +23,7 @@ import java.util.concurrent.locks.LockSupport;
  * alive; then the descriptor, which makes the kernel remove the socket from every XSKMAP slot that still
  * points at it; the UMEM last, because the kernel may write into it until the socket is gone.
  *
- * <p>Threading: the receive side ({@link #receive}, {@link #recycle}) belongs to one thread; the transmit
+ * <p>Threading: the receive side ({@link #receive}, {@link #giveBack}) belongs to one thread; the transmit
  * side ({@link #acquireTxFrame}, {@link #transmit}, {@link #reapCompletions}) to one thread at a time,
  * which the caller ensures. Frames are addressed by their offset in the UMEM.
  */
@@ -293,8 +293,8 @@ public final class XdpSocket implements AutoCloseable {
     }
 
     /**
-     * Takes up to {@code max} received frames off the RX ring. They are held until {@link #recycle} or
-     * {@link #giveBack} returns them.
+     * Takes up to {@code max} received frames off the RX ring. They are held until {@link #giveBack} returns
+     * them.
      *
      * @return how many, from {@link #rxStart(int)} on; read them with {@link #rxAddress}/{@link #rxLength}
      */
@@ -315,18 +315,6 @@ public final class XdpSocket implements AutoCloseable {
     /** The length of a received frame. */
     public int rxLength(int index) {
         return receiveFrames.length(index);
-    }
-
-    /**
-     * Gives a batch of received frames back: the RX entries to the kernel, the frames to the fill ring as
-     * far as it has room; the rest wait for {@link #refill()}.
-     */
-    public void recycle(int start, int count) {
-        for (int i = 0; i < count; i++) {
-            receiveFrames.giveBack(receiveFrames.address(start + i));
-        }
-        receiveFrames.releaseRxEntries();
-        receiveFrames.refill();
     }
 
     /**

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.BaseUnits;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.quicxdp.autoconfigure.http3.Http3State;
 import io.quicxdp.autoconfigure.http3.XdpHttp3Status;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.packet.DropReason;
@@ -15,6 +16,7 @@ import io.quicxdp.datapath.state.SocketState;
 import io.quicxdp.datapath.xsk.FrameAccounting;
 import io.quicxdp.datapath.xsk.XdpStatistics;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.ToIntFunction;
 import java.util.function.ToLongFunction;
 import org.jspecify.annotations.Nullable;
@@ -61,7 +63,7 @@ public class XdpMetrics implements MeterBinder {
     public XdpMetrics(XdpDatapath datapath, @Nullable XdpHttp3Status http3) {
         this.datapath = datapath;
         this.http3 = http3;
-        this.snapshot = new Snapshot(datapath.state(), System.nanoTime(), new XdpStatistics[0]);
+        this.snapshot = new Snapshot(datapath.state(), http3State(), System.nanoTime(), new XdpStatistics[0]);
     }
 
     @Override
@@ -107,7 +109,7 @@ public class XdpMetrics implements MeterBinder {
                     index, XdpStatistics::txRingEmpty);
         }
         if (this.http3 != null) {
-            bindHttp3(registry, this.http3);
+            bindHttp3(registry);
         }
         for (MapState map : this.snapshot.state.maps()) {
             String name = map.interfaceName();
@@ -118,35 +120,35 @@ public class XdpMetrics implements MeterBinder {
         }
     }
 
-    private static void bindHttp3(MeterRegistry registry, XdpHttp3Status http3) {
-        Gauge.builder("quic.xdp.http3.connections", http3, (status) -> status.state().connectionsOpen())
+    private void bindHttp3(MeterRegistry registry) {
+        Gauge.builder("quic.xdp.http3.connections", this, (metrics) -> metrics.http3().connectionsOpen())
             .description("QUIC connections of the HTTP/3 server open now")
             .register(registry);
-        Gauge.builder("quic.xdp.http3.requests.in.flight", http3, (status) -> status.state().requestsInFlight())
+        Gauge.builder("quic.xdp.http3.requests.in.flight", this, (metrics) -> metrics.http3().requestsInFlight())
             .description("HTTP/3 requests being handled now")
             .register(registry);
-        FunctionCounter.builder("quic.xdp.http3.handshakes", http3, (status) -> status.state().handshakesDone())
+        FunctionCounter.builder("quic.xdp.http3.handshakes", this, (metrics) -> metrics.http3().handshakesDone())
             .tags("result", "done")
             .description("TLS handshakes of QUIC connections, by result")
             .register(registry);
-        FunctionCounter.builder("quic.xdp.http3.handshakes", http3, (status) -> status.state().handshakesFailed())
+        FunctionCounter.builder("quic.xdp.http3.handshakes", this, (metrics) -> metrics.http3().handshakesFailed())
             .tags("result", "failed")
             .description("TLS handshakes of QUIC connections, by result")
             .register(registry);
-        FunctionCounter.builder("quic.xdp.http3.requests", http3, (status) -> status.state().requests())
+        FunctionCounter.builder("quic.xdp.http3.requests", this, (metrics) -> metrics.http3().requests())
             .description("HTTP/3 request streams opened")
             .register(registry);
-        FunctionCounter.builder("quic.xdp.http3.bytes", http3, (status) -> status.state().bytesReceived())
+        FunctionCounter.builder("quic.xdp.http3.bytes", this, (metrics) -> metrics.http3().bytesReceived())
             .tags("direction", "received")
             .baseUnit("bytes")
             .description("Bytes of HTTP/3 frames on request streams, by direction")
             .register(registry);
-        FunctionCounter.builder("quic.xdp.http3.bytes", http3, (status) -> status.state().bytesSent())
+        FunctionCounter.builder("quic.xdp.http3.bytes", this, (metrics) -> metrics.http3().bytesSent())
             .tags("direction", "sent")
             .baseUnit("bytes")
             .description("Bytes of HTTP/3 frames on request streams, by direction")
             .register(registry);
-        FunctionCounter.builder("quic.xdp.http3.retries", http3, (status) -> status.state().retriesSent())
+        FunctionCounter.builder("quic.xdp.http3.retries", this, (metrics) -> metrics.http3().retriesSent())
             .description("Retry packets sent to validate new clients' addresses")
             .register(registry);
     }
@@ -194,6 +196,15 @@ public class XdpMetrics implements MeterBinder {
             .count();
     }
 
+    /** The HTTP/3 server's state in the current snapshot; only meters bound with a server read it. */
+    private Http3State http3() {
+        return Objects.requireNonNull(state().http3);
+    }
+
+    private @Nullable Http3State http3State() {
+        return (this.http3 != null) ? this.http3.state() : null;
+    }
+
     /** The current snapshot, refreshed once it is older than the maximum age; never replaced by an older one. */
     private Snapshot state() {
         Snapshot current = this.snapshot;
@@ -204,7 +215,7 @@ public class XdpMetrics implements MeterBinder {
             current = this.snapshot;
             long now = System.nanoTime();
             if (now - current.takenAt > SNAPSHOT_MAX_AGE_NANOS) {
-                current = new Snapshot(this.datapath.state(), now, current.kernel);
+                current = new Snapshot(this.datapath.state(), http3State(), now, current.kernel);
                 this.snapshot = current;
             }
             return current;
@@ -212,8 +223,8 @@ public class XdpMetrics implements MeterBinder {
     }
 
     /**
-     * A state of the datapath and, per socket, the kernel's counters: those of the state where it has them,
-     * else the previous snapshot's.
+     * A state of the datapath and of its HTTP/3 server, if any, and, per socket, the kernel's counters: those
+     * of the state where it has them, else the previous snapshot's.
      */
     private static final class Snapshot {
 
@@ -221,12 +232,15 @@ public class XdpMetrics implements MeterBinder {
 
         final DatapathState state;
 
+        final @Nullable Http3State http3;
+
         final long takenAt;
 
         final XdpStatistics[] kernel;
 
-        Snapshot(DatapathState state, long takenAt, XdpStatistics[] previous) {
+        Snapshot(DatapathState state, @Nullable Http3State http3, long takenAt, XdpStatistics[] previous) {
             this.state = state;
+            this.http3 = http3;
             this.takenAt = takenAt;
             List<SocketState> sockets = state.sockets();
             this.kernel = new XdpStatistics[sockets.size()];
