@@ -71,6 +71,21 @@ public final class XdpDatapath implements AutoCloseable {
     }
 
     /**
+     * A datapath with no map and no socket of its own, for benchmarks that run the production queue and
+     * transport code over rings whose kernel half they play in memory: they make each {@link QueueWorker} over
+     * {@link #endpoints()}, join it with {@link QueueWorker#belongTo} and close it themselves. Applications open
+     * a datapath with {@link #open}.
+     */
+    XdpDatapath(DatapathSettings settings, RouteNetlinkSocket netlink, PeerRoutes routes) {
+        this.configs = List.of();
+        this.settings = settings;
+        this.netlink = netlink;
+        this.routes = routes;
+        this.bindings = List.of();
+        routes.serve(bindings);
+    }
+
+    /**
      * Opens the datapath on the given maps.
      *
      * @throws XdpDatapathException a subclass naming the interface, map or queue and the fix; nothing
@@ -179,6 +194,11 @@ public final class XdpDatapath implements AutoCloseable {
                     + "to drive them");
         }
         return bindings.stream().flatMap(binding -> binding.workers.stream()).map(QueueDriver.class::cast).toList();
+    }
+
+    /** The endpoints the queues hand their datagrams to. */
+    EndpointTable endpoints() {
+        return endpoints;
     }
 
     UdpEndpoint bindOnQueue(InetSocketAddress local, DatagramHandler handler, QueueWorker queue) {

@@ -113,7 +113,11 @@ public final class XdpSocket implements AutoCloseable {
 
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private XdpSocket(int fd, int ifindex, int queueId, XskParameters parameters, MappedMemory umem,
+    /**
+     * Assembles a socket from parts already made, which it then owns: {@link #open} after the kernel set them
+     * up, and the benchmarks, whose rings live in ordinary memory with the kernel's half played in process.
+     */
+    XdpSocket(int fd, int ifindex, int queueId, XskParameters parameters, MappedMemory umem,
             List<MappedMemory> ringMappings, ReceiveFrames receiveFrames, ProducerRing tx, ConsumerRing completion,
             boolean zeroCopy) {
         this.fd = fd;
