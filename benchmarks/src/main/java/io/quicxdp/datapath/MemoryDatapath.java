@@ -1,0 +1,83 @@
+package io.quicxdp.datapath;
+
+import io.quicxdp.datapath.driver.QueueDriver;
+import io.quicxdp.datapath.linux.NativeIoException;
+import io.quicxdp.datapath.netlink.RouteNetlinkSocket;
+import io.quicxdp.datapath.xsk.MemoryKernel;
+
+/**
+ * A datapath of one queue whose kernel half is a {@link MemoryKernel}: the production {@link QueueWorker},
+ * endpoint table and routes, without an XSKMAP, an AF_XDP socket or a poll thread. The caller drives the
+ * queue, as an event loop does ({@link DatapathSettings#pollThreads()} must be false). The routes open their
+ * two netlink sockets as usual but watch no interface; peers learn their routes from received frames.
+ */
+public final class MemoryDatapath implements AutoCloseable {
+
+    private final MemoryKernel kernel;
+
+    private final XdpDatapath datapath;
+
+    private final QueueWorker worker;
+
+    private MemoryDatapath(MemoryKernel kernel, XdpDatapath datapath, QueueWorker worker) {
+        this.kernel = kernel;
+        this.datapath = datapath;
+        this.worker = worker;
+    }
+
+    /**
+     * Opens queue 0 of an interface named {@code interfaceName} with MAC {@code interfaceMac} and MTU {@code mtu}.
+     *
+     * @throws NativeIoException when the memory, the netlink sockets or the wake-up descriptor cannot be made
+     */
+    public static MemoryDatapath open(DatapathSettings settings, String interfaceName, long interfaceMac, int mtu)
+            throws NativeIoException {
+        if (settings.pollThreads()) {
+            throw new IllegalArgumentException("a memory datapath is driven by its caller: set pollThreads(false)");
+        }
+        MemoryKernel kernel = MemoryKernel.open(settings.xskParameters(), 0);
+        RouteNetlinkSocket netlink = null;
+        PeerRoutes routes = null;
+        try {
+            netlink = RouteNetlinkSocket.open();
+            routes = PeerRoutes.open(netlink, settings);
+            XdpDatapath datapath = new XdpDatapath(settings, netlink, routes);
+            QueueWorker worker = new QueueWorker(interfaceName, 0, kernel.socket(), interfaceMac, mtu, true,
+                    datapath.endpoints(), settings);
+            worker.belongTo(datapath);
+            return new MemoryDatapath(kernel, datapath, worker);
+        }
+        catch (NativeIoException | RuntimeException ex) {
+            if (routes != null) {
+                routes.close();
+            }
+            if (netlink != null) {
+                netlink.close();
+            }
+            kernel.socket().close();
+            throw ex;
+        }
+    }
+
+    /** The queue, to drive. */
+    public QueueDriver queue() {
+        return worker;
+    }
+
+    /** The kernel's half of the queue's rings. */
+    public MemoryKernel kernel() {
+        return kernel;
+    }
+
+    /** Whether every receive frame is on the fill ring, on the RX ring, held or free, each exactly once. */
+    public boolean framesBalanced() {
+        return kernel.socket().frameAccounting().balanced();
+    }
+
+    /** Closes the queue (freeing its memory once its driver let go) and the routes. */
+    @Override
+    public void close() {
+        worker.close();
+        datapath.close();
+    }
+}
