@@ -40,7 +40,7 @@ record ServerOptions(String transport, int port, Path htdocs, Path key, Path cer
             if (!FLAGS.contains(flag)) {
                 throw new IllegalArgumentException("unknown argument '" + flag + "'; " + USAGE);
             }
-            if (i + 1 == args.length) {
+            if (i + 1 == args.length || FLAGS.contains(args[i + 1])) {
                 throw new IllegalArgumentException(flag + " needs a value; " + USAGE);
             }
             if (values.put(flag, args[i + 1]) != null) {
