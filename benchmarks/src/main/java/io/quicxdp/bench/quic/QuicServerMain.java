@@ -1,0 +1,120 @@
+package io.quicxdp.bench.quic;
+
+import io.netty.handler.codec.quic.QuicSslContext;
+import io.netty.handler.codec.quic.QuicSslContextBuilder;
+import io.netty.handler.codec.quic.SslSessionTicketKey;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+
+/**
+ * The HTTP/3 server process of the QUIC benchmarks, driven over stdin/stdout by the benchmark's orchestrator:
+ * the same {@link Http3FileServer} on the transport chosen, one event loop.
+ *
+ * <p>usage: {@value ServerOptions#USAGE}
+ *
+ * <p>It prints {@code ready} once serving. Commands, one a line: {@code snap} answers
+ * {@code snap ALLOCATED_BYTES REQUESTS HANDSHAKES} (bytes allocated so far by all live threads of the JVM,
+ * HTTP/3 requests answered, QUIC handshakes completed); {@code quit}, or the end of input, closes the
+ * channels, the loop and the datapath, and exits 0. A server its driver left behind exits by itself after
+ * 30 minutes.
+ */
+public final class QuicServerMain {
+
+    private static final long MAX_LIFETIME_MILLIS = 30 * 60 * 1000;
+
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    private QuicServerMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        ServerOptions options;
+        try {
+            options = ServerOptions.parse(args);
+        }
+        catch (IllegalArgumentException ex) {
+            System.err.println(ex.getMessage());
+            System.exit(2);
+            return;
+        }
+        THREADS.setThreadAllocatedMemoryEnabled(true);
+        Thread guard = new Thread(() -> {
+            try {
+                Thread.sleep(MAX_LIFETIME_MILLIS);
+                System.err.println("quic-server: lifetime reached, exiting");
+                System.exit(3);
+            }
+            catch (InterruptedException ex) {
+                // exiting normally
+            }
+        }, "lifetime-guard");
+        guard.setDaemon(true);
+        guard.start();
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        QuicSslContext tls = tls(options);
+        try (Http3FileServer server = Http3FileServer.load(options.htdocs());
+                ServerTransport transport = ServerTransport.open(options,
+                        transportOptions -> server.newCodec(tls, transportOptions))) {
+            System.err.println("quic-server: serving " + server.paths() + " on UDP port " + options.port());
+            out.println("ready");
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            String line;
+            while ((line = in.readLine()) != null && !line.equals("quit")) {
+                if (line.equals("snap")) {
+                    out.println("snap " + allocatedBytes() + " " + server.requests() + " " + server.handshakes());
+                }
+                else {
+                    out.println("error unknown command " + line);
+                }
+            }
+            System.err.println("quic-server: " + server.requests() + " requests, " + server.handshakes()
+                    + " handshakes; closing " + transport.state());
+        }
+        guard.interrupt();
+        System.exit(0);
+    }
+
+    /**
+     * The server's TLS: the PEM key and certificate, ALPN h3, and session-ticket keys made at random for this
+     * process as the project's HTTP/3 server makes them, so a returning client may resume.
+     */
+    private static QuicSslContext tls(ServerOptions options) {
+        QuicSslContext tls;
+        try {
+            tls = QuicSslContextBuilder.forServer(options.key().toFile(), null, options.cert().toFile())
+                    .applicationProtocols("h3").build();
+        }
+        catch (IllegalArgumentException ex) {
+            // Netty reads PKCS#8 keys only; openssl ecparam -genkey writes SEC1 ("BEGIN EC PRIVATE KEY")
+            throw new IllegalArgumentException("--key " + options.key() + " / --cert " + options.cert()
+                    + " cannot be read: the key must be an unencrypted PKCS#8 PEM (BEGIN PRIVATE KEY; make it with "
+                    + "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256, or convert with openssl pkcs8 "
+                    + "-topk8 -nocrypt) and the certificate a PEM chain: " + ex.getMessage(), ex);
+        }
+        SecureRandom random = new SecureRandom();
+        byte[] name = new byte[SslSessionTicketKey.NAME_SIZE];
+        byte[] hmacKey = new byte[SslSessionTicketKey.HMAC_KEY_SIZE];
+        byte[] aesKey = new byte[SslSessionTicketKey.AES_KEY_SIZE];
+        random.nextBytes(name);
+        random.nextBytes(hmacKey);
+        random.nextBytes(aesKey);
+        tls.sessionContext().setTicketKeys(new SslSessionTicketKey(name, hmacKey, aesKey));
+        return tls;
+    }
+
+    /** Bytes allocated so far by the threads alive now, all of them: the loop's and the codec's helpers. */
+    private static long allocatedBytes() {
+        long sum = 0;
+        for (long bytes : THREADS.getThreadAllocatedBytes(THREADS.getAllThreadIds())) {
+            if (bytes > 0) {
+                sum += bytes;
+            }
+        }
+        return sum;
+    }
+}
