@@ -90,7 +90,9 @@ final class SourceFailures {
         Path socket = config.source().path();
         String name = config.interfaceName();
         String at = "the quic-xdp agent on " + socket;
-        String reason = cause.reply().substring(cause.reply().indexOf(cause.error().code()));
+        // "error INTERFACE KEY CODE TEXT" from the code on; a code this version does not know reads as it came
+        int code = cause.reply().indexOf(' ', cause.reply().indexOf(' ', "error ".length()) + 1) + 1;
+        String reason = cause.reply().substring(code);
         return switch (cause.error()) {
             case NOT_SERVED -> unavailable(config, "The quic-xdp agent on " + socket + " serves no map for interface "
                     + name + " (" + reason + ").",
