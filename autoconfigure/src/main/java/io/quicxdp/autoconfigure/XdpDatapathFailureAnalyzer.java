@@ -1,5 +1,6 @@
 package io.quicxdp.autoconfigure;
 
+import io.quicxdp.datapath.failure.MapSourceUnavailableException;
 import io.quicxdp.datapath.failure.XdpDatapathException;
 import io.quicxdp.datapath.linux.Errno;
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
@@ -30,6 +31,10 @@ class XdpDatapathFailureAnalyzer extends AbstractFailureAnalyzer<XdpDatapathExce
         }
         if (cause.mapPath() != null) {
             line(description, "XSKMAP", cause.mapPath() + property(entry, "path"));
+        }
+        if (cause instanceof MapSourceUnavailableException unavailable) {
+            line(description, "Socket",
+                    unavailable.source().path() + property(entry, unavailable.source().kind().key()));
         }
         if (cause.queueId() != null) {
             line(description, "Queue", cause.queueId() + " (the key in the XSKMAP)");

@@ -1,8 +1,10 @@
 package io.quicxdp.autoconfigure;
 
 import io.quicxdp.datapath.DatapathSettings;
+import io.quicxdp.datapath.MapSource;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.XdpMapConfig;
+import io.quicxdp.datapath.failure.MapSourceUnavailableException;
 import io.quicxdp.datapath.failure.XdpDatapathException;
 import io.quicxdp.datapath.linux.Errno;
 import io.quicxdp.datapath.state.DatapathState;
@@ -64,7 +66,7 @@ public class XdpDatapathLifecycle implements SmartLifecycle {
         DatapathState state = datapath.state();
         for (MapState map : state.maps()) {
             logger.info("XDP map mode on " + map.interfaceName() + ": queues " + map.keysHeld() + " ("
-                    + modes(state, map) + ") inserted into XSKMAP " + map.path() + " (id " + map.mapId() + ", "
+                    + modes(state, map) + ") inserted into " + xskmap(map) + " (id " + map.mapId() + ", "
                     + map.name() + ")");
         }
         return datapath;
@@ -107,7 +109,7 @@ public class XdpDatapathLifecycle implements SmartLifecycle {
         this.datapath.close();
         for (MapState map : before.maps()) {
             logger.info("XDP map mode on " + map.interfaceName() + ": sockets of queues " + map.keysHeld()
-                    + " closed; the kernel removed them from the slots of XSKMAP " + map.path() + " (id " + map.mapId()
+                    + " closed; the kernel removed them from the slots of " + xskmap(map) + " (id " + map.mapId()
                     + ") that still held them");
         }
     }
@@ -121,6 +123,12 @@ public class XdpDatapathLifecycle implements SmartLifecycle {
             .collect(Collectors.joining("/")) + " mode";
     }
 
+    /** "XSKMAP /pin", or for a map from a socket "XSKMAP from the quic-xdp agent's socket /path". */
+    private static String xskmap(MapState map) {
+        return (map.source().kind() == MapSource.Kind.PINNED_MAP) ? "XSKMAP " + map.path()
+                : "XSKMAP from " + map.source();
+    }
+
     /** The interface, map, queue and errno of a failure, those that are known. */
     private static String facts(XdpDatapathException ex) {
         StringBuilder facts = new StringBuilder();
@@ -129,6 +137,9 @@ public class XdpDatapathLifecycle implements SmartLifecycle {
         }
         if (ex.mapPath() != null) {
             facts.append(", XSKMAP ").append(ex.mapPath());
+        }
+        if (ex instanceof MapSourceUnavailableException unavailable) {
+            facts.append(", socket ").append(unavailable.source().path());
         }
         if (ex.queueId() != null) {
             facts.append(", queue ").append(ex.queueId());

@@ -1,6 +1,7 @@
 package io.quicxdp.autoconfigure;
 
 import io.quicxdp.datapath.DatapathSettings;
+import io.quicxdp.datapath.MapSource;
 import io.quicxdp.datapath.PollMode;
 import io.quicxdp.datapath.XdpMapConfig;
 import io.quicxdp.datapath.packet.UdpChecksumPolicy;
@@ -11,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -219,7 +221,7 @@ public class XdpProperties implements Validator {
     /** The datapath's map configurations, in the order configured. */
     public List<XdpMapConfig> toMapConfigs() {
         return this.maps.stream()
-            .map((map) -> new XdpMapConfig(map.getInterface(), Path.of(map.getPath()), map.getQueues()))
+            .map((map) -> new XdpMapConfig(map.getInterface(), map.toSource(), map.getQueues()))
             .toList();
     }
 
@@ -316,6 +318,7 @@ public class XdpProperties implements Validator {
     private void validateMaps(Errors errors) {
         Map<String, Integer> interfaces = new HashMap<>();
         Map<Path, Integer> paths = new HashMap<>();
+        Map<Path, Integer> pluginSockets = new HashMap<>();
         for (int i = 0; i < this.maps.size(); i++) {
             MapProperties map = this.maps.get(i);
             String prefix = "maps[" + i + "].";
@@ -330,22 +333,7 @@ public class XdpProperties implements Validator {
                             + "] configures already: configure each interface once");
                 }
             }
-            String path = map.getPath();
-            if (path == null || path.isBlank()) {
-                reject(errors, prefix + "path",
-                        "must be the absolute bpffs path of the pinned XSKMAP, for example /sys/fs/bpf/xsks");
-            }
-            else if (!path.startsWith("/")) {
-                reject(errors, prefix + "path", "must be an absolute bpffs path such as /sys/fs/bpf/"
-                        + path + ", not a relative one");
-            }
-            else {
-                Integer first = paths.putIfAbsent(Path.of(path).normalize(), i);
-                if (first != null) {
-                    reject(errors, prefix + "path", "names the XSKMAP that quic.xdp.maps[" + first
-                            + "] uses already: its keys are queue ids, so give each interface an XSKMAP of its own");
-                }
-            }
+            validateSource(errors, prefix, map, paths, pluginSockets, i);
             Set<Integer> queues = new HashSet<>();
             for (Integer queue : map.getQueues()) {
                 if (queue == null) {
@@ -361,6 +349,61 @@ public class XdpProperties implements Validator {
         }
     }
 
+    /** Exactly one of path, device-plugin-socket and agent-socket, absolute, and no pin or plugin used twice. */
+    private static void validateSource(Errors errors, String prefix, MapProperties map, Map<Path, Integer> paths,
+            Map<Path, Integer> pluginSockets, int index) {
+        Map<String, String> set = new LinkedHashMap<>();
+        putIfSet(set, "path", map.getPath());
+        putIfSet(set, "devicePluginSocket", map.getDevicePluginSocket());
+        putIfSet(set, "agentSocket", map.getAgentSocket());
+        String entry = "quic.xdp." + prefix;
+        if (set.isEmpty()) {
+            reject(errors, prefix + "path", "is not set, nor " + entry + "device-plugin-socket or " + entry
+                    + "agent-socket: set exactly one of them to say where the XSKMAP comes from (path: the pinned map, "
+                    + "for example /sys/fs/bpf/xsks; device-plugin-socket: the AF_XDP device plugin's socket, for "
+                    + "example " + String.format(MapSource.DEVICE_PLUGIN_SOCKET, "eth0") + "; agent-socket: the "
+                    + "quic-xdp agent's socket)");
+            return;
+        }
+        if (set.size() > 1) {
+            List<String> names = set.keySet().stream().map((field) -> entry + DataObjectPropertyName.toDashedForm(field))
+                .toList();
+            String last = set.keySet().stream().reduce((first, second) -> second).orElseThrow();
+            reject(errors, prefix + last, "is set together with " + String.join(" and ", names.subList(0, names.size() - 1))
+                    + ": set exactly one of path, device-plugin-socket and agent-socket per map, and remove the others");
+            return;
+        }
+        Map.Entry<String, String> only = set.entrySet().iterator().next();
+        String field = only.getKey();
+        String value = only.getValue();
+        if (!value.startsWith("/")) {
+            reject(errors, prefix + field, field.equals("path")
+                    ? "must be an absolute bpffs path such as /sys/fs/bpf/" + value + ", not a relative one"
+                    : "must be an absolute path to a unix socket, not the relative '" + value + "'");
+            return;
+        }
+        if (field.equals("path")) {
+            Integer first = paths.putIfAbsent(Path.of(value).normalize(), index);
+            if (first != null) {
+                reject(errors, prefix + "path", "names the XSKMAP that quic.xdp.maps[" + first
+                        + "] uses already: its keys are queue ids, so give each interface an XSKMAP of its own");
+            }
+        }
+        else if (field.equals("devicePluginSocket")) {
+            Integer first = pluginSockets.putIfAbsent(Path.of(value).normalize(), index);
+            if (first != null) {
+                reject(errors, prefix + field, "names the device plugin socket that quic.xdp.maps[" + first
+                        + "] uses already: the plugin mounts one socket per interface, each serving one connection");
+            }
+        }
+    }
+
+    private static void putIfSet(Map<String, String> set, String field, @Nullable String value) {
+        if (value != null && !value.isBlank()) {
+            set.put(field, value);
+        }
+    }
+
     /** Rejects {@code field}, with a message that names the property as it is written in configuration. */
     private static void reject(Errors errors, String field, String reason) {
         errors.rejectValue(field, "invalid", "quic.xdp." + DataObjectPropertyName.toDashedForm(field) + " " + reason);
@@ -372,8 +415,23 @@ public class XdpProperties implements Validator {
         /** The network interface whose XDP program redirects into the map, for example eth0. */
         private @Nullable String interfaceName;
 
-        /** Absolute bpffs path of the pinned XSKMAP, for example /sys/fs/bpf/lb/xsks. */
+        /**
+         * Absolute bpffs path of the pinned XSKMAP, for example /sys/fs/bpf/lb/xsks. Exactly one of path,
+         * device-plugin-socket and agent-socket says where the map comes from.
+         */
         private @Nullable String path;
+
+        /**
+         * The AF_XDP device plugin's unix socket, which hands over the XSKMAP; in a pod the plugin mounts it at
+         * /tmp/afxdp_dp/INTERFACE/afxdp.sock. The application inserts its sockets itself.
+         */
+        private @Nullable String devicePluginSocket;
+
+        /**
+         * The quic-xdp agent's unix socket: the agent inserts the application's sockets, which then makes no
+         * bpf() call at all.
+         */
+        private @Nullable String agentSocket;
 
         /** The receive queues to open a socket on (= keys in the map). Empty means every receive queue. */
         private List<Integer> queues = new ArrayList<>();
@@ -393,6 +451,33 @@ public class XdpProperties implements Validator {
 
         public void setPath(@Nullable String path) {
             this.path = path;
+        }
+
+        public @Nullable String getDevicePluginSocket() {
+            return this.devicePluginSocket;
+        }
+
+        public void setDevicePluginSocket(@Nullable String devicePluginSocket) {
+            this.devicePluginSocket = devicePluginSocket;
+        }
+
+        public @Nullable String getAgentSocket() {
+            return this.agentSocket;
+        }
+
+        public void setAgentSocket(@Nullable String agentSocket) {
+            this.agentSocket = agentSocket;
+        }
+
+        /** Where the map comes from; the properties are validated. */
+        MapSource toSource() {
+            if (this.devicePluginSocket != null && !this.devicePluginSocket.isBlank()) {
+                return MapSource.devicePlugin(Path.of(this.devicePluginSocket));
+            }
+            if (this.agentSocket != null && !this.agentSocket.isBlank()) {
+                return MapSource.agent(Path.of(this.agentSocket));
+            }
+            return MapSource.pinned(Path.of(String.valueOf(this.path)));
         }
 
         public List<Integer> getQueues() {

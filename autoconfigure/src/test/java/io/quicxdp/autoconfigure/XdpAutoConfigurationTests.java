@@ -3,6 +3,7 @@ package io.quicxdp.autoconfigure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quicxdp.datapath.DatapathSettings;
+import io.quicxdp.datapath.MapSource;
 import io.quicxdp.datapath.PollMode;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.XdpMapConfig;
@@ -93,7 +94,9 @@ class XdpAutoConfigurationTests {
     @CsvSource(delimiter = '|', textBlock = """
             quic.xdp.maps[1].interface   | ' '        | quic.xdp.maps[1].interface must name the network interface
             quic.xdp.maps[1].interface   | eth0       | quic.xdp.maps[1].interface names 'eth0', which quic.xdp.maps[0] configures already
-            quic.xdp.maps[1].path        | ''         | quic.xdp.maps[1].path must be the absolute bpffs path
+            quic.xdp.maps[1].path        | ''         | quic.xdp.maps[1].path is not set, nor quic.xdp.maps[1].device-plugin-socket or quic.xdp.maps[1].agent-socket: set exactly one of them
+            quic.xdp.maps[1].agent-socket | /run/quic-xdp/agent.sock | quic.xdp.maps[1].agent-socket is set together with quic.xdp.maps[1].path: set exactly one of path, device-plugin-socket and agent-socket per map, and remove the others
+            quic.xdp.maps[1].device-plugin-socket | /tmp/afxdp_dp/eth1/afxdp.sock | quic.xdp.maps[1].device-plugin-socket is set together with quic.xdp.maps[1].path: set exactly one
             quic.xdp.maps[1].path        | xsks       | quic.xdp.maps[1].path must be an absolute bpffs path such as /sys/fs/bpf/xsks
             quic.xdp.maps[1].path        | /sys/fs/bpf/./a | quic.xdp.maps[1].path names the XSKMAP that quic.xdp.maps[0] uses already
             quic.xdp.maps[1].queues      | 0,-1       | quic.xdp.maps[1].queues must not hold a negative queue id
@@ -116,6 +119,39 @@ class XdpAutoConfigurationTests {
                 assertThat(validationMessages(context.getStartupFailure())).singleElement()
                     .satisfies((error) -> assertThat(error).startsWith(message));
             });
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            quic.xdp.maps[1].agent-socket        | agent.sock  | quic.xdp.maps[1].agent-socket must be an absolute path to a unix socket, not the relative 'agent.sock'
+            quic.xdp.maps[1].device-plugin-socket | afxdp.sock | quic.xdp.maps[1].device-plugin-socket must be an absolute path to a unix socket, not the relative 'afxdp.sock'
+            quic.xdp.maps[1].device-plugin-socket | /tmp/afxdp_dp/eth0/afxdp.sock | quic.xdp.maps[1].device-plugin-socket names the device plugin socket that quic.xdp.maps[0] uses already
+            """)
+    void invalidMapSourceFailsNamingIt(String property, String value, String message) {
+        this.contextRunner
+            .withPropertyValues("quic.xdp.maps[0].interface=eth0",
+                    "quic.xdp.maps[0].device-plugin-socket=/tmp/afxdp_dp/eth0/afxdp.sock",
+                    "quic.xdp.maps[1].interface=eth1", property + "=" + value)
+            .run((context) -> {
+                assertThat(context).hasFailed();
+                assertThat(validationMessages(context.getStartupFailure())).singleElement()
+                    .satisfies((error) -> assertThat(error).startsWith(message));
+            });
+    }
+
+    @Test
+    void eachMapSourcePropertyBecomesItsSource() {
+        this.contextRunner
+            .withPropertyValues("quic.xdp.maps[0].interface=eth0", "quic.xdp.maps[0].path=/sys/fs/bpf/xsks",
+                    "quic.xdp.maps[1].interface=eth1",
+                    "quic.xdp.maps[1].device-plugin-socket=/tmp/afxdp_dp/eth1/afxdp.sock",
+                    "quic.xdp.maps[2].interface=eth2", "quic.xdp.maps[2].agent-socket=/run/quic-xdp/agent.sock",
+                    "quic.xdp.maps[2].queues=1")
+            .withUserConfiguration(UserDatapathConfiguration.class)
+            .run((context) -> assertThat(context.getBean(XdpProperties.class).toMapConfigs()).containsExactly(
+                    XdpMapConfig.allQueues("eth0", MapSource.pinned(Path.of("/sys/fs/bpf/xsks"))),
+                    XdpMapConfig.allQueues("eth1", MapSource.devicePluginOf("eth1")),
+                    new XdpMapConfig("eth2", MapSource.agent(Path.of("/run/quic-xdp/agent.sock")), List.of(1))));
     }
 
     private static List<String> validationMessages(Throwable failure) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.quicxdp.datapath.DatapathSettings;
+import io.quicxdp.datapath.MapSource;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.XdpMapConfig;
 import io.quicxdp.datapath.bpf.BpfMap;
@@ -11,6 +12,7 @@ import io.quicxdp.datapath.bpf.BpfMapType;
 import io.quicxdp.datapath.failure.BpfFilesystemNotMountedException;
 import io.quicxdp.datapath.failure.InterfaceNotFoundException;
 import io.quicxdp.datapath.failure.MapSlotOccupiedException;
+import io.quicxdp.datapath.failure.MapSourceUnavailableException;
 import io.quicxdp.datapath.failure.NotAnXskMapException;
 import io.quicxdp.datapath.failure.QueueBusyException;
 import io.quicxdp.datapath.failure.QueueNotFoundException;
@@ -154,6 +156,28 @@ class XdpDatapathFailureAnalyzerTests {
         FailureAnalysis analysis = new XdpDatapathFailureAnalyzer(new MockEnvironment()).analyze(failure);
         assertThat(analysis.getDescription()).contains("Interface: " + name + System.lineSeparator())
             .doesNotContain("quic.xdp.maps");
+    }
+
+    @Test
+    void anAbsentAgentNamesItsSocketAndPropertyAndHowToStartIt() throws Exception {
+        try (XskMapFixture fixture = XskMapFixture.create(1, Set.of(4433))) {
+            Path socket = Path.of("/tmp", "qx-no-agent-" + Long.toHexString(System.nanoTime()), "agent.sock");
+            MapSourceUnavailableException failure = catchThrowableOfType(MapSourceUnavailableException.class,
+                    () -> XdpDatapath.open(
+                            List.of(XdpMapConfig.allQueues(fixture.appInterface(), MapSource.agent(socket))), SETTINGS));
+            MockEnvironment environment = new MockEnvironment()
+                .withProperty("quic.xdp.maps[0].interface", fixture.appInterface())
+                .withProperty("quic.xdp.maps[0].agent-socket", socket.toString());
+            FailureAnalysis analysis = new XdpDatapathFailureAnalyzer(environment).analyze(failure);
+            assertThat(analysis.getDescription()).contains(failure.getMessage())
+                .contains("Interface: " + fixture.appInterface() + " (quic.xdp.maps[0].interface)")
+                .contains("Socket: " + socket + " (quic.xdp.maps[0].agent-socket)")
+                .contains("Error: ENOENT")
+                .doesNotContain("XSKMAP: ");
+            assertThat(analysis.getAction()).startsWith("Start the agent first (java -jar quic-xdp-agent.jar --socket "
+                    + socket);
+            assertThat(fixture.occupied(0)).isFalse();
+        }
     }
 
     private static XdpMapConfig config(XskMapFixture fixture) {

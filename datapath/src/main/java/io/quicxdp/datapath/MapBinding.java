@@ -7,11 +7,18 @@ import io.quicxdp.datapath.bpf.XskMapProbe;
 import io.quicxdp.datapath.linux.Errno;
 import io.quicxdp.datapath.linux.NativeIoException;
 import io.quicxdp.datapath.netlink.LinkInfo;
+import io.quicxdp.datapath.source.AgentClient;
 import io.quicxdp.datapath.state.MapInspection;
 import io.quicxdp.datapath.state.MapState;
 import io.quicxdp.datapath.state.PinStatus;
 import io.quicxdp.datapath.state.SlotStatus;
+import io.quicxdp.datapath.state.SourceStatus;
 import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -20,17 +27,25 @@ import java.util.OptionalInt;
 
 /**
  * One configured map once opened: the interface, our descriptor of the application's XSKMAP (never
- * pinned, unpinned or changed other than our own slots), and the queue workers whose sockets sit in it.
+ * pinned, unpinned or changed other than our own slots), or, with the agent, the connection to the agent
+ * that inserted our sockets, and the queue workers whose sockets sit in it.
  */
 final class MapBinding {
+
+    private static final System.Logger LOG = System.getLogger(MapBinding.class.getName());
 
     final XdpMapConfig config;
 
     final LinkInfo link;
 
+    /** Our descriptor of the map, or {@code null} when the agent inserts for us. */
     final BpfMap map;
 
+    /** The map as the kernel describes it, to us or, with the agent, to the agent. */
     final BpfMapInfo info;
+
+    /** The connection to the agent that inserted our sockets, or {@code null}. */
+    final AgentClient agent;
 
     final List<Integer> queues;
 
@@ -46,48 +61,92 @@ final class MapBinding {
 
     private boolean closed;
 
+    private volatile boolean lossReported;
+
     MapBinding(XdpMapConfig config, LinkInfo link, BpfMap map, BpfMapInfo info, List<Integer> queues,
-            List<QueueWorker> workers) {
+            List<QueueWorker> workers, AgentClient agent) {
         this.config = config;
         this.link = link;
         this.map = map;
         this.info = info;
+        this.agent = agent;
         this.queues = queues;
         this.workers = workers;
         this.transmitters = workers.stream().filter(QueueWorker::canTransmit).toList();
     }
 
     /**
-     * Checks the pin and our slots. Costs a few system calls: opening the pin read-only and reading its
-     * id, and one BPF_PROG_TEST_RUN per slot.
+     * Checks the pin, if any, the source and our slots. Costs a few system calls: opening the pin read-only
+     * and reading its id, and one BPF_PROG_TEST_RUN per slot. With the agent it makes no {@code bpf()} call:
+     * the slots are then not looked into.
      */
     synchronized MapInspection inspect() {
-        PinStatus pin;
+        MapSource source = config.source();
+        PinStatus pin = PinStatus.NOT_PINNED;
         String detail = null;
-        try (BpfMap current = BpfMap.openPinned(config.mapPath(), PinAccess.READ_ONLY)) {
-            int id = current.info().id();
-            pin = id == info.id() ? PinStatus.SAME_MAP : PinStatus.REPLACED;
-            if (pin == PinStatus.REPLACED) {
-                detail = config.mapPath() + " now refers to map id " + id + ", not " + info.id();
+        if (source.kind() == MapSource.Kind.PINNED_MAP) {
+            try (BpfMap current = BpfMap.openPinned(source.path(), PinAccess.READ_ONLY)) {
+                int id = current.info().id();
+                pin = id == info.id() ? PinStatus.SAME_MAP : PinStatus.REPLACED;
+                if (pin == PinStatus.REPLACED) {
+                    detail = source.path() + " now refers to map id " + id + ", not " + info.id();
+                }
+            }
+            catch (NativeIoException ex) {
+                pin = ex.errno() == Errno.ENOENT ? PinStatus.REMOVED : PinStatus.UNREADABLE;
+                detail = pin == PinStatus.REMOVED ? "nothing is pinned at " + source.path() : ex.getMessage();
+            }
+            catch (IOException ex) {
+                pin = PinStatus.REPLACED;
+                detail = ex.getMessage();
             }
         }
-        catch (NativeIoException ex) {
-            pin = ex.errno() == Errno.ENOENT ? PinStatus.REMOVED : PinStatus.UNREADABLE;
-            detail = pin == PinStatus.REMOVED ? "nothing is pinned at " + config.mapPath() : ex.getMessage();
-        }
-        catch (IOException ex) {
-            pin = PinStatus.REPLACED;
-            detail = ex.getMessage();
+        SourceStatus status = sourceStatus();
+        if (status == SourceStatus.LOST) {
+            detail = lostDetail();
         }
         Map<Integer, SlotStatus> slots = new LinkedHashMap<>();
-        XskMapProbe loaded = probe();
+        XskMapProbe loaded = map == null ? null : probe();
         for (QueueWorker worker : workers) {
             slots.put(worker.queueId(), loaded == null ? SlotStatus.UNKNOWN : slot(loaded, worker));
         }
         if (loaded == null && detail == null) {
-            detail = probeFailure;
+            detail = map == null ? "slots are not looked into: with the agent, this process makes no bpf() call"
+                    : probeFailure;
         }
-        return new MapInspection(config.interfaceName(), config.mapPath(), info.id(), pin, slots, detail);
+        return new MapInspection(config.interfaceName(), source, info.id(), pin, status, slots, detail);
+    }
+
+    /** How the map's source stands; the first time the agent is found lost, says so in the log. */
+    SourceStatus sourceStatus() {
+        SourceStatus status = switch (config.source().kind()) {
+            case PINNED_MAP -> SourceStatus.PINNED;
+            case AGENT -> agent.lost() ? SourceStatus.LOST : SourceStatus.CONNECTED;
+            case DEVICE_PLUGIN -> isSocket(config.source().path()) ? SourceStatus.HANDED_OVER : SourceStatus.LOST;
+        };
+        if (status == SourceStatus.LOST && agent != null && !lossReported && !closed) {
+            lossReported = true;
+            LOG.log(Level.WARNING, lostDetail());
+        }
+        return status;
+    }
+
+    private String lostDetail() {
+        return agent != null
+                ? "the quic-xdp agent on " + config.source().path() + " closed the connection: the sockets of "
+                        + config.interfaceName() + " stay in their slots and traffic flows, but a restart of the "
+                        + "application needs the agent back"
+                : "the device plugin's socket " + config.source().path() + " is gone (the plugin removes it once it "
+                        + "has handed the map over): the map's descriptor is this process's, traffic flows";
+    }
+
+    private static boolean isSocket(Path path) {
+        try {
+            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther();
+        }
+        catch (IOException ex) {
+            return false;
+        }
     }
 
     private static SlotStatus slot(XskMapProbe probe, QueueWorker worker) {
@@ -127,12 +186,17 @@ final class MapBinding {
             probe.close();
             probe = null;
         }
-        map.close();
+        if (map != null) {
+            map.close();
+        }
+        if (agent != null) {
+            agent.close();
+        }
     }
 
     MapState state() {
         List<Integer> held = workers.stream().filter(QueueWorker::inMap).map(QueueWorker::queueId).toList();
-        return new MapState(config.interfaceName(), config.mapPath(), info.id(), info.name(), info.typeName().toLowerCase(Locale.ROOT),
-                info.maxEntries(), held);
+        return new MapState(config.interfaceName(), config.source(), sourceStatus(), info.id(), info.name(),
+                info.typeName().toLowerCase(Locale.ROOT), info.maxEntries(), held);
     }
 }

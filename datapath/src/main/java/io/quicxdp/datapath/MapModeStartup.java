@@ -10,9 +10,13 @@ import io.quicxdp.datapath.linux.Errno;
 import io.quicxdp.datapath.linux.NativeIoException;
 import io.quicxdp.datapath.netlink.LinkInfo;
 import io.quicxdp.datapath.netlink.RouteNetlinkSocket;
+import io.quicxdp.datapath.source.AgentClient;
+import io.quicxdp.datapath.source.AgentRefusedException;
+import io.quicxdp.datapath.source.DevicePluginClient;
 import io.quicxdp.datapath.xsk.XdpSocket;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -25,13 +29,19 @@ import java.util.stream.IntStream;
  * Raw-only start-up in map mode, in two phases.
  *
  * <p>First every configuration is checked against the kernel without touching any map: the interface
- * exists, the pin is an XSKMAP with 4-byte keys and values and enough slots, each queue exists. Then,
- * per interface queue, a socket is created, bound and inserted into its map at key = queue id with
- * {@code BPF_NOEXIST}. Any failure closes every socket opened so far, which makes the kernel remove each
- * of them from the slots that still hold it, closes our map descriptors, and throws; nothing is left behind
- * and there is no fallback.
+ * exists, the map is an XSKMAP with 4-byte keys and values and enough slots, each queue exists. The map is
+ * the one pinned at the configured path, the one the AF_XDP device plugin hands over on its socket, or,
+ * with the quic-xdp agent, the one the agent describes (the agent checks it; this process makes no
+ * {@code bpf()} call then). Then, per interface queue, a socket is created, bound and inserted into its map
+ * at key = queue id with {@code BPF_NOEXIST}, by this process or by the agent. Any failure closes every
+ * socket opened so far, which makes the kernel remove each of them from the slots that still hold it,
+ * closes our map descriptors and agent connections, and throws; nothing is left behind and there is no
+ * fallback.
  */
 final class MapModeStartup {
+
+    /** How long the device plugin or the agent may take to answer one request. */
+    static final Duration SOURCE_TIMEOUT = Duration.ofSeconds(10);
 
     private MapModeStartup() {
     }
@@ -74,7 +84,7 @@ final class MapModeStartup {
             for (MapBinding binding : bindings) {
                 binding.workers.forEach(QueueWorker::close);
             }
-            prepared.forEach(p -> p.map.close());
+            prepared.forEach(Prepared::close);
             throw failure;
         }
     }
@@ -127,26 +137,86 @@ final class MapModeStartup {
                 throw StartupFailures.queueMissing(config, queue, rxQueues);
             }
         }
-        BpfMap map = openPin(config);
+        return switch (config.source().kind()) {
+            case PINNED_MAP -> checked(config, link, queues, openPin(config));
+            case DEVICE_PLUGIN -> checked(config, link, queues, fromDevicePlugin(config));
+            case AGENT -> fromAgent(config, link, queues);
+        };
+    }
+
+    /** Checks that {@code map}, open in this process, is an XSKMAP with a slot for every queue. */
+    private static Prepared checked(XdpMapConfig config, LinkInfo link, List<Integer> queues, BpfMap map) {
+        boolean pinned = config.source().kind() == MapSource.Kind.PINNED_MAP;
+        int rxQueues = link.bindableRxQueues();
         try {
             BpfMapInfo info = map.info();
             if (!info.is(BpfMapType.XSKMAP) || info.keySize() != 4 || info.valueSize() != 4) {
-                throw StartupFailures.notAnXskMap(config, "a map of type " + info.typeName() + " named '" + info.name()
-                        + "' (id " + info.id() + ", key " + info.keySize() + " bytes, value " + info.valueSize()
-                        + " bytes)");
+                String found = "a map of type " + info.typeName() + " named '" + info.name() + "' (id " + info.id()
+                        + ", key " + info.keySize() + " bytes, value " + info.valueSize() + " bytes)";
+                throw pinned ? StartupFailures.notAnXskMap(config, found) : SourceFailures.notAnXskMap(config, found);
             }
             int highest = queues.stream().mapToInt(Integer::intValue).max().orElse(0);
             if (highest >= info.maxEntries()) {
-                throw StartupFailures.mapTooSmall(config, info.maxEntries(), highest, rxQueues);
+                throw pinned ? StartupFailures.mapTooSmall(config, info.maxEntries(), highest, rxQueues)
+                        : SourceFailures.mapTooSmall(config, info.maxEntries(), highest, rxQueues);
             }
-            return new Prepared(config, link, map, info, queues);
+            return new Prepared(config, link, map, info, queues, null);
         }
         catch (NativeIoException ex) {
             map.close();
-            throw StartupFailures.other("Reading the map pinned at " + config.mapPath(), config, null, ex);
+            throw StartupFailures.other("Reading the map from " + config.source(), config, null, ex);
         }
         catch (RuntimeException | Error ex) {
             map.close();
+            throw ex;
+        }
+    }
+
+    private static BpfMap fromDevicePlugin(XdpMapConfig config) {
+        Path socket = config.source().path();
+        DevicePluginClient.Handover handover;
+        try {
+            handover = DevicePluginClient.requestMap(socket, config.interfaceName(), DevicePluginClient.hostname(),
+                    SOURCE_TIMEOUT);
+        }
+        catch (IOException ex) {
+            throw SourceFailures.unreachable(config, SOURCE_TIMEOUT, ex);
+        }
+        try {
+            return BpfMap.adopt(handover.mapFd(), "the AF_XDP device plugin on " + socket);
+        }
+        catch (BpfSetupException ex) {
+            throw SourceFailures.notAnXskMap(config, "not a map (" + ex.getMessage() + ")");
+        }
+        catch (IOException ex) {
+            throw StartupFailures.other("Reading the descriptor from " + config.source(), config, null, ex);
+        }
+    }
+
+    /** Connects to the agent and asks for its map: the agent checked it, this process makes no bpf() call. */
+    private static Prepared fromAgent(XdpMapConfig config, LinkInfo link, List<Integer> queues) {
+        AgentClient agent;
+        try {
+            agent = AgentClient.connect(config.source().path(), SOURCE_TIMEOUT);
+        }
+        catch (IOException ex) {
+            throw SourceFailures.unreachable(config, SOURCE_TIMEOUT, ex);
+        }
+        try {
+            AgentClient.AgentMap map = agent.map(config.interfaceName());
+            int highest = queues.stream().mapToInt(Integer::intValue).max().orElse(0);
+            if (highest >= map.maxEntries()) {
+                throw SourceFailures.mapTooSmall(config, map.maxEntries(), highest, link.bindableRxQueues());
+            }
+            BpfMapInfo info = new BpfMapInfo(map.id(), BpfMapType.XSKMAP.id(), 4, 4, map.maxEntries(), 0, map.name());
+            return new Prepared(config, link, null, info, queues, agent);
+        }
+        catch (IOException ex) {
+            agent.close();
+            throw SourceFailures.unreachable(config, SOURCE_TIMEOUT, ex);
+        }
+        catch (RuntimeException | Error ex) {
+            agent.close();
             throw ex;
         }
     }
@@ -222,7 +292,7 @@ final class MapModeStartup {
             }
             assignTransmitters(config, prepared.link, workers);
             return new MapBinding(config, prepared.link, prepared.map, prepared.info, prepared.queues,
-                    List.copyOf(workers));
+                    List.copyOf(workers), prepared.agent);
         }
         catch (RuntimeException | Error ex) {
             workers.forEach(QueueWorker::close);
@@ -250,17 +320,46 @@ final class MapModeStartup {
 
     private static void insert(MapBinding binding) {
         for (QueueWorker worker : binding.workers) {
-            try {
-                binding.map.update(worker.queueId(), worker.socket().fd(), BpfMap.BPF_NOEXIST);
+            int queue = worker.queueId();
+            if (binding.agent != null) {
+                try {
+                    binding.agent.insert(binding.config.interfaceName(), queue, worker.socket().fd());
+                }
+                catch (AgentRefusedException ex) {
+                    throw SourceFailures.agentRefused(binding.config, queue, ex);
+                }
+                catch (IOException ex) {
+                    throw SourceFailures.unreachable(binding.config, SOURCE_TIMEOUT, ex);
+                }
             }
-            catch (NativeIoException ex) {
-                throw StartupFailures.insert(binding.config, worker.queueId(), ex);
+            else {
+                try {
+                    binding.map.update(queue, worker.socket().fd(), BpfMap.BPF_NOEXIST);
+                }
+                catch (NativeIoException ex) {
+                    throw binding.config.source().kind() == MapSource.Kind.PINNED_MAP
+                            ? StartupFailures.insert(binding.config, queue, ex)
+                            : SourceFailures.insert(binding.config, queue, ex);
+                }
             }
             worker.markInMap(true);
         }
     }
 
-    /** A configuration checked against the kernel, with its map open. */
-    private record Prepared(XdpMapConfig config, LinkInfo link, BpfMap map, BpfMapInfo info, List<Integer> queues) {
+    /**
+     * A configuration checked against the kernel, with its map open in this process, or, with the agent, the
+     * agent's description of it and the connection to the agent.
+     */
+    private record Prepared(XdpMapConfig config, LinkInfo link, BpfMap map, BpfMapInfo info, List<Integer> queues,
+            AgentClient agent) {
+
+        void close() {
+            if (map != null) {
+                map.close();
+            }
+            if (agent != null) {
+                agent.close();
+            }
+        }
     }
 }

@@ -10,7 +10,8 @@ import java.util.List;
  * open, or run as an unprivileged user. Prints {@code OPEN} once open, then waits for standard input to
  * close; a failure prints {@code FAILED <type>: <message> | <action>} and exits with 3.
  *
- * <p>Arguments: interface, map pin path, UMEM frame count, and optionally {@code inspect} to print
+ * <p>Arguments: interface, map pin path (or {@code agent:SOCKET} for the map the quic-xdp agent on SOCKET
+ * serves), UMEM frame count, and optionally {@code inspect} to print
  * {@code INSPECT <slots> <detail>} from {@link XdpDatapath#inspectMaps()} once open, or {@code hook} to
  * close the datapath from a shutdown hook, which prints {@code CLOSED <sockets still bound or in a map>}.
  */
@@ -23,7 +24,9 @@ public final class MapModeChild {
         DatapathSettings settings = TestSettings.small().toBuilder().frameCount(Integer.parseInt(args[2])).build();
         XdpDatapath datapath;
         try {
-            datapath = XdpDatapath.open(List.of(XdpMapConfig.allQueues(args[0], Path.of(args[1]))), settings);
+            MapSource source = args[1].startsWith("agent:") ? MapSource.agent(Path.of(args[1].substring(6)))
+                    : MapSource.pinned(Path.of(args[1]));
+            datapath = XdpDatapath.open(List.of(XdpMapConfig.allQueues(args[0], source)), settings);
         }
         catch (XdpDatapathException ex) {
             System.out.println("FAILED " + ex.getClass().getSimpleName() + ": " + ex.getMessage() + " | " + ex.action());

@@ -45,4 +45,26 @@ class XdpMapConfigTests {
         assertThatIllegalArgumentException().isThrownBy(() -> new XdpMapConfig("eth0", pin, Arrays.asList(1, 1)))
                 .withMessage("queue 1 is listed twice");
     }
+
+    @Test
+    void aPinPathIsAPinnedMapSourceAndOnlyItHasAMapPath() {
+        Path pin = Path.of("/sys/fs/bpf/xsks");
+        assertThat(XdpMapConfig.allQueues("eth0", pin).source()).isEqualTo(MapSource.pinned(pin));
+        assertThat(XdpMapConfig.allQueues("eth0", pin).mapPath()).isEqualTo(pin);
+        XdpMapConfig agent = XdpMapConfig.allQueues("eth0", MapSource.agent(Path.of("/run/quic-xdp/agent.sock")));
+        assertThat(agent.mapPath()).isNull();
+        assertThat(agent.source().toString()).isEqualTo("the quic-xdp agent's socket /run/quic-xdp/agent.sock");
+    }
+
+    @Test
+    void theDevicePluginSocketDefaultsToWhereThePluginMountsIt() {
+        assertThat(MapSource.devicePluginOf("eth1").path()).isEqualTo(Path.of("/tmp/afxdp_dp/eth1/afxdp.sock"));
+        assertThat(MapSource.devicePluginOf("eth1").kind().key()).isEqualTo("device-plugin-socket");
+    }
+
+    @Test
+    void rejectsRelativeSocket() {
+        assertThatIllegalArgumentException().isThrownBy(() -> MapSource.agent(Path.of("agent.sock")))
+                .withMessage("the agent-socket must be an absolute path, not 'agent.sock'");
+    }
 }

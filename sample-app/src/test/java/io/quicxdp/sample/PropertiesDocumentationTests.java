@@ -22,6 +22,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.BeanUtils;
+import org.springframework.boot.context.properties.bind.DataObjectPropertyName;
 import org.springframework.boot.json.JsonParserFactory;
 
 /**
@@ -65,7 +66,7 @@ class PropertiesDocumentationTests {
         Map<String, String> actual = new TreeMap<>();
         for (PropertyDescriptor property : BeanUtils.getPropertyDescriptors(XdpProperties.MapProperties.class)) {
             if (property.getWriteMethod() != null) {
-                actual.put("quic.xdp.maps[i]." + property.getName(),
+                actual.put("quic.xdp.maps[i]." + DataObjectPropertyName.toDashedForm(property.getName()),
                         simpleName(property.getReadMethod().getGenericReturnType()));
             }
         }
@@ -76,6 +77,10 @@ class PropertiesDocumentationTests {
         assertThat(defaults.getInterface()).isNull();
         assertThat(documented.get("quic.xdp.maps[i].path").defaultValue()).isEqualTo("unset");
         assertThat(defaults.getPath()).isNull();
+        assertThat(documented.get("quic.xdp.maps[i].device-plugin-socket").defaultValue()).isEqualTo("unset");
+        assertThat(defaults.getDevicePluginSocket()).isNull();
+        assertThat(documented.get("quic.xdp.maps[i].agent-socket").defaultValue()).isEqualTo("unset");
+        assertThat(defaults.getAgentSocket()).isNull();
         assertThat(documented.get("quic.xdp.maps[i].queues").defaultValue()).isEqualTo("empty");
         assertThat(defaults.getQueues()).isEmpty();
     }

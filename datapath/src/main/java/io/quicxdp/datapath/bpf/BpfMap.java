@@ -55,7 +55,22 @@ public final class BpfMap implements AutoCloseable {
      *         a link rather than a map
      */
     public static BpfMap openPinned(Path path, PinAccess access) throws IOException {
-        int fd = Bpf.objGet(path.toString(), access.fileFlags());
+        return checked(Bpf.objGet(path.toString(), access.fileFlags()), path + " holds a pinned ");
+    }
+
+    /**
+     * Takes ownership of a map descriptor that came from elsewhere, for example over a unix socket.
+     *
+     * @param from where the descriptor came from, for the error
+     * @throws BpfSetupException ({@link BpfSetupException.Problem#WRONG_OBJECT}) when the descriptor is not a
+     *         BPF map; it is closed then
+     */
+    public static BpfMap adopt(int fd, String from) throws IOException {
+        return checked(fd, "the descriptor from " + from + " is ");
+    }
+
+    /** Wraps {@code fd} once it is known to be a map; closes it otherwise, saying "{@code what} KIND". */
+    private static BpfMap checked(int fd, String what) throws IOException {
         String kind;
         try {
             // an anonymous inode named after the object's kind: bpf-map, bpf-prog or bpf_link
@@ -68,7 +83,7 @@ public final class BpfMap implements AutoCloseable {
         if (!kind.equals("anon_inode:bpf-map")) {
             FileDescriptors.closeQuietly(fd);
             throw new BpfSetupException(BpfSetupException.Problem.WRONG_OBJECT,
-                    path + " holds a pinned " + kind.replace("anon_inode:", "") + ", not a BPF map", null);
+                    what + kind.replace("anon_inode:", "") + ", not a BPF map", null);
         }
         return new BpfMap(fd);
     }

@@ -1,5 +1,6 @@
 package io.quicxdp.datapath.state;
 
+import io.quicxdp.datapath.MapSource;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -8,17 +9,27 @@ import java.util.Map;
  * the datapath opened, and what each of our slots holds. Nothing in a map is changed by it.
  *
  * @param interfaceName the interface of the map
- * @param path the configured pin path
+ * @param source where the map came from: its pin, the device plugin's socket or the agent's
  * @param mapId the id of the map the datapath opened
- * @param pin what the pin path refers to now
+ * @param pin what the pin path refers to now; {@link PinStatus#NOT_PINNED} for a map from a socket
+ * @param sourceStatus how the source stands now
  * @param slots per configured queue (= key), what its slot holds
- * @param detail why the pin or the slots could not be read, or {@code null}
+ * @param detail why the pin or the slots could not be read, or the source was lost, or {@code null}
  */
-public record MapInspection(String interfaceName, Path path, int mapId, PinStatus pin,
-        Map<Integer, SlotStatus> slots, String detail) {
+public record MapInspection(String interfaceName, MapSource source, int mapId, PinStatus pin,
+        SourceStatus sourceStatus, Map<Integer, SlotStatus> slots, String detail) {
 
-    /** Whether the pin still refers to our map and every slot holds our socket. */
+    /** The configured pin or socket path. */
+    public Path path() {
+        return source.path();
+    }
+
+    /**
+     * Whether the pin, if any, still refers to our map and every slot holds our socket. A lost device plugin
+     * or agent does not count: the slots hold our sockets all the same.
+     */
     public boolean healthy() {
-        return pin == PinStatus.SAME_MAP && slots.values().stream().allMatch(SlotStatus.OURS::equals);
+        return (pin == PinStatus.SAME_MAP || pin == PinStatus.NOT_PINNED)
+                && slots.values().stream().allMatch(SlotStatus.OURS::equals);
     }
 }

@@ -1,5 +1,6 @@
 package io.quicxdp.datapath.state;
 
+import io.quicxdp.datapath.MapSource;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -7,13 +8,19 @@ import java.util.List;
  * A snapshot of one configured XSKMAP.
  *
  * @param interfaceName the interface whose XDP program redirects into the map
- * @param path the bpffs pin the map was opened through
+ * @param source where the map came from: its bpffs pin, the device plugin's socket or the agent's
+ * @param sourceStatus how that source stands now
  * @param mapId the kernel's id of the map
  * @param name the map's name as the kernel knows it (at most 15 characters)
  * @param type the map's type, {@code xskmap}
  * @param maxEntries the number of slots
  * @param keysHeld the slots this process's sockets occupy
  */
-public record MapState(String interfaceName, Path path, int mapId, String name, String type, int maxEntries,
-        List<Integer> keysHeld) {
+public record MapState(String interfaceName, MapSource source, SourceStatus sourceStatus, int mapId, String name,
+        String type, int maxEntries, List<Integer> keysHeld) {
+
+    /** The configured pin or socket path. */
+    public Path path() {
+        return source.path();
+    }
 }

@@ -13,5 +13,8 @@ public enum PinStatus {
     REPLACED,
 
     /** The pin could not be read (see the inspection's detail). */
-    UNREADABLE
+    UNREADABLE,
+
+    /** The map did not come from a pin but from the device plugin or the agent: there is no pin to check. */
+    NOT_PINNED
 }

@@ -11,6 +11,7 @@ import io.quicxdp.datapath.xsk.FrameAccounting;
 import io.quicxdp.datapath.xsk.XdpStatistics;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.actuate.endpoint.Access;
@@ -103,19 +104,23 @@ public class XdpEndpoint {
      * One configured XSKMAP.
      *
      * @param interfaceName the interface whose XDP program redirects into the map
-     * @param path the bpffs pin the map was opened through
+     * @param source where the map came from: {@code path}, {@code device-plugin-socket} or {@code agent-socket}
+     * @param sourceStatus how that source stands: {@code pinned}, {@code connected} (the agent),
+     *     {@code handed-over} (the device plugin's socket is still there) or {@code lost}; traffic flows either way
+     * @param path the bpffs pin the map was opened through, or the device plugin's or agent's socket
      * @param mapId the kernel's id of the map
      * @param name the map's name in the kernel
      * @param type the map's type, {@code xskmap}
      * @param maxEntries the number of slots
      * @param keysHeld the slots (= queue ids) this process's sockets occupy
      */
-    public record MapDescriptor(String interfaceName, String path, int mapId, String name, String type,
-            int maxEntries, List<Integer> keysHeld) {
+    public record MapDescriptor(String interfaceName, String source, String sourceStatus, String path, int mapId,
+            String name, String type, int maxEntries, List<Integer> keysHeld) {
 
         static MapDescriptor of(MapState map) {
-            return new MapDescriptor(map.interfaceName(), map.path().toString(), map.mapId(), map.name(), map.type(),
-                    map.maxEntries(), map.keysHeld());
+            return new MapDescriptor(map.interfaceName(), map.source().kind().key(),
+                    map.sourceStatus().name().toLowerCase(Locale.ROOT).replace('_', '-'), map.path().toString(),
+                    map.mapId(), map.name(), map.type(), map.maxEntries(), map.keysHeld());
         }
     }
 

@@ -16,8 +16,12 @@ import org.springframework.boot.health.contributor.Health;
 
 /**
  * The health of one configured map: UP while every configured queue has its socket bound and in the
- * map, the pin still refers to the map the datapath opened, and each of our slots holds our socket; DOWN,
- * naming the queue and the reason, otherwise.
+ * map, the pin (for a pinned map) still refers to the map the datapath opened, and each of our slots holds
+ * our socket; DOWN, naming the queue and the reason, otherwise.
+ *
+ * <p>The {@code source} detail says where the map came from ({@code path}, {@code device-plugin-socket} or
+ * {@code agent-socket}) and how that source stands. A lost agent or device plugin is reported there but
+ * leaves the map UP: the sockets stay in their slots and traffic flows; only a restart needs the source.
  *
  * <p>A check reads the state of this interface's sockets and makes a few read-only system calls (the
  * pin's identity, one probe run per slot); it never changes a map. Where the slots cannot be read (the probe
@@ -63,7 +67,7 @@ public class XdpMapHealthIndicator extends AbstractHealthIndicator {
             .orElseThrow(() -> new IllegalStateException("interface " + this.interfaceName + " is not configured"));
         List<SocketState> sockets = this.datapath.sockets(this.interfaceName);
         Map<String, String> queues = new LinkedHashMap<>();
-        boolean up = inspection.pin() == PinStatus.SAME_MAP;
+        boolean up = inspection.pin() == PinStatus.SAME_MAP || inspection.pin() == PinStatus.NOT_PINNED;
         for (SocketState socket : sockets) {
             String starved = starved(socket);
             String problem = problem(socket, inspection.slots().get(socket.queueId()));
@@ -73,6 +77,7 @@ public class XdpMapHealthIndicator extends AbstractHealthIndicator {
                     (problem != null) ? problem : fine(inspection.slots().get(socket.queueId()), inspection));
         }
         (up ? builder.up() : builder.down()).withDetail("interface", this.interfaceName)
+            .withDetail("source", source(inspection))
             .withDetail("path", inspection.path().toString())
             .withDetail("mapId", inspection.mapId())
             .withDetail("pin", pin(inspection))
@@ -114,8 +119,21 @@ public class XdpMapHealthIndicator extends AbstractHealthIndicator {
         return null;
     }
 
+    private static Map<String, String> source(MapInspection inspection) {
+        Map<String, String> source = new LinkedHashMap<>();
+        source.put("type", inspection.source().kind().key());
+        source.put("status", switch (inspection.sourceStatus()) {
+            case PINNED -> "pinned";
+            case CONNECTED -> "connected";
+            case HANDED_OVER -> "handed over";
+            case LOST -> "lost: " + inspection.detail();
+        });
+        return source;
+    }
+
     private static String pin(MapInspection inspection) {
         return switch (inspection.pin()) {
+            case NOT_PINNED -> "none: the map came from " + inspection.source();
             case SAME_MAP -> "the same map";
             case REMOVED -> "removed: " + inspection.detail();
             case REPLACED -> "replaced: " + inspection.detail();
