@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # Reproduces every figure in docs/performance.md on a fresh Debian machine (run as root, from anywhere):
 #   installs what is missing, builds the Java module and the C programs, builds its own network namespace
-#   and veth pair, runs the end-to-end matrix and the JMH microbenchmarks, writes the results into
-#   docs/performance.md, and removes every namespace, link and bpffs pin it made, on failure too.
+#   and veth pair, runs the UDP end-to-end matrix, the QUIC/HTTP/3 matrix and the JMH microbenchmarks, writes
+#   the results into docs/performance.md, and removes every namespace, link and bpffs pin it made, on
+#   failure too.
 #
 # Environment (all optional):
-#   ROUNDS=5        rounds; each round runs every receiver once, in turn (A B C D E, A B C D E, ...)
+#   UDP=1 QUIC=1 MICRO=1   which parts run (0: skip); each part replaces only its own section of the doc
+#   ROUNDS=5        UDP rounds; each round runs every receiver once, in turn (A B C D E, A B C D E, ...)
 #   DURATION=1.5    seconds measured per cell (each flood runs 0.8 s longer: ramp-up and drain stay outside)
 #   WARMUP=1        seconds per warm-up flow when a receiver starts (3 flows, not recorded)
 #   LATENCY_RATE=20000   datagrams/s for the echo round-trip measurement
 #   GEN_MODE=udp|packet  skip the generator selection and use this one
 #   RECEIVERS=c,quicxdp17,quicxdp25,nio,netty   a subset, by id
-#   MICRO=1         run the JMH microbenchmarks (0: skip)
+#   QUIC_ROUNDS=3   QUIC rounds; each runs every HTTP/3 server in turn through every cell, IPv4 and IPv6
+#   QUIC_DURATION=3 seconds measured per QUIC cell (after a 1 s ramp)
+#   QUIC_LATENCY_RATE=2000   requests/s offered in the QUIC latency cell
+#   QUIC_SERVERS=xdp,epoll,nio,ngtcp2   a subset of the HTTP/3 servers, by id
 #   JAVA25=/path/to/java   the second JDK for the quic-xdp receiver (default: an installed Temurin 25)
 #   UPDATE_DOCS=1   write the results into docs/performance.md (0: only into benchmarks/target/results)
 # Quick look: ROUNDS=1 DURATION=1 MICRO=0 benchmarks/run.sh
@@ -19,7 +24,8 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
-COMMAND_LINE="$(env | grep -E '^(ROUNDS|DURATION|WARMUP|LATENCY_RATE|GEN_MODE|RECEIVERS|MICRO)=' | sort | tr '\n' ' ')benchmarks/run.sh"
+COMMAND_LINE="$(env | grep -E '^(UDP|QUIC|MICRO|ROUNDS|DURATION|WARMUP|LATENCY_RATE|GEN_MODE|RECEIVERS|QUIC_[A-Z_]+)=' \
+  | sort | tr '\n' ' ')benchmarks/run.sh"
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "run.sh needs root: it creates a network namespace, a veth pair and an XDP program" >&2
@@ -28,7 +34,8 @@ fi
 
 # --- what the machine needs ------------------------------------------------------------------------
 need=()
-for pkg in gcc make libc6-dev libxdp-dev libbpf-dev iproute2 ethtool util-linux maven openjdk-17-jdk-headless; do
+for pkg in gcc make libc6-dev libxdp-dev libbpf-dev iproute2 ethtool util-linux maven openjdk-17-jdk-headless \
+  openssl ngtcp2-server; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ "${#need[@]}" -gt 0 ]; then
@@ -106,44 +113,73 @@ ip netns exec "$NS" ethtool -K "$PEER" tx off >/dev/null
 APP_MAC="$(cat "/sys/class/net/$APP/address")"
 mkdir -p "$PIN_DIR" "$RESULTS"
 
-# --- end to end ----------------------------------------------------------------------------------
+# --- UDP end to end -----------------------------------------------------------------------------
 export BENCH_NS="$NS" BENCH_APP_IF="$APP" BENCH_PEER_IF="$PEER" BENCH_APP_MAC="$APP_MAC" \
   BENCH_APP_IP4="$APP_IP4" BENCH_PEER_IP4="$PEER_IP4" BENCH_APP_IP6="$APP_IP6" BENCH_PEER_IP6="$PEER_IP6" \
   BENCH_PIN="$PIN_DIR/xsks" BENCH_NATIVE="$HERE/target/native" BENCH_CLASSPATH="$CP" \
   BENCH_JAVA17="$JAVA17" BENCH_JAVA25="$JAVA25" BENCH_OUTPUT="$RESULTS/end-to-end.md" \
   BENCH_LOGS="$RESULTS/logs" BENCH_COMMAND="$COMMAND_LINE"
-rm -rf "$RESULTS/logs"
-"$JAVA17" --enable-native-access=ALL-UNNAMED -cp "$CP" io.quicxdp.bench.BenchRunner &
-RUNNER_PID=$!
-wait "$RUNNER_PID"
-RUNNER_PID=""
+rm -rf "$RESULTS/logs" "$RESULTS/end-to-end.md" "$RESULTS/quic.md" "$RESULTS/jmh.md"
+run_java() {
+  "$JAVA17" --enable-native-access=ALL-UNNAMED -cp "$CP" "$1" &
+  RUNNER_PID=$!
+  wait "$RUNNER_PID"
+  RUNNER_PID=""
+}
+if [ "${UDP:-1}" != "0" ]; then
+  run_java io.quicxdp.bench.BenchRunner
+fi
+
+# --- QUIC and HTTP/3 -----------------------------------------------------------------------------
+if [ "${QUIC:-1}" != "0" ]; then
+  # the same files and certificate for every server, ngtcp2's included
+  QUIC_FILES="$RESULTS/quic-files"
+  rm -rf "$QUIC_FILES" && mkdir -p "$QUIC_FILES/htdocs"
+  head -c 100 /dev/urandom >"$QUIC_FILES/htdocs/small"
+  head -c $((16 * 1024 * 1024)) /dev/urandom >"$QUIC_FILES/htdocs/bulk"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=localhost \
+    -keyout "$QUIC_FILES/key.pem" -out "$QUIC_FILES/cert.pem" 2>/dev/null
+  export BENCH_GTLSSERVER="$(command -v gtlsserver || true)" BENCH_QUIC_PIN="$PIN_DIR/quic-xsks" \
+    BENCH_HTDOCS="$QUIC_FILES/htdocs" BENCH_TLS_KEY="$QUIC_FILES/key.pem" BENCH_TLS_CERT="$QUIC_FILES/cert.pem" \
+    BENCH_QUIC_OUTPUT="$RESULTS/quic.md"
+  run_java io.quicxdp.bench.QuicBenchRunner
+fi
 
 # --- microbenchmarks -----------------------------------------------------------------------------
 if [ "${MICRO:-1}" != "0" ]; then
   echo "JMH microbenchmarks (pinned to core 1)"
-  taskset -c 1 "$JAVA17" -cp "$CP" org.openjdk.jmh.Main -wi 2 -w 1 -i 3 -r 1 -f 1 \
+  mkdir -p "$RESULTS/logs"
+  taskset -c 1 "$JAVA17" -cp "$CP" org.openjdk.jmh.Main -wi 2 -w 1 -i 3 -r 1 -f 1 -prof gc \
     -rf text -rff "$RESULTS/jmh.txt" >"$RESULTS/logs/jmh.log" 2>&1
+  {
+    echo "### JMH microbenchmarks: run of $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo
+    echo "- command: \`$COMMAND_LINE\`; Java 17, pinned to core 1; \`-wi 2 -w 1 -i 3 -r 1 -f 1 -prof gc\`"
+    echo "- avgt: ns per operation; gc.alloc.rate.norm: bytes allocated per operation"
+    echo
+    echo '```'
+    grep -v -E 'gc\.(alloc\.rate |count|time|churn)' "$RESULTS/jmh.txt"
+    echo '```'
+    echo
+  } >"$RESULTS/jmh.md"
 fi
 
 # --- docs/performance.md -------------------------------------------------------------------------
-{
-  cat "$RESULTS/end-to-end.md"
-  if [ -f "$RESULTS/jmh.txt" ] && [ "${MICRO:-1}" != "0" ]; then
-    echo "#### JMH microbenchmarks (Java 17, pinned to core 1; ns per operation)"
-    echo
-    echo '```'
-    cat "$RESULTS/jmh.txt"
-    echo '```'
-    echo
-  fi
-} >"$RESULTS/results.md"
+# each part that ran replaces the section between its own markers
 DOC="$ROOT/docs/performance.md"
-if [ "${UPDATE_DOCS:-1}" != "0" ] && [ -f "$DOC" ] && grep -q '<!-- results:begin -->' "$DOC"; then
-  awk -v results="$RESULTS/results.md" '
-    /<!-- results:begin -->/ { print; while ((getline line < results) > 0) print line; skip = 1; next }
-    /<!-- results:end -->/ { skip = 0 }
+replace_section() {
+  local name="$1" file="$2"
+  [ -f "$file" ] || return 0
+  if [ "${UPDATE_DOCS:-1}" = "0" ] || ! grep -q "<!-- $name:begin -->" "$DOC"; then
+    echo "$name results in $file"
+    return 0
+  fi
+  awk -v results="$file" -v begin="<!-- $name:begin -->" -v end="<!-- $name:end -->" '
+    $0 == begin { print; while ((getline line < results) > 0) print line; skip = 1; next }
+    $0 == end { skip = 0 }
     !skip { print }' "$DOC" >"$DOC.new" && mv "$DOC.new" "$DOC"
-  echo "results written into $DOC"
-else
-  echo "results in $RESULTS/results.md"
-fi
+  echo "$name results written into $DOC"
+}
+replace_section results "$RESULTS/end-to-end.md"
+replace_section quic-results "$RESULTS/quic.md"
+replace_section jmh-results "$RESULTS/jmh.md"

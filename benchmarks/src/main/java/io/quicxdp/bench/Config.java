@@ -35,6 +35,19 @@ final class Config {
     String output;
     String logDir;
     String command;
+    /** path of ngtcp2's gtlsserver, or empty: no C anchor in the QUIC matrix */
+    String gtlsserver;
+    /** bpffs path for the QUIC servers' XSKMAP pin */
+    String quicPin;
+    /** comma-separated QUIC server ids, or null for all */
+    String quicServers;
+    int quicRounds;
+    double quicDuration;
+    long quicLatencyRate;
+    String htdocs;
+    String tlsKey;
+    String tlsCert;
+    String quicOutput;
 
     static Config fromEnvironment() {
         Map<String, String> env = System.getenv();
@@ -63,8 +76,23 @@ final class Config {
         c.output = required(env, "BENCH_OUTPUT");
         c.logDir = required(env, "BENCH_LOGS");
         c.command = env.getOrDefault("BENCH_COMMAND", "benchmarks/run.sh");
+        c.gtlsserver = env.getOrDefault("BENCH_GTLSSERVER", "");
+        c.quicPin = env.getOrDefault("BENCH_QUIC_PIN", c.pin + "-quic");
+        c.quicServers = blankToNull(env.get("QUIC_SERVERS"));
+        c.quicRounds = Integer.parseInt(env.getOrDefault("QUIC_ROUNDS", "3"));
+        c.quicDuration = Double.parseDouble(env.getOrDefault("QUIC_DURATION", "3"));
+        c.quicLatencyRate = Long.parseLong(env.getOrDefault("QUIC_LATENCY_RATE", "2000"));
+        c.htdocs = env.getOrDefault("BENCH_HTDOCS", "");
+        c.tlsKey = env.getOrDefault("BENCH_TLS_KEY", "");
+        c.tlsCert = env.getOrDefault("BENCH_TLS_CERT", "");
+        c.quicOutput = env.getOrDefault("BENCH_QUIC_OUTPUT", "");
         if (c.duration <= 0 || c.duration > 60 || c.warmup <= 0 || c.warmup > 60 || c.rounds < 1 || c.rounds > 50) {
             throw new IllegalArgumentException("DURATION and WARMUP must be in (0, 60] s, ROUNDS in [1, 50]");
+        }
+        if (c.quicDuration <= 0 || c.quicDuration > 60 || c.quicRounds < 1 || c.quicRounds > 50
+                || c.quicLatencyRate < 1) {
+            throw new IllegalArgumentException("QUIC_DURATION must be in (0, 60] s, QUIC_ROUNDS in [1, 50], "
+                    + "QUIC_LATENCY_RATE at least 1");
         }
         return c;
     }

@@ -69,6 +69,20 @@ final class LineProcess implements AutoCloseable {
         return readLine(15);
     }
 
+    /** The process id, for reading its CPU time from /proc. */
+    long pid() {
+        return process.pid();
+    }
+
+    /** Stops a process that does not speak the protocol: SIGTERM, then SIGKILL after a few seconds. */
+    void terminate() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(5, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            process.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
     /** Asks the process to quit, and kills it after a few seconds if it does not. */
     @Override
     public void close() throws InterruptedException {

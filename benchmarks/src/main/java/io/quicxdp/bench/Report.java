@@ -162,7 +162,7 @@ final class Report {
         return samples.stream().mapToDouble(field).filter(v -> !Double.isNaN(v)).toArray();
     }
 
-    private static String spread(double[] values, String format) {
+    static String spread(double[] values, String format) {
         if (values.length == 0) {
             return "–";
         }
@@ -193,11 +193,11 @@ final class Report {
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
-    private static double max(double[] values) {
+    static double max(double[] values) {
         return Arrays.stream(values).max().orElse(Double.NaN);
     }
 
-    private static String cpuModel() {
+    static String cpuModel() {
         for (String line : read("/proc/cpuinfo").split("\n")) {
             if (line.startsWith("model name")) {
                 return line.substring(line.indexOf(':') + 1).trim();
@@ -206,7 +206,7 @@ final class Report {
         return "unknown CPU";
     }
 
-    private static String memory() {
+    static String memory() {
         for (String line : read("/proc/meminfo").split("\n")) {
             if (line.startsWith("MemTotal:")) {
                 long kb = Long.parseLong(line.replaceAll("[^0-9]", ""));
@@ -216,7 +216,7 @@ final class Report {
         return "? GiB";
     }
 
-    private static String javaVersion(String java) {
+    static String javaVersion(String java) {
         try {
             Process process = new ProcessBuilder(java, "-version").redirectErrorStream(true).start();
             String[] lines = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).split("\n");
@@ -232,7 +232,7 @@ final class Report {
         }
     }
 
-    private static String read(String path) {
+    static String read(String path) {
         try {
             return Files.readString(Path.of(path)).trim();
         }
