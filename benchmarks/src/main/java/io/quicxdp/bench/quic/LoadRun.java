@@ -80,6 +80,9 @@ final class LoadRun {
 
     private final Target target;
 
+    /** Latency mode: how late requests left against their intended start; says whether the generator kept up. */
+    private final LatencyHistogram sendLag = new LatencyHistogram();
+
     /** The connection each lane (persistent mode) or cycle (handshakes) currently uses. */
     private final Connection[] slots;
 
@@ -105,6 +108,9 @@ final class LoadRun {
     private long issued;
 
     private int logged;
+
+    /** Sweeps so far: lets each connection work out its progress once per sweep. */
+    private long sweeps;
 
     private LoadRun(LoadCommand command, EventLoop loop, QuicSslContext ssl) {
         this.command = command;
@@ -147,12 +153,22 @@ final class LoadRun {
 
     /** Opens the measured window; called off the loop. */
     void openWindow() throws Exception {
-        loop.submit(() -> stats.open(System.nanoTime())).get(2, TimeUnit.SECONDS);
+        loop.submit(() -> {
+            sendLag.reset();
+            stats.open(System.nanoTime());
+        }).get(2, TimeUnit.SECONDS);
     }
 
     /** Closes the window and returns the result line; called off the loop. */
     String closeWindow() throws Exception {
-        return loop.submit(() -> stats.close(System.nanoTime())).get(2, TimeUnit.SECONDS);
+        return loop.submit(() -> {
+            String result = stats.close(System.nanoTime());
+            if (sendLag.count() > 0) {
+                System.err.printf("latency: requests left %d us (p50) / %d us (p99) after their intended start%n",
+                        sendLag.valueAt(0.5) / 1000, sendLag.valueAt(0.99) / 1000);
+            }
+            return result;
+        }).get(2, TimeUnit.SECONDS);
     }
 
     /** Stops the load and closes every connection, then the socket, waiting a bounded time; off the loop. */
@@ -258,10 +274,10 @@ final class LoadRun {
 
     /** Starts as many requests on {@code connection} as its kind wants and the peer's stream limit allows. */
     private void feed(Connection connection) {
-        if (!running || !connection.open || connection.done) {
+        QuicChannel channel = connection.channel;
+        if (!running || !connection.open || connection.done || !channel.isActive()) {
             return;
         }
-        QuicChannel channel = connection.channel;
         switch (command.kind) {
             case HANDSHAKES -> {
                 if (connection.inFlight == 0 && channel.peerAllowedStreams(QuicStreamType.BIDIRECTIONAL) > 0) {
@@ -290,6 +306,9 @@ final class LoadRun {
             requests.add(request);
         }
         request.begin(connection, startNanos);
+        if (command.kind == LoadCommand.Kind.LATENCY && stats.isOpen()) {
+            sendLag.record(System.nanoTime() - startNanos);
+        }
         Http3.newRequestStream(connection.channel, request).addListener(request);
     }
 
@@ -330,17 +349,32 @@ final class LoadRun {
         }
     }
 
-    /** Fails requests and handshakes that made no progress for {@link #STALL_NANOS}. */
+    /**
+     * Fails requests that saw nothing for {@link #STALL_NANOS} while their connection saw nothing either (a server
+     * may serve parallel streams one after another, so a waiting stream alone is no fault), and handshakes that
+     * took that long; in latency mode, requests that waited that long for a stream.
+     */
     private void sweep() {
+        sweeps++;
         long now = System.nanoTime();
-        for (Request request : requests) {
+        // by index: a failed request's replacement may join the list
+        for (int i = 0, n = requests.size(); i < n; i++) {
+            Request request = requests.get(i);
             if (request.active && request.stream != null) {
-                if (request.progress != request.progressSeen) {
+                if (request.progress != request.progressSeen || request.connection.movedSinceLastSweep()) {
                     request.progressSeen = request.progress;
                     request.stalledSweeps = 0;
                 }
                 else if (++request.stalledSweeps >= STALL_SWEEPS) {
+                    // the whole connection is silent: give it up too, so a fresh one replaces it
+                    Connection connection = request.connection;
+                    boolean close = !connection.done;
+                    lost(connection, false, new IllegalStateException("silent for " + STALL_NANOS / 1_000_000
+                            + " ms"));
                     request.fail("no progress for " + STALL_NANOS / 1_000_000 + " ms");
+                    if (close) {
+                        connection.channel.close();
+                    }
                 }
             }
         }
@@ -352,6 +386,12 @@ final class LoadRun {
                 if (connection.channel != null) {
                     connection.channel.close();
                 }
+            }
+        }
+        for (LongQueue waiting : pending) {
+            while (!waiting.isEmpty() && now - waiting.peek() > STALL_NANOS) {
+                waiting.poll();
+                stats.failed();
             }
         }
     }
@@ -380,9 +420,28 @@ final class LoadRun {
         /** Closed, replaced or given up: nothing it reports matters any more. */
         boolean done;
 
+        /** Response frames its streams have seen. */
+        long progress;
+
+        private long progressSeen;
+
+        private long checkedAtSweep = -1;
+
+        private boolean moved;
+
         Connection(int slot, long startedNanos) {
             this.slot = slot;
             this.startedNanos = startedNanos;
+        }
+
+        /** Whether its streams saw anything since the previous sweep that asked. */
+        boolean movedSinceLastSweep() {
+            if (checkedAtSweep != sweeps) {
+                checkedAtSweep = sweeps;
+                moved = progress != progressSeen;
+                progressSeen = progress;
+            }
+            return moved;
         }
 
         @Override
@@ -499,6 +558,7 @@ final class LoadRun {
                 return;
             }
             progress++;
+            connection.progress++;
             if (message instanceof Http3DataFrame data) {
                 int length = data.content().readableBytes();
                 received += length;

@@ -48,6 +48,14 @@ final class LongQueue {
         return value;
     }
 
+    /** The head, left in place; the queue must not be empty. */
+    long peek() {
+        if (size == 0) {
+            throw new IllegalStateException("empty");
+        }
+        return ring[head];
+    }
+
     boolean isEmpty() {
         return size == 0;
     }

@@ -21,6 +21,7 @@ class LongQueueTests {
             }
         }
         while (!queue.isEmpty()) {
+            assertThat(queue.peek()).isEqualTo(expected);
             assertThat(queue.poll()).isEqualTo(expected++);
         }
         assertThat(expected).isEqualTo(next);
