@@ -1,5 +1,6 @@
 package io.quicxdp.bench.quic;
 
+import com.sun.management.ThreadMXBean;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -32,6 +33,7 @@ import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.PromiseCombiner;
 import io.netty.util.concurrent.ScheduledFuture;
 
+import java.lang.management.ManagementFactory;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -69,6 +71,8 @@ final class LoadRun {
     private static final int DATAGRAM = 2048;
 
     private static final AsciiString STATUS = Http3Headers.PseudoHeaderName.STATUS.value();
+
+    private static final ThreadMXBean THREADS = (ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     private final LoadCommand command;
 
@@ -112,6 +116,10 @@ final class LoadRun {
     /** Sweeps so far: lets each connection work out its progress once per sweep. */
     private long sweeps;
 
+    private long windowCpuNanos;
+
+    private long windowAllocated;
+
     private LoadRun(LoadCommand command, EventLoop loop, QuicSslContext ssl) {
         this.command = command;
         this.loop = loop;
@@ -142,12 +150,18 @@ final class LoadRun {
         InetSocketAddress wildcard = new InetSocketAddress(
                 command.server.getAddress() instanceof Inet4Address ? "0.0.0.0" : "::", 0);
         ChannelFuture bound = bootstrap.bind(wildcard);
-        if (!bound.await(3, TimeUnit.SECONDS) || !bound.isSuccess()) {
+        if (!bound.await(2, TimeUnit.SECONDS) || !bound.isSuccess()) {
             bound.channel().close();
             throw new IllegalStateException("cannot bind a UDP socket to " + wildcard + ": " + bound.cause());
         }
         run.udp = bound.channel();
-        loop.submit(run::begin).get(2, TimeUnit.SECONDS);
+        try {
+            loop.submit(run::begin).get(2, TimeUnit.SECONDS);
+        }
+        catch (Exception ex) {
+            run.stop();
+            throw ex;
+        }
         return run;
     }
 
@@ -155,6 +169,8 @@ final class LoadRun {
     void openWindow() throws Exception {
         loop.submit(() -> {
             sendLag.reset();
+            windowCpuNanos = THREADS.getCurrentThreadCpuTime();
+            windowAllocated = THREADS.getCurrentThreadAllocatedBytes();
             stats.open(System.nanoTime());
         }).get(2, TimeUnit.SECONDS);
     }
@@ -163,6 +179,10 @@ final class LoadRun {
     String closeWindow() throws Exception {
         return loop.submit(() -> {
             String result = stats.close(System.nanoTime());
+            long completed = Math.max(1, stats.completed());
+            System.err.printf("generator: %d ns CPU and %d bytes allocated on the loop per completed request%n",
+                    (THREADS.getCurrentThreadCpuTime() - windowCpuNanos) / completed,
+                    (THREADS.getCurrentThreadAllocatedBytes() - windowAllocated) / completed);
             if (sendLag.count() > 0) {
                 System.err.printf("latency: requests left %d us (p50) / %d us (p99) after their intended start%n",
                         sendLag.valueAt(0.5) / 1000, sendLag.valueAt(0.99) / 1000);
@@ -171,12 +191,15 @@ final class LoadRun {
         }).get(2, TimeUnit.SECONDS);
     }
 
-    /** Stops the load and closes every connection, then the socket, waiting a bounded time; off the loop. */
+    /**
+     * Stops the load and closes every connection, then the socket, within about 5 s whatever the peer does; off
+     * the loop.
+     */
     void stop() throws InterruptedException {
         try {
             Future<Future<Void>> halted = loop.submit(this::halt);
-            if (halted.await(2, TimeUnit.SECONDS) && halted.isSuccess()) {
-                halted.getNow().await(3, TimeUnit.SECONDS);
+            if (halted.await(1, TimeUnit.SECONDS) && halted.isSuccess()) {
+                halted.getNow().await(2, TimeUnit.SECONDS);
             }
         }
         finally {
@@ -211,7 +234,9 @@ final class LoadRun {
 
     private Future<Void> halt() {
         running = false;
-        sweeper.cancel(false);
+        if (sweeper != null) {
+            sweeper.cancel(false);
+        }
         if (ticker != null) {
             ticker.cancel(false);
         }

@@ -37,6 +37,10 @@ final class WindowStats {
                 latencies.valueAt(0.99));
     }
 
+    long completed() {
+        return completed;
+    }
+
     boolean isOpen() {
         return open;
     }
