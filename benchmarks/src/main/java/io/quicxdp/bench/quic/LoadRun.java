@@ -391,15 +391,7 @@ final class LoadRun {
                     request.stalledSweeps = 0;
                 }
                 else if (++request.stalledSweeps >= STALL_SWEEPS) {
-                    // the whole connection is silent: give it up too, so a fresh one replaces it
-                    Connection connection = request.connection;
-                    boolean close = !connection.done;
-                    lost(connection, false, new IllegalStateException("silent for " + STALL_NANOS / 1_000_000
-                            + " ms"));
-                    request.fail("no progress for " + STALL_NANOS / 1_000_000 + " ms");
-                    if (close) {
-                        connection.channel.close();
-                    }
+                    request.failWithConnection("no progress for " + STALL_NANOS / 1_000_000 + " ms");
                 }
             }
         }
@@ -563,13 +555,13 @@ final class LoadRun {
                 return;
             }
             if (!future.isSuccess()) {
-                fail("cannot open a stream: " + future.cause());
+                failWithConnection("cannot open a stream: " + future.cause());
                 return;
             }
             QuicStreamChannel opened = future.getNow();
             stream = opened;
             if (!opened.isActive()) {
-                fail("stream closed at once");
+                failWithConnection("stream closed at once");
                 return;
             }
             opened.writeAndFlush(new DefaultHttp3HeadersFrame(target.headers))
@@ -629,6 +621,20 @@ final class LoadRun {
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             if (ctx.channel() == stream && active) {
                 fail(cause.toString());
+            }
+        }
+
+        /**
+         * Fails and gives up the connection too: one that cannot open streams, or is silent, is of no use, and
+         * retrying on it would spin.
+         */
+        void failWithConnection(String why) {
+            Connection broken = connection;
+            boolean close = !broken.done;
+            lost(broken, false, new IllegalStateException(why));
+            fail(why);
+            if (close) {
+                broken.channel.close();
             }
         }
 
