@@ -17,6 +17,7 @@
 #   QUIC_DURATION=3 seconds measured per QUIC cell (after a 1 s ramp)
 #   QUIC_LATENCY_RATE=2000   requests/s offered in the QUIC latency cell
 #   QUIC_SERVERS=xdp,epoll,nio,ngtcp2   a subset of the HTTP/3 servers, by id
+#   QUIC_JFR=1      record each Java HTTP/3 server with JFR (profile settings) into target/results/logs
 #   JAVA25=/path/to/java   the second JDK for the quic-xdp receiver (default: an installed Temurin 25)
 #   UPDATE_DOCS=1   write the results into docs/performance.md (0: only into benchmarks/target/results)
 # Quick look: ROUNDS=1 DURATION=1 MICRO=0 benchmarks/run.sh

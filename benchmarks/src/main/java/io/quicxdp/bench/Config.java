@@ -42,12 +42,14 @@ final class Config {
     /** comma-separated QUIC server ids, or null for all */
     String quicServers;
     int quicRounds;
-    double quicDuration;
+    int quicDuration;
     long quicLatencyRate;
     String htdocs;
     String tlsKey;
     String tlsCert;
     String quicOutput;
+    /** a JFR recording of every Java QUIC server process into the log directory */
+    boolean quicJfr;
 
     static Config fromEnvironment() {
         Map<String, String> env = System.getenv();
@@ -80,18 +82,19 @@ final class Config {
         c.quicPin = env.getOrDefault("BENCH_QUIC_PIN", c.pin + "-quic");
         c.quicServers = blankToNull(env.get("QUIC_SERVERS"));
         c.quicRounds = Integer.parseInt(env.getOrDefault("QUIC_ROUNDS", "3"));
-        c.quicDuration = Double.parseDouble(env.getOrDefault("QUIC_DURATION", "3"));
+        c.quicDuration = Integer.parseInt(env.getOrDefault("QUIC_DURATION", "3"));
         c.quicLatencyRate = Long.parseLong(env.getOrDefault("QUIC_LATENCY_RATE", "2000"));
         c.htdocs = env.getOrDefault("BENCH_HTDOCS", "");
         c.tlsKey = env.getOrDefault("BENCH_TLS_KEY", "");
         c.tlsCert = env.getOrDefault("BENCH_TLS_CERT", "");
         c.quicOutput = env.getOrDefault("BENCH_QUIC_OUTPUT", "");
+        c.quicJfr = "1".equals(env.get("QUIC_JFR"));
         if (c.duration <= 0 || c.duration > 60 || c.warmup <= 0 || c.warmup > 60 || c.rounds < 1 || c.rounds > 50) {
             throw new IllegalArgumentException("DURATION and WARMUP must be in (0, 60] s, ROUNDS in [1, 50]");
         }
         if (c.quicDuration <= 0 || c.quicDuration > 60 || c.quicRounds < 1 || c.quicRounds > 50
                 || c.quicLatencyRate < 1) {
-            throw new IllegalArgumentException("QUIC_DURATION must be in (0, 60] s, QUIC_ROUNDS in [1, 50], "
+            throw new IllegalArgumentException("QUIC_DURATION must be whole seconds in [1, 60], QUIC_ROUNDS in [1, 50], "
                     + "QUIC_LATENCY_RATE at least 1");
         }
         return c;

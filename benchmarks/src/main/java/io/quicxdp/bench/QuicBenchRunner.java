@@ -87,7 +87,7 @@ public final class QuicBenchRunner {
         LineProcess server = spec.start(log);
         try {
             if (spec.speaksLines()) {
-                expect(server.readLine(60), "ready");
+                awaitReady(server);
             }
             else {
                 Thread.sleep(500);
@@ -119,15 +119,15 @@ public final class QuicBenchRunner {
     }
 
     private Sample measure(LineProcess generator, LineProcess server, QuicServerSpec spec, Cell cell, int family,
-            double seconds) throws Exception {
+            int seconds) throws Exception {
         String host = family == 4 ? config.appIpv4 : config.appIpv6;
         String shape = cell.shape.replace("RATE", Long.toString(config.quicLatencyRate));
         String answer = generator.ask(cell.command + " " + host + " " + PORT + " " + seconds + " " + shape);
         expect(answer, "window");
-        long cpu0 = cpuNanos(server.pid());
+        long[] cpu0 = cpuNanos(server.pid());
         long alloc0 = spec.speaksLines() ? allocated(server) : -1;
         String result = generator.readLine(seconds + 30);
-        long cpu1 = cpuNanos(server.pid());
+        long[] cpu1 = cpuNanos(server.pid());
         long alloc1 = spec.speaksLines() ? allocated(server) : -1;
         Map<String, String> fields = fields(result);
         long completed = Long.parseLong(fields.get("completed"));
@@ -135,11 +135,14 @@ public final class QuicBenchRunner {
         double window = Double.parseDouble(fields.get("seconds"));
         // bulk cells cost per MB received; the others per request (a handshake is one request)
         double units = cell.command.equals("bulk") ? bytes / 1e6 : completed;
-        double cpu = units == 0 ? Double.NaN : (cpu1 - cpu0) / units;
+        long user = cpu1[0] - cpu0[0];
+        long system = cpu1[1] - cpu0[1];
+        double cpu = units == 0 ? Double.NaN : (user + system) / units;
         double alloc = alloc0 < 0 || units == 0 ? Double.NaN : (alloc1 - alloc0) / units;
         return new Sample(completed / window, bytes / window / 1e6, cpu, alloc,
                 Long.parseLong(fields.get("failed")), Double.parseDouble(fields.get("p50us")),
-                Double.parseDouble(fields.get("p99us")), (cpu1 - cpu0) / (window * 1e9));
+                Double.parseDouble(fields.get("p99us")), (user + system) / (window * 1e9),
+                user + system == 0 ? Double.NaN : (double) system / (user + system));
     }
 
     /** "snap ALLOCATED_BYTES REQUESTS HANDSHAKES" */
@@ -151,12 +154,12 @@ public final class QuicBenchRunner {
         return Long.parseLong(parts[1]);
     }
 
-    /** User + system time of the whole process, threads that ended included. */
-    static long cpuNanos(long pid) throws IOException {
+    /** User and system time of the whole process, threads that ended included. */
+    static long[] cpuNanos(long pid) throws IOException {
         String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
         // the command name may hold spaces; the fields after it are fixed: utime and stime are 14 and 15
         String[] after = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return (Long.parseLong(after[11]) + Long.parseLong(after[12])) * TICK_NANOS;
+        return new long[] {Long.parseLong(after[11]) * TICK_NANOS, Long.parseLong(after[12]) * TICK_NANOS};
     }
 
     private static Map<String, String> fields(String line) throws IOException {
@@ -169,6 +172,15 @@ public final class QuicBenchRunner {
             fields.put(part.substring(0, eq), part.substring(eq + 1));
         }
         return fields;
+    }
+
+    /** Waits for "ready"; the JVM may print notices of its own first (JFR's start, for one). */
+    private static void awaitReady(LineProcess server) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        String line;
+        while (!(line = server.readLine(Math.max(0.1, (deadline - System.nanoTime()) / 1e9))).equals("ready")) {
+            BenchRunner.log("  server: " + line);
+        }
     }
 
     private static void expect(String line, String expected) throws IOException {
@@ -187,16 +199,16 @@ public final class QuicBenchRunner {
 
     /**
      * One measurement: completed requests (or handshakes) per second, body MB per second, the server's CPU ns
-     * and allocated bytes per request (per MB in bulk cells), failures, latency percentiles in µs, and the
-     * server's CPU time over wall time.
+     * and allocated bytes per request (per MB in bulk cells), failures, latency percentiles in µs, the
+     * server's CPU time over wall time, and the share of that CPU time spent in the kernel.
      */
     record Sample(double rate, double megabytes, double cpu, double alloc, long failed, double p50, double p99,
-            double busy) {
+            double busy, double system) {
 
         @Override
         public String toString() {
-            return String.format("%.0f/s, %.1f MB/s, cpu %.0f ns/unit, busy %.2f, alloc %.0f B/unit, p50 %.0f us, "
-                    + "p99 %.0f us%s", rate, megabytes, cpu, busy, alloc, p50, p99,
+            return String.format("%.0f/s, %.1f MB/s, cpu %.0f ns/unit (%.0f%% system), busy %.2f, alloc %.0f B/unit, "
+                    + "p50 %.0f us, p99 %.0f us%s", rate, megabytes, cpu, system * 100, busy, alloc, p50, p99,
                     failed == 0 ? "" : ", failed " + failed);
         }
     }

@@ -51,24 +51,28 @@ final class QuicReport {
                 new Column("handshakes/s", "%.0f", Sample::rate, true),
                 new Column("CPU µs/handshake", "%.0f", s -> s.cpu() / 1e3, true),
                 new Column("alloc KB/handshake", "%.1f", s -> s.alloc() / 1024, false),
-                new Column("server busy", "%.2f", Sample::busy, false));
+                new Column("server busy", "%.2f", Sample::busy, false),
+                new Column("kernel share", "%.2f", Sample::system, false));
         table("Small requests: 8 connections × 8 streams in flight, GET /small (100 B)", "requests",
                 new Column("requests/s", "%.0f", Sample::rate, true),
                 new Column("CPU µs/request", "%.1f", s -> s.cpu() / 1e3, true),
                 new Column("alloc B/request", "%.0f", Sample::alloc, false),
                 new Column("p50 µs", "%.0f", Sample::p50, false),
                 new Column("p99 µs", "%.0f", Sample::p99, false),
-                new Column("server busy", "%.2f", Sample::busy, false));
+                new Column("server busy", "%.2f", Sample::busy, false),
+                new Column("kernel share", "%.2f", Sample::system, false));
         table("Bulk, one stream: GET /bulk back to back on one connection", "bulk1",
                 new Column("MB/s", "%.1f", Sample::megabytes, true),
                 new Column("CPU ms/MB", "%.2f", s -> s.cpu() / 1e6, true),
                 new Column("alloc KB/MB", "%.1f", s -> s.alloc() / 1024, false),
-                new Column("server busy", "%.2f", Sample::busy, false));
+                new Column("server busy", "%.2f", Sample::busy, false),
+                new Column("kernel share", "%.2f", Sample::system, false));
         table("Bulk, eight streams: GET /bulk on 8 streams of one connection", "bulk8",
                 new Column("MB/s", "%.1f", Sample::megabytes, true),
                 new Column("CPU ms/MB", "%.2f", s -> s.cpu() / 1e6, true),
                 new Column("alloc KB/MB", "%.1f", s -> s.alloc() / 1024, false),
-                new Column("server busy", "%.2f", Sample::busy, false));
+                new Column("server busy", "%.2f", Sample::busy, false),
+                new Column("kernel share", "%.2f", Sample::system, false));
         table("Latency at " + config.quicLatencyRate + " requests/s over 8 connections, GET /small, from the "
                 + "intended start", "latency",
                 new Column("p50 µs", "%.0f", Sample::p50, true),
@@ -130,7 +134,7 @@ final class QuicReport {
         line("|---|---|---|---|---|");
         for (int family : List.of(4, 6)) {
             target("handshakes", family, "handshakes/s " + rate("handshakes", family, Sample::rate),
-                    ahead("handshakes", family, Sample::rate), "ahead", true);
+                    ahead("handshakes", family, Sample::rate), "ahead", ahead("handshakes", family, Sample::rate));
             double rate = ratioOf("requests", family, Sample::rate);
             double cpu = ratioOf("requests", family, Sample::cpu);
             target("requests", family, String.format("requests/s %.2f×, CPU/request %.2f×", rate, cpu), rate > 1,
