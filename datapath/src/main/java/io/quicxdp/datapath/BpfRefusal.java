@@ -142,18 +142,17 @@ final class BpfRefusal {
         return switch (cause()) {
             case SECCOMP_FILTER -> "Docker's default seccomp profile refuses bpf() to a container without "
                     + "CAP_SYS_ADMIN (newer Docker releases also accept CAP_BPF; Docker 20.10 does not know it), and "
-                    + "Kubernetes' RuntimeDefault profile is alike; granting a capability the profile does not "
-                    + "look at changes nothing. Run the container with --security-opt seccomp=PROFILE, a profile "
-                    + "that allows bpf (or seccomp=unconfined; on Kubernetes securityContext.seccompProfile of type "
-                    + "Localhost or Unconfined), " + AGENT + ". Then " + what + " can be opened.";
+                    + "Kubernetes' RuntimeDefault profile is alike. Run the container with --security-opt "
+                    + "seccomp=PROFILE, PROFILE allowing bpf (or seccomp=unconfined; on Kubernetes "
+                    + "securityContext.seccompProfile of type Localhost or Unconfined), so that it may open " + what
+                    + ", " + AGENT + ".";
             case CAPABILITY -> "Grant the process CAP_BPF (CAP_SYS_ADMIN on kernels before 5.8; for example "
                     + "AmbientCapabilities=CAP_NET_RAW CAP_BPF in its systemd unit), upgrade to Linux 5.19 or newer, "
                     + "where opening and updating " + what + " needs no capability, " + AGENT + ".";
             case CAPABILITY_AND_SECCOMP_FILTER -> "Both must change: grant CAP_BPF (CAP_SYS_ADMIN on kernels before "
                     + "5.8) and run the container with a seccomp profile that allows bpf (--security-opt "
                     + "seccomp=PROFILE; in Docker, --cap-add SYS_ADMIN satisfies both the kernel and its default "
-                    + "profile, at the price of much more privilege), " + AGENT + ". Then " + what
-                    + " can be opened.";
+                    + "profile, at the price of much more privilege) to open " + what + ", " + AGENT + ".";
             case UNEXPLAINED -> "Check the security modules in force (SELinux: ausearch -m avc; AppArmor: the "
                     + "kernel log; a BPF LSM program), which can refuse bpf() on " + what + "; " + AGENT + ".";
             case UNKNOWN -> "Allow bpf() in the process's seccomp profile (Docker's default profile refuses it to a "

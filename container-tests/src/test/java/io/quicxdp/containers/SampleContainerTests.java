@@ -1,0 +1,101 @@
+package io.quicxdp.containers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.dockerjava.api.model.Capability;
+import io.quicxdp.datapath.testing.Await;
+import io.quicxdp.datapath.testing.XskMapFixture;
+import java.nio.file.Path;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The sample in a Docker container, as users deploy it: {@code --network host}, the pin's bpffs directory
+ * mounted, {@code --cap-drop ALL} with only CAP_NET_RAW and CAP_IPC_LOCK added, against the reference XDP
+ * program and a pinned XSKMAP that the test sets up on the host in place of the operator's. Each test is one
+ * line of the least-privilege matrix in docs/least-privilege.md.
+ */
+class SampleContainerTests {
+
+    private XskMapFixture fixture;
+
+    private int echoPort;
+
+    private int quicPort;
+
+    private int http3Port;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        DockerSupport.assumeAvailable();
+        int[] ports = PeerTraffic.freePorts(3);
+        this.echoPort = ports[0];
+        this.quicPort = ports[1];
+        this.http3Port = ports[2];
+        this.fixture = XskMapFixture.create(2, Set.of(this.echoPort, this.quicPort, this.http3Port));
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (this.fixture != null) {
+            this.fixture.close();
+        }
+    }
+
+    @Test
+    void pinUnderDockersDefaultSeccompFailsNamingTheFilterNotACapability() throws Exception {
+        try (SampleContainer sample = leastPrivilege()) {
+            assertThat(sample.runToExit()).as("exit status").isNotZero();
+            assertThat(sample.getLogs()).contains("APPLICATION FAILED TO START")
+                .contains("The kernel refused the bpf() system call to open " + this.fixture.pin() + " (EPERM): "
+                        + "a seccomp filter on this process refuses bpf(), not a missing capability (Seccomp: 2 "
+                        + "(filter) in /proc/self/status, it holds neither CAP_BPF nor CAP_SYS_ADMIN")
+                .contains("Docker's default seccomp profile refuses bpf() to a container without CAP_SYS_ADMIN")
+                .contains("--security-opt seccomp=PROFILE", "quic.xdp.maps[i].agent-socket")
+                .contains("Left behind: nothing");
+        }
+        assertThat(this.fixture.occupied(0)).isFalse();
+        assertThat(this.fixture.occupied(1)).isFalse();
+    }
+
+    @Test
+    void pinUnconfinedFillsBothSlotsEchoesAndSigkillEmptiesThem() throws Exception {
+        try (SampleContainer sample = leastPrivilege().withSeccomp("unconfined")) {
+            sample.startServing();
+            assertThat(this.fixture.occupied(0)).as("slot 0 while serving").isTrue();
+            assertThat(this.fixture.occupied(1)).as("slot 1 while serving").isTrue();
+            assertThat(PeerTraffic.echoes(this.fixture.net(), this.fixture.net().appIpv4(), this.echoPort, 4))
+                .hasSize(4);
+            assertThat(PeerTraffic.echoes(this.fixture.net(), this.fixture.net().appIpv6(), this.echoPort, 4))
+                .hasSize(4);
+
+            sample.killHard();
+            // the kernel frees each AF_XDP socket with the process's last descriptor, and empties its slot
+            Await.until(() -> !occupied(0) && !occupied(1), "both slots empty after SIGKILL");
+        }
+        assertThat(this.fixture.pin()).as("the operator's pin").exists();
+    }
+
+    /** The container every case starts from: CAP_NET_RAW and CAP_IPC_LOCK only, map mode on the fixture's pin. */
+    private SampleContainer leastPrivilege() {
+        return new SampleContainer().withCapabilities(Capability.NET_RAW, Capability.IPC_LOCK)
+            // the container's /sys is its own: bpffs comes in as a whole, as the docs' manifests mount it
+            .withBind(Path.of("/sys/fs/bpf"))
+            .withProperty("quic.xdp.maps[0].interface", this.fixture.appInterface())
+            .withProperty("quic.xdp.maps[0].path", this.fixture.pin())
+            .withProperty("sample.echo.port", this.echoPort)
+            .withProperty("sample.quic.port", this.quicPort)
+            .withProperty("quic.xdp.http3.port", this.http3Port);
+    }
+
+    private boolean occupied(int key) {
+        try {
+            return this.fixture.occupied(key);
+        }
+        catch (Exception ex) {
+            throw new IllegalStateException("probing slot " + key, ex);
+        }
+    }
+}
