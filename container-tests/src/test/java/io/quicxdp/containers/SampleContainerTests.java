@@ -78,6 +78,19 @@ class SampleContainerTests {
         assertThat(this.fixture.pin()).as("the operator's pin").exists();
     }
 
+    @Test
+    void pinUnderDockersDefaultSeccompWithCapSysAdminServes() throws Exception {
+        // the default profile allows bpf() to CAP_SYS_ADMIN (Docker 20.10 rejects --cap-add BPF outright): it
+        // works, at the price of far more privilege than map mode needs
+        try (SampleContainer sample = leastPrivilege().withCapabilities(Capability.SYS_ADMIN)) {
+            sample.startServing();
+            assertThat(this.fixture.occupied(0)).as("slot 0 while serving").isTrue();
+            assertThat(this.fixture.occupied(1)).as("slot 1 while serving").isTrue();
+            assertThat(PeerTraffic.echoes(this.fixture.net(), this.fixture.net().appIpv4(), this.echoPort, 4))
+                .hasSize(4);
+        }
+    }
+
     /** The container every case starts from: CAP_NET_RAW and CAP_IPC_LOCK only, map mode on the fixture's pin. */
     private SampleContainer leastPrivilege() {
         return new SampleContainer().withCapabilities(Capability.NET_RAW, Capability.IPC_LOCK)
