@@ -44,7 +44,7 @@ final class BpfRefusal {
     private static final int UNREAD = -1;
 
     private static final String AGENT = "or use the agent hand-off (quic.xdp.maps[i].agent-socket), with which "
-            + "the application makes no bpf() call and needs only CAP_NET_RAW";
+            + "the application makes no bpf() call at all";
 
     private final int seccompMode;
 
@@ -56,7 +56,8 @@ final class BpfRefusal {
 
     private final String kernelRelease;
 
-    private final boolean kernelRefusesUnprivileged;
+    // before 5.19, unprivileged_bpf_disabled refused every bpf() command, not only map and program creation
+    private final boolean checksEveryCommand;
 
     private BpfRefusal(int seccompMode, long effectiveCapabilities, boolean capabilitiesKnown,
             int unprivilegedBpfDisabled, String kernelRelease) {
@@ -65,7 +66,7 @@ final class BpfRefusal {
         this.capabilitiesKnown = capabilitiesKnown;
         this.unprivilegedBpfDisabled = unprivilegedBpfDisabled;
         this.kernelRelease = kernelRelease;
-        this.kernelRefusesUnprivileged = before(kernelRelease, 5, 19);
+        this.checksEveryCommand = before(kernelRelease, 5, 19);
     }
 
     /** Reads the calling thread's security context: call it on the thread whose {@code bpf()} was refused. */
@@ -112,7 +113,7 @@ final class BpfRefusal {
     Cause cause() {
         boolean filter = seccompMode == 2;
         boolean kernelRefuses = capabilitiesKnown && !bpfCapable() && unprivilegedBpfDisabled != 0
-                && kernelRefusesUnprivileged;
+                && checksEveryCommand;
         if (kernelRefuses) {
             return filter ? Cause.CAPABILITY_AND_SECCOMP_FILTER : Cause.CAPABILITY;
         }
