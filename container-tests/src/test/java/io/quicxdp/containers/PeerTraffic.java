@@ -1,5 +1,6 @@
 package io.quicxdp.containers;
 
+import io.quicxdp.datapath.testing.Commands;
 import io.quicxdp.datapath.testing.VethNamespace;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,10 +13,16 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.Assumptions;
 
-/** UDP from the fixture's peer namespace to the sample, and the free ports it listens on. */
+/** UDP and HTTP/3 from the fixture's peer namespace to the sample, and the free ports it listens on. */
 final class PeerTraffic {
+
+    /** How gtlsclient prints a response's status header. */
+    private static final Pattern HTTP3_STATUS = Pattern.compile("\\[:status: (\\d{3})\\]");
 
     private PeerTraffic() {
     }
@@ -45,6 +52,24 @@ final class PeerTraffic {
             }
             return echoes;
         });
+    }
+
+    /** Skips the calling test when Debian's {@code gtlsclient} (package ngtcp2-client) is missing. */
+    static void assumeHttp3Client() {
+        Assumptions.assumeTrue(Commands.tryRun("gtlsclient", "--help").exitCode() == 0,
+                "gtlsclient is not installed (apt-get install ngtcp2-client, as .ci/run does)");
+    }
+
+    /**
+     * Fetches {@code path} over HTTP/3 from the peer namespace with {@code gtlsclient}, which verifies no
+     * certificate, and returns the response's status, or {@code null} when none came.
+     */
+    static Integer http3Status(VethNamespace net, int port, String path) {
+        String address = net.appIpv4().getHostAddress();
+        String output = net.runInPeer("gtlsclient", "--exit-on-all-streams-close", "--no-quic-dump", "--timeout=5s",
+                address, Integer.toString(port), "https://" + address + ":" + port + path);
+        Matcher status = HTTP3_STATUS.matcher(output);
+        return status.find() ? Integer.valueOf(status.group(1)) : null;
     }
 
     /** {@code count} distinct UDP ports free on this host right now. */

@@ -62,6 +62,7 @@ class SampleContainerTests {
 
     @Test
     void pinUnconfinedFillsBothSlotsEchoesAndSigkillEmptiesThem() throws Exception {
+        PeerTraffic.assumeHttp3Client();
         try (SampleContainer sample = leastPrivilege().withSeccomp("unconfined")) {
             sample.startServing();
             assertThat(this.fixture.occupied(0)).as("slot 0 while serving").isTrue();
@@ -70,6 +71,8 @@ class SampleContainerTests {
                 .hasSize(4);
             assertThat(PeerTraffic.echoes(this.fixture.net(), this.fixture.net().appIpv6(), this.echoPort, 4))
                 .hasSize(4);
+            assertThat(PeerTraffic.http3Status(this.fixture.net(), this.http3Port, "/")).as("GET / over HTTP/3")
+                .isEqualTo(200);
 
             sample.killHard();
             // the kernel frees each AF_XDP socket with the process's last descriptor, and empties its slot
