@@ -12,10 +12,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The sample in a Docker container, as users deploy it: {@code --network host}, the pin's bpffs directory
- * mounted, {@code --cap-drop ALL} with only CAP_NET_RAW and CAP_IPC_LOCK added, against the reference XDP
- * program and a pinned XSKMAP that the test sets up on the host in place of the operator's. Each test is one
- * line of the least-privilege matrix in docs/least-privilege.md.
+ * The sample in a Docker container, as users deploy it: {@code --network host}, bpffs mounted,
+ * {@code --cap-drop ALL} with only CAP_NET_RAW and CAP_IPC_LOCK added, against the reference XDP program and a
+ * pinned XSKMAP that the test sets up on the host in place of the operator's. Each test is one line of the
+ * least-privilege matrix in docs/least-privilege.md; a case for another map source starts from
+ * {@link #leastPrivilege()} and adds that source's property and mount where these add the pin's
+ * ({@link #onPin}).
  */
 class SampleContainerTests {
 
@@ -46,7 +48,7 @@ class SampleContainerTests {
 
     @Test
     void pinUnderDockersDefaultSeccompFailsNamingTheFilterNotACapability() throws Exception {
-        try (SampleContainer sample = leastPrivilege()) {
+        try (SampleContainer sample = onPin(leastPrivilege())) {
             assertThat(sample.runToExit()).as("exit status").isNotZero();
             assertThat(sample.getLogs()).contains("APPLICATION FAILED TO START")
                 .contains("The kernel refused the bpf() system call to open " + this.fixture.pin() + " (EPERM): "
@@ -63,7 +65,7 @@ class SampleContainerTests {
     @Test
     void pinUnconfinedFillsBothSlotsEchoesAndSigkillEmptiesThem() throws Exception {
         PeerTraffic.assumeHttp3Client();
-        try (SampleContainer sample = leastPrivilege().withSeccomp("unconfined")) {
+        try (SampleContainer sample = onPin(leastPrivilege()).withSeccomp("unconfined")) {
             sample.startServing();
             assertThat(this.fixture.occupied(0)).as("slot 0 while serving").isTrue();
             assertThat(this.fixture.occupied(1)).as("slot 1 while serving").isTrue();
@@ -85,7 +87,7 @@ class SampleContainerTests {
     void pinUnderDockersDefaultSeccompWithCapSysAdminServes() throws Exception {
         // the default profile allows bpf() to CAP_SYS_ADMIN (Docker 20.10 rejects --cap-add BPF outright): it
         // works, at the price of far more privilege than map mode needs
-        try (SampleContainer sample = leastPrivilege().withCapabilities(Capability.SYS_ADMIN)) {
+        try (SampleContainer sample = onPin(leastPrivilege()).withCapabilities(Capability.SYS_ADMIN)) {
             sample.startServing();
             assertThat(this.fixture.occupied(0)).as("slot 0 while serving").isTrue();
             assertThat(this.fixture.occupied(1)).as("slot 1 while serving").isTrue();
@@ -94,16 +96,22 @@ class SampleContainerTests {
         }
     }
 
-    /** The container every case starts from: CAP_NET_RAW and CAP_IPC_LOCK only, map mode on the fixture's pin. */
+    /**
+     * The container every case starts from: CAP_NET_RAW and CAP_IPC_LOCK only, map mode on the fixture's
+     * interface, its map's source still to be added.
+     */
     private SampleContainer leastPrivilege() {
         return new SampleContainer().withCapabilities(Capability.NET_RAW, Capability.IPC_LOCK)
-            // the container's /sys is its own: bpffs comes in as a whole, as the docs' manifests mount it
-            .withBind(Path.of("/sys/fs/bpf"))
             .withProperty("quic.xdp.maps[0].interface", this.fixture.appInterface())
-            .withProperty("quic.xdp.maps[0].path", this.fixture.pin())
             .withProperty("sample.echo.port", this.echoPort)
             .withProperty("sample.quic.port", this.quicPort)
             .withProperty("quic.xdp.http3.port", this.http3Port);
+    }
+
+    /** The map from the fixture's pin, {@code quic.xdp.maps[0].path}. */
+    private SampleContainer onPin(SampleContainer sample) {
+        // the container's /sys is its own: bpffs comes in as a whole
+        return sample.withBind(Path.of("/sys/fs/bpf")).withProperty("quic.xdp.maps[0].path", this.fixture.pin());
     }
 
     private boolean occupied(int key) {
