@@ -72,17 +72,24 @@ final class StartupFailures {
     static XdpDatapathException pinAccess(XdpMapConfig config, NativeIoException cause) {
         Path path = config.mapPath();
         if (cause.errno() == Errno.EPERM) {
-            return new MissingPrivilegeException("The kernel refused the bpf() system call to open " + path
-                    + " (EPERM).",
-                    "Grant the process CAP_BPF: kernels before 5.19 refuse every unprivileged bpf() call while "
-                            + "kernel.unprivileged_bpf_disabled is set, as it is by default on many distributions.",
-                    config.interfaceName(), path, null, cause.errno(), cause);
+            return bpfRefused("The kernel refused the bpf() system call to open " + path, "the pin " + path,
+                    BpfRefusal.ofCallingThread(), config, null, cause);
         }
         return new MissingPrivilegeException("Opening the XSKMAP pin " + path + " for reading and writing was "
                 + "refused (" + cause.errnoName() + ").",
                 "Give the service's user read and write permission on " + path + " (chown or chmod the pin, and "
                         + "search permission on its directories).",
                 config.interfaceName(), path, null, cause.errno(), cause);
+    }
+
+    /**
+     * A {@code bpf()} call answered with EPERM, explained by what {@code refusal} read of the calling thread: a
+     * seccomp filter, a missing capability, or neither.
+     */
+    static XdpDatapathException bpfRefused(String step, String what, BpfRefusal refusal, XdpMapConfig config,
+            Integer queue, NativeIoException cause) {
+        return new MissingPrivilegeException(step + " (EPERM): " + refusal.explanation() + ".", refusal.action(what),
+                config.interfaceName(), config.mapPath(), queue, cause.errno(), cause);
     }
 
     static XdpDatapathException notAnXskMap(XdpMapConfig config, String found) {
@@ -171,11 +178,15 @@ final class StartupFailures {
                             + " from " + path + "; quic-xdp never takes over an occupied slot.",
                     config.interfaceName(), path, queue, cause.errno(), cause);
         }
-        if (cause.errno() == Errno.EPERM || cause.errno() == Errno.EACCES) {
+        if (cause.errno() == Errno.EPERM) {
+            return bpfRefused("Inserting the AF_XDP socket of " + config.interfaceName() + " queue " + queue
+                    + " into " + path + " was refused", "the map " + path, BpfRefusal.ofCallingThread(), config,
+                    queue, cause);
+        }
+        if (cause.errno() == Errno.EACCES) {
             return new MissingPrivilegeException("Inserting the AF_XDP socket of " + config.interfaceName()
                     + " queue " + queue + " into " + path + " was refused (" + cause.errnoName() + ").",
-                    "Give the service's user write permission on " + path + " (the map is opened for writing); on "
-                            + "kernels before 5.19 with kernel.unprivileged_bpf_disabled set, also CAP_BPF.",
+                    "Give the service's user write permission on " + path + " (the map is opened for writing).",
                     config.interfaceName(), path, queue, cause.errno(), cause);
         }
         return other("Inserting the AF_XDP socket of " + config.interfaceName() + " queue " + queue + " into "

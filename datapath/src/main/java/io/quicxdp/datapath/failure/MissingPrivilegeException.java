@@ -2,7 +2,10 @@ package io.quicxdp.datapath.failure;
 
 import java.nio.file.Path;
 
-/** The process lacks a capability, or a permission on a pin, that map mode needs. */
+/**
+ * The process lacks a capability or a permission on a pin that map mode needs, or a seccomp filter (such as a
+ * container runtime's default profile) refuses a system call that map mode makes; the message says which.
+ */
 public class MissingPrivilegeException extends XdpDatapathException {
 
     private static final long serialVersionUID = 1L;
