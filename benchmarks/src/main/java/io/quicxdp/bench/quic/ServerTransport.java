@@ -55,6 +55,12 @@ final class ServerTransport implements AutoCloseable {
     /** Datagrams the codec hands to one sendmsg with UDP_SEGMENT (GSO), as Netty's own QUIC tests do. */
     private static final int GSO_SEGMENTS = 10;
 
+    /**
+     * UMEM frames of the XDP server, half to receive and half to send: 4096 frames waiting to be read hold
+     * about what the kernel transports' 4 MiB socket buffers hold of small QUIC packets (ACKs, requests).
+     */
+    private static final int XDP_FRAMES = 8192;
+
     /** The largest datagram NIO reads: QUIC datagrams stay below 1500 bytes here. */
     private static final int NIO_DATAGRAM = 2048;
 
@@ -96,7 +102,9 @@ final class ServerTransport implements AutoCloseable {
         // the project's defaults (those of quic.xdp.*), with the queue polled by the event loop as in production
         XdpDatapath datapath = XdpDatapath.open(
                 List.of(new XdpMapConfig(options.interfaceName(), options.pin(), List.of(0))),
-                DatapathSettings.builder().pollThreads(false).build());
+                DatapathSettings.builder().pollThreads(false)
+                        .frameCount(XDP_FRAMES).fillRingSize(XDP_FRAMES).rxRingSize(XDP_FRAMES / 2)
+                        .txRingSize(XDP_FRAMES / 2).completionRingSize(XDP_FRAMES / 2).build());
         MultiThreadIoEventLoopGroup loop = null;
         try {
             XdpIoHandlerFactory factory = XdpIoHandlerFactory.of(datapath);
