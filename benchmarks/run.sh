@@ -17,7 +17,8 @@
 #   QUIC_DURATION=3 seconds measured per QUIC cell (after a 1 s ramp)
 #   QUIC_LATENCY_RATE=2000   requests/s offered in the QUIC latency cell
 #   QUIC_SERVERS=xdp,epoll,nio,ngtcp2   a subset of the HTTP/3 servers, by id
-#   QUIC_JFR=1      record each Java HTTP/3 server with JFR (profile settings) into target/results/logs
+#   QUIC_PROFILER=jfr|async   profile each Java HTTP/3 server into target/results/logs: JFR (Java frames), or
+#                   async-profiler (Java, native and kernel frames; fetched from Maven Central), collapsed stacks
 #   JAVA25=/path/to/java   the second JDK for the quic-xdp receiver (default: an installed Temurin 25)
 #   UPDATE_DOCS=1   write the results into docs/performance.md (0: only into benchmarks/target/results)
 # Quick look: ROUNDS=1 DURATION=1 MICRO=0 benchmarks/run.sh
@@ -36,7 +37,7 @@ fi
 # --- what the machine needs ------------------------------------------------------------------------
 need=()
 for pkg in gcc make libc6-dev libxdp-dev libbpf-dev iproute2 ethtool util-linux maven openjdk-17-jdk-headless \
-  openssl ngtcp2-server; do
+  openssl ngtcp2-server unzip; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ "${#need[@]}" -gt 0 ]; then
@@ -140,6 +141,12 @@ if [ "${QUIC:-1}" != "0" ]; then
   head -c $((16 * 1024 * 1024)) /dev/urandom >"$QUIC_FILES/htdocs/bulk"
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=localhost \
     -keyout "$QUIC_FILES/key.pem" -out "$QUIC_FILES/cert.pem" 2>/dev/null
+  if [ "${QUIC_PROFILER:-}" = "async" ]; then
+    (cd "$ROOT" && mvn -B -q dependency:copy -Dartifact=tools.profiler:async-profiler:4.6 \
+      -DoutputDirectory="$QUIC_FILES")
+    unzip -q -o -j "$QUIC_FILES/async-profiler-4.6.jar" linux-x64/libasyncProfiler.so -d "$QUIC_FILES"
+    export BENCH_ASYNC_PROFILER="$QUIC_FILES/libasyncProfiler.so"
+  fi
   export BENCH_GTLSSERVER="$(command -v gtlsserver || true)" BENCH_QUIC_PIN="$PIN_DIR/quic-xsks" \
     BENCH_HTDOCS="$QUIC_FILES/htdocs" BENCH_TLS_KEY="$QUIC_FILES/key.pem" BENCH_TLS_CERT="$QUIC_FILES/cert.pem" \
     BENCH_QUIC_OUTPUT="$RESULTS/quic.md"

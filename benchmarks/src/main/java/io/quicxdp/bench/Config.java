@@ -1,5 +1,6 @@
 package io.quicxdp.bench;
 
+import java.util.List;
 import java.util.Map;
 
 /** What {@code run.sh} tells {@link BenchRunner}, through the environment. */
@@ -48,8 +49,10 @@ final class Config {
     String tlsKey;
     String tlsCert;
     String quicOutput;
-    /** a JFR recording of every Java QUIC server process into the log directory */
-    boolean quicJfr;
+    /** "jfr", "async" (async-profiler) or empty: how every Java QUIC server process is profiled */
+    String quicProfiler;
+    /** libasyncProfiler.so, for quicProfiler "async" */
+    String asyncProfiler;
 
     static Config fromEnvironment() {
         Map<String, String> env = System.getenv();
@@ -88,7 +91,13 @@ final class Config {
         c.tlsKey = env.getOrDefault("BENCH_TLS_KEY", "");
         c.tlsCert = env.getOrDefault("BENCH_TLS_CERT", "");
         c.quicOutput = env.getOrDefault("BENCH_QUIC_OUTPUT", "");
-        c.quicJfr = "1".equals(env.get("QUIC_JFR"));
+        c.quicProfiler = env.getOrDefault("QUIC_PROFILER", "");
+        c.asyncProfiler = env.getOrDefault("BENCH_ASYNC_PROFILER", "");
+        if (!List.of("", "jfr", "async").contains(c.quicProfiler)
+                || c.quicProfiler.equals("async") && c.asyncProfiler.isEmpty()) {
+            throw new IllegalArgumentException("QUIC_PROFILER is jfr or async (with BENCH_ASYNC_PROFILER set by "
+                    + "run.sh), not '" + c.quicProfiler + "'");
+        }
         if (c.duration <= 0 || c.duration > 60 || c.warmup <= 0 || c.warmup > 60 || c.rounds < 1 || c.rounds > 50) {
             throw new IllegalArgumentException("DURATION and WARMUP must be in (0, 60] s, ROUNDS in [1, 50]");
         }

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Drives the QUIC and HTTP/3 benchmark in the namespace and veth pair that {@code run.sh} built: installs the
@@ -98,6 +99,7 @@ public final class QuicBenchRunner {
                     measure(generator, server, spec, cell, family, 1);
                 }
             }
+            profile(spec, server, "start");
             for (int family : List.of(4, 6)) {
                 for (Cell cell : CELLS) {
                     Sample sample = measure(generator, server, spec, cell, family, config.quicDuration);
@@ -106,6 +108,7 @@ public final class QuicBenchRunner {
                     BenchRunner.log(String.format("  %-10s IPv%d: %s", cell.id, family, sample));
                 }
             }
+            profile(spec, server, "stop");
         }
         finally {
             if (spec.speaksLines()) {
@@ -118,11 +121,50 @@ public final class QuicBenchRunner {
         Thread.sleep(300);
     }
 
+    /**
+     * Starts or stops the profiler (QUIC_PROFILER) in a Java server, through {@code jcmd}: it covers the
+     * measured cells only, not start-up and warm-up. A later round's profile replaces an earlier one's.
+     */
+    private void profile(QuicServerSpec spec, LineProcess server, String action) throws Exception {
+        if (config.quicProfiler.isEmpty() || !spec.speaksLines()) {
+            return;
+        }
+        String file = new File(logs, "quic-" + spec.id).getPath();
+        List<String> command = new ArrayList<>(List.of(Path.of(config.java17).resolveSibling("jcmd").toString(),
+                Long.toString(server.pid())));
+        if (config.quicProfiler.equals("jfr")) {
+            command.addAll(action.equals("start") ? List.of("JFR.start", "name=cells", "settings=profile")
+                    : List.of("JFR.stop", "name=cells", "filename=" + file + ".jfr"));
+        }
+        else {
+            // async-profiler sees what JFR does not: native frames (quiche, BoringSSL) and the kernel's. Quoted, or
+            // jcmd would take the options' '=' for arguments of its own
+            command.addAll(List.of("JVMTI.agent_load", config.asyncProfiler, '"' + (action.equals("start")
+                    ? "start,event=cpu,interval=1ms" : "stop,collapsed,file=" + file + ".collapsed") + '"'));
+        }
+        Process jcmd = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        BenchRunner.log("  profiler " + action + ": " + output.replace('\n', ' ').trim());
+        // jcmd exits 0 whatever the agent answered
+        if (!jcmd.waitFor(60, TimeUnit.SECONDS) || jcmd.exitValue() != 0
+                || config.quicProfiler.equals("async") && !output.contains("return code: 0")) {
+            jcmd.destroyForcibly();
+            throw new IOException("the profiler did not " + action + " in " + spec.name + ": " + command);
+        }
+    }
+
     private Sample measure(LineProcess generator, LineProcess server, QuicServerSpec spec, Cell cell, int family,
             int seconds) throws Exception {
         String host = family == 4 ? config.appIpv4 : config.appIpv6;
         String shape = cell.shape.replace("RATE", Long.toString(config.quicLatencyRate));
-        String answer = generator.ask(cell.command + " " + host + " " + PORT + " " + seconds + " " + shape);
+        String command = cell.command + " " + host + " " + PORT + " " + seconds + " " + shape;
+        String answer = generator.ask(command);
+        if (answer.startsWith("error ")) {
+            // the generator could not start the load (a handshake timed out on a busy machine): once more
+            BenchRunner.log("  " + command + ": " + answer + "; trying again");
+            Thread.sleep(1000);
+            answer = generator.ask(command);
+        }
         expect(answer, "window");
         long[] cpu0 = cpuNanos(server.pid());
         long alloc0 = spec.speaksLines() ? allocated(server) : -1;

@@ -49,11 +49,6 @@ final class QuicServerSpec {
 
     private static QuicServerSpec java(Config config, QuicFiles files, String transport, String name) {
         List<String> command = new ArrayList<>(List.of(config.java17, "-Xms512m", "-Xmx512m"));
-        if (config.quicJfr) {
-            // for finding what dominates a missed target; a later round's recording replaces an earlier one's
-            command.add("-XX:StartFlightRecording=settings=profile,filename=" + config.logDir + "/quic-" + transport
-                    + ".jfr");
-        }
         command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-cp", config.classPath,
                 "io.quicxdp.bench.quic.QuicServerMain", "--transport", transport,
                 "--port", Integer.toString(QuicBenchRunner.PORT), "--htdocs", files.htdocs, "--key", files.key,
