@@ -161,10 +161,12 @@ class HostileFramesTests {
                 new Dropped(DropReason.UDP_MALFORMED)));
         cases.add(v6("IPv6, UDP length 7", 100, f -> udpLength(f, IP + 40, 7), new Dropped(DropReason.UDP_MALFORMED)));
         // headers cut short: what reaches the socket claims more than it has, the rest the program passes on
-        cases.add(cut("IPv4 cut after the UDP header", false, 100, 14 + 20 + 8, new Dropped(DropReason.IPV4_MALFORMED)));
+        cases.add(cut("IPv4 cut after the UDP header", false, 100, 14 + 20 + 8,
+                new Dropped(DropReason.IPV4_MALFORMED)));
         cases.add(cut("IPv4 cut inside the UDP header", false, 100, 14 + 20 + 5, new NotRedirected()));
         cases.add(cut("IPv4 cut inside its header", false, 100, 14 + 12, new NotRedirected()));
-        cases.add(cut("IPv6 cut after the UDP header", true, 100, 14 + 40 + 8, new Dropped(DropReason.IPV6_MALFORMED)));
+        cases.add(cut("IPv6 cut after the UDP header", true, 100, 14 + 40 + 8,
+                new Dropped(DropReason.IPV6_MALFORMED)));
         cases.add(cut("IPv6 cut inside the UDP header", true, 100, 14 + 40 + 3, new NotRedirected()));
         cases.add(cut("IPv6 cut inside its header", true, 100, 14 + 30, new NotRedirected()));
         cases.add(cut("Ethernet header only", false, 100, 14, new NotRedirected()));
@@ -201,7 +203,8 @@ class HostileFramesTests {
                 continue;
             }
             raw.send(c.frame());
-            // a frame sent after it on the same link arrives after it: once its echo is back, the hostile one is counted
+            // a frame sent after it on the same link arrives after it: once its echo is back, the hostile one
+            // is counted
             assertEchoes(channel, app, c.name());
             SocketState after = socket();
             boolean parsed = c.outcome() instanceof Dropped;
@@ -214,8 +217,8 @@ class HostileFramesTests {
                 expectedKernelDrops++;
             }
             assertThat(after.drops()).as(c.name()).isEqualTo(plus(before.drops(), c.outcome()));
-            assertThat(after.kernel().rxDropped() - before.kernel().rxDropped()).as("%s: dropped by the XSK", c.name())
-                    .isEqualTo(c.outcome() instanceof KernelDropped ? 1 : 0);
+            assertThat(after.kernel().rxDropped() - before.kernel().rxDropped())
+                    .as("%s: dropped by the XSK", c.name()).isEqualTo(c.outcome() instanceof KernelDropped ? 1 : 0);
         }
         assertEchoes(v4, fixture.net().appIpv4(), "after");
         assertEchoes(v6, fixture.net().appIpv6(), "after");

@@ -111,10 +111,6 @@ final class QuicEchoOverXdp implements AutoCloseable {
         }
     }
 
-    XdpDatapath datapath() {
-        return datapath;
-    }
-
     /** The one socket's state: the fixture has one queue per end. */
     SocketState socket() {
         return datapath.sockets(fixture.appInterface()).get(0);

@@ -22,7 +22,7 @@ public final class PeerFrameSocket implements AutoCloseable {
 
     private static final int AF_PACKET = 17;
 
-    /** {@code struct sockaddr_ll}: u16 family, be16 protocol, s32 ifindex, u16 hatype, u8 pkttype, u8 halen, u8[8] addr. */
+    /** {@code struct sockaddr_ll}: u16 family, be16 protocol, s32 ifindex, u16 hatype, u8 pkttype, u8 halen, u8[8]. */
     private static final int SOCKADDR_LL_SIZE = 20;
 
     private static final Pattern ETHER = Pattern.compile("link/ether ([0-9a-f:]{17})");
