@@ -113,7 +113,7 @@ class XdpReadPathFuzzTests {
     }
 
     @MethodSource("realPackets")
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest(maxDuration = "20s")
     void anyFrameThroughTheReadPathIsCountedAndGivenBack(byte[] input) throws Exception {
         if (input.length < 1) {
             return;

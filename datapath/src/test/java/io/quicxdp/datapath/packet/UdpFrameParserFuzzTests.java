@@ -51,7 +51,7 @@ class UdpFrameParserFuzzTests {
     private final ParsedUdpFrame again = new ParsedUdpFrame();
 
     @MethodSource("realFrames")
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest(maxDuration = "20s")
     void anyBytesAtAnyRangeGetAnAnswerFromInsideTheFrame(byte[] input) {
         if (input.length < CONTROL) {
             return;
