@@ -5,6 +5,7 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * A receiver process, driven by {@link BenchRunner} over stdin/stdout with the same line protocol as the C
@@ -16,7 +17,7 @@ import java.nio.file.Path;
 public final class ReceiverMain {
 
     /** A receiver left behind by a crashed driver goes away on its own. */
-    private static final long MAX_LIFETIME_MILLIS = 30 * 60 * 1000;
+    private static final Duration MAX_LIFETIME = Duration.ofMinutes(30);
 
     private ReceiverMain() {
     }
@@ -28,18 +29,7 @@ public final class ReceiverMain {
             case "netty" -> new NettyEpollReceiver(Integer.parseInt(args[1]));
             default -> throw new IllegalArgumentException("unknown receiver " + args[0]);
         };
-        Thread guard = new Thread(() -> {
-            try {
-                Thread.sleep(MAX_LIFETIME_MILLIS);
-                System.err.println("receiver lifetime reached, exiting");
-                System.exit(3);
-            }
-            catch (InterruptedException ex) {
-                // exiting normally
-            }
-        }, "lifetime-guard");
-        guard.setDaemon(true);
-        guard.start();
+        Thread guard = LifetimeGuard.start("receiver", MAX_LIFETIME);
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (receiver) {
             receiver.start();

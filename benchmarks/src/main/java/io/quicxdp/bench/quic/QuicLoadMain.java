@@ -9,11 +9,12 @@ import io.netty.handler.codec.quic.Quic;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
-
+import io.quicxdp.bench.LifetimeGuard;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -55,7 +56,7 @@ public final class QuicLoadMain {
     private static final long RAMP_MILLIS = 1000;
 
     /** A generator left behind by a crashed driver goes away on its own. */
-    private static final long MAX_LIFETIME_MILLIS = 3 * 60 * 60 * 1000;
+    private static final Duration MAX_LIFETIME = Duration.ofMinutes(180);
 
     private QuicLoadMain() {
     }
@@ -65,7 +66,7 @@ public final class QuicLoadMain {
         Epoll.ensureAvailability();
         Quic.ensureAvailability();
         boolean gro = Boolean.parseBoolean(System.getProperty("quicload.gro", "true"));
-        startLifetimeGuard();
+        LifetimeGuard.start("load generator", MAX_LIFETIME);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         try {
             EventLoop loop = group.next();
@@ -137,20 +138,5 @@ public final class QuicLoadMain {
     private static String describe(Exception ex) {
         return ex.getMessage() != null ? ex.getClass().getSimpleName() + ": " + ex.getMessage()
                 : ex.getClass().getSimpleName();
-    }
-
-    private static void startLifetimeGuard() {
-        Thread guard = new Thread(() -> {
-            try {
-                Thread.sleep(MAX_LIFETIME_MILLIS);
-                System.err.println("load generator lifetime reached, exiting");
-                System.exit(3);
-            }
-            catch (InterruptedException ex) {
-                // exiting normally
-            }
-        }, "lifetime-guard");
-        guard.setDaemon(true);
-        guard.start();
     }
 }

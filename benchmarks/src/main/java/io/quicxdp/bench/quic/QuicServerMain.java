@@ -3,12 +3,14 @@ package io.quicxdp.bench.quic;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.SslSessionTicketKey;
+import io.quicxdp.bench.LifetimeGuard;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.time.Duration;
 
 /**
  * The HTTP/3 server process of the QUIC benchmarks, driven over stdin/stdout by the benchmark's orchestrator:
@@ -24,7 +26,7 @@ import java.security.SecureRandom;
  */
 public final class QuicServerMain {
 
-    private static final long MAX_LIFETIME_MILLIS = 30 * 60 * 1000;
+    private static final Duration MAX_LIFETIME = Duration.ofMinutes(30);
 
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -43,18 +45,7 @@ public final class QuicServerMain {
             return;
         }
         THREADS.setThreadAllocatedMemoryEnabled(true);
-        Thread guard = new Thread(() -> {
-            try {
-                Thread.sleep(MAX_LIFETIME_MILLIS);
-                System.err.println("quic-server: lifetime reached, exiting");
-                System.exit(3);
-            }
-            catch (InterruptedException ex) {
-                // exiting normally
-            }
-        }, "lifetime-guard");
-        guard.setDaemon(true);
-        guard.start();
+        Thread guard = LifetimeGuard.start("quic-server", MAX_LIFETIME);
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         QuicSslContext tls = tls(options);
         try (Http3FileServer server = Http3FileServer.load(options.htdocs());
