@@ -173,6 +173,14 @@ final class QuicEchoOverXdp implements AutoCloseable {
      * were sent did, waiting at most 10 seconds.
      */
     static byte[] echo(QuicChannel connection, byte[] payload) throws Exception {
+        return startEcho(connection, payload).get(10, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Opens a stream, sends {@code payload} and finishes its side; the promise completes with as many bytes as
+     * were sent, once they came back, or fails when the stream fails or closes before.
+     */
+    static Promise<byte[]> startEcho(QuicChannel connection, byte[] payload) throws Exception {
         Promise<byte[]> back = connection.eventLoop().newPromise();
         ByteArrayOutputStream received = new ByteArrayOutputStream();
         QuicStreamChannel stream = connection.newStreamBootstrap().type(QuicStreamType.BIDIRECTIONAL)
@@ -196,12 +204,17 @@ final class QuicEchoOverXdp implements AutoCloseable {
                     }
 
                     @Override
+                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                        back.tryFailure(cause);
+                    }
+
+                    @Override
                     public void channelInactive(ChannelHandlerContext ctx) {
                         back.tryFailure(new IllegalStateException("stream closed after " + received.size() + " bytes"));
                     }
                 }).create().get(10, TimeUnit.SECONDS);
         stream.writeAndFlush(Unpooled.wrappedBuffer(payload)).addListener(QuicStreamChannel.SHUTDOWN_OUTPUT);
-        return back.get(10, TimeUnit.SECONDS);
+        return back;
     }
 
     @Override

@@ -3,7 +3,6 @@ package io.quicxdp.netty;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -24,7 +23,6 @@ import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
-import io.netty.handler.codec.quic.QuicStreamType;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
@@ -37,7 +35,6 @@ import io.quicxdp.datapath.linux.Namespaces;
 import io.quicxdp.datapath.state.SocketState;
 import io.quicxdp.datapath.testing.TestPorts;
 import io.quicxdp.datapath.testing.XskMapFixture;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -201,7 +198,7 @@ class QuicOverXdpTests {
                     byte[] payload = new byte[size];
                     random.nextBytes(payload);
                     sent.add(payload);
-                    echoes.add(echo(connection, payload));
+                    echoes.add(QuicEchoOverXdp.startEcho(connection, payload));
                 }
             }
             for (int i = 0; i < echoes.size(); i++) {
@@ -230,7 +227,7 @@ class QuicOverXdpTests {
         new Random(7).nextBytes(payload);
         QuicChannel connection = connect(new InetSocketAddress(fixture.net().peerIpv4(), 0),
                 new InetSocketAddress(fixture.net().appIpv4(), PORT));
-        assertThat(echo(connection, payload).get(60, TimeUnit.SECONDS)).isEqualTo(payload);
+        assertThat(QuicEchoOverXdp.startEcho(connection, payload).get(60, TimeUnit.SECONDS)).isEqualTo(payload);
         assertThat(datapath.state().sockets().stream().mapToLong(SocketState::txBackPressure).sum())
                 .as("the 16 TX frames ran out and the writes waited for them").isPositive();
         connection.close().sync();
@@ -247,7 +244,7 @@ class QuicOverXdpTests {
             QuicChannel connection = connect(new InetSocketAddress(fixture.net().peerIpv4(), 0), relay.address());
             byte[] before = new byte[64 << 10];
             new Random(1).nextBytes(before);
-            assertThat(echo(connection, before).get(30, TimeUnit.SECONDS)).isEqualTo(before);
+            assertThat(QuicEchoOverXdp.startEcho(connection, before).get(30, TimeUnit.SECONDS)).isEqualTo(before);
 
             // as a NAT that rebinds: the client's packets now come from another port, received on the other queue
             java.nio.channels.DatagramChannel moved = null;
@@ -264,7 +261,7 @@ class QuicOverXdpTests {
             relay.switchTo(moved);
             byte[] after = new byte[1 << 20];
             new Random(2).nextBytes(after);
-            assertThat(echo(connection, after).get(30, TimeUnit.SECONDS)).as("the same connection, after the move")
+            assertThat(QuicEchoOverXdp.startEcho(connection, after).get(30, TimeUnit.SECONDS)).as("the same connection, after the move")
                     .isEqualTo(after);
             assertThat(handshakes.get()).as("no new handshake: the connection moved").isEqualTo(1);
             connection.close().sync();
@@ -297,7 +294,7 @@ class QuicOverXdpTests {
         // and the server still serves
         QuicChannel connection = connect(new InetSocketAddress(fixture.net().peerIpv4(), 0),
                 new InetSocketAddress(fixture.net().appIpv4(), PORT));
-        assertThat(echo(connection, new byte[] {1, 2, 3}).get(10, TimeUnit.SECONDS)).containsExactly(1, 2, 3);
+        assertThat(QuicEchoOverXdp.startEcho(connection, new byte[] {1, 2, 3}).get(10, TimeUnit.SECONDS)).containsExactly(1, 2, 3);
         connection.close().sync();
         connection.parent().close().sync();
     }
@@ -341,47 +338,6 @@ class QuicOverXdpTests {
         return QuicChannel.newBootstrap(datagrams).handler(new ChannelInboundHandlerAdapter())
                 .streamHandler(new ChannelInboundHandlerAdapter()).remoteAddress(server).connect()
                 .get(10, TimeUnit.SECONDS);
-    }
-
-    /**
-     * Opens a stream, sends {@code payload} and finishes its side; the promise completes with as many bytes as
-     * were sent, once they came back.
-     */
-    private static Promise<byte[]> echo(QuicChannel connection, byte[] payload) throws Exception {
-        Promise<byte[]> back = connection.eventLoop().newPromise();
-        ByteArrayOutputStream received = new ByteArrayOutputStream();
-        QuicStreamChannel stream = connection.newStreamBootstrap().type(QuicStreamType.BIDIRECTIONAL)
-                .option(ChannelOption.ALLOW_HALF_CLOSURE, true).handler(new ChannelInboundHandlerAdapter() {
-                    @Override
-                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                        ByteBuf data = (ByteBuf) msg;
-                        try {
-                            data.readBytes(received, data.readableBytes());
-                            if (received.size() >= payload.length) {
-                                back.trySuccess(received.toByteArray());
-                                ctx.close();
-                            }
-                        }
-                        catch (IOException ex) {
-                            back.tryFailure(ex);
-                        }
-                        finally {
-                            data.release();
-                        }
-                    }
-
-                    @Override
-                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                        back.tryFailure(cause);
-                    }
-
-                    @Override
-                    public void channelInactive(ChannelHandlerContext ctx) {
-                        back.tryFailure(new IllegalStateException("stream closed after " + received.size() + " bytes"));
-                    }
-                }).create().get(10, TimeUnit.SECONDS);
-        stream.writeAndFlush(Unpooled.wrappedBuffer(payload)).addListener(QuicStreamChannel.SHUTDOWN_OUTPUT);
-        return back;
     }
 
     /** Whether the event says the peer finished its side of a stream (Netty QUIC fires one or both). */
