@@ -62,7 +62,8 @@ class XdpFaultTests {
 
     private static final int PORT = TestPorts.ECHO;
 
-    private static final DatapathSettings SETTINGS = DatapathSettings.builder().frameCount(512).fillRingSize(256)
+    /** A UMEM of an unusual size (520 frames), so that no other mapping of the JVM is counted as one. */
+    private static final DatapathSettings SETTINGS = DatapathSettings.builder().frameCount(520).fillRingSize(256)
         .completionRingSize(256).rxRingSize(256).txRingSize(256).pollTimeout(Duration.ofMillis(20))
         .txDrainTimeout(Duration.ofMillis(200)).neighbourTimeout(Duration.ofSeconds(10)).build();
 
@@ -272,7 +273,7 @@ class XdpFaultTests {
 
     @Test
     void starvedFillRingAndFullTxRingUnderABurstAreCountedAndTheServiceRecovers() throws Exception {
-        DatapathSettings tiny = SETTINGS.toBuilder().frameCount(64).fillRingSize(16).completionRingSize(8)
+        DatapathSettings tiny = SETTINGS.toBuilder().frameCount(72).fillRingSize(16).completionRingSize(8)
             .rxRingSize(16).txRingSize(8).build();
         XskMapFixture fixture = fixture(1);
         ProcessResources before = resources(tiny);
@@ -303,7 +304,8 @@ class XdpFaultTests {
         assertThat(described.txBackPressure()).isPositive();
         service.assertFramesAccountedFor();
 
-        assertThat(echoes(fixture)).isEqualTo(10);
+        // five at once: the 8-entry TX ring takes a batch's replies only up to its size
+        assertThat(EchoPeer.echoes(fixture.net(), fixture.net().appIpv4(), PORT, 5)).isEqualTo(5);
         service.health(fixture);
         assertThat(service.health(fixture).getStatus()).as("received since: not starved").isEqualTo(Status.UP);
         service.assertFramesAccountedFor();
