@@ -7,7 +7,9 @@ import io.quicxdp.datapath.bpf.XskMapProbe;
 import io.quicxdp.datapath.linux.Errno;
 import io.quicxdp.datapath.linux.NativeIoException;
 import io.quicxdp.datapath.netlink.LinkInfo;
+import io.quicxdp.datapath.netlink.RouteNetlinkSocket;
 import io.quicxdp.datapath.source.AgentClient;
+import io.quicxdp.datapath.state.LinkStatus;
 import io.quicxdp.datapath.state.MapInspection;
 import io.quicxdp.datapath.state.MapState;
 import io.quicxdp.datapath.state.PinStatus;
@@ -80,27 +82,11 @@ final class MapBinding {
      * and reading its id, and one BPF_PROG_TEST_RUN per slot. With the agent it makes no {@code bpf()} call:
      * the slots are then not looked into.
      */
-    synchronized MapInspection inspect() {
+    synchronized MapInspection inspect(LinkCheck linkNow) {
         MapSource source = config.source();
-        PinStatus pin = PinStatus.NOT_PINNED;
-        String detail = null;
-        if (source.kind() == MapSource.Kind.PINNED_MAP) {
-            try (BpfMap current = BpfMap.openPinned(source.path(), PinAccess.READ_ONLY)) {
-                int id = current.info().id();
-                pin = id == info.id() ? PinStatus.SAME_MAP : PinStatus.REPLACED;
-                if (pin == PinStatus.REPLACED) {
-                    detail = source.path() + " now refers to map id " + id + ", not " + info.id();
-                }
-            }
-            catch (NativeIoException ex) {
-                pin = ex.errno() == Errno.ENOENT ? PinStatus.REMOVED : PinStatus.UNREADABLE;
-                detail = pin == PinStatus.REMOVED ? "nothing is pinned at " + source.path() : ex.getMessage();
-            }
-            catch (IOException ex) {
-                pin = PinStatus.REPLACED;
-                detail = ex.getMessage();
-            }
-        }
+        PinCheck pinNow = checkPin();
+        PinStatus pin = pinNow.status();
+        String detail = pinNow.detail();
         SourceStatus status = sourceStatus();
         if (status == SourceStatus.LOST) {
             detail = lostDetail();
@@ -114,7 +100,56 @@ final class MapBinding {
             detail = map == null ? "slots are not looked into: with the agent, this process makes no bpf() call"
                     : probeFailure;
         }
-        return new MapInspection(config.interfaceName(), source, info.id(), pin, status, slots, detail);
+        return new MapInspection(config.interfaceName(), source, info.id(), pin, status, slots, detail,
+                linkNow.status(), link.xdpProgramId(), linkNow.xdpProgram());
+    }
+
+    /** What the configured pin refers to now: opens it read-only and reads the map's id. */
+    private PinCheck checkPin() {
+        MapSource source = config.source();
+        if (source.kind() != MapSource.Kind.PINNED_MAP) {
+            return new PinCheck(PinStatus.NOT_PINNED, null);
+        }
+        try (BpfMap current = BpfMap.openPinned(source.path(), PinAccess.READ_ONLY)) {
+            int id = current.info().id();
+            return id == info.id() ? new PinCheck(PinStatus.SAME_MAP, null)
+                    : new PinCheck(PinStatus.REPLACED, source.path() + " now refers to map id " + id + ", not "
+                            + info.id());
+        }
+        catch (NativeIoException ex) {
+            return ex.errno() == Errno.ENOENT ? new PinCheck(PinStatus.REMOVED, "nothing is pinned at " + source.path())
+                    : new PinCheck(PinStatus.UNREADABLE, ex.getMessage());
+        }
+        catch (IOException ex) {
+            return new PinCheck(PinStatus.REPLACED, ex.getMessage());
+        }
+    }
+
+    /**
+     * How the interface stands now, asked of the kernel by index through {@code links} (one
+     * {@code RTM_GETLINK}): an index no interface has any more means ours was deleted.
+     */
+    LinkCheck checkLink(RouteNetlinkSocket links) {
+        try {
+            LinkInfo now = links.link(link.index());
+            return new LinkCheck(now.up() && now.running() ? LinkStatus.UP : LinkStatus.DOWN, now.xdpProgramId());
+        }
+        catch (NativeIoException ex) {
+            return new LinkCheck(ex.errno() == Errno.ENODEV ? LinkStatus.GONE : LinkStatus.UNKNOWN, 0);
+        }
+        catch (IOException | RuntimeException ex) {
+            return new LinkCheck(LinkStatus.UNKNOWN, 0);
+        }
+    }
+
+    /** A pin's status and, when it is not the same map, what it refers to. */
+    private record PinCheck(PinStatus status, String detail) {
+    }
+
+    /** An interface's status and the id of the XDP program attached to it now. */
+    record LinkCheck(LinkStatus status, int xdpProgram) {
+
+        static final LinkCheck CLOSED = new LinkCheck(LinkStatus.UNKNOWN, 0);
     }
 
     /** How the map's source stands; the first time the agent is found lost, says so in the log. */
@@ -194,9 +229,10 @@ final class MapBinding {
         }
     }
 
-    MapState state() {
+    MapState state(LinkCheck linkNow) {
         List<Integer> held = workers.stream().filter(QueueWorker::inMap).map(QueueWorker::queueId).toList();
         return new MapState(config.interfaceName(), config.source(), sourceStatus(), info.id(), info.name(),
-                info.typeName().toLowerCase(Locale.ROOT), info.maxEntries(), held);
+                info.typeName().toLowerCase(Locale.ROOT), info.maxEntries(), held, checkPin().status(), linkNow.status(),
+                link.xdpProgramId(), linkNow.xdpProgram());
     }
 }

@@ -287,7 +287,9 @@ final class QueueWorker implements Runnable, QueueDriver {
 
     @Override
     public boolean hasBacklog() {
-        return (txBacklog != 0 && txBacklog != Errno.ENETDOWN) || socket.freeReceiveFrames() > 0;
+        // a link that is down (ENETDOWN) or gone (ENXIO: the socket was unbound) moves nothing for now
+        return (txBacklog != 0 && txBacklog != Errno.ENETDOWN && txBacklog != Errno.ENXIO)
+                || socket.freeReceiveFrames() > 0;
     }
 
     @Override
@@ -701,7 +703,8 @@ final class QueueWorker implements Runnable, QueueDriver {
         }
     }
 
-    SocketState state() {
+    /** The socket's state; {@code unbound} when its interface is gone, which unbinds it in the kernel. */
+    SocketState state(boolean unbound) {
         XdpStatistics kernel = null;
         if (!socket.isClosed()) {
             try {
@@ -712,7 +715,7 @@ final class QueueWorker implements Runnable, QueueDriver {
             }
         }
         return new SocketState(interfaceName, queueId, socket.zeroCopy() ? "zero-copy" : "copy",
-                !socket.isClosed(), inMap, counters.rx(SocketCounters.RX_PACKETS),
+                !socket.isClosed() && !unbound, inMap, counters.rx(SocketCounters.RX_PACKETS),
                 counters.rx(SocketCounters.RX_BYTES), counters.rx(SocketCounters.RX_PARTIAL_CHECKSUM),
                 counters.tx(SocketCounters.TX_PACKETS),
                 counters.tx(SocketCounters.TX_BYTES), counters.tx(SocketCounters.TX_BACK_PRESSURE),

@@ -6,6 +6,7 @@ import io.quicxdp.datapath.failure.XdpSocketException;
 import io.quicxdp.datapath.linux.NativeIoException;
 import io.quicxdp.datapath.netlink.RouteNetlinkSocket;
 import io.quicxdp.datapath.state.DatapathState;
+import io.quicxdp.datapath.state.LinkStatus;
 import io.quicxdp.datapath.state.MapInspection;
 import io.quicxdp.datapath.state.MapState;
 import io.quicxdp.datapath.state.SlotStatus;
@@ -53,6 +54,12 @@ public final class XdpDatapath implements AutoCloseable {
 
     private final RouteNetlinkSocket netlink;
 
+    /**
+     * Asks how the interfaces stand for {@link #state()}: a socket of its own, since lookups on the others may
+     * wait for a neighbour; {@code null} for a datapath without maps.
+     */
+    private final RouteNetlinkSocket links;
+
     final PeerRoutes routes;
 
     private final List<MapBinding> bindings;
@@ -60,10 +67,11 @@ public final class XdpDatapath implements AutoCloseable {
     private volatile boolean open = true;
 
     private XdpDatapath(List<XdpMapConfig> configs, DatapathSettings settings, RouteNetlinkSocket netlink,
-            PeerRoutes routes) {
+            PeerRoutes routes, RouteNetlinkSocket links) {
         this.configs = configs;
         this.settings = settings;
         this.netlink = netlink;
+        this.links = links;
         this.routes = routes;
         this.bindings = MapModeStartup.open(configs, settings, endpoints, netlink);
         bindings.forEach(binding -> binding.workers.forEach(worker -> worker.belongTo(this)));
@@ -80,6 +88,7 @@ public final class XdpDatapath implements AutoCloseable {
         this.configs = List.of();
         this.settings = settings;
         this.netlink = netlink;
+        this.links = null;
         this.routes = routes;
         this.bindings = List.of();
         routes.serve(bindings);
@@ -96,6 +105,7 @@ public final class XdpDatapath implements AutoCloseable {
         Objects.requireNonNull(settings, "settings");
         XdpPlatform.ensureSupported();
         RouteNetlinkSocket netlink;
+        RouteNetlinkSocket links;
         PeerRoutes routes;
         try {
             netlink = RouteNetlinkSocket.open();
@@ -104,17 +114,26 @@ public final class XdpDatapath implements AutoCloseable {
             throw netlinkFailure(ex);
         }
         try {
-            routes = PeerRoutes.open(netlink, settings);
+            links = RouteNetlinkSocket.open();
         }
         catch (NativeIoException ex) {
             netlink.close();
             throw netlinkFailure(ex);
         }
         try {
-            return new XdpDatapath(configs, settings, netlink, routes);
+            routes = PeerRoutes.open(netlink, settings);
+        }
+        catch (NativeIoException ex) {
+            links.close();
+            netlink.close();
+            throw netlinkFailure(ex);
+        }
+        try {
+            return new XdpDatapath(configs, settings, netlink, routes, links);
         }
         catch (RuntimeException | Error ex) {
             routes.close();
+            links.close();
             netlink.close();
             throw ex;
         }
@@ -248,15 +267,26 @@ public final class XdpDatapath implements AutoCloseable {
         boundEndpoints.remove(endpoint);
     }
 
-    /** The state of every map and socket, read without stopping traffic. */
+    /**
+     * The state of every map and socket, read without stopping traffic. Besides reading counters it asks the
+     * kernel how each interface stands (one netlink request) and what each pin refers to (opening it
+     * read-only). The sockets of an interface that is gone are reported unbound: the kernel unbound them.
+     */
     public DatapathState state() {
         List<MapState> maps = new ArrayList<>();
         List<SocketState> sockets = new ArrayList<>();
         for (MapBinding binding : bindings) {
-            maps.add(binding.state());
-            binding.workers.forEach(worker -> sockets.add(worker.state()));
+            MapBinding.LinkCheck link = checkLink(binding);
+            maps.add(binding.state(link));
+            binding.workers.forEach(worker -> sockets.add(worker.state(link.status() == LinkStatus.GONE)));
         }
         return new DatapathState(open, List.copyOf(maps), List.copyOf(sockets));
+    }
+
+    private MapBinding.LinkCheck checkLink(MapBinding binding) {
+        synchronized (links) {
+            return open ? binding.checkLink(links) : MapBinding.LinkCheck.CLOSED;
+        }
     }
 
     /**
@@ -267,8 +297,10 @@ public final class XdpDatapath implements AutoCloseable {
     public List<SocketState> sockets(String interfaceName) {
         return bindings.stream()
                 .filter(binding -> binding.config.interfaceName().equals(interfaceName))
-                .flatMap(binding -> binding.workers.stream())
-                .map(QueueWorker::state)
+                .flatMap(binding -> {
+                    boolean gone = checkLink(binding).status() == LinkStatus.GONE;
+                    return binding.workers.stream().map(worker -> worker.state(gone));
+                })
                 .toList();
     }
 
@@ -280,7 +312,7 @@ public final class XdpDatapath implements AutoCloseable {
      */
     public List<MapInspection> inspectMaps() {
         ensureOpen();
-        return bindings.stream().map(MapBinding::inspect).toList();
+        return bindings.stream().map(binding -> binding.inspect(checkLink(binding))).toList();
     }
 
     /**
@@ -293,7 +325,7 @@ public final class XdpDatapath implements AutoCloseable {
         return bindings.stream()
                 .filter(binding -> binding.config.interfaceName().equals(interfaceName))
                 .findFirst()
-                .map(MapBinding::inspect);
+                .map(binding -> binding.inspect(checkLink(binding)));
     }
 
     private void ensureOpen() {
@@ -344,6 +376,11 @@ public final class XdpDatapath implements AutoCloseable {
         routes.close();
         synchronized (netlink) {
             netlink.close();
+        }
+        if (links != null) {
+            synchronized (links) {
+                links.close();
+            }
         }
     }
 }

@@ -13,6 +13,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.ssl.NoSuchSslBundleException;
 import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
@@ -20,6 +21,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
 import org.springframework.http.server.reactive.HttpHandler;
+import org.springframework.util.StringUtils;
 import org.springframework.web.server.WebFilter;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.SslSessionTicketKey;
@@ -50,13 +52,20 @@ public final class XdpHttp3AutoConfiguration {
         XdpHttp3Server xdpHttp3Server(MultiThreadIoEventLoopGroup xdpEventLoopGroup, ObjectProvider<HttpHandler> handler,
                 ObjectProvider<SslBundles> sslBundles, XdpProperties properties, Environment environment) {
             XdpProperties.Http3 http3 = properties.getHttp3();
-            String bundleName = (http3.getSsl().getBundle() != null) ? http3.getSsl().getBundle()
-                    : environment.getProperty("server.ssl.bundle");
+            boolean own = StringUtils.hasText(http3.getSsl().getBundle());
+            String bundleName = own ? http3.getSsl().getBundle() : environment.getProperty("server.ssl.bundle");
             SslBundles bundles = sslBundles.getIfAvailable();
-            if (bundleName == null || bundles == null) {
+            if (!StringUtils.hasText(bundleName) || bundles == null) {
                 throw new XdpHttp3SslBundleMissingException();
             }
-            SslBundle bundle = bundles.getBundle(bundleName);
+            SslBundle bundle;
+            try {
+                bundle = bundles.getBundle(bundleName);
+            }
+            catch (NoSuchSslBundleException ex) {
+                throw new XdpHttp3SslBundleUnknownException(own ? "quic.xdp.http3.ssl.bundle" : "server.ssl.bundle",
+                        bundleName, bundles.getBundleNames(), ex);
+            }
             QuicSslContext tls = tls(bundle, http3.isEarlyData());
             // the handler is taken at start: made now, its DispatcherHandler would miss every handler mapping that
             // needs this server, such as the actuator's (the xdp endpoint shows HTTP/3), and answer them 404

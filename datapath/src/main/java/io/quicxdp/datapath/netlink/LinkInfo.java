@@ -18,15 +18,17 @@ package io.quicxdp.datapath.netlink;
  *        them, else {@code numRxQueues}
  * @param transmitQueues the transmit queues in use, likewise; copy mode sends a socket's frames on the
  *        transmit queue with its queue id, and skips a socket whose id has none
+ * @param xdpProgramId the id of the XDP program attached to the interface ({@code IFLA_XDP}), 0 when none is
  */
 public record LinkInfo(int index, String name, long mac, int mtu, int numRxQueues, int numTxQueues, boolean up,
-        boolean running, int bindableRxQueues, int transmitQueues) {
+        boolean running, int bindableRxQueues, int transmitQueues, int xdpProgramId) {
 
     /** Shows the MAC in its usual text form. */
     @Override
     public String toString() {
         return "LinkInfo[index=" + index + ", name=" + name + ", mac=" + Netlink.macToString(mac) + ", mtu=" + mtu
                 + ", numRxQueues=" + numRxQueues + ", numTxQueues=" + numTxQueues + ", up=" + up + ", running="
-                + running + ", bindableRxQueues=" + bindableRxQueues + ", transmitQueues=" + transmitQueues + "]";
+                + running + ", bindableRxQueues=" + bindableRxQueues + ", transmitQueues=" + transmitQueues
+                + ", xdpProgramId=" + xdpProgramId + "]";
     }
 }

@@ -73,6 +73,10 @@ final class Netlink {
     static final int IFLA_IFNAME = 3;
     static final int IFLA_MTU = 4;
     static final int IFLA_EXT_MASK = 29;
+    static final int IFLA_XDP = 43;
+    static final int IFLA_XDP_PROG_ID = 4;
+    static final int IFLA_XDP_DRV_PROG_ID = 5;
+    static final int IFLA_XDP_SKB_PROG_ID = 6;
     static final int IFLA_NUM_TX_QUEUES = 31;
     static final int IFLA_NUM_RX_QUEUES = 32;
     static final int RTEXT_FILTER_SKIP_STATS = 1 << 3;

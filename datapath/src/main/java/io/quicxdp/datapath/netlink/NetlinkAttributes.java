@@ -53,6 +53,11 @@ final class NetlinkAttributes {
         return has(type) && lengths[type] >= 4 ? buffer.getInt(offsets[type]) : absent;
     }
 
+    /** The attributes nested in the value of {@code type}, or null when absent. */
+    NetlinkAttributes nested(int type) {
+        return has(type) ? parse(buffer, offsets[type], offsets[type] + lengths[type]) : null;
+    }
+
     /** A copy of the value, or null when absent. */
     byte[] bytes(int type) {
         if (!has(type)) {

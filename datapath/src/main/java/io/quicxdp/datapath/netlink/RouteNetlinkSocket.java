@@ -355,7 +355,7 @@ public final class RouteNetlinkSocket implements AutoCloseable {
             }
         }
         return new LinkInfo(link.index(), link.name(), link.mac(), link.mtu(), link.numRxQueues(),
-                link.numTxQueues(), link.up(), link.running(), bindable, transmit);
+                link.numTxQueues(), link.up(), link.running(), bindable, transmit, link.xdpProgramId());
     }
 
     private Neighbour neighbour(int interfaceIndex, InetAddress address) throws IOException {
@@ -524,7 +524,21 @@ public final class RouteNetlinkSocket implements AutoCloseable {
         return new ParsedLink(index, attributes.string(Netlink.IFLA_IFNAME),
                 address != null && address.length == 6 ? Netlink.macToLong(address) : 0,
                 attributes.u32(Netlink.IFLA_MTU, 0), numRxQueues, attributes.u32(Netlink.IFLA_NUM_TX_QUEUES, 1),
-                (flags & Netlink.IFF_UP) != 0, (flags & Netlink.IFF_RUNNING) != 0);
+                (flags & Netlink.IFF_UP) != 0, (flags & Netlink.IFF_RUNNING) != 0, xdpProgramId(attributes));
+    }
+
+    /**
+     * The id of the XDP program attached to a link, 0 for none: {@code IFLA_XDP_PROG_ID} when one program is
+     * attached, else (a driver and a generic program at once) the driver's.
+     */
+    private static int xdpProgramId(NetlinkAttributes link) {
+        NetlinkAttributes xdp = link.nested(Netlink.IFLA_XDP);
+        if (xdp == null) {
+            return 0;
+        }
+        int id = xdp.u32(Netlink.IFLA_XDP_PROG_ID, 0);
+        id = id != 0 ? id : xdp.u32(Netlink.IFLA_XDP_DRV_PROG_ID, 0);
+        return id != 0 ? id : xdp.u32(Netlink.IFLA_XDP_SKB_PROG_ID, 0);
     }
 
     private static ParsedRoute parseRoute(ByteBuffer buffer, int start, int end) {
@@ -558,7 +572,7 @@ public final class RouteNetlinkSocket implements AutoCloseable {
 
     /** An {@code RTM_NEWLINK} before its usable receive queues are known. */
     private record ParsedLink(int index, String name, long mac, int mtu, int numRxQueues, int numTxQueues,
-            boolean up, boolean running) {
+            boolean up, boolean running, int xdpProgramId) {
     }
 
     /** An {@code RTM_NEWROUTE} answering a route lookup. */

@@ -15,9 +15,13 @@ import java.util.Map;
  * @param sourceStatus how the source stands now
  * @param slots per configured queue (= key), what its slot holds
  * @param detail why the pin or the slots could not be read, or the source was lost, or {@code null}
+ * @param link how the interface stands now
+ * @param xdpProgramAtOpen the id of the XDP program attached to the interface when the datapath opened, 0 for none
+ * @param xdpProgram the id of the XDP program attached now, 0 for none
  */
 public record MapInspection(String interfaceName, MapSource source, int mapId, PinStatus pin,
-        SourceStatus sourceStatus, Map<Integer, SlotStatus> slots, String detail) {
+        SourceStatus sourceStatus, Map<Integer, SlotStatus> slots, String detail, LinkStatus link,
+        int xdpProgramAtOpen, int xdpProgram) {
 
     /** The configured pin or socket path. */
     public Path path() {
@@ -25,11 +29,12 @@ public record MapInspection(String interfaceName, MapSource source, int mapId, P
     }
 
     /**
-     * Whether the pin, if any, still refers to our map and every slot holds our socket. A lost device plugin
-     * or agent does not count: the slots hold our sockets all the same.
+     * Whether the pin, if any, still refers to our map, every slot holds our socket, the interface is up and
+     * an XDP program is attached to it. A lost device plugin or agent does not count: the slots hold our
+     * sockets all the same; nor does a replaced program, whose maps cannot be seen from here.
      */
     public boolean healthy() {
-        return (pin == PinStatus.SAME_MAP || pin == PinStatus.NOT_PINNED)
+        return (pin == PinStatus.SAME_MAP || pin == PinStatus.NOT_PINNED) && link == LinkStatus.UP && xdpProgram != 0
                 && slots.values().stream().allMatch(SlotStatus.OURS::equals);
     }
 }

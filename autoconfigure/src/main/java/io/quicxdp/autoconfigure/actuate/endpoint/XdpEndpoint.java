@@ -113,14 +113,25 @@ public class XdpEndpoint {
      * @param type the map's type, {@code xskmap}
      * @param maxEntries the number of slots
      * @param keysHeld the slots (= queue ids) this process's sockets occupy
+     * @param pin what the pin path refers to now: {@code same-map}, {@code removed}, {@code replaced} (another
+     *     map is pinned there), {@code unreadable}, or {@code not-pinned} for a map from a socket
+     * @param link how the interface stands: {@code up}, {@code down}, {@code gone} (deleted: its sockets are
+     *     unbound) or {@code unknown}
+     * @param xdpProgramAtStart the id of the XDP program attached to the interface at start, 0 for none
+     * @param xdpProgram the id of the XDP program attached now, 0 for none
      */
     public record MapDescriptor(String interfaceName, String source, String sourceStatus, String path, int mapId,
-            String name, String type, int maxEntries, List<Integer> keysHeld) {
+            String name, String type, int maxEntries, List<Integer> keysHeld, String pin, String link,
+            int xdpProgramAtStart, int xdpProgram) {
 
         static MapDescriptor of(MapState map) {
-            return new MapDescriptor(map.interfaceName(), map.source().kind().key(),
-                    map.sourceStatus().name().toLowerCase(Locale.ROOT).replace('_', '-'), map.path().toString(),
-                    map.mapId(), map.name(), map.type(), map.maxEntries(), map.keysHeld());
+            return new MapDescriptor(map.interfaceName(), map.source().kind().key(), key(map.sourceStatus()),
+                    map.path().toString(), map.mapId(), map.name(), map.type(), map.maxEntries(), map.keysHeld(),
+                    key(map.pin()), key(map.link()), map.xdpProgramAtOpen(), map.xdpProgram());
+        }
+
+        private static String key(Enum<?> value) {
+            return value.name().toLowerCase(Locale.ROOT).replace('_', '-');
         }
     }
 

@@ -1,6 +1,7 @@
 package io.quicxdp.autoconfigure.actuate.health;
 
 import io.quicxdp.datapath.XdpDatapath;
+import io.quicxdp.datapath.state.LinkStatus;
 import io.quicxdp.datapath.state.MapInspection;
 import io.quicxdp.datapath.state.PinStatus;
 import io.quicxdp.datapath.state.SlotStatus;
@@ -18,6 +19,11 @@ import org.springframework.boot.health.contributor.Health;
  * The health of one configured map: UP while every configured queue has its socket bound and in the
  * map, the pin (for a pinned map) still refers to the map the datapath opened, and each of our slots holds
  * our socket; DOWN, naming the queue and the reason, otherwise.
+ *
+ * <p>The {@code link} detail says whether the interface is up, down (DOWN until it is up again; traffic then
+ * resumes by itself) or gone (DOWN: the kernel unbound its sockets). The {@code xdpProgram} detail names the
+ * program attached to the interface: none is DOWN, since nothing is redirected; another than at start stays
+ * UP, since which map a program redirects into cannot be seen without CAP_SYS_ADMIN, and says what to check.
  *
  * <p>The {@code source} detail says where the map came from ({@code path}, {@code device-plugin-socket} or
  * {@code agent-socket}) and how that source stands. A lost agent or device plugin is reported there but
@@ -67,10 +73,13 @@ public class XdpMapHealthIndicator extends AbstractHealthIndicator {
             .orElseThrow(() -> new IllegalStateException("interface " + this.interfaceName + " is not configured"));
         List<SocketState> sockets = this.datapath.sockets(this.interfaceName);
         Map<String, String> queues = new LinkedHashMap<>();
-        boolean up = inspection.pin() == PinStatus.SAME_MAP || inspection.pin() == PinStatus.NOT_PINNED;
+        boolean up = (inspection.pin() == PinStatus.SAME_MAP || inspection.pin() == PinStatus.NOT_PINNED)
+                && inspection.link() != LinkStatus.GONE && inspection.link() != LinkStatus.DOWN
+                && (inspection.xdpProgram() != 0 || inspection.link() == LinkStatus.UNKNOWN);
         for (SocketState socket : sockets) {
             String starved = starved(socket);
-            String problem = problem(socket, inspection.slots().get(socket.queueId()));
+            String problem = linkProblem(inspection.link());
+            problem = (problem != null) ? problem : problem(socket, inspection.slots().get(socket.queueId()));
             problem = (problem != null) ? problem : starved;
             up &= problem == null;
             queues.put(Integer.toString(socket.queueId()),
@@ -81,7 +90,42 @@ public class XdpMapHealthIndicator extends AbstractHealthIndicator {
             .withDetail("path", inspection.path().toString())
             .withDetail("mapId", inspection.mapId())
             .withDetail("pin", pin(inspection))
+            .withDetail("link", link(inspection.link()))
+            .withDetail("xdpProgram", program(inspection))
             .withDetail("queues", queues);
+    }
+
+    private static @Nullable String linkProblem(LinkStatus link) {
+        return switch (link) {
+            case GONE -> "interface gone: the kernel unbound the socket; restart once the interface exists again";
+            case DOWN -> "link down: nothing arrives until it is up again, then traffic resumes by itself";
+            case UP, UNKNOWN -> null;
+        };
+    }
+
+    private static String link(LinkStatus link) {
+        return switch (link) {
+            case UP -> "up";
+            case DOWN -> "down";
+            case GONE -> "gone: no interface has the index the sockets were bound to";
+            case UNKNOWN -> "unknown: the kernel could not be asked";
+        };
+    }
+
+    private static String program(MapInspection inspection) {
+        int now = inspection.xdpProgram();
+        int atStart = inspection.xdpProgramAtOpen();
+        if (inspection.link() == LinkStatus.GONE || inspection.link() == LinkStatus.UNKNOWN) {
+            return "unknown: the interface cannot be read";
+        }
+        if (now == 0) {
+            return "none attached: nothing is redirected into the map (id " + atStart + " at start)";
+        }
+        if (now != atStart) {
+            return "replaced: id " + now + " now, " + atStart + " at start; which map it redirects into is not "
+                    + "visible here: check with bpftool prog show id " + now;
+        }
+        return "id " + now + ", as at start";
     }
 
     private static @Nullable String problem(SocketState socket, @Nullable SlotStatus slot) {
