@@ -14,10 +14,12 @@ import java.util.Map;
  * @param pin what the pin path refers to now; {@link PinStatus#NOT_PINNED} for a map from a socket
  * @param sourceStatus how the source stands now
  * @param slots per configured queue (= key), what its slot holds
- * @param detail why the pin or the slots could not be read, or the source was lost, or {@code null}
+ * @param detail why the pin or the slots could not be read, or {@code null}
+ * @param sourceDetail what else there is to know about the source: that the agent was lost, or that the
+ *     device plugin's socket is gone since the hand-off; {@code null} when nothing
  */
 public record MapInspection(String interfaceName, MapSource source, int mapId, PinStatus pin,
-        SourceStatus sourceStatus, Map<Integer, SlotStatus> slots, String detail) {
+        SourceStatus sourceStatus, Map<Integer, SlotStatus> slots, String detail, String sourceDetail) {
 
     /** The configured pin or socket path. */
     public Path path() {
@@ -25,8 +27,8 @@ public record MapInspection(String interfaceName, MapSource source, int mapId, P
     }
 
     /**
-     * Whether the pin, if any, still refers to our map and every slot holds our socket. A lost device plugin
-     * or agent does not count: the slots hold our sockets all the same.
+     * Whether the pin, if any, still refers to our map and every slot holds our socket. A lost agent, or a
+     * device plugin's socket gone, does not count: the slots hold our sockets all the same.
      */
     public boolean healthy() {
         return (pin == PinStatus.SAME_MAP || pin == PinStatus.NOT_PINNED)
