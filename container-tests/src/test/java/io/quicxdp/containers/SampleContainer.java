@@ -66,6 +66,15 @@ final class SampleContainer extends GenericContainer<SampleContainer> {
         return this;
     }
 
+    /**
+     * {@code --security-opt no-new-privileges} (Kubernetes' {@code allowPrivilegeEscalation: false}): the kernel
+     * then ignores the file capabilities of what the container runs.
+     */
+    SampleContainer withNoNewPrivileges() {
+        this.securityOptions.add("no-new-privileges");
+        return this;
+    }
+
     /** Mounts a host directory (bpffs, a socket's directory) at the same path. */
     SampleContainer withBind(Path directory) {
         this.binds.add(Bind.parse(directory + ":" + directory));

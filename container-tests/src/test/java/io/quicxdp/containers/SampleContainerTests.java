@@ -162,6 +162,25 @@ class SampleContainerTests {
     }
 
     @Test
+    void agentWithNoNewPrivilegesAsNonRootFailsNamingWhatVoidsTheFileCapabilities() throws Exception {
+        Path socket = this.sockets.resolve("agent.sock");
+        try (HostAgent agent = HostAgent.start(socket, this.fixture.appInterface(), this.fixture.pin(), APP_UID);
+                SampleContainer sample = onAgent(leastPrivilege(), socket).withUser(APP_UID)
+                    .withNoNewPrivileges()) {
+            assertThat(sample.runToExit()).as("exit status").isNotZero();
+            assertThat(sample.getLogs()).contains("APPLICATION FAILED TO START")
+                .contains("Creating the AF_XDP socket for " + this.fixture.appInterface() + " queue 0 was refused "
+                        + "(EPERM): it runs as uid " + APP_UID + " without CAP_NET_RAW in effect (CapEff: "
+                        + "0000000000000000), though CAP_NET_RAW is in its bounding set, and no_new_privs is set "
+                        + "(NoNewPrivs: 1), which voids file capabilities.")
+                .contains("Turn no_new_privs off (drop --security-opt no-new-privileges; on Kubernetes "
+                        + "allowPrivilegeEscalation: true)");
+        }
+        assertThat(this.fixture.occupied(0)).isFalse();
+        assertThat(this.fixture.occupied(1)).isFalse();
+    }
+
+    @Test
     void noAgentFailsStartUpNamingTheSocketAndTheFix() throws Exception {
         Path socket = this.sockets.resolve("agent.sock");
         try (SampleContainer sample = onAgent(leastPrivilege(), socket).withUser(APP_UID)) {
