@@ -117,7 +117,10 @@ class AgentKernelTests {
             assertThat(datapath.state().maps().get(0).sourceStatus()).isEqualTo(SourceStatus.LOST);
             MapInspection inspection = datapath.inspectMap(fixture.appInterface()).orElseThrow();
             assertThat(inspection.sourceStatus()).isEqualTo(SourceStatus.LOST);
-            assertThat(inspection.detail()).startsWith("the quic-xdp agent on " + socket + " closed the connection");
+            assertThat(inspection.sourceDetail())
+                    .startsWith("the quic-xdp agent on " + socket + " closed the connection");
+            assertThat(inspection.detail()).as("why the slots are not read, unchanged")
+                    .contains("makes no bpf() call");
             assertThat(fixture.occupied(0)).as("the agent's going leaves the slots as they were").isTrue();
             assertThat(EchoPeer.echoes(fixture.net(), fixture.net().appIpv4(), PORT, 16)).isEqualTo(16);
         }

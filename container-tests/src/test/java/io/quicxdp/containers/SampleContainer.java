@@ -29,17 +29,29 @@ final class SampleContainer extends GenericContainer<SampleContainer> {
 
     private final List<Bind> binds = new ArrayList<>();
 
+    private String user = "0:0";
+
     private final List<String> arguments = new ArrayList<>(List.of("--server.port=0",
             "--spring.main.banner-mode=off"));
 
     SampleContainer() {
         super(SampleImage.get());
         withNetworkMode("host");
-        withCreateContainerCmdModifier(command -> command.getHostConfig()
+        withCreateContainerCmdModifier(command -> command.withUser(this.user)
+            .getHostConfig()
             .withCapDrop(Capability.ALL)
             .withCapAdd(this.added.toArray(Capability[]::new))
             .withSecurityOpts(this.securityOptions)
             .withBinds(this.binds));
+    }
+
+    /**
+     * Runs the sample as {@code uid}, with the same gid, instead of the image's root: it then holds the added
+     * capabilities through the image's file capabilities on {@code java} only ({@link SampleImage}).
+     */
+    SampleContainer withUser(int uid) {
+        this.user = uid + ":" + uid;
+        return this;
     }
 
     /** Adds {@code capabilities} to the empty set the container starts from ({@code --cap-drop ALL}). */
@@ -51,6 +63,15 @@ final class SampleContainer extends GenericContainer<SampleContainer> {
     /** Replaces Docker's default seccomp profile: {@code unconfined}, or a profile's JSON. */
     SampleContainer withSeccomp(String profile) {
         this.securityOptions.add("seccomp=" + profile);
+        return this;
+    }
+
+    /**
+     * {@code --security-opt no-new-privileges} (Kubernetes' {@code allowPrivilegeEscalation: false}): the kernel
+     * then ignores the file capabilities of what the container runs.
+     */
+    SampleContainer withNoNewPrivileges() {
+        this.securityOptions.add("no-new-privileges");
         return this;
     }
 

@@ -3,11 +3,13 @@ package io.quicxdp.containers;
 import io.quicxdp.datapath.testing.Commands;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
@@ -16,6 +18,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.images.builder.ImageFromDockerfile;
 
@@ -23,6 +27,11 @@ import org.testcontainers.images.builder.ImageFromDockerfile;
  * The sample's image, built locally and never pulled (no registry is reachable from CI): {@code FROM scratch}
  * with this JVM's runtime, the shared libraries it loads, and the sample's executable jar. Built once per test
  * JVM and removed when the JVM exits.
+ * <p>
+ * Its {@code java} carries the file capabilities {@code cap_net_raw,cap_ipc_lock+ep}, as an image for a
+ * non-root user must: Docker (and Kubernetes) put a non-root user's added capabilities into its bounding set
+ * only, and the kernel raises them at exec from the file's. The image's root ignores them (root gets its
+ * bounding set anyway), so one image serves both.
  */
 final class SampleImage {
 
@@ -44,6 +53,14 @@ final class SampleImage {
     // what a server never needs: sources, headers, tools, the compiler's symbol file
     private static final Set<String> LEFT_OUT = Set.of("include", "man", "demo", "jmods", "lib/src.zip",
             "lib/ct.sym");
+
+    /**
+     * {@code security.capability} for {@code cap_net_raw,cap_ipc_lock+ep}: struct vfs_cap_data revision 2,
+     * little-endian, the effective flag set, permitted bits 13 and 14. Every byte is below 0x80, so the tar's
+     * UTF-8 PAX record carries them as they are.
+     */
+    private static final byte[] NET_RAW_IPC_LOCK = { 0x01, 0x00, 0x00, 0x02, 0x00, 0x60, 0x00, 0x00, 0, 0, 0, 0, 0,
+            0, 0, 0, 0, 0, 0, 0 };
 
     private static ImageFromDockerfile image;
 
@@ -75,10 +92,16 @@ final class SampleImage {
                 Files.createDirectories(target.getParent());
                 Files.copy(Path.of(library), target, StandardCopyOption.REPLACE_EXISTING);
             }
+            // with file capabilities the loader ignores java's $ORIGIN run path: libjli goes where it always looks
+            Files.copy(javaHome.resolve("lib/libjli.so"), rootfs.resolve("lib/x86_64-linux-gnu/libjli.so"),
+                    StandardCopyOption.REPLACE_EXISTING);
             Files.createDirectories(rootfs.resolve("tmp"));
             Files.createDirectories(rootfs.resolve("app"));
             Files.copy(jar, rootfs.resolve(JAR.substring(1)));
-            Files.writeString(context.resolve("Dockerfile"), "FROM scratch\nCOPY rootfs/ /\n"
+            // a tar, not a directory, so that java's capabilities and /tmp's mode reach the image
+            writeTar(rootfs, context.resolve("rootfs.tar"));
+            deleteRecursively(rootfs);
+            Files.writeString(context.resolve("Dockerfile"), "FROM scratch\nADD rootfs.tar /\n"
                     + "ENTRYPOINT [\"" + JAVA + "\", \"-jar\", \"" + JAR + "\"]\n");
         }
         catch (IOException ex) {
@@ -89,6 +112,49 @@ final class SampleImage {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> remove(tag), "sample-image-removal"));
         // the Dockerfile is sent as part of the context, so Testcontainers does not try to pull its FROM
         return new ImageFromDockerfile(tag, false).withFileFromPath(".", context);
+    }
+
+    /** Tars {@code rootfs} as root's, {@code /tmp} writable by all, {@code java} with its capabilities. */
+    private static void writeTar(Path rootfs, Path tar) throws IOException {
+        List<Path> paths;
+        try (Stream<Path> walk = Files.walk(rootfs)) {
+            paths = walk.filter(path -> !path.equals(rootfs)).sorted().toList();
+        }
+        try (TarArchiveOutputStream out = new TarArchiveOutputStream(Files.newOutputStream(tar))) {
+            out.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            out.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+            for (Path path : paths) {
+                String name = rootfs.relativize(path).toString();
+                boolean directory = Files.isDirectory(path);
+                TarArchiveEntry entry = new TarArchiveEntry(directory ? name + "/" : name);
+                entry.setIds(0, 0);
+                entry.setNames("root", "root");
+                entry.setModTime(Files.getLastModifiedTime(path));
+                int permissions = name.equals("tmp") ? 01777 : permissions(path);
+                entry.setMode((directory ? 040000 : 0100000) | permissions);
+                if (!directory) {
+                    entry.setSize(Files.size(path));
+                }
+                if (("/" + name).equals(JAVA)) {
+                    entry.addPaxHeader("SCHILY.xattr.security.capability",
+                            new String(NET_RAW_IPC_LOCK, StandardCharsets.ISO_8859_1));
+                }
+                out.putArchiveEntry(entry);
+                if (Files.isRegularFile(path)) {
+                    Files.copy(path, out);
+                }
+                out.closeArchiveEntry();
+            }
+        }
+    }
+
+    private static int permissions(Path path) throws IOException {
+        int mode = 0;
+        for (PosixFilePermission permission : Files.getPosixFilePermissions(path)) {
+            // the enum runs from OWNER_READ (0400) to OTHERS_EXECUTE (0001)
+            mode |= 0400 >> permission.ordinal();
+        }
+        return mode;
     }
 
     private static void remove(String tag) {

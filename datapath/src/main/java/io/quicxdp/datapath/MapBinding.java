@@ -88,9 +88,6 @@ final class MapBinding {
         PinStatus pin = pinNow.status();
         String detail = pinNow.detail();
         SourceStatus status = sourceStatus();
-        if (status == SourceStatus.LOST) {
-            detail = lostDetail();
-        }
         Map<Integer, SlotStatus> slots = new LinkedHashMap<>();
         XskMapProbe loaded = map == null ? null : probe();
         for (QueueWorker worker : workers) {
@@ -101,7 +98,7 @@ final class MapBinding {
                     : probeFailure;
         }
         return new MapInspection(config.interfaceName(), source, info.id(), pin, status, slots, detail,
-                linkNow.status(), link.xdpProgramId(), linkNow.xdpProgram());
+                sourceDetail(status), linkNow.status(), link.xdpProgramId(), linkNow.xdpProgram());
     }
 
     /** What the configured pin refers to now: opens it read-only and reads the map's id. */
@@ -157,7 +154,8 @@ final class MapBinding {
         SourceStatus status = switch (config.source().kind()) {
             case PINNED_MAP -> SourceStatus.PINNED;
             case AGENT -> agent.lost() ? SourceStatus.LOST : SourceStatus.CONNECTED;
-            case DEVICE_PLUGIN -> isSocket(config.source().path()) ? SourceStatus.HANDED_OVER : SourceStatus.LOST;
+            // the descriptor is ours once handed over: the plugin's socket going is the plugin's usual way
+            case DEVICE_PLUGIN -> SourceStatus.HANDED_OVER;
         };
         if (status == SourceStatus.LOST && agent != null && !lossReported && !closed) {
             lossReported = true;
@@ -167,12 +165,21 @@ final class MapBinding {
     }
 
     private String lostDetail() {
-        return agent != null
-                ? "the quic-xdp agent on " + config.source().path() + " closed the connection: the sockets of "
-                        + config.interfaceName() + " stay in their slots and traffic flows, but a restart of the "
-                        + "application needs the agent back"
-                : "the device plugin's socket " + config.source().path() + " is gone (the plugin removes it once it "
-                        + "has handed the map over): the map's descriptor is this process's, traffic flows";
+        return "the quic-xdp agent on " + config.source().path() + " closed the connection: the sockets of "
+                + config.interfaceName() + " stay in their slots and traffic flows, but a restart of the "
+                + "application needs the agent back";
+    }
+
+    private String sourceDetail(SourceStatus status) {
+        if (status == SourceStatus.LOST) {
+            return lostDetail();
+        }
+        if (status == SourceStatus.HANDED_OVER && !isSocket(config.source().path())) {
+            return "the plugin's socket " + config.source().path() + " is gone since the hand-off, as the AF_XDP "
+                    + "device plugin removes it once it has served the pod; the map's descriptor is this "
+                    + "process's";
+        }
+        return null;
     }
 
     private static boolean isSocket(Path path) {

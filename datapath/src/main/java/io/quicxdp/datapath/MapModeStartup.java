@@ -164,6 +164,12 @@ final class MapModeStartup {
         }
         catch (NativeIoException ex) {
             map.close();
+            if (ex.errno() == Errno.EPERM) {
+                // the device plugin's map under Docker's default seccomp: the first bpf() call is this one
+                throw StartupFailures.bpfRefused("The kernel refused the bpf() system call to read the map from "
+                        + config.source(), "the map from " + config.source(), BpfRefusal.ofCallingThread(), config,
+                        null, ex);
+            }
             throw StartupFailures.other("Reading the map from " + config.source(), config, null, ex);
         }
         catch (RuntimeException | Error ex) {
@@ -337,8 +343,14 @@ final class MapModeStartup {
                     binding.map.update(queue, worker.socket().fd(), BpfMap.BPF_NOEXIST);
                 }
                 catch (NativeIoException ex) {
-                    throw binding.config.source().kind() == MapSource.Kind.PINNED_MAP
-                            ? StartupFailures.insert(binding.config, queue, ex)
+                    boolean pinned = binding.config.source().kind() == MapSource.Kind.PINNED_MAP;
+                    if (!pinned && ex.errno() == Errno.EPERM) {
+                        throw StartupFailures.bpfRefused("Inserting the AF_XDP socket of "
+                                + binding.config.interfaceName() + " queue " + queue + " into the map from "
+                                + binding.config.source() + " was refused", "the map from " + binding.config.source(),
+                                BpfRefusal.ofCallingThread(), binding.config, queue, ex);
+                    }
+                    throw pinned ? StartupFailures.insert(binding.config, queue, ex)
                             : SourceFailures.insert(binding.config, queue, ex);
                 }
             }

@@ -26,9 +26,6 @@ import java.util.List;
  */
 final class StartupFailures {
 
-    private static final String NET_RAW_ACTION = "Grant the process CAP_NET_RAW, which AF_XDP sockets need "
-            + "(for example AmbientCapabilities=CAP_NET_RAW in its systemd unit); root is not required.";
-
     private StartupFailures() {
     }
 
@@ -132,9 +129,11 @@ final class StartupFailures {
         String op = cause.operation();
         int errno = cause.errno();
         if (op.startsWith("socket") && (errno == Errno.EPERM || errno == Errno.EACCES)) {
+            NetRawRefusal refusal = NetRawRefusal.ofCallingThread();
+            String explanation = refusal.explanation();
             return new MissingPrivilegeException("Creating the AF_XDP socket for " + where + " was refused ("
-                    + cause.errnoName() + ").", NET_RAW_ACTION, config.interfaceName(), config.mapPath(), queue,
-                    errno, cause);
+                    + cause.errnoName() + ")" + ((explanation != null) ? ": " + explanation : "") + ".",
+                    refusal.action(), config.interfaceName(), config.mapPath(), queue, errno, cause);
         }
         if (op.startsWith("socket") && errno == Errno.EAFNOSUPPORT) {
             return new XdpSocketException("This kernel has no AF_XDP sockets (socket(AF_XDP) failed with "

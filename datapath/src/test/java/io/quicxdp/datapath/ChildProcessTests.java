@@ -147,7 +147,8 @@ class ChildProcessTests {
         Commands.run("chown", NOBODY, fixture.pin().toString());
         String line = failure(start(unprivileged(""), readableClasspath(), "256"));
         assertThat(line).startsWith("FAILED MissingPrivilegeException: Creating the AF_XDP socket for "
-                + fixture.appInterface() + " queue 0 was refused (EPERM).").contains("CAP_NET_RAW");
+                + fixture.appInterface() + " queue 0 was refused (EPERM): it runs as uid " + NOBODY
+                + " without CAP_NET_RAW in effect").contains("AmbientCapabilities=CAP_NET_RAW");
         assertThat(fixture.occupied(0)).isFalse();
     }
 

@@ -87,8 +87,12 @@ class DevicePluginSourceTests {
                 assertThat(socket).doesNotExist();
                 MapInspection inspection = datapath.inspectMap(fixture.appInterface()).orElseThrow();
                 assertThat(inspection.pin()).isEqualTo(PinStatus.NOT_PINNED);
-                assertThat(inspection.sourceStatus()).isEqualTo(SourceStatus.LOST);
-                assertThat(inspection.detail()).contains("device plugin's socket " + socket + " is gone");
+                // the plugin's usual way: reported, not a loss
+                assertThat(inspection.sourceStatus()).isEqualTo(SourceStatus.HANDED_OVER);
+                assertThat(inspection.sourceDetail()).isEqualTo("the plugin's socket " + socket + " is gone since "
+                        + "the hand-off, as the AF_XDP device plugin removes it once it has served the pod; the map's "
+                        + "descriptor is this process's");
+                assertThat(inspection.detail()).as("nothing kept the slots from being read").isNull();
                 assertThat(inspection.slots()).containsValues(SlotStatus.OURS, SlotStatus.OURS);
                 assertThat(inspection.healthy()).isTrue();
                 assertThat(EchoPeer.echoes(fixture.net(), fixture.net().appIpv4(), PORT, 8))

@@ -12,12 +12,13 @@ public enum SourceStatus {
     /** The quic-xdp agent's connection is open. */
     CONNECTED,
 
-    /** The device plugin handed the map over at start-up and its socket is still there. */
+    /**
+     * The device plugin handed the map over at start-up: its descriptor is this process's, and nothing more
+     * is asked of the plugin. Whether the plugin's socket is still there is said apart
+     * ({@link MapInspection#sourceDetail()}): the AF_XDP device plugin removes it once it has served the pod.
+     */
     HANDED_OVER,
 
-    /**
-     * The agent closed its connection (it stopped or restarted), or the device plugin's socket is gone. The
-     * AF_XDP device plugin removes its socket once it has served the pod, so for it this is the usual state.
-     */
+    /** The agent closed its connection (it stopped or restarted): a restart of the application needs it back. */
     LOST
 }

@@ -106,7 +106,8 @@ public class XdpEndpoint {
      * @param interfaceName the interface whose XDP program redirects into the map
      * @param source where the map came from: {@code path}, {@code device-plugin-socket} or {@code agent-socket}
      * @param sourceStatus how that source stands: {@code pinned}, {@code connected} (the agent),
-     *     {@code handed-over} (the device plugin's socket is still there) or {@code lost}; traffic flows either way
+     *     {@code handed-over} (the device plugin's map, whether or not its socket is still there) or {@code lost}
+     *     (the agent closed its connection); traffic flows either way
      * @param path the bpffs pin the map was opened through, or the device plugin's or agent's socket
      * @param mapId the kernel's id of the map
      * @param name the map's name in the kernel

@@ -26,8 +26,8 @@ import org.springframework.boot.health.contributor.Health;
  * UP, since which map a program redirects into cannot be seen without CAP_SYS_ADMIN, and says what to check.
  *
  * <p>The {@code source} detail says where the map came from ({@code path}, {@code device-plugin-socket} or
- * {@code agent-socket}) and how that source stands. A lost agent or device plugin is reported there but
- * leaves the map UP: the sockets stay in their slots and traffic flows; only a restart needs the source.
+ * {@code agent-socket}) and how that source stands. A lost agent, or a device plugin's socket gone since the
+ * hand-off, is reported there but leaves the map UP: the sockets stay in their slots and traffic flows.
  *
  * <p>A check reads the state of this interface's sockets and makes a few read-only system calls (the
  * pin's identity, one probe run per slot); it never changes a map. Where the slots cannot be read (the probe
@@ -169,8 +169,9 @@ public class XdpMapHealthIndicator extends AbstractHealthIndicator {
         source.put("status", switch (inspection.sourceStatus()) {
             case PINNED -> "pinned";
             case CONNECTED -> "connected";
-            case HANDED_OVER -> "handed over";
-            case LOST -> "lost: " + inspection.detail();
+            case HANDED_OVER -> "handed over" + ((inspection.sourceDetail() != null)
+                    ? ": " + inspection.sourceDetail() : "");
+            case LOST -> "lost: " + inspection.sourceDetail();
         });
         return source;
     }
