@@ -91,6 +91,11 @@ final class SampleProcess {
         return this.process.exitValue();
     }
 
+    /** The process id, to read its {@code /proc} entries. */
+    long pid() {
+        return this.process.pid();
+    }
+
     String output() {
         return this.output.toString();
     }
