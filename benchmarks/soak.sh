@@ -13,13 +13,13 @@
 # load), split into quarters:
 #   RSS     mean of the last quarter - mean of the first quarter <= SOAK_RSS_SLACK_MB
 #   fds     the last quarter's highest count and every idle count <= the first quarter's highest + SOAK_FD_SLACK
-#   frames  every sample balanced (withKernel + held + free = total on each socket), and held = 0 in the last
-#           idle sample; also: UDP echoes and HTTP/3 responses came back (the load reached the service)
+#   frames  the last idle sample balanced (withKernel + held + free = total on each socket), none held
+#   run     UDP echoes and HTTP/3 responses came back (the load reached the service); exit 0 after SIGTERM
 #
 # Environment (all optional):
 #   SOAK_MINUTES=30          minutes of load, warm-up included
 #   SOAK_CHECK=0             1: CI's mode: results stay in benchmarks/target/soak, gnuplot is not installed
-#                            (the plot is drawn only if it is there), samples every 2 s
+#                            (the plot is drawn only if it is there)
 #   SOAK_WARMUP_SECONDS      default a quarter of the load, at least 30 and at most 300
 #   SOAK_IDLE_SECONDS=20     idle after the load, before the idle checks
 #   SOAK_INTERVAL            seconds between samples; default 2 for up to 5 minutes of load, else 5
@@ -28,7 +28,7 @@
 #                            (connections closed and opened again each round), each round followed by 3 s of
 #                            new-connection-per-request handshakes
 #   SOAK_HEAP=256m           the sample's heap (-Xms = -Xmx, touched at start)
-#   SOAK_RSS_SLACK_MB=16  SOAK_FD_SLACK=2
+#   SOAK_RSS_SLACK_MB=16  SOAK_FD_SLACK=2   the verdict's tolerances
 #   SOAK_BUILD=1             0: use the jars already built
 #   SOAK_UPDATE_DOCS=1       with SOAK_CHECK=0: copy the CSV, plot and figures into docs/soak/ and docs/soak.md
 #   MAVEN_FLAGS              extra flags for the build (-o, say)
@@ -122,6 +122,10 @@ stop_pid() {
   kill -KILL "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 }
+# the id in the names of the sample's sandbox (namespace qxs-ID, link qxsaID, pins quic-xdp-sample-ID), once logged
+sandbox_id() {
+  sed -n 's/.*Sandbox: network namespace qxs-\([0-9a-f]*\) holds.*/\1/p' "$OUT/sample.log" 2>/dev/null | head -1 || true
+}
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
@@ -133,6 +137,7 @@ cleanup() {
   stop_pid "$H3_PID" 5
   stop_pid "$SAMPLE_PID" 30
   # the sample removes its sandbox when it stops; after a kill -9 or a failed start this removes the rest
+  [ -n "$SANDBOX_ID" ] || SANDBOX_ID="$(sandbox_id)"
   if [ -n "$SANDBOX_ID" ]; then
     ip netns del "qxs-$SANDBOX_ID" 2>/dev/null || true
     ip link show "qxsa$SANDBOX_ID" >/dev/null 2>&1 && ip link del "qxsa$SANDBOX_ID" 2>/dev/null || true
@@ -159,7 +164,7 @@ SAMPLE_PID=$!
 ready=""
 for _ in $(seq 1 1800); do
   if [ -z "$SANDBOX_ID" ]; then
-    SANDBOX_ID="$(sed -n 's/.*Sandbox: network namespace qxs-\([0-9a-f]*\) holds.*/\1/p' "$SAMPLE_LOG" | head -1 || true)"
+    SANDBOX_ID="$(sandbox_id)"
   fi
   grep -q "Look at http://localhost:$PORT/actuator/xdp" "$SAMPLE_LOG" && { ready=1; break; }
   kill -0 "$SAMPLE_PID" 2>/dev/null || break
@@ -331,7 +336,8 @@ h3_errors="$(grep -c '^error' "$OUT/h3.out" || true)"
 missed="$(grep -c missed "$OUT/sampler.log" 2>/dev/null || true)"
 SUMMARY="$OUT/summary.md"
 set +e
-awk -F, -f "$HERE/soak-verdict.awk" -v rss_slack_mb="$RSS_SLACK_MB" -v fd_slack="$FD_SLACK" -v interval="$INTERVAL" -v missed="${missed:-0}" -v udp_sent="${udp_sent:-0}" \
+awk -F, -f "$HERE/soak-verdict.awk" -v rss_slack_mb="$RSS_SLACK_MB" -v fd_slack="$FD_SLACK" \
+  -v interval="$INTERVAL" -v missed="${missed:-0}" -v udp_sent="${udp_sent:-0}" \
   -v udp_echoed="${udp_echoed:-0}" -v h3_completed="${h3_completed:-0}" -v h3_failed="${h3_failed:-0}" \
   -v h3_errors="${h3_errors:-0}" -v exit_status="${exit_status:-none}" "$CSV" >"$SUMMARY"
 verdict=$?
@@ -345,7 +351,8 @@ if command -v gnuplot >/dev/null; then
   awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
     { t = $col["t_s"]; rx = $col["rx_packets"]; req = $col["h3_requests"]; drops = 0
       for (c in col) if (c ~ /^drop_/) drops += $col[c]
-      if (NR > 2 && t > pt) printf "%.3f %.1f %.1f %.2f\n", t / 60, (rx - prx) / (t - pt), (req - preq) / (t - pt), (drops - pdrops) / (t - pt)
+      if (NR > 2 && t > pt) printf "%.3f %.1f %.1f %.2f\n", t / 60, (rx - prx) / (t - pt), \
+        (req - preq) / (t - pt), (drops - pdrops) / (t - pt)
       pt = t; prx = rx; preq = req; pdrops = drops }' "$CSV" >"$OUT/rates.dat"
   gnuplot <<EOF
 set terminal pngcairo size 1100,1200 font "sans,10"
@@ -355,14 +362,16 @@ set key autotitle columnhead top left
 set multiplot layout 4,1 title "quic-xdp soak: sample app, $((LOAD / 60)) min of load, $(date -u +%Y-%m-%d)"
 set xlabel "minutes"
 set grid
+set lmargin 12
+set rmargin 12
+set key opaque box
 set xrange [0:$(( LOAD + IDLE + INTERVAL ))/60.0]
 set arrow 1 from $WARMUP/60.0, graph 0 to $WARMUP/60.0, graph 1 nohead dt 2
 set arrow 2 from $LOAD/60.0, graph 0 to $LOAD/60.0, graph 1 nohead dt 2
 set ylabel "RSS, MiB"
-set y2label "heap, MiB"
+set y2label "heap after GC, MiB"
 set y2tics
 plot "$CSV" using (\$1/60):(\$3/1024) with lines lw 2 title "RSS", \
-     "" using (\$1/60):7 axes x1y2 with lines title "heap used", \
      "" using (\$1/60):8 axes x1y2 with lines lw 2 title "heap after GC"
 unset y2label
 unset y2tics
@@ -398,8 +407,9 @@ if [ "$CHECK" != "1" ] && [ "${SOAK_UPDATE_DOCS:-1}" != "0" ] && grep -q '<!-- s
   cp "$CSV" "$ROOT/docs/soak/soak.csv"
   [ -f "$PLOT" ] && cp "$PLOT" "$ROOT/docs/soak/soak.png"
   {
-    echo "Run of $(date -u +%Y-%m-%dT%H:%M:%SZ): \`$COMMAND_LINE\`; $(nproc) cores," \
-      "$("$JAVA" -version 2>&1 | head -1 | sed 's/"//g'), kernel $(uname -r)."
+    echo "Run of $(date -u +%Y-%m-%dT%H:%M:%SZ): \`$COMMAND_LINE\`; $(nproc) cores (load average" \
+      "$(cut -d' ' -f1-3 /proc/loadavg) at the end), $("$JAVA" -version 2>&1 | head -1 | sed 's/"//g')," \
+      "kernel $(uname -r)."
     echo
     cat "$SUMMARY"
     echo
