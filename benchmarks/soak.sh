@@ -109,11 +109,16 @@ STOP_FILE="$OUT/stop"
 # --- cleanup: whatever was started, on every exit ----------------------------------------------------
 SAMPLE_PID="" SAMPLER_PID="" UDP_PID="" H3_PID="" SANDBOX_ID=""
 SELF_COMM="$(cat /proc/$$/comm)"
+# whether our process PID still runs, and with COMM still has that name
+ours() {
+  local pid="$1" comm="${2:-}"
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  [ -z "$comm" ] || [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$comm" ]
+}
 # stops our process PID (TERM, then KILL after GRACE seconds); with COMM, only while it still has that name
 stop_pid() {
   local pid="$1" grace="$2" comm="${3:-}"
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-  [ -z "$comm" ] || [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$comm" ] || return 0
+  ours "$pid" "$comm" || return 0
   kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 1 $((grace * 10))); do
     kill -0 "$pid" 2>/dev/null || break
@@ -126,15 +131,31 @@ stop_pid() {
 sandbox_id() {
   sed -n 's/.*Sandbox: network namespace qxs-\([0-9a-f]*\) holds.*/\1/p' "$OUT/sample.log" 2>/dev/null | head -1 || true
 }
+# sleeps so that INT and TERM interrupt it: bash runs a trap only between commands, and wait is one
+SLEEP_PID=""
+pause() {
+  sleep "$1" &
+  SLEEP_PID=$!
+  wait "$SLEEP_PID"
+  SLEEP_PID=""
+}
+# the HTTP/3 generator and its feeder: both signalled before waiting, as waiting for one waits for their pipeline
+stop_h3() {
+  local feeder
+  feeder="$(cat "$OUT/h3-feed.pid" 2>/dev/null || true)"
+  ! ours "$feeder" "$SELF_COMM" || kill -TERM "$feeder" 2>/dev/null || true
+  stop_pid "$H3_PID" 5
+  stop_pid "$feeder" 5 "$SELF_COMM"
+}
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
   touch "$STOP_FILE"
+  stop_pid "$SLEEP_PID" 1 sleep
   stop_pid "$SAMPLER_PID" 10
   stop_pid "$UDP_PID" 5
   [ -f "$OUT/udpgen.pid" ] && stop_pid "$(cat "$OUT/udpgen.pid")" 5 udpgen
-  [ -f "$OUT/h3-feed.pid" ] && stop_pid "$(cat "$OUT/h3-feed.pid")" 5 "$SELF_COMM"
-  stop_pid "$H3_PID" 5
+  stop_h3
   stop_pid "$SAMPLE_PID" 30
   # the sample removes its sandbox when it stops; after a kill -9 or a failed start this removes the rest
   [ -n "$SANDBOX_ID" ] || SANDBOX_ID="$(sandbox_id)"
@@ -289,27 +310,25 @@ h3_feed | ip netns exec "$NS" "$JAVA" -Xmx128m -Dquicload.path=/ -cp "$CP" io.qu
   >"$OUT/h3.out" 2>"$OUT/h3.log" &
 H3_PID=$!
 
-sleep "$WARMUP"
+pause "$WARMUP"
 echo steady >"$PHASE_FILE"
 echo "warm-up over; steady load until $(date -d "@$(( $(date +%s) + LOAD - WARMUP ))" +%T)"
 # the loaders end by themselves near LOAD; past that, with a margin for a slow machine, they are stopped
 deadline=$(( $(date +%s) + LOAD - WARMUP + 90 ))
 while { kill -0 "$UDP_PID" 2>/dev/null || kill -0 "$H3_PID" 2>/dev/null; } && [ "$(date +%s)" -lt "$deadline" ]; do
-  sleep 1
+  pause 1
 done
 late=""
 kill -0 "$UDP_PID" 2>/dev/null && late="udpgen "
 kill -0 "$H3_PID" 2>/dev/null && late="${late}QuicLoadMain"
 stop_pid "$UDP_PID" 5
 stop_pid "$(cat "$OUT/udpgen.pid")" 5 udpgen
-stop_pid "$(cat "$OUT/h3-feed.pid")" 5 "$SELF_COMM"
-stop_pid "$H3_PID" 5
+stop_h3
 UDP_PID="" H3_PID=""
 [ -z "$late" ] || echo "stopped the load generators still running 90 s after the load's end: $late"
 echo idle >"$PHASE_FILE"
 echo "load over; idle for $IDLE s"
-sleep "$IDLE"
-sleep "$INTERVAL"
+pause $((IDLE + INTERVAL))
 touch "$STOP_FILE"
 wait "$SAMPLER_PID" 2>/dev/null || true
 SAMPLER_PID=""
