@@ -120,11 +120,11 @@ final class LoadRun {
 
     private long windowAllocated;
 
-    private LoadRun(LoadCommand command, EventLoop loop, QuicSslContext ssl) {
+    private LoadRun(LoadCommand command, EventLoop loop, QuicSslContext ssl, String smallPath) {
         this.command = command;
         this.loop = loop;
         this.ssl = ssl;
-        this.target = new Target(command.kind == LoadCommand.Kind.BULK ? "/bulk" : "/small", "localhost");
+        this.target = new Target(command.kind == LoadCommand.Kind.BULK ? "/bulk" : smallPath, "localhost");
         int lanes = command.kind == LoadCommand.Kind.BULK ? 1 : command.first;
         this.slots = new Connection[lanes];
         this.pending = new LongQueue[command.kind == LoadCommand.Kind.LATENCY ? lanes : 0];
@@ -134,11 +134,12 @@ final class LoadRun {
     }
 
     /**
-     * Binds the UDP socket and starts the load; returns once the first connections are under way. Called off the
-     * loop.
+     * Binds the UDP socket and starts the load, requesting {@code smallPath} in every kind but bulk; returns once
+     * the first connections are under way. Called off the loop.
      */
-    static LoadRun start(LoadCommand command, EventLoop loop, QuicSslContext ssl, boolean gro) throws Exception {
-        LoadRun run = new LoadRun(command, loop, ssl);
+    static LoadRun start(LoadCommand command, EventLoop loop, QuicSslContext ssl, boolean gro, String smallPath)
+            throws Exception {
+        LoadRun run = new LoadRun(command, loop, ssl, smallPath);
         Bootstrap bootstrap = new Bootstrap().group(loop)
                 .channel(EpollDatagramChannel.class)
                 .option(ChannelOption.SO_RCVBUF, 4 << 20)

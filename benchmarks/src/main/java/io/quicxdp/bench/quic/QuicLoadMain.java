@@ -46,7 +46,8 @@ import java.util.concurrent.TimeUnit;
  * <p>stderr is a log: per window the generator's own CPU time and allocation per completed request (to tell
  * whether the generator, not the server, is the limit) and, in latency mode, how late requests left against
  * their intended start. UDP GRO is on ({@code -Dquicload.gro=false} turns it off): against a server that sends
- * with GSO it takes about a third off the generator's CPU per downloaded byte.
+ * with GSO it takes about a third off the generator's CPU per downloaded byte. {@code -Dquicload.path=/x}
+ * requests /x wherever the commands above say /small, for a server that has no /small (the soak test's sample).
  *
  * <p>usage: {@code java -cp CP io.quicxdp.bench.quic.QuicLoadMain}
  */
@@ -66,6 +67,11 @@ public final class QuicLoadMain {
         Epoll.ensureAvailability();
         Quic.ensureAvailability();
         boolean gro = Boolean.parseBoolean(System.getProperty("quicload.gro", "true"));
+        String smallPath = System.getProperty("quicload.path", "/small");
+        if (!smallPath.startsWith("/")) {
+            out.println("error quicload.path '" + smallPath + "' is not an absolute path: start it with /");
+            System.exit(2);
+        }
         LifetimeGuard.start("load generator", MAX_LIFETIME);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         try {
@@ -83,7 +89,7 @@ public final class QuicLoadMain {
                 if (line.isBlank()) {
                     continue;
                 }
-                run(line, loop, ssl, gro, out);
+                run(line, loop, ssl, gro, smallPath, out);
             }
         }
         finally {
@@ -96,8 +102,8 @@ public final class QuicLoadMain {
      * Runs one command, printing {@code window} when its window opens and then its result or an error; returns
      * once its connections are closed.
      */
-    private static void run(String line, EventLoop loop, QuicSslContext ssl, boolean gro, PrintStream out)
-            throws InterruptedException {
+    private static void run(String line, EventLoop loop, QuicSslContext ssl, boolean gro, String smallPath,
+            PrintStream out) throws InterruptedException {
         LoadCommand command;
         try {
             command = LoadCommand.parse(line);
@@ -109,7 +115,7 @@ public final class QuicLoadMain {
         System.err.println("command: " + line.trim());
         LoadRun run;
         try {
-            run = LoadRun.start(command, loop, ssl, gro);
+            run = LoadRun.start(command, loop, ssl, gro, smallPath);
         }
         catch (Exception ex) {
             out.println("error " + describe(ex));

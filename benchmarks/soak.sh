@@ -1,0 +1,444 @@
+#!/usr/bin/env bash
+# The soak test (docs/soak.md): runs the sample application in its zero-setup sandbox as a JVM of its own,
+# loads it from the sandbox's peer namespace with steady UDP echo traffic (udpgen, IPv4 and IPv6 in turn)
+# and HTTP/3 requests with connection churn (QuicLoadMain), samples the process and the datapath every few
+# seconds into a CSV, plots it, and fails when RSS, open fds or held receive frames grow. Run as root.
+#
+#   benchmarks/soak.sh                                   30 minutes; figures and plot into docs/soak*
+#   SOAK_MINUTES=2 SOAK_CHECK=1 benchmarks/soak.sh       CI's check: results in benchmarks/target/soak only
+#
+# Timeline: the sample starts; load runs SOAK_MINUTES, its first SOAK_WARMUP_SECONDS being warm-up; then the
+# load stops and the service idles SOAK_IDLE_SECONDS; then the sample gets SIGTERM and must exit 0.
+# Verdict (every run; exit 1 when a rule fails), over the samples of the steady phase (after warm-up, under
+# load), split into quarters:
+#   RSS     mean of the last quarter - mean of the first quarter <= SOAK_RSS_SLACK_MB
+#   fds     the last quarter's highest count and every idle count <= the first quarter's highest + SOAK_FD_SLACK
+#   frames  the last idle sample balanced (withKernel + held + free = total on each socket), none held
+#   run     UDP echoes and HTTP/3 responses came back (the load reached the service); exit 0 after SIGTERM
+#
+# Environment (all optional):
+#   SOAK_MINUTES=30          minutes of load, warm-up included
+#   SOAK_CHECK=0             1: CI's mode: results stay in benchmarks/target/soak, gnuplot is not installed
+#                            (the plot is drawn only if it is there)
+#   SOAK_WARMUP_SECONDS      default a quarter of the load, at least 30 and at most 300
+#   SOAK_IDLE_SECONDS=20     idle after the load, before the idle checks
+#   SOAK_INTERVAL            seconds between samples; default 2 for up to 5 minutes of load, else 5
+#   SOAK_UDP_RATE=2000       UDP echo datagrams per second (64-byte payloads)
+#   SOAK_H3_RATE=50          HTTP/3 GET / per second over SOAK_H3_CONNECTIONS=4 connections, in 25 s rounds
+#                            (connections closed and opened again each round), each round followed by 3 s of
+#                            new-connection-per-request handshakes
+#   SOAK_HEAP=256m           the sample's heap (-Xms = -Xmx, touched at start)
+#   SOAK_RSS_SLACK_MB=16  SOAK_FD_SLACK=2   the verdict's tolerances
+#   SOAK_BUILD=1             0: use the jars already built
+#   SOAK_UPDATE_DOCS=1       with SOAK_CHECK=0: copy the CSV, plot and figures into docs/soak/ and docs/soak.md
+#   MAVEN_FLAGS              extra flags for the build (-o, say)
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/.." && pwd)"
+
+MINUTES="${SOAK_MINUTES:-30}"
+CHECK="${SOAK_CHECK:-0}"
+IDLE="${SOAK_IDLE_SECONDS:-20}"
+UDP_RATE="${SOAK_UDP_RATE:-2000}"
+H3_RATE="${SOAK_H3_RATE:-50}"
+H3_CONNECTIONS="${SOAK_H3_CONNECTIONS:-4}"
+HEAP="${SOAK_HEAP:-256m}"
+RSS_SLACK_MB="${SOAK_RSS_SLACK_MB:-16}"
+FD_SLACK="${SOAK_FD_SLACK:-2}"
+for value in "$MINUTES" "$IDLE" "$UDP_RATE" "$H3_RATE" "$H3_CONNECTIONS" "$RSS_SLACK_MB" "$FD_SLACK"; do
+  [[ "$value" =~ ^[0-9]+$ ]] || { echo "soak.sh: '$value' is not a whole number (SOAK_* settings)" >&2; exit 2; }
+done
+if [ "$MINUTES" -lt 1 ] || [ "$MINUTES" -gt 1440 ]; then
+  echo "soak.sh: SOAK_MINUTES=$MINUTES is outside 1..1440" >&2
+  exit 2
+fi
+LOAD=$((MINUTES * 60))
+WARMUP="${SOAK_WARMUP_SECONDS:-$(( LOAD / 4 < 30 ? 30 : (LOAD / 4 > 300 ? 300 : LOAD / 4) ))}"
+INTERVAL="${SOAK_INTERVAL:-$(( MINUTES <= 5 ? 2 : 5 ))}"
+[[ "$WARMUP" =~ ^[0-9]+$ && "$INTERVAL" =~ ^[0-9]+$ && "$INTERVAL" -ge 1 ]] \
+  || { echo "soak.sh: SOAK_WARMUP_SECONDS and SOAK_INTERVAL are whole seconds" >&2; exit 2; }
+if [ $((LOAD - WARMUP)) -lt $((8 * INTERVAL)) ]; then
+  echo "soak.sh: SOAK_WARMUP_SECONDS=$WARMUP leaves fewer than 8 samples of steady load in $LOAD s" >&2
+  exit 2
+fi
+COMMAND_LINE="$(env | grep -E '^SOAK_[A-Z_]+=' | sort | tr '\n' ' ')benchmarks/soak.sh"
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "soak.sh needs root: the sample builds a network namespace, a veth pair and an XDP program" >&2
+  exit 1
+fi
+
+# --- what the machine needs ------------------------------------------------------------------------
+need=()
+for tool in curl:curl jq:jq gcc:gcc make:make ip:iproute2 ss:iproute2 mvn:maven javac:openjdk-17-jdk-headless; do
+  command -v "${tool%%:*}" >/dev/null || need+=("${tool#*:}")
+done
+[ -f /usr/include/stdio.h ] || need+=(libc6-dev)
+if [ "$CHECK" != "1" ] && ! command -v gnuplot >/dev/null; then
+  need+=(gnuplot-nox)
+fi
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "installing: ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(printf '%s\n' "${need[@]}" | sort -u) >/dev/null
+fi
+mkdir -p /sys/fs/bpf
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+
+# --- build -------------------------------------------------------------------------------------------
+OUT="$HERE/target/soak"
+JAR="$ROOT/sample-app/target/quic-xdp-sample-app-0.1.0-SNAPSHOT.jar"
+CP="$HERE/target/classes:$HERE/target/lib/*"
+UDPGEN="$HERE/target/native/udpgen"
+if [ "${SOAK_BUILD:-1}" != "0" ]; then
+  echo "building the sample and the load generators"
+  # shellcheck disable=SC2086
+  (cd "$ROOT" && mvn -B -q ${MAVEN_FLAGS:-} -pl benchmarks,sample-app -am package -DskipTests)
+  make -s -C "$HERE/native" OUT="$HERE/target/native" "$UDPGEN"
+fi
+for built in "$JAR" "$HERE/target/classes/io/quicxdp/bench/quic/QuicLoadMain.class" "$UDPGEN"; do
+  [ -e "$built" ] || { echo "soak.sh: $built is missing: run without SOAK_BUILD=0" >&2; exit 1; }
+done
+rm -rf "$OUT" && mkdir -p "$OUT"
+CSV="$OUT/soak.csv"
+PHASE_FILE="$OUT/phase"
+STOP_FILE="$OUT/stop"
+
+# --- cleanup: whatever was started, on every exit ----------------------------------------------------
+SAMPLE_PID="" SAMPLER_PID="" UDP_PID="" H3_PID="" SANDBOX_ID=""
+SELF_COMM="$(cat /proc/$$/comm)"
+# whether our process PID still runs, and with COMM still has that name
+ours() {
+  local pid="$1" comm="${2:-}"
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  [ -z "$comm" ] || [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$comm" ]
+}
+# stops our process PID (TERM, then KILL after GRACE seconds); with COMM, only while it still has that name
+stop_pid() {
+  local pid="$1" grace="$2" comm="${3:-}"
+  ours "$pid" "$comm" || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 $((grace * 10))); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+# the id in the names of the sample's sandbox (namespace qxs-ID, link qxsaID, pins quic-xdp-sample-ID), once logged
+sandbox_id() {
+  sed -n 's/.*Sandbox: network namespace qxs-\([0-9a-f]*\) holds.*/\1/p' "$OUT/sample.log" 2>/dev/null | head -1 || true
+}
+# sleeps so that INT and TERM interrupt it: bash runs a trap only between commands, and wait is one
+SLEEP_PID=""
+pause() {
+  sleep "$1" &
+  SLEEP_PID=$!
+  wait "$SLEEP_PID"
+  SLEEP_PID=""
+}
+# the HTTP/3 generator and its feeder: both signalled before waiting, as waiting for one waits for their pipeline
+stop_h3() {
+  local feeder
+  feeder="$(cat "$OUT/h3-feed.pid" 2>/dev/null || true)"
+  ! ours "$feeder" "$SELF_COMM" || kill -TERM "$feeder" 2>/dev/null || true
+  stop_pid "$H3_PID" 5
+  stop_pid "$feeder" 5 "$SELF_COMM"
+}
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  touch "$STOP_FILE"
+  stop_pid "$SLEEP_PID" 1 sleep
+  stop_pid "$SAMPLER_PID" 10
+  stop_pid "$UDP_PID" 5
+  [ -f "$OUT/udpgen.pid" ] && stop_pid "$(cat "$OUT/udpgen.pid")" 5 udpgen
+  stop_h3
+  stop_pid "$SAMPLE_PID" 30
+  # the sample removes its sandbox when it stops; after a kill -9 or a failed start this removes the rest
+  [ -n "$SANDBOX_ID" ] || SANDBOX_ID="$(sandbox_id)"
+  if [ -n "$SANDBOX_ID" ]; then
+    ip netns del "qxs-$SANDBOX_ID" 2>/dev/null || true
+    ip link show "qxsa$SANDBOX_ID" >/dev/null 2>&1 && ip link del "qxsa$SANDBOX_ID" 2>/dev/null || true
+    rm -rf "/sys/fs/bpf/quic-xdp-sample-$SANDBOX_ID"
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- the service -------------------------------------------------------------------------------------
+# a TCP port for the web server and actuator that nothing here uses; HTTP/3 takes the same number over UDP
+for _ in $(seq 1 100); do
+  PORT=$((20000 + RANDOM % 20000))
+  [ -z "$(ss -Htuln "sport = :$PORT")" ] && break
+done
+SAMPLE_LOG="$OUT/sample.log"
+echo "starting the sample (heap $HEAP, port $PORT); its log: $SAMPLE_LOG"
+: >"$SAMPLE_LOG"
+"$JAVA" "-Xms$HEAP" "-Xmx$HEAP" -XX:+AlwaysPreTouch -jar "$JAR" "--server.port=$PORT" \
+  --spring.main.banner-mode=off >"$SAMPLE_LOG" 2>&1 &
+SAMPLE_PID=$!
+ready=""
+for _ in $(seq 1 1800); do
+  if [ -z "$SANDBOX_ID" ]; then
+    SANDBOX_ID="$(sandbox_id)"
+  fi
+  grep -q "Look at http://localhost:$PORT/actuator/xdp" "$SAMPLE_LOG" && { ready=1; break; }
+  kill -0 "$SAMPLE_PID" 2>/dev/null || break
+  sleep 0.1
+done
+if [ -z "$ready" ] || [ -z "$SANDBOX_ID" ]; then
+  echo "soak.sh: the sample did not become ready within 180 s; the end of its log:" >&2
+  tail -n 40 "$SAMPLE_LOG" >&2
+  exit 1
+fi
+T0="$(date +%s.%N)"
+sandbox_line="$(grep -m1 "Sandbox: network namespace qxs-$SANDBOX_ID" "$SAMPLE_LOG")"
+NS="qxs-$SANDBOX_ID"
+PEER_IF="qxsp$SANDBOX_ID"
+PEER4="$(sed -n 's/.*holds veth end [^ ]* (\([0-9.]*\), \([0-9a-f:]*\)).*/\1/p' <<<"$sandbox_line")"
+PEER6="$(sed -n 's/.*holds veth end [^ ]* (\([0-9.]*\), \([0-9a-f:]*\)).*/\2/p' <<<"$sandbox_line")"
+APP4="$(sed -n 's/.*the other end, [^ ]* (\([0-9.]*\), \([0-9a-f:]*\)).*/\1/p' <<<"$sandbox_line")"
+APP6="$(sed -n 's/.*the other end, [^ ]* (\([0-9.]*\), \([0-9a-f:]*\)).*/\2/p' <<<"$sandbox_line")"
+if [ -z "$PEER4" ] || [ -z "$PEER6" ] || [ -z "$APP4" ] || [ -z "$APP6" ]; then
+  echo "soak.sh: no addresses in the sample's sandbox line: $sandbox_line" >&2
+  exit 1
+fi
+echo "sandbox $NS: peer $PEER4/$PEER6 -> service $APP4/$APP6 (UDP echo 4433, HTTP/3 $PORT)"
+
+# --- sampling ----------------------------------------------------------------------------------------
+ACTUATOR="http://127.0.0.1:$PORT/actuator"
+CLK_TCK="$(getconf CLK_TCK)"
+DROP_REASONS="$(curl -sf -m 5 "$ACTUATOR/xdp" | jq -r '.sockets[0].drops | keys_unsorted | join(" ")')"
+[ -n "$DROP_REASONS" ] || { echo "soak.sh: /actuator/xdp lists no sockets" >&2; exit 1; }
+# per sample, summed over the sockets: packets, drops by reason, kernel counters, receive frames, HTTP/3
+XDP_FIELDS='rxPackets txPackets txBackPressure kernel.rxDropped kernel.rxFillRingEmpty kernel.rxRingFull
+receiveFrames.total receiveFrames.withKernel receiveFrames.held receiveFrames.free'
+XDP_HEADER="rx_packets,tx_packets,tx_back_pressure,k_rx_dropped,k_fill_ring_empty,k_rx_ring_full,frames_total,\
+frames_with_kernel,frames_held,frames_free,frames_balanced,$(printf 'drop_%s,' $DROP_REASONS)\
+h3_connections,h3_handshakes,h3_handshakes_failed,h3_requests"
+JQ_ROW="[$(for f in $XDP_FIELDS; do printf '(.sockets | map(.%s) | add), ' "$f"; done)\
+(if (.sockets | all(.receiveFrames.balanced)) then 1 else 0 end), \
+$(for r in $DROP_REASONS; do printf '(.sockets | map(.drops.%s) | add), ' "$r"; done)\
+.http3.connectionsOpen, .http3.handshakesDone, .http3.handshakesFailed, .http3.requests] | @csv"
+echo "t_s,phase,rss_kb,fds,threads,cpu_s,heap_used_mb,heap_after_gc_mb,gc_count,gc_pause_s,$XDP_HEADER" >"$CSV"
+echo warmup >"$PHASE_FILE"
+
+sample_once() {
+  local now phase rss threads fds cpu xdp prom jvm
+  now="$(date +%s.%N)"
+  phase="$(cat "$PHASE_FILE")"
+  rss="$(awk '/^VmRSS:/ {print $2}' "/proc/$SAMPLE_PID/status" 2>/dev/null)" || return 0
+  threads="$(awk '/^Threads:/ {print $2}' "/proc/$SAMPLE_PID/status" 2>/dev/null)" || return 0
+  fds="$(ls "/proc/$SAMPLE_PID/fd" 2>/dev/null | wc -l)"
+  cpu="$(awk -v tck="$CLK_TCK" '{sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / tck}' "/proc/$SAMPLE_PID/stat")"
+  xdp="$(curl -sf -m 5 "$ACTUATOR/xdp" | jq -r "$JQ_ROW" 2>/dev/null)" || xdp=""
+  prom="$(curl -sf -m 5 "$ACTUATOR/prometheus")" || prom=""
+  if [ -z "$xdp" ] || [ -z "$prom" ]; then
+    echo "sample at $(date -u +%T) missed: the actuator did not answer within 5 s" >>"$OUT/sampler.log"
+    return 0
+  fi
+  # heap after GC: the long-lived pool's use after its last collection (usage after GC x its maximum)
+  jvm="$(awk '
+    /^jvm_memory_used_bytes\{area="heap"/ { heap += $NF }
+    /^jvm_memory_usage_after_gc\{area="heap",pool="long-lived"\}/ { after = $NF }
+    /^jvm_memory_max_bytes\{area="heap",id="G1 Old Gen"\}/ { oldmax = $NF }
+    /^jvm_gc_pause_seconds_count/ { count += $NF }
+    /^jvm_gc_pause_seconds_sum/ { pause += $NF }
+    END { printf "%.1f,%.1f,%d,%.3f", heap / 1048576, after * oldmax / 1048576, count, pause }' <<<"$prom")"
+  printf '%s,%s,%s,%s,%s,%s,%s,%s\n' "$(awk -v a="$now" -v b="$T0" 'BEGIN { printf "%.1f", a - b }')" "$phase" \
+    "$rss" "$fds" "$threads" "$cpu" "$jvm" "$xdp" >>"$CSV"
+}
+sampler() {
+  local next
+  # a sample that fails is logged or skipped; it never ends the sampling
+  set +e
+  next="$(date +%s)"
+  # bounded: the whole timeline's samples, and twice as many for slow rounds
+  for _ in $(seq 1 $(( 2 * (LOAD + IDLE + 600) / INTERVAL ))); do
+    [ -e "$STOP_FILE" ] && return 0
+    sample_once
+    next=$((next + INTERVAL))
+    while [ "$(date +%s)" -lt "$next" ] && [ ! -e "$STOP_FILE" ]; do sleep 0.2; done
+  done
+}
+sampler &
+SAMPLER_PID=$!
+
+# --- load ------------------------------------------------------------------------------------------
+echo "load: $((LOAD / 60)) min ($WARMUP s warm-up), UDP echo $UDP_RATE/s, HTTP/3 GET / $H3_RATE/s over" \
+  "$H3_CONNECTIONS connections; samples every $INTERVAL s into $CSV"
+# UDP: one udpgen run per minute, IPv4 and IPv6 in turn, each from a source port of its own
+udp_load() {
+  local chunks=$(( (LOAD + 59) / 60 )) left="$LOAD" i seconds src dst
+  for i in $(seq 1 "$chunks"); do
+    seconds=$(( left < 60 ? left : 60 ))
+    left=$((left - seconds))
+    if [ $((i % 2)) -eq 1 ]; then src="$PEER4" dst="$APP4"; else src="$PEER6" dst="$APP6"; fi
+    ip netns exec "$NS" "$UDPGEN" -m udp -i "$PEER_IF" -s "$src" -d "$dst" -P $((40000 + i)) -p 4433 -l 64 \
+      -t "$seconds" -r "$UDP_RATE" -e &
+    echo $! >"$OUT/udpgen.pid"
+    wait $! || echo "udpgen exited with $?"
+  done
+}
+udp_load >"$OUT/udp.log" 2>&1 &
+UDP_PID=$!
+# HTTP/3: rounds of about 32 s (1 s ramp, 25 s at the rate, 1 s ramp, 3 s of handshakes, closing), every
+# round's connections closed at its end; the next round is fed once this one has answered, the last one
+# shortened to end with the load
+LOAD_END=$(( $(date +%s) + LOAD ))
+h3_feed() {
+  local round left
+  echo $BASHPID >"$OUT/h3-feed.pid"
+  for round in $(seq 1 $(( LOAD / 10 + 1 ))); do
+    left=$(( LOAD_END - $(date +%s) ))
+    [ "$left" -ge 10 ] || break
+    echo "latency $APP4 $PORT $(( left - 7 < 25 ? left - 7 : 25 )) $H3_CONNECTIONS $H3_RATE"
+    echo "handshakes $APP4 $PORT 3 2"
+    for _ in $(seq 1 600); do
+      [ "$(grep -c -E '^(result|error)' "$OUT/h3.out")" -ge $((2 * round)) ] && break
+      sleep 0.1
+    done
+  done
+}
+: >"$OUT/h3.out"
+h3_feed | ip netns exec "$NS" "$JAVA" -Xmx128m -Dquicload.path=/ -cp "$CP" io.quicxdp.bench.quic.QuicLoadMain \
+  >"$OUT/h3.out" 2>"$OUT/h3.log" &
+H3_PID=$!
+
+pause "$WARMUP"
+echo steady >"$PHASE_FILE"
+echo "warm-up over; steady load until $(date -d "@$(( $(date +%s) + LOAD - WARMUP ))" +%T)"
+# the loaders end by themselves near LOAD; past that, with a margin for a slow machine, they are stopped
+deadline=$(( $(date +%s) + LOAD - WARMUP + 90 ))
+while { kill -0 "$UDP_PID" 2>/dev/null || kill -0 "$H3_PID" 2>/dev/null; } && [ "$(date +%s)" -lt "$deadline" ]; do
+  pause 1
+done
+late=""
+kill -0 "$UDP_PID" 2>/dev/null && late="udpgen "
+kill -0 "$H3_PID" 2>/dev/null && late="${late}QuicLoadMain"
+stop_pid "$UDP_PID" 5
+stop_pid "$(cat "$OUT/udpgen.pid")" 5 udpgen
+stop_h3
+UDP_PID="" H3_PID=""
+[ -z "$late" ] || echo "stopped the load generators still running 90 s after the load's end: $late"
+echo idle >"$PHASE_FILE"
+echo "load over; idle for $IDLE s"
+pause $((IDLE + INTERVAL))
+touch "$STOP_FILE"
+wait "$SAMPLER_PID" 2>/dev/null || true
+SAMPLER_PID=""
+
+# the service must stop cleanly: exit 0, sandbox removed
+kill -TERM "$SAMPLE_PID"
+exit_status=""
+for _ in $(seq 1 300); do
+  kill -0 "$SAMPLE_PID" 2>/dev/null || break
+  sleep 0.1
+done
+if ! kill -0 "$SAMPLE_PID" 2>/dev/null; then
+  wait "$SAMPLE_PID" && exit_status=0 || exit_status=$?
+  SAMPLE_PID=""
+fi
+
+# --- verdict -----------------------------------------------------------------------------------------
+sum_of() { sed -n "s/$1/\\1/p" "$2" | awk '{ sum += $1 } END { print sum + 0 }'; }
+udp_sent="$(sum_of '.* sent=\([0-9]*\) .*' "$OUT/udp.log")"
+udp_echoed="$(sum_of '.* echoed=\([0-9]*\) .*' "$OUT/udp.log")"
+h3_completed="$(sum_of '^result completed=\([0-9]*\) .*' "$OUT/h3.out")"
+h3_failed="$(sum_of '^result .* failed=\([0-9]*\) .*' "$OUT/h3.out")"
+h3_errors="$(grep -c '^error' "$OUT/h3.out" || true)"
+missed="$(grep -c missed "$OUT/sampler.log" 2>/dev/null || true)"
+SUMMARY="$OUT/summary.md"
+set +e
+awk -F, -f "$HERE/soak-verdict.awk" -v rss_slack_mb="$RSS_SLACK_MB" -v fd_slack="$FD_SLACK" \
+  -v interval="$INTERVAL" -v missed="${missed:-0}" -v udp_sent="${udp_sent:-0}" \
+  -v udp_echoed="${udp_echoed:-0}" -v h3_completed="${h3_completed:-0}" -v h3_failed="${h3_failed:-0}" \
+  -v h3_errors="${h3_errors:-0}" -v exit_status="${exit_status:-none}" "$CSV" >"$SUMMARY"
+verdict=$?
+set -e
+cat "$SUMMARY"
+
+# --- plot ----------------------------------------------------------------------------------------------
+PLOT="$OUT/soak.png"
+if command -v gnuplot >/dev/null; then
+  # rates per second between samples, for the traffic panel
+  awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+    { t = $col["t_s"]; rx = $col["rx_packets"]; req = $col["h3_requests"]; drops = 0
+      for (c in col) if (c ~ /^drop_/) drops += $col[c]
+      if (NR > 2 && t > pt) printf "%.3f %.1f %.1f %.2f\n", t / 60, (rx - prx) / (t - pt), \
+        (req - preq) / (t - pt), (drops - pdrops) / (t - pt)
+      pt = t; prx = rx; preq = req; pdrops = drops }' "$CSV" >"$OUT/rates.dat"
+  gnuplot <<EOF
+set terminal pngcairo size 1100,1200 font "sans,10"
+set output "$PLOT"
+set datafile separator ","
+set key autotitle columnhead top left
+set multiplot layout 4,1 title "quic-xdp soak: sample app, $((LOAD / 60)) min of load, $(date -u +%Y-%m-%d)"
+set xlabel "minutes"
+set grid
+set lmargin 12
+set rmargin 12
+set key opaque box
+set xrange [0:$(( LOAD + IDLE + INTERVAL ))/60.0]
+set arrow 1 from $WARMUP/60.0, graph 0 to $WARMUP/60.0, graph 1 nohead dt 2
+set arrow 2 from $LOAD/60.0, graph 0 to $LOAD/60.0, graph 1 nohead dt 2
+set ylabel "RSS, MiB"
+set y2label "heap after GC, MiB"
+set y2tics
+plot "$CSV" using (\$1/60):(\$3/1024) with lines lw 2 title "RSS", \
+     "" using (\$1/60):8 axes x1y2 with lines lw 2 title "heap after GC"
+unset y2label
+unset y2tics
+set ylabel "count"
+plot "$CSV" using (\$1/60):4 with lines lw 2 title "open fds", "" using (\$1/60):5 with lines title "threads"
+set ylabel "frames"
+set y2label "frames with the kernel"
+set y2tics
+plot "$CSV" using (\$1/60):"frames_held" with lines lw 2 title "held by the application", \
+     "" using (\$1/60):"frames_free" with lines title "free", \
+     "" using (\$1/60):"frames_with_kernel" axes x1y2 with lines title "with the kernel"
+unset y2label
+unset y2tics
+set datafile separator whitespace
+set key noautotitle
+set ylabel "per second"
+set y2label "HTTP/3 requests/s"
+set y2tics
+plot "$OUT/rates.dat" using 1:2 with lines title "datapath RX packets/s", \
+     "" using 1:4 with lines title "drops/s", \
+     "" using 1:3 axes x1y2 with lines lw 2 title "HTTP/3 requests/s"
+unset multiplot
+EOF
+  echo "plot: $PLOT"
+else
+  echo "no gnuplot here: no plot (apt-get install gnuplot-nox)"
+fi
+
+# --- docs ----------------------------------------------------------------------------------------------
+DOC="$ROOT/docs/soak.md"
+if [ "$CHECK" != "1" ] && [ "${SOAK_UPDATE_DOCS:-1}" != "0" ] && grep -q '<!-- soak-results:begin -->' "$DOC"; then
+  mkdir -p "$ROOT/docs/soak"
+  cp "$CSV" "$ROOT/docs/soak/soak.csv"
+  [ -f "$PLOT" ] && cp "$PLOT" "$ROOT/docs/soak/soak.png"
+  {
+    echo "Run of $(date -u +%Y-%m-%dT%H:%M:%SZ): \`$COMMAND_LINE\`; $(nproc) cores (load average" \
+      "$(cut -d' ' -f1-3 /proc/loadavg) at the end), $("$JAVA" -version 2>&1 | head -1 | sed 's/"//g')," \
+      "kernel $(uname -r)."
+    echo
+    cat "$SUMMARY"
+    echo
+    [ -f "$PLOT" ] && echo "![soak run](soak/soak.png)" && echo
+    echo "Every sample: [soak/soak.csv](soak/soak.csv)."
+  } >"$OUT/doc-section.md"
+  awk -v results="$OUT/doc-section.md" '
+    $0 == "<!-- soak-results:begin -->" { print; while ((getline line < results) > 0) print line; skip = 1; next }
+    $0 == "<!-- soak-results:end -->" { skip = 0 }
+    !skip { print }' "$DOC" >"$DOC.new" && mv "$DOC.new" "$DOC"
+  echo "figures written into $DOC, CSV and plot into docs/soak/"
+fi
+exit "$verdict"
