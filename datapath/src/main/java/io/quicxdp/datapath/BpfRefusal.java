@@ -1,7 +1,5 @@
 package io.quicxdp.datapath;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,12 +69,8 @@ final class BpfRefusal {
 
     /** Reads the calling thread's security context: call it on the thread whose {@code bpf()} was refused. */
     static BpfRefusal ofCallingThread() {
-        String status = read(Path.of("/proc/thread-self/status"));
-        if (status == null) {
-            status = read(Path.of("/proc/self/status"));
-        }
-        return parse(status, read(Path.of("/proc/sys/kernel/unprivileged_bpf_disabled")),
-                System.getProperty("os.version"));
+        String unprivilegedBpfDisabled = ThreadStatus.read(Path.of("/proc/sys/kernel/unprivileged_bpf_disabled"));
+        return of(ThreadStatus.ofCallingThread(), unprivilegedBpfDisabled, System.getProperty("os.version"));
     }
 
     /**
@@ -85,28 +79,15 @@ final class BpfRefusal {
      * release as {@code uname -r} prints it; any of them {@code null} when it could not be read.
      */
     static BpfRefusal parse(String status, String unprivilegedBpfDisabled, String kernelRelease) {
-        int seccomp = UNREAD;
-        long capabilities = 0;
-        boolean capabilitiesKnown = false;
-        if (status != null) {
-            for (String line : status.split("\n")) {
-                String value = line.substring(line.indexOf(':') + 1).trim();
-                if (line.startsWith("Seccomp:")) {
-                    seccomp = parseInt(value);
-                }
-                else if (line.startsWith("CapEff:")) {
-                    try {
-                        capabilities = Long.parseUnsignedLong(value, 16);
-                        capabilitiesKnown = true;
-                    }
-                    catch (NumberFormatException ex) {
-                        // left unknown: the analysis then names no capability as held
-                    }
-                }
-            }
-        }
+        return of(ThreadStatus.parse(status), unprivilegedBpfDisabled, kernelRelease);
+    }
+
+    private static BpfRefusal of(ThreadStatus status, String unprivilegedBpfDisabled, String kernelRelease) {
         int unprivileged = (unprivilegedBpfDisabled != null) ? parseInt(unprivilegedBpfDisabled.trim()) : UNREAD;
-        return new BpfRefusal(seccomp, capabilities, capabilitiesKnown, unprivileged, kernelRelease);
+        // the effective set is unread when the status gave none: the analysis then names no capability as held
+        boolean capabilitiesKnown = status.effective() != ThreadStatus.UNREAD;
+        return new BpfRefusal((int) status.seccomp(), capabilitiesKnown ? status.effective() : 0, capabilitiesKnown,
+                unprivileged, kernelRelease);
     }
 
     /** What stands in the way. */
@@ -211,15 +192,6 @@ final class BpfRefusal {
         }
         catch (NumberFormatException ex) {
             return UNREAD;
-        }
-    }
-
-    private static String read(Path path) {
-        try {
-            return Files.readString(path);
-        }
-        catch (IOException | RuntimeException ex) {
-            return null;
         }
     }
 }

@@ -1,9 +1,5 @@
 package io.quicxdp.datapath;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-
 /**
  * Why {@code socket(AF_XDP)} was refused with EPERM, told from the calling thread's credentials and
  * capabilities ({@code /proc/thread-self/status}): the process lacks CAP_NET_RAW in effect, and what keeps it
@@ -19,7 +15,7 @@ final class NetRawRefusal {
 
     private static final int CAP_NET_RAW = 13;
 
-    private static final long UNREAD = -1;
+    private static final long UNREAD = ThreadStatus.UNREAD;
 
     private final long uid;
 
@@ -38,36 +34,16 @@ final class NetRawRefusal {
 
     /** Reads the calling thread's context: call it on the thread whose {@code socket()} was refused. */
     static NetRawRefusal ofCallingThread() {
-        String status = read(Path.of("/proc/thread-self/status"));
-        return parse((status != null) ? status : read(Path.of("/proc/self/status")));
+        return of(ThreadStatus.ofCallingThread());
     }
 
     /** Builds the analysis from {@code status} as in {@code /proc/<pid>/status}, {@code null} if unreadable. */
     static NetRawRefusal parse(String status) {
-        long uid = UNREAD;
-        long effective = UNREAD;
-        long bounding = UNREAD;
-        long noNewPrivileges = UNREAD;
-        if (status != null) {
-            for (String line : status.split("\n")) {
-                String value = line.substring(line.indexOf(':') + 1).trim();
-                if (line.startsWith("Uid:")) {
-                    // real, effective, saved, filesystem: the kernel checks the effective one
-                    String[] ids = value.split("\\s+");
-                    uid = (ids.length > 1) ? parse(ids[1], 10) : UNREAD;
-                }
-                else if (line.startsWith("CapEff:")) {
-                    effective = parse(value, 16);
-                }
-                else if (line.startsWith("CapBnd:")) {
-                    bounding = parse(value, 16);
-                }
-                else if (line.startsWith("NoNewPrivs:")) {
-                    noNewPrivileges = parse(value, 10);
-                }
-            }
-        }
-        return new NetRawRefusal(uid, effective, bounding, noNewPrivileges);
+        return of(ThreadStatus.parse(status));
+    }
+
+    private static NetRawRefusal of(ThreadStatus status) {
+        return new NetRawRefusal(status.uid(), status.effective(), status.bounding(), status.noNewPrivileges());
     }
 
     /** What was read, in words: to follow "was refused (EPERM): ", or {@code null} when nothing was. */
@@ -114,23 +90,5 @@ final class NetRawRefusal {
 
     private boolean has(long capabilities) {
         return (capabilities & (1L << CAP_NET_RAW)) != 0;
-    }
-
-    private static long parse(String text, int radix) {
-        try {
-            return Long.parseUnsignedLong(text, radix);
-        }
-        catch (NumberFormatException ex) {
-            return UNREAD;
-        }
-    }
-
-    private static String read(Path path) {
-        try {
-            return Files.readString(path);
-        }
-        catch (IOException | RuntimeException ex) {
-            return null;
-        }
     }
 }
