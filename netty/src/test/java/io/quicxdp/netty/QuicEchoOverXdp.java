@@ -259,7 +259,7 @@ final class QuicEchoOverXdp implements AutoCloseable {
 
     /** Echoes each stream until the peer finishes its side, then finishes its own. */
     @ChannelHandler.Sharable
-    private static final class EchoStream extends ChannelInboundHandlerAdapter {
+    static final class EchoStream extends ChannelInboundHandlerAdapter {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {

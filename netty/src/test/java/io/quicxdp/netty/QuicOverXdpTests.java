@@ -3,7 +3,6 @@ package io.quicxdp.netty;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -11,8 +10,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.handler.codec.quic.InsecureQuicTokenHandler;
 import io.netty.handler.codec.quic.QuicChannel;
@@ -22,7 +19,6 @@ import io.netty.handler.codec.quic.QuicConnectionIdGenerator;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
-import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
@@ -98,7 +94,7 @@ class QuicOverXdpTests {
         serverLoops = XdpIoHandlerFactory.of(datapath).newGroup(new DefaultThreadFactory("xdp-quic-" + fixture.net().id()));
         QuicSslContext serverTls = QuicSslContextBuilder.forServer(certificate.getKeyPair().getPrivate(), null,
                 certificate.getCertificate()).applicationProtocols(ALPN).build();
-        ChannelHandler echo = new EchoStream();
+        ChannelHandler echo = new QuicEchoOverXdp.EchoStream();
         QuicCodecDispatcher dispatcher = new QuicCodecDispatcher() {
             @Override
             protected void initChannel(Channel channel, int localConnectionIdLength,
@@ -340,11 +336,6 @@ class QuicOverXdpTests {
                 .get(10, TimeUnit.SECONDS);
     }
 
-    /** Whether the event says the peer finished its side of a stream (Netty QUIC fires one or both). */
-    private static boolean finished(Object event) {
-        return event instanceof ChannelInputShutdownEvent || event == ChannelInputShutdownReadComplete.INSTANCE;
-    }
-
     /** Counts the connections that became active: their handshakes completed. */
     @ChannelHandler.Sharable
     private final class CountHandshakes extends ChannelInboundHandlerAdapter {
@@ -353,29 +344,6 @@ class QuicOverXdpTests {
         public void channelActive(ChannelHandlerContext ctx) {
             handshakes.incrementAndGet();
             ctx.fireChannelActive();
-        }
-    }
-
-    /** Echoes each stream until the peer finishes its side, then finishes its own. */
-    @ChannelHandler.Sharable
-    private static final class EchoStream extends ChannelInboundHandlerAdapter {
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ctx.write(msg);
-        }
-
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            ctx.flush();
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-            QuicStreamChannel stream = (QuicStreamChannel) ctx.channel();
-            if (finished(event) && !stream.isOutputShutdown()) {
-                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(QuicStreamChannel.SHUTDOWN_OUTPUT);
-            }
         }
     }
 }
