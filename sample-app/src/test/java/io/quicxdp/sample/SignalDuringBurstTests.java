@@ -82,14 +82,19 @@ class SignalDuringBurstTests {
         }
     }
 
-    @Test
-    void sigtermDuringABurstClosesTheDatapathExitsZeroAndLeavesBothSlotsEmpty() throws Exception {
+    /** Checks the sample serves with its frames accounted for, then starts the burst and waits until it arrives. */
+    private AtomicInteger burstUnderWay() throws Exception {
         String actuator = "http://127.0.0.1:" + tcpPort() + "/actuator/";
         assertServingWithFramesAccountedFor(actuator);
         long received = rxPackets(get(actuator + "xdp"));
-
         AtomicInteger sent = startBurst();
         Await.until(() -> rxPackets(getQuietly(actuator + "xdp")) - received >= 200, "the burst arriving");
+        return sent;
+    }
+
+    @Test
+    void sigtermDuringABurstClosesTheDatapathExitsZeroAndLeavesBothSlotsEmpty() throws Exception {
+        AtomicInteger sent = burstUnderWay();
         int sentAtSignal = sent.get();
         long signalled = System.nanoTime();
         assertThat(this.sample.terminate()).as("exit status after SIGTERM during the burst").isZero();
@@ -111,12 +116,7 @@ class SignalDuringBurstTests {
 
     @Test
     void sigkillDuringABurstLeavesBothSlotsEmptyOnceTheKernelClosesTheSockets() throws Exception {
-        String actuator = "http://127.0.0.1:" + tcpPort() + "/actuator/";
-        assertServingWithFramesAccountedFor(actuator);
-        long received = rxPackets(get(actuator + "xdp"));
-
-        AtomicInteger sent = startBurst();
-        Await.until(() -> rxPackets(getQuietly(actuator + "xdp")) - received >= 200, "the burst arriving");
+        AtomicInteger sent = burstUnderWay();
         int sentAtSignal = sent.get();
         this.sample.kill();
         assertThat(sentAtSignal).as("killed while the burst still flowed").isLessThan(BURST);

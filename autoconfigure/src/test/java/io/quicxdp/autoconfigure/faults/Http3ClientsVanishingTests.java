@@ -24,10 +24,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Deque;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -75,7 +73,7 @@ class Http3ClientsVanishingTests {
 
     private static final int CHUNKS = 32;
 
-    private final Deque<AutoCloseable> made = new ArrayDeque<>();
+    private final MadeResources made = new MadeResources();
 
     private ResourceLeakDetector.Level leakLevel;
 
@@ -84,20 +82,13 @@ class Http3ClientsVanishingTests {
 
     @AfterEach
     void cleanUp() throws Exception {
-        Exception failure = null;
-        while (!this.made.isEmpty()) {
-            try {
-                this.made.pop().close();
-            }
-            catch (Exception ex) {
-                failure = (failure != null) ? failure : ex;
-            }
+        try {
+            this.made.close();
         }
-        if (this.leakLevel != null) {
-            ResourceLeakDetector.setLevel(this.leakLevel);
-        }
-        if (failure != null) {
-            throw failure;
+        finally {
+            if (this.leakLevel != null) {
+                ResourceLeakDetector.setLevel(this.leakLevel);
+            }
         }
     }
 
@@ -110,7 +101,7 @@ class Http3ClientsVanishingTests {
         ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
         XskMapFixture fixture = made(XskMapFixture.create(2, Set.of(PORT)));
         ConfigurableApplicationContext application = application(fixture);
-        this.made.push(application::close);
+        this.made.add(application::close);
         XdpHttp3Server server = application.getBean(XdpHttp3Server.class);
         XdpDatapath datapath = application.getBean(XdpDatapath.class);
         long umemBytes = DatapathSettings.builder().frameCount(FRAMES).build().xskParameters().umemBytes();
@@ -190,8 +181,7 @@ class Http3ClientsVanishingTests {
     }
 
     private <T extends AutoCloseable> T made(T resource) {
-        this.made.push(resource);
-        return resource;
+        return this.made.add(resource);
     }
 
     /** Starts gtlsclient in the peer namespace, downloading the body into {@code downloads}. */
@@ -206,7 +196,7 @@ class Http3ClientsVanishingTests {
             .redirectOutput(downloads.resolve("gtlsclient.log").toFile())
             .start();
         Client client = new Client(process, downloads);
-        this.made.push(client::kill);
+        this.made.add(client::kill);
         return client;
     }
 

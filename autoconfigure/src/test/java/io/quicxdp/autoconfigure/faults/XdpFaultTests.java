@@ -38,8 +38,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -68,22 +66,11 @@ class XdpFaultTests {
         .txDrainTimeout(Duration.ofMillis(200)).neighbourTimeout(Duration.ofSeconds(10)).build();
 
     /** Everything a test made, closed last first, whatever happened. */
-    private final Deque<AutoCloseable> made = new ArrayDeque<>();
+    private final MadeResources made = new MadeResources();
 
     @AfterEach
     void cleanUp() throws Exception {
-        Exception failure = null;
-        while (!this.made.isEmpty()) {
-            try {
-                this.made.pop().close();
-            }
-            catch (Exception ex) {
-                failure = (failure != null) ? failure : ex;
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        this.made.close();
     }
 
     @Test
@@ -140,7 +127,7 @@ class XdpFaultTests {
                 ForeignSocket.class.getName(), elsewhere.appInterface(), "1", fixture.pin().toString(), "0")
             .redirectErrorStream(true)
             .start();
-        this.made.push(() -> {
+        this.made.add(() -> {
             other.destroyForcibly();
             other.waitFor(10, TimeUnit.SECONDS);
         });
@@ -363,8 +350,7 @@ class XdpFaultTests {
     }
 
     private <T extends AutoCloseable> T made(T resource) {
-        this.made.push(resource);
-        return resource;
+        return this.made.add(resource);
     }
 
     private Service start(DatapathSettings settings, XskMapFixture... fixtures) {
