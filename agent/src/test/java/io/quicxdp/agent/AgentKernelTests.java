@@ -3,13 +3,13 @@ package io.quicxdp.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
-import io.quicxdp.datapath.DatapathSettings;
-import io.quicxdp.datapath.MapSource;
 import io.quicxdp.datapath.XdpDatapath;
-import io.quicxdp.datapath.XdpMapConfig;
+import io.quicxdp.datapath.config.DatapathSettings;
+import io.quicxdp.datapath.config.MapSource;
+import io.quicxdp.datapath.config.XdpMapConfig;
 import io.quicxdp.datapath.failure.MapSourceUnavailableException;
-import io.quicxdp.datapath.linux.FileDescriptors;
-import io.quicxdp.datapath.linux.UnixSockets;
+import io.quicxdp.datapath.internal.linux.FileDescriptors;
+import io.quicxdp.datapath.internal.linux.UnixSockets;
 import io.quicxdp.datapath.state.MapInspection;
 import io.quicxdp.datapath.state.PinStatus;
 import io.quicxdp.datapath.state.SlotStatus;

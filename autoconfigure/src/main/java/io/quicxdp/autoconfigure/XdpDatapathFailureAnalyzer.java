@@ -2,7 +2,6 @@ package io.quicxdp.autoconfigure;
 
 import io.quicxdp.datapath.failure.MapSourceUnavailableException;
 import io.quicxdp.datapath.failure.XdpDatapathException;
-import io.quicxdp.datapath.linux.Errno;
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.core.env.Environment;
@@ -40,7 +39,7 @@ class XdpDatapathFailureAnalyzer extends AbstractFailureAnalyzer<XdpDatapathExce
             line(description, "Queue", cause.queueId() + " (the key in the XSKMAP)");
         }
         if (cause.errno() != 0) {
-            line(description, "Error", Errno.name(cause.errno()) + " (errno " + cause.errno() + ")");
+            line(description, "Error", cause.errnoName() + " (errno " + cause.errno() + ")");
         }
         line(description, "Left behind", "nothing: every socket inserted so far was removed from its map again");
         return new FailureAnalysis(description.toString(), cause.action(), cause);

@@ -1,12 +1,11 @@
 package io.quicxdp.autoconfigure;
 
-import io.quicxdp.datapath.DatapathSettings;
-import io.quicxdp.datapath.MapSource;
 import io.quicxdp.datapath.XdpDatapath;
-import io.quicxdp.datapath.XdpMapConfig;
+import io.quicxdp.datapath.config.DatapathSettings;
+import io.quicxdp.datapath.config.MapSource;
+import io.quicxdp.datapath.config.XdpMapConfig;
 import io.quicxdp.datapath.failure.MapSourceUnavailableException;
 import io.quicxdp.datapath.failure.XdpDatapathException;
-import io.quicxdp.datapath.linux.Errno;
 import io.quicxdp.datapath.state.DatapathState;
 import io.quicxdp.datapath.state.MapState;
 import io.quicxdp.datapath.state.SocketState;
@@ -145,7 +144,7 @@ public class XdpDatapathLifecycle implements SmartLifecycle {
             facts.append(", queue ").append(ex.queueId());
         }
         if (ex.errno() != 0) {
-            facts.append(", ").append(Errno.name(ex.errno()));
+            facts.append(", ").append(ex.errnoName());
         }
         return facts.toString();
     }

@@ -1,6 +1,6 @@
 package io.quicxdp.autoconfigure;
 
-import io.quicxdp.datapath.DatapathSettings;
+import io.quicxdp.datapath.config.DatapathSettings;
 
 /**
  * Callback to adjust the datapath settings in code after {@code quic.xdp.*} has been applied and before

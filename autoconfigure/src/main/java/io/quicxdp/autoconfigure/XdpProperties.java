@@ -1,12 +1,11 @@
 package io.quicxdp.autoconfigure;
 
-import io.quicxdp.datapath.DatapathSettings;
-import io.quicxdp.datapath.MapSource;
-import io.quicxdp.datapath.PollMode;
-import io.quicxdp.datapath.XdpMapConfig;
-import io.quicxdp.datapath.packet.UdpChecksumPolicy;
-import io.quicxdp.datapath.xsk.BindMode;
-import io.quicxdp.datapath.xsk.XskParameters;
+import io.quicxdp.datapath.config.BindMode;
+import io.quicxdp.datapath.config.DatapathSettings;
+import io.quicxdp.datapath.config.MapSource;
+import io.quicxdp.datapath.config.PollMode;
+import io.quicxdp.datapath.config.UdpChecksumPolicy;
+import io.quicxdp.datapath.config.XdpMapConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -269,9 +268,9 @@ public class XdpProperties implements Validator {
         if (this.umem.frameCount < 2) {
             reject(errors, "umem.frameCount", "must be at least 2");
         }
-        else if ((long) this.umem.frameCount * this.umem.frameSize.toBytes() > XskParameters.MAX_UMEM_BYTES) {
+        else if ((long) this.umem.frameCount * this.umem.frameSize.toBytes() > DatapathSettings.MAX_UMEM_BYTES) {
             reject(errors, "umem.frameCount", "makes a UMEM over 1GB per socket, the most its frame offsets address: "
-                    + "lower it to at most " + XskParameters.MAX_UMEM_BYTES / Math.max(1, this.umem.frameSize.toBytes()));
+                    + "lower it to at most " + DatapathSettings.MAX_UMEM_BYTES / Math.max(1, this.umem.frameSize.toBytes()));
         }
         powerOfTwo(errors, "rings.fill", this.rings.fill);
         powerOfTwo(errors, "rings.completion", this.rings.completion);

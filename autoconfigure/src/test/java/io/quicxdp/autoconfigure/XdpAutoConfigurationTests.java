@@ -2,15 +2,15 @@ package io.quicxdp.autoconfigure;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.quicxdp.datapath.DatapathSettings;
-import io.quicxdp.datapath.MapSource;
-import io.quicxdp.datapath.PollMode;
 import io.quicxdp.datapath.XdpDatapath;
-import io.quicxdp.datapath.XdpMapConfig;
-import io.quicxdp.datapath.packet.UdpChecksumPolicy;
+import io.quicxdp.datapath.config.BindMode;
+import io.quicxdp.datapath.config.DatapathSettings;
+import io.quicxdp.datapath.config.MapSource;
+import io.quicxdp.datapath.config.PollMode;
+import io.quicxdp.datapath.config.UdpChecksumPolicy;
+import io.quicxdp.datapath.config.XdpMapConfig;
 import io.quicxdp.datapath.testing.TestPorts;
 import io.quicxdp.datapath.testing.XskMapFixture;
-import io.quicxdp.datapath.xsk.BindMode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -1,8 +1,8 @@
 package io.quicxdp.bench;
 
 import io.quicxdp.bench.QuicServerSpec.QuicFiles;
-import io.quicxdp.datapath.bpf.InstalledReferenceProgram;
-import io.quicxdp.datapath.bpf.ReferenceXdpProgram;
+import io.quicxdp.datapath.internal.bpf.InstalledReferenceProgram;
+import io.quicxdp.datapath.internal.bpf.ReferenceXdpProgram;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

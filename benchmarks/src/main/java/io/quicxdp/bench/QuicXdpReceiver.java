@@ -1,10 +1,10 @@
 package io.quicxdp.bench;
 
 import io.quicxdp.datapath.DatagramHandler;
-import io.quicxdp.datapath.DatapathSettings;
 import io.quicxdp.datapath.ReceivedDatagram;
 import io.quicxdp.datapath.XdpDatapath;
-import io.quicxdp.datapath.XdpMapConfig;
+import io.quicxdp.datapath.config.DatapathSettings;
+import io.quicxdp.datapath.config.XdpMapConfig;
 import io.quicxdp.datapath.state.SocketState;
 import java.nio.file.Path;
 import java.util.List;

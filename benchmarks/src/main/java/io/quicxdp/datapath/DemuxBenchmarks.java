@@ -1,9 +1,9 @@
 package io.quicxdp.datapath;
 
-import io.quicxdp.datapath.packet.ParsedUdpFrame;
-import io.quicxdp.datapath.packet.UdpChecksumPolicy;
-import io.quicxdp.datapath.packet.UdpFrameParser;
-import io.quicxdp.datapath.packet.UdpFrameWriter;
+import io.quicxdp.datapath.config.UdpChecksumPolicy;
+import io.quicxdp.datapath.internal.packet.ParsedUdpFrame;
+import io.quicxdp.datapath.internal.packet.UdpFrameParser;
+import io.quicxdp.datapath.internal.packet.UdpFrameWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;

@@ -1,9 +1,11 @@
 package io.quicxdp.datapath;
 
+import io.quicxdp.datapath.config.DatapathSettings;
 import io.quicxdp.datapath.driver.QueueDriver;
-import io.quicxdp.datapath.linux.NativeIoException;
-import io.quicxdp.datapath.netlink.RouteNetlinkSocket;
-import io.quicxdp.datapath.xsk.MemoryKernel;
+import io.quicxdp.datapath.internal.linux.NativeIoException;
+import io.quicxdp.datapath.internal.netlink.RouteNetlinkSocket;
+import io.quicxdp.datapath.internal.xsk.MemoryKernel;
+import io.quicxdp.datapath.internal.xsk.XskParameters;
 
 /**
  * A datapath of one queue whose kernel half is a {@link MemoryKernel}: the production {@link QueueWorker},
@@ -35,7 +37,7 @@ public final class MemoryDatapath implements AutoCloseable {
         if (settings.pollThreads()) {
             throw new IllegalArgumentException("a memory datapath is driven by its caller: set pollThreads(false)");
         }
-        MemoryKernel kernel = MemoryKernel.open(settings.xskParameters(), 0);
+        MemoryKernel kernel = MemoryKernel.open(XskParameters.of(settings), 0);
         RouteNetlinkSocket netlink = null;
         PeerRoutes routes = null;
         try {

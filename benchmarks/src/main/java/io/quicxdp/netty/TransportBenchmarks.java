@@ -8,11 +8,12 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ManualIoEventLoop;
 import io.netty.channel.socket.DatagramPacket;
-import io.quicxdp.datapath.DatapathSettings;
 import io.quicxdp.datapath.MemoryDatapath;
-import io.quicxdp.datapath.linux.NativeIoException;
-import io.quicxdp.datapath.packet.UdpFrameWriter;
-import io.quicxdp.datapath.xsk.MemoryKernel;
+import io.quicxdp.datapath.config.DatapathSettings;
+import io.quicxdp.datapath.internal.linux.NativeIoException;
+import io.quicxdp.datapath.internal.packet.UdpFrameWriter;
+import io.quicxdp.datapath.internal.xsk.MemoryKernel;
+import io.quicxdp.datapath.internal.xsk.XskParameters;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -115,7 +116,7 @@ public class TransportBenchmarks {
                 .build();
         datapath = MemoryDatapath.open(settings, "bench0", LOCAL_MAC, 1500);
         kernel = datapath.kernel();
-        writeReceiveFrames(settings.xskParameters().rxFrames(), settings.xskParameters().frameSize());
+        writeReceiveFrames(XskParameters.of(settings).rxFrames(), settings.frameSize());
 
         loop = new ManualIoEventLoop(Thread.currentThread(),
                 executor -> new XdpIoHandler(List.of(datapath.queue()), executor, BATCH, false));

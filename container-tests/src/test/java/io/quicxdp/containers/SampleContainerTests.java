@@ -3,7 +3,7 @@ package io.quicxdp.containers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.dockerjava.api.model.Capability;
-import io.quicxdp.datapath.bpf.BpfMap;
+import io.quicxdp.datapath.internal.bpf.BpfMap;
 import io.quicxdp.datapath.testing.Await;
 import io.quicxdp.datapath.testing.DevicePluginServer;
 import io.quicxdp.datapath.testing.XskMapFixture;

@@ -1,6 +1,6 @@
 package io.quicxdp.datapath;
 
-import io.quicxdp.datapath.packet.ParsedUdpFrame;
+import io.quicxdp.datapath.internal.packet.ParsedUdpFrame;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicReferenceArray;

@@ -1,14 +1,16 @@
 package io.quicxdp.datapath;
 
-import io.quicxdp.datapath.bpf.BpfMap;
-import io.quicxdp.datapath.bpf.BpfMapInfo;
-import io.quicxdp.datapath.bpf.PinAccess;
-import io.quicxdp.datapath.bpf.XskMapProbe;
-import io.quicxdp.datapath.linux.Errno;
-import io.quicxdp.datapath.linux.NativeIoException;
-import io.quicxdp.datapath.netlink.LinkInfo;
-import io.quicxdp.datapath.netlink.RouteNetlinkSocket;
-import io.quicxdp.datapath.source.AgentClient;
+import io.quicxdp.datapath.config.MapSource;
+import io.quicxdp.datapath.config.XdpMapConfig;
+import io.quicxdp.datapath.internal.bpf.BpfMap;
+import io.quicxdp.datapath.internal.bpf.BpfMapInfo;
+import io.quicxdp.datapath.internal.bpf.PinAccess;
+import io.quicxdp.datapath.internal.bpf.XskMapProbe;
+import io.quicxdp.datapath.internal.linux.Errno;
+import io.quicxdp.datapath.internal.linux.NativeIoException;
+import io.quicxdp.datapath.internal.netlink.LinkInfo;
+import io.quicxdp.datapath.internal.netlink.RouteNetlinkSocket;
+import io.quicxdp.datapath.internal.source.AgentClient;
 import io.quicxdp.datapath.state.LinkStatus;
 import io.quicxdp.datapath.state.MapInspection;
 import io.quicxdp.datapath.state.MapState;

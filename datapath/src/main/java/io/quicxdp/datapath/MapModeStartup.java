@@ -1,19 +1,23 @@
 package io.quicxdp.datapath;
 
-import io.quicxdp.datapath.bpf.BpfMap;
-import io.quicxdp.datapath.bpf.BpfMapInfo;
-import io.quicxdp.datapath.bpf.BpfMapType;
-import io.quicxdp.datapath.bpf.BpfSetupException;
+import io.quicxdp.datapath.config.DatapathSettings;
+import io.quicxdp.datapath.config.MapSource;
+import io.quicxdp.datapath.config.XdpMapConfig;
 import io.quicxdp.datapath.failure.InvalidMapConfigException;
-import io.quicxdp.datapath.linux.Bpf;
-import io.quicxdp.datapath.linux.Errno;
-import io.quicxdp.datapath.linux.NativeIoException;
-import io.quicxdp.datapath.netlink.LinkInfo;
-import io.quicxdp.datapath.netlink.RouteNetlinkSocket;
-import io.quicxdp.datapath.source.AgentClient;
-import io.quicxdp.datapath.source.AgentRefusedException;
-import io.quicxdp.datapath.source.DevicePluginClient;
-import io.quicxdp.datapath.xsk.XdpSocket;
+import io.quicxdp.datapath.internal.bpf.BpfMap;
+import io.quicxdp.datapath.internal.bpf.BpfMapInfo;
+import io.quicxdp.datapath.internal.bpf.BpfMapType;
+import io.quicxdp.datapath.internal.bpf.BpfSetupException;
+import io.quicxdp.datapath.internal.linux.Bpf;
+import io.quicxdp.datapath.internal.linux.Errno;
+import io.quicxdp.datapath.internal.linux.NativeIoException;
+import io.quicxdp.datapath.internal.netlink.LinkInfo;
+import io.quicxdp.datapath.internal.netlink.RouteNetlinkSocket;
+import io.quicxdp.datapath.internal.source.AgentClient;
+import io.quicxdp.datapath.internal.source.AgentRefusedException;
+import io.quicxdp.datapath.internal.source.DevicePluginClient;
+import io.quicxdp.datapath.internal.xsk.XdpSocket;
+import io.quicxdp.datapath.internal.xsk.XskParameters;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -275,12 +279,12 @@ final class MapModeStartup {
             for (int queue : prepared.queues) {
                 XdpSocket socket;
                 try {
-                    socket = XdpSocket.open(prepared.link.index(), queue, settings.xskParameters(),
+                    socket = XdpSocket.open(prepared.link.index(), queue, XskParameters.of(settings),
                             settings.queueReleaseTimeout());
                 }
                 catch (NativeIoException ex) {
                     throw StartupFailures.socket(config, queue, settings.bindMode(),
-                            settings.xskParameters().umemBytes(), socketCount, ex);
+                            settings.umemBytes(), socketCount, ex);
                 }
                 try {
                     workers.add(new QueueWorker(config.interfaceName(), queue, socket, prepared.link.mac(),

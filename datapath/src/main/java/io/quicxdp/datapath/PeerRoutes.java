@@ -1,9 +1,10 @@
 package io.quicxdp.datapath;
 
-import io.quicxdp.datapath.linux.NativeIoException;
-import io.quicxdp.datapath.netlink.NextHop;
-import io.quicxdp.datapath.netlink.RouteNetlinkSocket;
-import io.quicxdp.datapath.netlink.RoutingChanges;
+import io.quicxdp.datapath.config.DatapathSettings;
+import io.quicxdp.datapath.internal.linux.NativeIoException;
+import io.quicxdp.datapath.internal.netlink.NextHop;
+import io.quicxdp.datapath.internal.netlink.RouteNetlinkSocket;
+import io.quicxdp.datapath.internal.netlink.RoutingChanges;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;

@@ -1,6 +1,6 @@
 package io.quicxdp.datapath;
 
-import io.quicxdp.datapath.packet.DropReason;
+import io.quicxdp.datapath.state.DropReason;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.EnumMap;

@@ -1,14 +1,16 @@
 package io.quicxdp.datapath;
 
+import io.quicxdp.datapath.config.MapSource;
+import io.quicxdp.datapath.config.XdpMapConfig;
 import io.quicxdp.datapath.failure.MapSlotOccupiedException;
 import io.quicxdp.datapath.failure.MapSourceUnavailableException;
 import io.quicxdp.datapath.failure.NotAnXskMapException;
 import io.quicxdp.datapath.failure.XdpDatapathException;
 import io.quicxdp.datapath.failure.XskMapTooSmallException;
-import io.quicxdp.datapath.linux.Errno;
-import io.quicxdp.datapath.linux.NativeIoException;
-import io.quicxdp.datapath.source.AgentRefusedException;
-import io.quicxdp.datapath.source.SourceProtocolException;
+import io.quicxdp.datapath.internal.linux.Errno;
+import io.quicxdp.datapath.internal.linux.NativeIoException;
+import io.quicxdp.datapath.internal.source.AgentRefusedException;
+import io.quicxdp.datapath.internal.source.SourceProtocolException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,5 +1,7 @@
 package io.quicxdp.datapath;
 
+import io.quicxdp.datapath.config.BindMode;
+import io.quicxdp.datapath.config.XdpMapConfig;
 import io.quicxdp.datapath.failure.BpfFilesystemNotMountedException;
 import io.quicxdp.datapath.failure.InterfaceNotFoundException;
 import io.quicxdp.datapath.failure.MapSlotOccupiedException;
@@ -13,9 +15,8 @@ import io.quicxdp.datapath.failure.XdpSocketException;
 import io.quicxdp.datapath.failure.XskMapNotFoundException;
 import io.quicxdp.datapath.failure.XskMapTooSmallException;
 import io.quicxdp.datapath.failure.ZeroCopyUnsupportedException;
-import io.quicxdp.datapath.linux.Errno;
-import io.quicxdp.datapath.linux.NativeIoException;
-import io.quicxdp.datapath.xsk.BindMode;
+import io.quicxdp.datapath.internal.linux.Errno;
+import io.quicxdp.datapath.internal.linux.NativeIoException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

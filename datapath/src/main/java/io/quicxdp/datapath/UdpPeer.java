@@ -1,5 +1,6 @@
 package io.quicxdp.datapath;
 
+import io.quicxdp.datapath.config.DatapathSettings;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;

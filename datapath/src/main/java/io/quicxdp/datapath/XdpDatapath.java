@@ -1,10 +1,12 @@
 package io.quicxdp.datapath;
 
-import io.quicxdp.datapath.failure.XdpDatapathException;
+import io.quicxdp.datapath.config.DatapathSettings;
+import io.quicxdp.datapath.config.XdpMapConfig;
 import io.quicxdp.datapath.driver.QueueDriver;
+import io.quicxdp.datapath.failure.XdpDatapathException;
 import io.quicxdp.datapath.failure.XdpSocketException;
-import io.quicxdp.datapath.linux.NativeIoException;
-import io.quicxdp.datapath.netlink.RouteNetlinkSocket;
+import io.quicxdp.datapath.internal.linux.NativeIoException;
+import io.quicxdp.datapath.internal.netlink.RouteNetlinkSocket;
 import io.quicxdp.datapath.state.DatapathState;
 import io.quicxdp.datapath.state.LinkStatus;
 import io.quicxdp.datapath.state.MapInspection;

@@ -3,10 +3,11 @@ package io.quicxdp.datapath;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quicxdp.datapath.BpfRefusal.Cause;
+import io.quicxdp.datapath.config.XdpMapConfig;
 import io.quicxdp.datapath.failure.MissingPrivilegeException;
 import io.quicxdp.datapath.failure.XdpDatapathException;
-import io.quicxdp.datapath.linux.Errno;
-import io.quicxdp.datapath.linux.NativeIoException;
+import io.quicxdp.datapath.internal.linux.Errno;
+import io.quicxdp.datapath.internal.linux.NativeIoException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -3,9 +3,11 @@ package io.quicxdp.datapath;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
-import io.quicxdp.datapath.bpf.BpfMap;
+import io.quicxdp.datapath.config.MapSource;
+import io.quicxdp.datapath.config.XdpMapConfig;
 import io.quicxdp.datapath.failure.MapSourceUnavailableException;
-import io.quicxdp.datapath.source.DevicePluginClient;
+import io.quicxdp.datapath.internal.bpf.BpfMap;
+import io.quicxdp.datapath.internal.source.DevicePluginClient;
 import io.quicxdp.datapath.state.MapInspection;
 import io.quicxdp.datapath.state.PinStatus;
 import io.quicxdp.datapath.state.SlotStatus;

@@ -2,6 +2,7 @@ package io.quicxdp.datapath;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.quicxdp.datapath.config.XdpMapConfig;
 import io.quicxdp.datapath.testing.Commands;
 import io.quicxdp.datapath.testing.TestPorts;
 import io.quicxdp.datapath.testing.VethNamespace;

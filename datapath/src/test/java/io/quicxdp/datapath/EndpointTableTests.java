@@ -3,10 +3,10 @@ package io.quicxdp.datapath;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
-import io.quicxdp.datapath.packet.ParsedUdpFrame;
-import io.quicxdp.datapath.packet.UdpChecksumPolicy;
-import io.quicxdp.datapath.packet.UdpFrameParser;
-import io.quicxdp.datapath.packet.UdpFrameWriter;
+import io.quicxdp.datapath.config.UdpChecksumPolicy;
+import io.quicxdp.datapath.internal.packet.ParsedUdpFrame;
+import io.quicxdp.datapath.internal.packet.UdpFrameParser;
+import io.quicxdp.datapath.internal.packet.UdpFrameWriter;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;

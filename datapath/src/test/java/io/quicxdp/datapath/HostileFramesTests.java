@@ -2,9 +2,9 @@ package io.quicxdp.datapath;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.quicxdp.datapath.packet.Checksums;
-import io.quicxdp.datapath.packet.DropReason;
-import io.quicxdp.datapath.packet.UdpFrameWriter;
+import io.quicxdp.datapath.internal.packet.Checksums;
+import io.quicxdp.datapath.internal.packet.UdpFrameWriter;
+import io.quicxdp.datapath.state.DropReason;
 import io.quicxdp.datapath.state.SocketState;
 import io.quicxdp.datapath.testing.PeerFrameSocket;
 import io.quicxdp.datapath.testing.TestPorts;

@@ -2,8 +2,8 @@ package io.quicxdp.datapath;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.quicxdp.datapath.bpf.BpfMap;
-import io.quicxdp.datapath.bpf.BpfMapType;
+import io.quicxdp.datapath.internal.bpf.BpfMap;
+import io.quicxdp.datapath.internal.bpf.BpfMapType;
 import io.quicxdp.datapath.state.MapInspection;
 import io.quicxdp.datapath.state.PinStatus;
 import io.quicxdp.datapath.state.SlotStatus;

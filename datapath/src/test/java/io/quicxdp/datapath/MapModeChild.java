@@ -1,5 +1,8 @@
 package io.quicxdp.datapath;
 
+import io.quicxdp.datapath.config.DatapathSettings;
+import io.quicxdp.datapath.config.MapSource;
+import io.quicxdp.datapath.config.XdpMapConfig;
 import io.quicxdp.datapath.failure.XdpDatapathException;
 import io.quicxdp.datapath.state.MapInspection;
 import java.nio.file.Path;

@@ -3,9 +3,9 @@ package io.quicxdp.datapath;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
-import io.quicxdp.datapath.bpf.BpfMap;
-import io.quicxdp.datapath.bpf.BpfMapInfo;
 import io.quicxdp.datapath.failure.QueueBusyException;
+import io.quicxdp.datapath.internal.bpf.BpfMap;
+import io.quicxdp.datapath.internal.bpf.BpfMapInfo;
 import io.quicxdp.datapath.state.DatapathState;
 import io.quicxdp.datapath.state.SocketState;
 import io.quicxdp.datapath.testing.Commands;
@@ -205,7 +205,7 @@ class MapModeEndToEndTests {
             long dropped = 0;
             while (dropped < 10 && System.nanoTime() < deadline) {
                 dropped = datapath.state().sockets().stream()
-                        .mapToLong(s -> s.drops().get(io.quicxdp.datapath.packet.DropReason.NO_ENDPOINT)).sum();
+                        .mapToLong(s -> s.drops().get(io.quicxdp.datapath.state.DropReason.NO_ENDPOINT)).sum();
                 Thread.sleep(20);
             }
             assertThat(dropped).isEqualTo(10);

@@ -3,8 +3,7 @@ package io.quicxdp.datapath;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
-import io.quicxdp.datapath.bpf.BpfMap;
-import io.quicxdp.datapath.bpf.BpfMapType;
+import io.quicxdp.datapath.config.XdpMapConfig;
 import io.quicxdp.datapath.failure.BpfFilesystemNotMountedException;
 import io.quicxdp.datapath.failure.InterfaceNotFoundException;
 import io.quicxdp.datapath.failure.InvalidMapConfigException;
@@ -14,11 +13,14 @@ import io.quicxdp.datapath.failure.QueueBusyException;
 import io.quicxdp.datapath.failure.QueueNotFoundException;
 import io.quicxdp.datapath.failure.XskMapNotFoundException;
 import io.quicxdp.datapath.failure.XskMapTooSmallException;
-import io.quicxdp.datapath.linux.InterfaceIndexes;
+import io.quicxdp.datapath.internal.bpf.BpfMap;
+import io.quicxdp.datapath.internal.bpf.BpfMapType;
+import io.quicxdp.datapath.internal.linux.InterfaceIndexes;
+import io.quicxdp.datapath.internal.xsk.XdpSocket;
+import io.quicxdp.datapath.internal.xsk.XskParameters;
 import io.quicxdp.datapath.testing.TestPorts;
 import io.quicxdp.datapath.testing.VethNamespace;
 import io.quicxdp.datapath.testing.XskMapFixture;
-import io.quicxdp.datapath.xsk.XdpSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -148,7 +150,7 @@ class MapModeFailureTests {
     void failureOnTheSecondMapLeavesNothingInTheFirst() throws Exception {
         try (XskMapFixture second = XskMapFixture.create(2, Set.of(TestPorts.ECHO))) {
             XdpSocket blocker = XdpSocket.open(InterfaceIndexes.of(second.appInterface()), 1,
-                    TestSettings.small().xskParameters(), Duration.ZERO);
+                    XskParameters.of(TestSettings.small()), Duration.ZERO);
             try {
                 assertThatExceptionOfType(QueueBusyException.class)
                         .isThrownBy(() -> XdpDatapath.open(List.of(fixture.config(), second.config()),
@@ -179,7 +181,7 @@ class MapModeFailureTests {
         try (XskMapFixture second = XskMapFixture.create(2, Set.of(TestPorts.ECHO));
                 VethNamespace elsewhere = VethNamespace.create(1);
                 XdpSocket foreign = XdpSocket.open(InterfaceIndexes.of(elsewhere.appInterface()), 0,
-                        TestSettings.small().xskParameters(), Duration.ZERO);
+                        XskParameters.of(TestSettings.small()), Duration.ZERO);
                 BpfMap secondMap = BpfMap.openPinned(second.pin())) {
             secondMap.update(1, foreign.fd(), BpfMap.BPF_NOEXIST);
             assertThatExceptionOfType(MapSlotOccupiedException.class)

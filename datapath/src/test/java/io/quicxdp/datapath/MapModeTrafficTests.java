@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
-import io.quicxdp.datapath.packet.DropReason;
-import io.quicxdp.datapath.packet.UdpChecksumPolicy;
+import io.quicxdp.datapath.config.DatapathSettings;
+import io.quicxdp.datapath.config.PollMode;
+import io.quicxdp.datapath.config.UdpChecksumPolicy;
+import io.quicxdp.datapath.state.DropReason;
 import io.quicxdp.datapath.state.SocketState;
 import io.quicxdp.datapath.testing.TestPorts;
 import io.quicxdp.datapath.testing.VethNamespace.TxChecksumOffload;

@@ -3,14 +3,17 @@ package io.quicxdp.datapath;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
+import io.quicxdp.datapath.config.DatapathSettings;
+import io.quicxdp.datapath.config.XdpMapConfig;
 import io.quicxdp.datapath.failure.QueueNotFoundException;
 import io.quicxdp.datapath.failure.XdpSocketException;
+import io.quicxdp.datapath.internal.xsk.XskParameters;
+import io.quicxdp.datapath.state.FrameAccounting;
 import io.quicxdp.datapath.state.SocketState;
-import io.quicxdp.datapath.testing.Commands;
 import io.quicxdp.datapath.testing.Await;
+import io.quicxdp.datapath.testing.Commands;
 import io.quicxdp.datapath.testing.TestPorts;
 import io.quicxdp.datapath.testing.XskMapFixture;
-import io.quicxdp.datapath.xsk.FrameAccounting;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
@@ -56,14 +59,14 @@ class QueueCorrectnessTests {
         // the fill ring holds exactly the receive frames, the tightest sizing: frames given back while the
         // kernel has yet to publish its fill consumer must wait, not vanish
         DatapathSettings settings = TestSettings.small();
-        assertThat(settings.xskParameters().rxFrames()).isEqualTo(settings.fillRingSize());
+        assertThat(XskParameters.of(settings).rxFrames()).isEqualTo(settings.fillRingSize());
         AtomicInteger handled = new AtomicInteger();
         try (XdpDatapath datapath = XdpDatapath.open(List.of(fixture.config()), settings)) {
             datapath.bind(PORT, datagram -> {
                 datagram.reply(datagram.payload());
                 handled.incrementAndGet();
             });
-            int burst = settings.xskParameters().rxFrames() - 56;
+            int burst = XskParameters.of(settings).rxFrames() - 56;
             int sent = 0;
             for (int round = 0; round < 30; round++) {
                 InetAddress target = round % 2 == 0 ? fixture.net().appIpv4() : fixture.net().appIpv6();

@@ -3,6 +3,7 @@ package io.quicxdp.datapath;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
+import io.quicxdp.datapath.config.DatapathSettings;
 import io.quicxdp.datapath.testing.Commands;
 import io.quicxdp.datapath.testing.TestPorts;
 import io.quicxdp.datapath.testing.VethNamespace;

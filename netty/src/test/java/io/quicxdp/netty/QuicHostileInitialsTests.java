@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.util.LeakPresenceDetector;
-import io.quicxdp.datapath.packet.DropReason;
+import io.quicxdp.datapath.state.DropReason;
 import io.quicxdp.datapath.state.SocketState;
 import io.quicxdp.datapath.testing.TestPorts;
 import io.quicxdp.datapath.testing.XskMapFixture;

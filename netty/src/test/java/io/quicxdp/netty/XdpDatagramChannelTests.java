@@ -16,13 +16,13 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.LeakPresenceDetector;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.quicxdp.datapath.DatapathSettings;
 import io.quicxdp.datapath.XdpDatapath;
+import io.quicxdp.datapath.config.DatapathSettings;
+import io.quicxdp.datapath.state.FrameAccounting;
 import io.quicxdp.datapath.state.SocketState;
 import io.quicxdp.datapath.testing.Await;
 import io.quicxdp.datapath.testing.TestPorts;
 import io.quicxdp.datapath.testing.XskMapFixture;
-import io.quicxdp.datapath.xsk.FrameAccounting;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
@@ -258,7 +258,7 @@ class XdpDatagramChannelTests {
 
     @Test
     void busyPollingLoopsServeToo() throws Exception {
-        start(small().pollMode(io.quicxdp.datapath.PollMode.BUSY));
+        start(small().pollMode(io.quicxdp.datapath.config.PollMode.BUSY));
         Bootstrap bootstrap = echo((packet) -> { });
         XdpChannels.bindEveryLoop(bootstrap, group, new InetSocketAddress(NETTY_PORT));
         for (int source = 0; source < 8; source++) {

@@ -1,8 +1,7 @@
 package io.quicxdp.sample;
 
-import io.quicxdp.datapath.bpf.InstalledReferenceProgram;
-import io.quicxdp.datapath.bpf.ReferenceXdpProgram;
-import io.quicxdp.datapath.linux.Namespaces;
+import io.quicxdp.datapath.sandbox.NetworkNamespaces;
+import io.quicxdp.datapath.sandbox.ReferenceProgram;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -81,7 +80,7 @@ final class DemoSandbox implements AutoCloseable {
 
     private int subnet;
 
-    private @Nullable InstalledReferenceProgram program;
+    private @Nullable ReferenceProgram program;
 
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -199,7 +198,7 @@ final class DemoSandbox implements AutoCloseable {
                 + appIpv4Text() + ", " + appIpv6Text() + "), stays here, with " + this.queues + " queues");
         try {
             Files.createDirectory(this.pinDirectory);
-            this.program = ReferenceXdpProgram.install(this.appInterface, redirectedPorts(), mapPin());
+            this.program = ReferenceProgram.install(this.appInterface, redirectedPorts(), mapPin());
         }
         catch (IOException ex) {
             throw new SandboxException("installing the reference XDP program on " + this.appInterface
@@ -293,7 +292,7 @@ final class DemoSandbox implements AutoCloseable {
      */
     Burst sendBurst(int count, Duration timeout) throws InterruptedException {
         FutureTask<Burst> task = new FutureTask<>(() -> {
-            Namespaces.enterNetworkNamespace("/var/run/netns/" + this.namespace);
+            NetworkNamespaces.enter("/var/run/netns/" + this.namespace);
             List<FamilyBurst> families = new ArrayList<>();
             families.add(sendAndCollect("IPv4", address(peerIpv4Text()), appIpv4(), appIpv4Text() + ":" + this.port,
                     count, timeout));
@@ -424,7 +423,7 @@ final class DemoSandbox implements AutoCloseable {
             return;
         }
         List<String> left = new ArrayList<>();
-        InstalledReferenceProgram installed = this.program;
+        ReferenceProgram installed = this.program;
         if (installed != null) {
             try {
                 installed.close();

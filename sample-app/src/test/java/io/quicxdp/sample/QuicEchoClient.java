@@ -21,7 +21,7 @@ import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.QuicStreamType;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Promise;
-import io.quicxdp.datapath.linux.Namespaces;
+import io.quicxdp.datapath.sandbox.NetworkNamespaces;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -71,7 +71,7 @@ final class QuicEchoClient implements AutoCloseable {
         DefaultThreadFactory threads = new DefaultThreadFactory("quic-echo-client-" + namespace);
         return (task) -> threads.newThread(() -> {
             try {
-                Namespaces.enterNetworkNamespace("/var/run/netns/" + namespace);
+                NetworkNamespaces.enter("/var/run/netns/" + namespace);
             }
             catch (IOException ex) {
                 throw new UncheckedIOException(ex);

@@ -2,9 +2,9 @@ package io.quicxdp.sample;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.quicxdp.datapath.DatapathSettings;
 import io.quicxdp.datapath.XdpDatapath;
-import io.quicxdp.datapath.XdpMapConfig;
+import io.quicxdp.datapath.config.DatapathSettings;
+import io.quicxdp.datapath.config.XdpMapConfig;
 import io.quicxdp.datapath.testing.Commands;
 import io.quicxdp.datapath.testing.KernelSupport;
 import io.quicxdp.datapath.testing.VethNamespace;

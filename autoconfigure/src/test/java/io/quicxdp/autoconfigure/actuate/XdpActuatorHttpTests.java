@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quicxdp.datapath.UdpEndpoint;
 import io.quicxdp.datapath.XdpDatapath;
-import io.quicxdp.datapath.bpf.BpfMap;
+import io.quicxdp.datapath.internal.bpf.BpfMap;
 import io.quicxdp.datapath.testing.TestPorts;
 import io.quicxdp.datapath.testing.XskMapFixture;
 import java.net.InetAddress;

@@ -3,8 +3,8 @@ package io.quicxdp.autoconfigure.actuate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quicxdp.autoconfigure.actuate.health.XdpMapHealthIndicator;
-import io.quicxdp.datapath.DatapathSettings;
 import io.quicxdp.datapath.XdpDatapath;
+import io.quicxdp.datapath.config.DatapathSettings;
 import io.quicxdp.datapath.testing.TestPorts;
 import io.quicxdp.datapath.testing.XskMapFixture;
 import java.net.InetSocketAddress;

@@ -3,8 +3,10 @@ package io.quicxdp.autoconfigure.faults;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.quicxdp.datapath.bpf.BpfMap;
-import io.quicxdp.datapath.bpf.BpfMapType;
+import io.netty.pkitesting.CertificateBuilder;
+import io.netty.pkitesting.X509Bundle;
+import io.quicxdp.datapath.internal.bpf.BpfMap;
+import io.quicxdp.datapath.internal.bpf.BpfMapType;
 import io.quicxdp.datapath.testing.TestPorts;
 import io.quicxdp.datapath.testing.XskMapFixture;
 import java.nio.file.Files;
@@ -30,10 +32,8 @@ import org.springframework.boot.diagnostics.FailureAnalyzer;
 import org.springframework.core.env.Environment;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.StandardEnvironment;
-import org.springframework.core.io.support.SpringFactoriesLoader;
 import org.springframework.core.io.support.SpringFactoriesLoader.ArgumentResolver;
-import io.netty.pkitesting.CertificateBuilder;
-import io.netty.pkitesting.X509Bundle;
+import org.springframework.core.io.support.SpringFactoriesLoader;
 
 /**
  * Bad configurations of every map source ({@code path}, {@code device-plugin-socket}, {@code agent-socket}) and

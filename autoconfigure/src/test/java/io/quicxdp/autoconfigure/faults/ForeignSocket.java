@@ -1,9 +1,10 @@
 package io.quicxdp.autoconfigure.faults;
 
-import io.quicxdp.datapath.DatapathSettings;
-import io.quicxdp.datapath.bpf.BpfMap;
-import io.quicxdp.datapath.linux.InterfaceIndexes;
-import io.quicxdp.datapath.xsk.XdpSocket;
+import io.quicxdp.datapath.config.DatapathSettings;
+import io.quicxdp.datapath.internal.bpf.BpfMap;
+import io.quicxdp.datapath.internal.linux.InterfaceIndexes;
+import io.quicxdp.datapath.internal.xsk.XdpSocket;
+import io.quicxdp.datapath.internal.xsk.XskParameters;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -22,7 +23,7 @@ public final class ForeignSocket {
         DatapathSettings settings = DatapathSettings.builder().frameCount(64).fillRingSize(32).completionRingSize(32)
             .rxRingSize(32).txRingSize(32).build();
         try (XdpSocket socket = XdpSocket.open(InterfaceIndexes.of(args[0]), Integer.parseInt(args[1]),
-                settings.xskParameters(), Duration.ZERO); BpfMap map = BpfMap.openPinned(Path.of(args[2]))) {
+                XskParameters.of(settings), Duration.ZERO); BpfMap map = BpfMap.openPinned(Path.of(args[2]))) {
             map.update(Integer.parseInt(args[3]), socket.fd(), BpfMap.BPF_NOEXIST);
             System.out.println("OPEN");
             System.out.flush();

@@ -8,8 +8,8 @@ import io.netty.pkitesting.X509Bundle;
 import io.netty.util.ResourceLeakDetector;
 import io.quicxdp.autoconfigure.http3.Http3State;
 import io.quicxdp.autoconfigure.http3.XdpHttp3Server;
-import io.quicxdp.datapath.DatapathSettings;
 import io.quicxdp.datapath.XdpDatapath;
+import io.quicxdp.datapath.config.DatapathSettings;
 import io.quicxdp.datapath.state.SocketState;
 import io.quicxdp.datapath.testing.Await;
 import io.quicxdp.datapath.testing.Commands;
@@ -104,7 +104,7 @@ class Http3ClientsVanishingTests {
         this.made.add(application::close);
         XdpHttp3Server server = application.getBean(XdpHttp3Server.class);
         XdpDatapath datapath = application.getBean(XdpDatapath.class);
-        long umemBytes = DatapathSettings.builder().frameCount(FRAMES).build().xskParameters().umemBytes();
+        long umemBytes = DatapathSettings.builder().frameCount(FRAMES).build().umemBytes();
 
         // one whole download first: what the JVM opens and maps for serving at all is in the baseline
         assertDownloaded(gtlsclient(fixture, downloads.resolve("warm-up")).finish(), downloads.resolve("warm-up"));

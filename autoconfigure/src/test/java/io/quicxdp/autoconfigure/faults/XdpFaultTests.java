@@ -2,20 +2,20 @@ package io.quicxdp.autoconfigure.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.quicxdp.autoconfigure.actuate.endpoint.XdpEndpoint;
 import io.quicxdp.autoconfigure.actuate.endpoint.XdpEndpoint.MapDescriptor;
 import io.quicxdp.autoconfigure.actuate.endpoint.XdpEndpoint.SocketDescriptor;
+import io.quicxdp.autoconfigure.actuate.endpoint.XdpEndpoint;
 import io.quicxdp.autoconfigure.actuate.health.XdpMapHealthIndicator;
-import io.quicxdp.datapath.DatapathSettings;
 import io.quicxdp.datapath.XdpDatapath;
-import io.quicxdp.datapath.XdpMapConfig;
-import io.quicxdp.datapath.bpf.BpfMap;
-import io.quicxdp.datapath.bpf.BpfMapType;
-import io.quicxdp.datapath.bpf.ReferenceXdpProgram;
-import io.quicxdp.datapath.bpf.XdpLink;
-import io.quicxdp.datapath.bpf.XdpProgram;
-import io.quicxdp.datapath.linux.InterfaceIndexes;
-import io.quicxdp.datapath.packet.DropReason;
+import io.quicxdp.datapath.config.DatapathSettings;
+import io.quicxdp.datapath.config.XdpMapConfig;
+import io.quicxdp.datapath.internal.bpf.BpfMap;
+import io.quicxdp.datapath.internal.bpf.BpfMapType;
+import io.quicxdp.datapath.internal.bpf.ReferenceXdpProgram;
+import io.quicxdp.datapath.internal.bpf.XdpLink;
+import io.quicxdp.datapath.internal.bpf.XdpProgram;
+import io.quicxdp.datapath.internal.linux.InterfaceIndexes;
+import io.quicxdp.datapath.state.DropReason;
 import io.quicxdp.datapath.state.LinkStatus;
 import io.quicxdp.datapath.state.MapInspection;
 import io.quicxdp.datapath.state.MapState;
@@ -369,7 +369,7 @@ class XdpFaultTests {
     }
 
     private static ProcessResources resources(DatapathSettings settings) {
-        return ProcessResources.now(settings.xskParameters().umemBytes());
+        return ProcessResources.now(settings.umemBytes());
     }
 
     private static void assertNothingLeaked(ProcessResources before, DatapathSettings settings)

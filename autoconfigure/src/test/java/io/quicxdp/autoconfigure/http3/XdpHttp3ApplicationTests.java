@@ -14,7 +14,7 @@ import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
 import io.quicxdp.autoconfigure.actuate.endpoint.XdpEndpoint;
 import io.quicxdp.datapath.XdpDatapath;
-import io.quicxdp.datapath.linux.Namespaces;
+import io.quicxdp.datapath.internal.linux.Namespaces;
 import io.quicxdp.datapath.state.SocketState;
 import io.quicxdp.datapath.testing.TestPorts;
 import io.quicxdp.datapath.testing.XskMapFixture;

@@ -1,10 +1,10 @@
 package io.quicxdp.datapath.driver;
 
 import io.quicxdp.datapath.DatagramHandler;
-import io.quicxdp.datapath.DatapathSettings;
 import io.quicxdp.datapath.ReceivedDatagram;
 import io.quicxdp.datapath.UdpEndpoint;
 import io.quicxdp.datapath.XdpDatapath;
+import io.quicxdp.datapath.config.DatapathSettings;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 

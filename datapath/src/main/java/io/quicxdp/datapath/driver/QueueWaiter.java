@@ -1,9 +1,9 @@
 package io.quicxdp.datapath.driver;
 
-import io.quicxdp.datapath.linux.Errno;
-import io.quicxdp.datapath.linux.EventFd;
-import io.quicxdp.datapath.linux.NativeIoException;
-import io.quicxdp.datapath.linux.SocketPoller;
+import io.quicxdp.datapath.internal.linux.Errno;
+import io.quicxdp.datapath.internal.linux.EventFd;
+import io.quicxdp.datapath.internal.linux.NativeIoException;
+import io.quicxdp.datapath.internal.linux.SocketPoller;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -58,9 +58,9 @@ public final class QueueWaiter implements AutoCloseable {
      * Sleeps up to {@code timeoutNanos} (rounded up to whole milliseconds; 0 does not sleep), unless a
      * wake-up came since the last call. The owning thread only.
      *
-     * @throws NativeIoException when poll(2) fails other than by EINTR
+     * @throws IOException when poll(2) fails other than by EINTR
      */
-    public void await(long timeoutNanos) throws NativeIoException {
+    public void await(long timeoutNanos) throws IOException {
         if (timeoutNanos <= 0) {
             wakeRequested = false;
             return;

@@ -1,6 +1,6 @@
 package io.quicxdp.datapath.failure;
 
-import io.quicxdp.datapath.MapSource;
+import io.quicxdp.datapath.config.MapSource;
 
 /**
  * The map's source, the AF_XDP device plugin or the quic-xdp agent, could not be reached on its unix socket,

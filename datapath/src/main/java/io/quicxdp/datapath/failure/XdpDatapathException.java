@@ -1,5 +1,6 @@
 package io.quicxdp.datapath.failure;
 
+import io.quicxdp.datapath.internal.linux.Errno;
 import java.nio.file.Path;
 
 /**
@@ -65,5 +66,10 @@ public abstract class XdpDatapathException extends RuntimeException {
     /** The errno the kernel returned, or 0 when the failure was found without a system call failing. */
     public int errno() {
         return errno;
+    }
+
+    /** The errno's symbolic name, for example {@code EPERM}; {@code null} when {@link #errno()} is 0. */
+    public String errnoName() {
+        return errno == 0 ? null : Errno.name(errno);
     }
 }

@@ -1,6 +1,6 @@
 package io.quicxdp.datapath.state;
 
-import io.quicxdp.datapath.MapSource;
+import io.quicxdp.datapath.config.MapSource;
 import java.nio.file.Path;
 import java.util.Map;
 

@@ -1,8 +1,5 @@
 package io.quicxdp.datapath.state;
 
-import io.quicxdp.datapath.packet.DropReason;
-import io.quicxdp.datapath.xsk.FrameAccounting;
-import io.quicxdp.datapath.xsk.XdpStatistics;
 import java.util.Map;
 
 /**
@@ -16,7 +13,7 @@ import java.util.Map;
  * @param rxPackets frames taken from the RX ring, dropped ones included
  * @param rxBytes bytes of those frames, Ethernet header included
  * @param rxPartialChecksum received datagrams accepted with the partial UDP checksum of a sender on this
- *     host with TX checksum offload ({@link io.quicxdp.datapath.packet.UdpChecksumPolicy#ACCEPT_PARTIAL});
+ *     host with TX checksum offload ({@link io.quicxdp.datapath.config.UdpChecksumPolicy#ACCEPT_PARTIAL});
  *     counted whether or not an endpoint then takes them
  * @param txPackets frames put on the TX ring
  * @param txBytes bytes of those frames, Ethernet header included

@@ -3,8 +3,8 @@ package io.quicxdp.datapath.driver;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
-import io.quicxdp.datapath.DatapathSettings;
 import io.quicxdp.datapath.XdpDatapath;
+import io.quicxdp.datapath.config.DatapathSettings;
 import io.quicxdp.datapath.state.SocketState;
 import io.quicxdp.datapath.testing.Await;
 import io.quicxdp.datapath.testing.TestPorts;

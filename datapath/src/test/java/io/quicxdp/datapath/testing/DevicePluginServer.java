@@ -1,8 +1,8 @@
 package io.quicxdp.datapath.testing;
 
-import io.quicxdp.datapath.linux.FileDescriptors;
-import io.quicxdp.datapath.linux.UnixMessage;
-import io.quicxdp.datapath.linux.UnixSockets;
+import io.quicxdp.datapath.internal.linux.FileDescriptors;
+import io.quicxdp.datapath.internal.linux.UnixMessage;
+import io.quicxdp.datapath.internal.linux.UnixSockets;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,8 +1,8 @@
 package io.quicxdp.datapath.testing;
 
-import io.quicxdp.datapath.linux.FileDescriptors;
-import io.quicxdp.datapath.linux.NativeIoException;
-import io.quicxdp.datapath.linux.Sockets;
+import io.quicxdp.datapath.internal.linux.FileDescriptors;
+import io.quicxdp.datapath.internal.linux.NativeIoException;
+import io.quicxdp.datapath.internal.linux.Sockets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,10 +1,10 @@
 package io.quicxdp.datapath.testing;
 
-import io.quicxdp.datapath.linux.DirectBuffers;
-import io.quicxdp.datapath.linux.FileDescriptors;
-import io.quicxdp.datapath.linux.InterfaceIndexes;
-import io.quicxdp.datapath.linux.NativeIoException;
-import io.quicxdp.datapath.linux.Sockets;
+import io.quicxdp.datapath.internal.linux.DirectBuffers;
+import io.quicxdp.datapath.internal.linux.FileDescriptors;
+import io.quicxdp.datapath.internal.linux.InterfaceIndexes;
+import io.quicxdp.datapath.internal.linux.NativeIoException;
+import io.quicxdp.datapath.internal.linux.Sockets;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package io.quicxdp.datapath.testing;
 
-import io.quicxdp.datapath.linux.Namespaces;
+import io.quicxdp.datapath.internal.linux.Namespaces;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;

@@ -1,10 +1,10 @@
 package io.quicxdp.datapath.testing;
 
-import io.quicxdp.datapath.XdpMapConfig;
-import io.quicxdp.datapath.bpf.BpfMap;
-import io.quicxdp.datapath.bpf.InstalledReferenceProgram;
-import io.quicxdp.datapath.bpf.ReferenceXdpProgram;
-import io.quicxdp.datapath.bpf.XskMapProbe;
+import io.quicxdp.datapath.config.XdpMapConfig;
+import io.quicxdp.datapath.internal.bpf.BpfMap;
+import io.quicxdp.datapath.internal.bpf.InstalledReferenceProgram;
+import io.quicxdp.datapath.internal.bpf.ReferenceXdpProgram;
+import io.quicxdp.datapath.internal.bpf.XskMapProbe;
 import io.quicxdp.datapath.testing.VethNamespace.TxChecksumOffload;
 import java.nio.file.Path;
 import java.util.Set;
