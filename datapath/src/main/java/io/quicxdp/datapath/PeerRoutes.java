@@ -5,11 +5,13 @@ import io.quicxdp.datapath.internal.linux.NativeIoException;
 import io.quicxdp.datapath.internal.netlink.NextHop;
 import io.quicxdp.datapath.internal.netlink.RouteNetlinkSocket;
 import io.quicxdp.datapath.internal.netlink.RoutingChanges;
+import io.quicxdp.datapath.internal.queue.Transmitter;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -50,20 +52,22 @@ final class PeerRoutes implements AutoCloseable {
 
     private final long maxAgeNanos;
 
-    private final BlockingQueue<Lookup> waiting = new ArrayBlockingQueue<>(MAX_WAITING_LOOKUPS);
+    private final BlockingQueue<RouteLookup> waiting = new ArrayBlockingQueue<>(MAX_WAITING_LOOKUPS);
 
     private final Thread thread;
 
-    private volatile List<MapBinding> bindings = List.of();
+    /** The transmitters of each interface with sockets, by interface index. */
+    private final Map<Integer, List<Transmitter>> transmitters;
 
     private volatile boolean closed;
 
     /** Read and written by the routing thread only. */
     private long lastFailureLog;
 
-    private PeerRoutes(RouteNetlinkSocket netlink, DatapathSettings settings, RouteNetlinkSocket lookups,
-            RoutingChanges changes) {
+    private PeerRoutes(RouteNetlinkSocket netlink, DatapathSettings settings, Map<Integer, List<Transmitter>> transmitters,
+            RouteNetlinkSocket lookups, RoutingChanges changes) {
         this.netlink = netlink;
+        this.transmitters = transmitters;
         this.lookups = lookups;
         this.changes = changes;
         this.neighbourTimeout = settings.neighbourTimeout();
@@ -74,9 +78,11 @@ final class PeerRoutes implements AutoCloseable {
 
     /**
      * Opens the routing thread's netlink socket and the change listener in the calling thread's network
-     * namespace, and starts both threads. {@code netlink} stays the caller's.
+     * namespace, and starts both threads. Routes go over {@code transmitters}, by interface index in the order
+     * configured, and only changes on those interfaces count. {@code netlink} stays the caller's.
      */
-    static PeerRoutes open(RouteNetlinkSocket netlink, DatapathSettings settings) throws NativeIoException {
+    static PeerRoutes open(RouteNetlinkSocket netlink, DatapathSettings settings,
+            Map<Integer, List<Transmitter>> transmitters) throws NativeIoException {
         RouteNetlinkSocket lookups = RouteNetlinkSocket.open();
         RoutingChanges changes;
         try {
@@ -86,15 +92,10 @@ final class PeerRoutes implements AutoCloseable {
             lookups.close();
             throw ex;
         }
-        PeerRoutes routes = new PeerRoutes(netlink, settings, lookups, changes);
+        changes.watch(transmitters.keySet().stream().mapToInt(Integer::intValue).toArray());
+        PeerRoutes routes = new PeerRoutes(netlink, settings, transmitters, lookups, changes);
         routes.thread.start();
         return routes;
-    }
-
-    /** Routes over the sockets of {@code opened}, and counts only changes on their interfaces. */
-    void serve(List<MapBinding> opened) {
-        bindings = opened;
-        changes.watch(opened.stream().mapToInt(binding -> binding.link.index()).toArray());
     }
 
     /** The routing generation: it moves on whenever the kernel announces a change that may move a route. */
@@ -102,17 +103,19 @@ final class PeerRoutes implements AutoCloseable {
         return changes.generation();
     }
 
-    /** Dates the route a peer just learned from a received frame: now, at the current generation. */
-    void learned(UdpPeer peer) {
-        peer.routed(peer.nextHopMac, peer.worker, changes.generation(), System.nanoTime() + maxAgeNanos);
+    /** Gives {@code peer} the route it just learned from a received frame, dated now at the current generation. */
+    void learned(UdpPeer peer, long nextHopMac, Transmitter via) {
+        peer.routed(nextHopMac, via, changes.generation(), System.nanoTime() + maxAgeNanos);
     }
 
     /**
      * Looks up {@code peer}'s route on this thread, waiting up to the neighbour timeout for the next hop's MAC.
      *
+     * @param wildcard whether the sending endpoint is bound to every address, so that the route must name the
+     *     source address
      * @throws IllegalStateException when there is no route to a configured interface, or no MAC in time
      */
-    void resolve(UdpEndpoint endpoint, UdpPeer peer) {
+    void resolve(UdpPeer peer, boolean wildcard) {
         ensureOpen();
         // read before the lookup: a change during it makes the next send look again
         long generation = changes.generation();
@@ -123,7 +126,7 @@ final class PeerRoutes implements AutoCloseable {
             synchronized (netlink) {
                 hop = netlink.resolve(destination, neighbourTimeout);
             }
-            peer.routed(hop.mac(), path(hop, endpoint.wildcard, hash(peer), destination), generation,
+            peer.routed(hop.mac(), path(hop, wildcard, hash(peer), destination), generation,
                     now + maxAgeNanos);
             InetAddress source = hop.source();
             if (source != null) {
@@ -141,28 +144,28 @@ final class PeerRoutes implements AutoCloseable {
     }
 
     /**
-     * Makes {@code peer}'s route ready for a send from {@code endpoint}, when {@link UdpPeer#routeCurrent} said
+     * Makes {@code peer}'s route ready for a send from an endpoint ({@code wildcard}: bound to every address), when {@link UdpPeer#routeCurrent} said
      * it was not: collects an answered lookup, hands a new one to the routing thread when one is due, and looks
      * up on this thread only for a peer that never had a route nor a failed lookup. Otherwise it never waits.
      *
      * @throws IllegalStateException when the peer has no route, with the reason its last lookup gave
      */
-    void prepare(UdpEndpoint endpoint, UdpPeer peer) {
+    void prepare(UdpPeer peer, boolean wildcard) {
         ensureOpen();
         long now = System.nanoTime();
-        Lookup lookup = peer.lookup;
+        RouteLookup lookup = peer.lookup;
         if (lookup != null && lookup.answered()) {
             peer.lookup = null;
             collect(lookup, peer, now);
         }
         if (!peer.hasRoute() && peer.routeFailure == null) {
-            resolve(endpoint, peer);
+            resolve(peer, wildcard);
             return;
         }
         long generation = changes.generation();
         if (peer.lookup == null && (peer.routeGeneration != generation || now - peer.lookUpAt >= 0)) {
-            lookup = new Lookup(IpAddresses.toInetAddress(peer.ipv6, peer.addressHigh, peer.addressLow),
-                    endpoint.wildcard, hash(peer), generation, now);
+            lookup = new RouteLookup(IpAddresses.toInetAddress(peer.ipv6, peer.addressHigh, peer.addressLow),
+                    wildcard, hash(peer), generation, now);
             if (waiting.offer(lookup)) {
                 peer.lookup = lookup;
             }
@@ -198,14 +201,14 @@ final class PeerRoutes implements AutoCloseable {
         }
     }
 
-    private void collect(Lookup lookup, UdpPeer peer, long now) {
-        if (lookup.worker != null) {
+    private void collect(RouteLookup lookup, UdpPeer peer, long now) {
+        if (lookup.transmitter != null) {
             // a peer keeps its queue while its route stays on that interface: replies to a peer heard on a
             // queue leave on it, and a driving thread keeps its peers to itself
-            QueueWorker current = peer.worker;
-            QueueWorker worker = current != null && current.interfaceName().equals(lookup.worker.interfaceName())
-                    ? current : lookup.worker;
-            peer.routed(lookup.mac, worker, lookup.generation, lookup.askedAt + maxAgeNanos);
+            Transmitter current = peer.transmitter;
+            Transmitter via = current != null && current.interfaceName().equals(lookup.transmitter.interfaceName())
+                    ? current : lookup.transmitter;
+            peer.routed(lookup.mac, via, lookup.generation, lookup.askedAt + maxAgeNanos);
             if (lookup.hasSource) {
                 peer.localHigh = lookup.localHigh;
                 peer.localLow = lookup.localLow;
@@ -234,26 +237,24 @@ final class PeerRoutes implements AutoCloseable {
     }
 
     /**
-     * The socket to send on for a route through {@code hop}: one of its interface's, picked by the peer's
+     * The transmitter to send on for a route through {@code hop}: one of its interface's, picked by the peer's
      * hash so that a peer keeps its queue.
      *
      * @throws IllegalStateException when the route leaves through an interface this datapath has no socket on,
      *     or a wildcard endpoint would need a source address the route does not name
      */
-    private QueueWorker path(NextHop hop, boolean wildcard, int hash, InetAddress destination) {
-        List<MapBinding> served = bindings;
-        for (MapBinding binding : served) {
-            if (binding.link.index() == hop.interfaceIndex()) {
-                if (wildcard && hop.source() == null) {
-                    throw new IllegalStateException("the route to " + destination + " names no source address: "
-                            + "bind the endpoint to a concrete address");
-                }
-                return binding.transmitters.get(Math.floorMod(hash, binding.transmitters.size()));
-            }
+    private Transmitter path(NextHop hop, boolean wildcard, int hash, InetAddress destination) {
+        List<Transmitter> served = transmitters.get(hop.interfaceIndex());
+        if (served == null) {
+            throw new IllegalStateException("the route to " + destination + " leaves through interface index "
+                    + hop.interfaceIndex() + ", where this datapath has no socket (configured: "
+                    + transmitters.values().stream().map(list -> list.get(0).interfaceName()).toList() + ")");
         }
-        throw new IllegalStateException("the route to " + destination + " leaves through interface index "
-                + hop.interfaceIndex() + ", where this datapath has no socket (configured: "
-                + served.stream().map(binding -> binding.config.interfaceName()).toList() + ")");
+        if (wildcard && hop.source() == null) {
+            throw new IllegalStateException("the route to " + destination + " names no source address: "
+                    + "bind the endpoint to a concrete address");
+        }
+        return served.get(Math.floorMod(hash, served.size()));
     }
 
     private void answerLookups() {
@@ -270,7 +271,7 @@ final class PeerRoutes implements AutoCloseable {
         }
     }
 
-    private void answer(Lookup lookup) {
+    private void answer(RouteLookup lookup) {
         try {
             NextHop hop = lookups.lookup(lookup.destination);
             if (hop == null) {
@@ -289,73 +290,6 @@ final class PeerRoutes implements AutoCloseable {
                 LOG.log(Level.WARNING, "Looking up a route again failed, " + failure + "; peers keep the route they "
                         + "had, if any, and look again later (further failures are logged at most every 10 s)");
             }
-        }
-    }
-
-    /**
-     * One lookup of a peer's route, asked by the peer's sending thread and answered by the routing thread. The
-     * answer is written before {@link #answered()} turns true, and read only after.
-     */
-    static final class Lookup {
-
-        final InetAddress destination;
-
-        final boolean wildcard;
-
-        final int hash;
-
-        /** The routing generation when the lookup was asked: the answer is no newer than that. */
-        final long generation;
-
-        final long askedAt;
-
-        long mac;
-
-        /** The socket to send on; null when there is no route or the next hop is still being resolved. */
-        QueueWorker worker;
-
-        boolean hasSource;
-
-        long localHigh;
-
-        long localLow;
-
-        /** Why there is no route; null when there is one or the next hop is still being resolved. */
-        String failure;
-
-        private volatile boolean answered;
-
-        Lookup(InetAddress destination, boolean wildcard, int hash, long generation, long askedAt) {
-            this.destination = destination;
-            this.wildcard = wildcard;
-            this.hash = hash;
-            this.generation = generation;
-            this.askedAt = askedAt;
-        }
-
-        boolean answered() {
-            return answered;
-        }
-
-        void found(NextHop hop, QueueWorker via) {
-            InetAddress source = hop.source();
-            mac = hop.mac();
-            worker = via;
-            hasSource = source != null;
-            if (hasSource) {
-                localHigh = IpAddresses.high(source);
-                localLow = IpAddresses.low(source);
-            }
-            answered = true;
-        }
-
-        void resolving() {
-            answered = true;
-        }
-
-        void failed(String reason) {
-            failure = reason;
-            answered = true;
         }
     }
 }

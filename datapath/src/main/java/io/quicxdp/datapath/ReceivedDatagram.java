@@ -1,6 +1,7 @@
 package io.quicxdp.datapath;
 
 import io.quicxdp.datapath.internal.packet.ParsedUdpFrame;
+import io.quicxdp.datapath.internal.queue.Queue;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 
@@ -16,7 +17,9 @@ public final class ReceivedDatagram {
 
     private static final int ADDRESS_CACHE_SIZE = 256;
 
-    private final QueueWorker worker;
+    private final Queue queue;
+
+    private final PeerRoutes routes;
 
     private final ByteBuffer frames;
 
@@ -33,22 +36,15 @@ public final class ReceivedDatagram {
 
     private ParsedUdpFrame frame;
 
-    private UdpEndpoint endpoint;
-
-    ReceivedDatagram(QueueWorker worker, ByteBuffer frames) {
-        this.worker = worker;
-        this.frames = frames;
+    ReceivedDatagram(Queue queue, PeerRoutes routes) {
+        this.queue = queue;
+        this.routes = routes;
+        this.frames = queue.frames();
         this.payloadView = frames.duplicate();
     }
 
-    void set(ParsedUdpFrame frame, UdpEndpoint endpoint) {
+    void set(ParsedUdpFrame frame) {
         this.frame = frame;
-        this.endpoint = endpoint;
-    }
-
-    /** The endpoint the datagram was addressed to. */
-    public UdpEndpoint endpoint() {
-        return endpoint;
     }
 
     /**
@@ -119,12 +115,12 @@ public final class ReceivedDatagram {
 
     /** The interface the datagram arrived on. */
     public String interfaceName() {
-        return worker.interfaceName();
+        return queue.interfaceName();
     }
 
     /** The receive queue the datagram arrived on. */
     public int queueId() {
-        return worker.queueId();
+        return queue.queueId();
     }
 
     /**
@@ -143,11 +139,9 @@ public final class ReceivedDatagram {
         peer.addressHigh = IpAddresses.highAt(frames, source, ipv6);
         peer.addressLow = IpAddresses.lowAt(frames, source, ipv6);
         peer.port = frame.sourcePort();
-        peer.nextHopMac = frame.sourceMac();
-        peer.worker = worker;
         peer.localHigh = IpAddresses.highAt(frames, destination, ipv6);
         peer.localLow = IpAddresses.lowAt(frames, destination, ipv6);
-        endpoint.routes().learned(peer);
+        routes.learned(peer, frame.sourceMac(), queue.transmitter());
         return peer;
     }
 
@@ -160,7 +154,7 @@ public final class ReceivedDatagram {
         boolean ipv6 = isIpv6();
         int source = frame.sourceAddressOffset();
         int destination = frame.destinationAddressOffset();
-        return worker.send(frame.sourceMac(), ipv6, IpAddresses.highAt(frames, destination, ipv6),
+        return queue.transmitter().send(frame.sourceMac(), ipv6, IpAddresses.highAt(frames, destination, ipv6),
                 IpAddresses.lowAt(frames, destination, ipv6), frame.destinationPort(),
                 IpAddresses.highAt(frames, source, ipv6), IpAddresses.lowAt(frames, source, ipv6),
                 frame.sourcePort(), payload);

@@ -1,7 +1,5 @@
 package io.quicxdp.datapath;
 
-import io.quicxdp.datapath.internal.packet.ParsedUdpFrame;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 
@@ -15,53 +13,26 @@ import java.nio.ByteBuffer;
  */
 public final class UdpEndpoint implements AutoCloseable {
 
-    private final XdpDatapath datapath;
+    private final Binding binding;
 
-    final DatagramHandler handler;
+    private final EndpointTable endpoints;
 
-    final boolean wildcard;
+    private final PeerRoutes routes;
 
-    final boolean ipv6;
-
-    final long localHigh;
-
-    final long localLow;
-
-    final int port;
-
-    /** The connected peer, or {@code null}. */
-    final UdpPeer remote;
-
-    private final PortReservation reservation;
-
-    /** The one queue this endpoint serves, or {@code null} for every queue. */
-    final QueueWorker queue;
-
-    private volatile boolean closed;
-
-    UdpEndpoint(XdpDatapath datapath, InetAddress localAddress, int port, UdpPeer remote, DatagramHandler handler,
-            PortReservation reservation, QueueWorker queue) {
-        this.datapath = datapath;
-        this.handler = handler;
-        this.wildcard = IpAddresses.isAnyLocal(localAddress);
-        this.ipv6 = !wildcard && IpAddresses.isIpv6(localAddress);
-        this.localHigh = wildcard ? 0 : IpAddresses.high(localAddress);
-        this.localLow = wildcard ? 0 : IpAddresses.low(localAddress);
-        this.port = port;
-        this.remote = remote;
-        this.reservation = reservation;
-        this.queue = queue;
+    UdpEndpoint(Binding binding, EndpointTable endpoints, PeerRoutes routes) {
+        this.binding = binding;
+        this.endpoints = endpoints;
+        this.routes = routes;
     }
 
     /** The local address and port; the wildcard address when bound to all. */
     public InetSocketAddress localAddress() {
-        return wildcard ? new InetSocketAddress(port)
-                : new InetSocketAddress(IpAddresses.toInetAddress(ipv6, localHigh, localLow), port);
+        return binding.localAddress();
     }
 
     /** The peer this endpoint is connected to, or {@code null}. */
     public InetSocketAddress remoteAddress() {
-        return remote == null ? null : remote.socketAddress();
+        return binding.remote == null ? null : binding.remote.socketAddress();
     }
 
     /**
@@ -77,19 +48,20 @@ public final class UdpEndpoint implements AutoCloseable {
      *     a configured interface: its first lookup failed, and the lookups retried since have not found one
      */
     public boolean send(UdpPeer peer, ByteBuffer payload) {
-        if (closed) {
+        Binding local = binding;
+        if (local.closed) {
             throw new IllegalStateException(this + " is closed");
         }
-        if (!wildcard && peer.ipv6 != ipv6) {
+        if (!local.wildcard && peer.ipv6 != local.ipv6) {
             throw new IllegalArgumentException("cannot send to " + peer.socketAddress() + " from "
                     + localAddress());
         }
-        PeerRoutes routes = datapath.routes;
         if (!peer.routeCurrent(routes.generation())) {
-            routes.prepare(this, peer);
+            routes.prepare(peer, local.wildcard);
         }
-        return peer.worker.send(peer.nextHopMac, peer.ipv6, wildcard ? peer.localHigh : localHigh,
-                wildcard ? peer.localLow : localLow, port, peer.addressHigh, peer.addressLow, peer.port, payload);
+        return peer.transmitter.send(peer.nextHopMac, peer.ipv6, local.wildcard ? peer.localHigh : local.localHigh,
+                local.wildcard ? peer.localLow : local.localLow, local.port, peer.addressHigh, peer.addressLow,
+                peer.port, payload);
     }
 
     /**
@@ -98,6 +70,7 @@ public final class UdpEndpoint implements AutoCloseable {
      * @see #send(UdpPeer, ByteBuffer)
      */
     public boolean send(ByteBuffer payload) {
+        UdpPeer remote = binding.remote;
         if (remote == null) {
             throw new IllegalStateException(this + " is not connected: name the peer");
         }
@@ -109,63 +82,11 @@ public final class UdpEndpoint implements AutoCloseable {
     /** Unbinds the endpoint and releases its port reservation. Idempotent. */
     @Override
     public void close() {
-        if (!closed) {
-            closed = true;
-            datapath.unbind(this);
-            if (reservation != null) {
-                reservation.close();
-            }
-        }
-    }
-
-    boolean isClosed() {
-        return closed;
-    }
-
-    PeerRoutes routes() {
-        return datapath.routes;
-    }
-
-    /** 3: connected and both ends match; 2: bound to the destination address; 1: wildcard; 0: no match. */
-    int matchScore(ByteBuffer frame, ParsedUdpFrame datagram, QueueWorker receivedOn) {
-        if (queue != null && queue != receivedOn) {
-            return 0;
-        }
-        boolean datagramIpv6 = datagram.ipVersion() == 6;
-        if (wildcard) {
-            return 1;
-        }
-        if (datagramIpv6 != ipv6
-                || !IpAddresses.equalsAt(frame, datagram.destinationAddressOffset(), ipv6, localHigh, localLow)) {
-            return 0;
-        }
-        if (remote == null) {
-            return 2;
-        }
-        boolean fromRemote = remote.port == datagram.sourcePort()
-                && IpAddresses.equalsAt(frame, datagram.sourceAddressOffset(), ipv6, remote.addressHigh,
-                        remote.addressLow);
-        return fromRemote ? 3 : 0;
-    }
-
-    boolean conflictsWith(UdpEndpoint other) {
-        if (queue != null && other.queue != null && queue != other.queue) {
-            return false;
-        }
-        boolean sameLocal = wildcard == other.wildcard
-                && (wildcard || (ipv6 == other.ipv6 && localHigh == other.localHigh && localLow == other.localLow));
-        if (!sameLocal) {
-            return false;
-        }
-        if (remote == null || other.remote == null) {
-            return remote == other.remote;
-        }
-        return remote.ipv6 == other.remote.ipv6 && remote.addressHigh == other.remote.addressHigh
-                && remote.addressLow == other.remote.addressLow && remote.port == other.remote.port;
+        endpoints.close(binding);
     }
 
     @Override
     public String toString() {
-        return "UdpEndpoint[" + localAddress() + (remote == null ? "" : " -> " + remote.socketAddress()) + "]";
+        return binding.toString();
     }
 }

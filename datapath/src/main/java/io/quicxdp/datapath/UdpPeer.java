@@ -1,6 +1,7 @@
 package io.quicxdp.datapath;
 
 import io.quicxdp.datapath.config.DatapathSettings;
+import io.quicxdp.datapath.internal.queue.Transmitter;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -43,13 +44,14 @@ public final class UdpPeer {
     /** The next hop's MAC address, or -1 until learned. */
     long nextHopMac = -1;
 
-    QueueWorker worker;
+    /** The transmitter to send on, or {@code null} until routed. */
+    Transmitter transmitter;
 
     long localHigh;
 
     long localLow;
 
-    /** The routing generation ({@link PeerRoutes#generation()}) the route was learned or last looked up at. */
+    /** The routing generation the route was learned or last looked up at. */
     long routeGeneration;
 
     /** When, by {@link System#nanoTime()}, the route is next to be looked up. */
@@ -62,7 +64,7 @@ public final class UdpPeer {
     String routeFailure;
 
     /** The lookup on the routing thread whose answer the next send collects, or null. */
-    PeerRoutes.Lookup lookup;
+    RouteLookup lookup;
 
     /** An empty peer, to be filled by {@link ReceivedDatagram#copySourceTo(UdpPeer)} or {@link #set}. */
     public UdpPeer() {
@@ -86,7 +88,7 @@ public final class UdpPeer {
         this.addressLow = IpAddresses.low(address.getAddress());
         this.port = address.getPort();
         this.nextHopMac = -1;
-        this.worker = null;
+        this.transmitter = null;
         this.routeFailure = null;
         this.lookup = null;
         this.retryDelay = 0;
@@ -122,9 +124,9 @@ public final class UdpPeer {
     }
 
     /** Takes a route found at {@code generation}, to be looked up again at {@code lookUpAt} at the latest. */
-    void routed(long nextHopMac, QueueWorker worker, long generation, long lookUpAt) {
+    void routed(long nextHopMac, Transmitter transmitter, long generation, long lookUpAt) {
         this.nextHopMac = nextHopMac;
-        this.worker = worker;
+        this.transmitter = transmitter;
         this.routeGeneration = generation;
         this.lookUpAt = lookUpAt;
         this.retryDelay = 0;

@@ -6,36 +6,47 @@ import io.quicxdp.datapath.driver.QueueDriver;
 import io.quicxdp.datapath.failure.XdpDatapathException;
 import io.quicxdp.datapath.failure.XdpSocketException;
 import io.quicxdp.datapath.internal.linux.NativeIoException;
+import io.quicxdp.datapath.internal.maps.MapBinding;
+import io.quicxdp.datapath.internal.maps.MapModeStartup;
+import io.quicxdp.datapath.internal.maps.StartupFailures;
 import io.quicxdp.datapath.internal.netlink.RouteNetlinkSocket;
+import io.quicxdp.datapath.internal.queue.Queue;
+import io.quicxdp.datapath.internal.queue.Transmitter;
 import io.quicxdp.datapath.state.DatapathState;
 import io.quicxdp.datapath.state.LinkStatus;
 import io.quicxdp.datapath.state.MapInspection;
 import io.quicxdp.datapath.state.MapState;
 import io.quicxdp.datapath.state.SlotStatus;
 import io.quicxdp.datapath.state.SocketState;
+import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * The raw-only UDP datapath in XDP map mode: one AF_XDP socket per configured interface queue, each
- * inserted into the application's XSKMAP at key = queue id, each polled by its own thread.
+ * inserted into the application's XSKMAP at key = queue id, each polled by its own thread or, without poll
+ * threads, by a transport's event loops through {@link #queues()}.
  *
  * <p>There is no ordinary-socket fallback: {@link #open} either starts every socket of every map or
  * throws an {@link XdpDatapathException} that says what to fix, having removed whatever it had inserted.
  * The datapath never attaches an XDP program to an interface or changes one, and never creates, unpins or
  * closes the application's maps beyond its own descriptors. The only program it ever loads is the
  * read-only probe behind {@link #inspectMaps()}, which is run with BPF_PROG_TEST_RUN and attached nowhere.
+ *
+ * <p>It is built in one direction: the queues with their sockets in the maps, then the routes over their
+ * transmitters, then the endpoint table and one {@link QueueDemux} per queue, then, with poll threads, one
+ * {@link PollThread} per queue. Each received frame comes back up once, through the queue's demux.
  *
  * <p>{@link #close()} mirrors open: it stops the poll threads, waits (bounded) for pending sends, and
  * closes each socket, whereupon the kernel removes it from exactly the map slots that still point at it.
@@ -50,10 +61,6 @@ public final class XdpDatapath implements AutoCloseable {
 
     private final DatapathSettings settings;
 
-    private final EndpointTable endpoints = new EndpointTable();
-
-    private final Set<UdpEndpoint> boundEndpoints = ConcurrentHashMap.newKeySet();
-
     private final RouteNetlinkSocket netlink;
 
     /**
@@ -62,38 +69,37 @@ public final class XdpDatapath implements AutoCloseable {
      */
     private final RouteNetlinkSocket links;
 
-    final PeerRoutes routes;
-
     private final List<MapBinding> bindings;
+
+    private final List<Queue> queues;
+
+    private final PeerRoutes routes;
+
+    private final EndpointTable endpoints = new EndpointTable();
+
+    /** The queues as the driver seam offers them, in the order of {@link #queues}. */
+    private final List<DrivenQueue> driven;
+
+    /** One per queue with poll threads; none when a transport drives the queues. Set once, by {@link #open}. */
+    private List<PollThread> pollThreads = List.of();
 
     private volatile boolean open = true;
 
-    private XdpDatapath(List<XdpMapConfig> configs, DatapathSettings settings, RouteNetlinkSocket netlink,
-            PeerRoutes routes, RouteNetlinkSocket links) {
+    /**
+     * A datapath over {@code queues}, whose sockets are open and in their maps ({@code bindings}), or, for a
+     * datapath without maps, over queues whose kernel half is played elsewhere. Nothing drives them yet.
+     */
+    XdpDatapath(List<XdpMapConfig> configs, DatapathSettings settings, RouteNetlinkSocket netlink,
+            RouteNetlinkSocket links, List<MapBinding> bindings, List<Queue> queues, PeerRoutes routes) {
         this.configs = configs;
         this.settings = settings;
         this.netlink = netlink;
         this.links = links;
+        this.bindings = bindings;
+        this.queues = queues;
         this.routes = routes;
-        this.bindings = MapModeStartup.open(configs, settings, endpoints, netlink);
-        bindings.forEach(binding -> binding.workers.forEach(worker -> worker.belongTo(this)));
-        routes.serve(bindings);
-    }
-
-    /**
-     * A datapath with no map and no socket of its own, for benchmarks that run the production queue and
-     * transport code over rings whose kernel half they play in memory: they make each {@link QueueWorker} over
-     * {@link #endpoints()}, join it with {@link QueueWorker#belongTo} and close it themselves. Applications open
-     * a datapath with {@link #open}.
-     */
-    XdpDatapath(DatapathSettings settings, RouteNetlinkSocket netlink, PeerRoutes routes) {
-        this.configs = List.of();
-        this.settings = settings;
-        this.netlink = netlink;
-        this.links = null;
-        this.routes = routes;
-        this.bindings = List.of();
-        routes.serve(bindings);
+        this.driven = queues.stream().map(queue -> new DrivenQueue(queue, new QueueDemux(queue, endpoints, routes)))
+                .toList();
     }
 
     /**
@@ -108,7 +114,6 @@ public final class XdpDatapath implements AutoCloseable {
         XdpPlatform.ensureSupported();
         RouteNetlinkSocket netlink;
         RouteNetlinkSocket links;
-        PeerRoutes routes;
         try {
             netlink = RouteNetlinkSocket.open();
         }
@@ -122,29 +127,87 @@ public final class XdpDatapath implements AutoCloseable {
             netlink.close();
             throw netlinkFailure(ex);
         }
+        List<MapBinding> bindings;
         try {
-            routes = PeerRoutes.open(netlink, settings);
-        }
-        catch (NativeIoException ex) {
-            links.close();
-            netlink.close();
-            throw netlinkFailure(ex);
-        }
-        try {
-            return new XdpDatapath(configs, settings, netlink, routes, links);
+            bindings = MapModeStartup.open(configs, settings, netlink);
         }
         catch (RuntimeException | Error ex) {
-            routes.close();
             links.close();
             netlink.close();
             throw ex;
         }
+        List<Queue> queues = bindings.stream().flatMap(binding -> binding.queues().stream()).toList();
+        Map<Integer, List<Transmitter>> transmitters = new LinkedHashMap<>();
+        bindings.forEach(binding -> transmitters.put(binding.ifindex(), binding.transmitters()));
+        PeerRoutes routes = null;
+        try {
+            routes = PeerRoutes.open(netlink, settings, transmitters);
+        }
+        catch (NativeIoException ex) {
+            throw netlinkFailure(ex);
+        }
+        finally {
+            if (routes == null) {
+                queues.forEach(Queue::close);
+                bindings.forEach(MapBinding::close);
+                links.close();
+                netlink.close();
+            }
+        }
+        XdpDatapath datapath = new XdpDatapath(configs, settings, netlink, links, bindings, queues, routes);
+        if (settings.pollThreads()) {
+            try {
+                datapath.startPollThreads();
+            }
+            catch (RuntimeException | Error ex) {
+                datapath.close();
+                throw ex;
+            }
+        }
+        return datapath;
     }
 
     private static XdpSocketException netlinkFailure(NativeIoException ex) {
         return new XdpSocketException("Opening a route netlink socket failed: " + ex.getMessage() + ".",
                 "Check that the process may open NETLINK_ROUTE sockets (seccomp or sandbox rules).", null, null,
                 null, ex.errno(), ex);
+    }
+
+    /** One poll thread per queue, each started once every queue has its wake-up descriptor. */
+    private void startPollThreads() {
+        List<PollThread> threads = new ArrayList<>();
+        int index = 0;
+        try {
+            for (MapBinding binding : bindings) {
+                for (Queue queue : binding.queues()) {
+                    try {
+                        threads.add(new PollThread(driven.get(index++), settings));
+                    }
+                    catch (IOException ex) {
+                        throw StartupFailures.other("Creating the wake-up descriptor of queue " + queue.queueId(),
+                                binding.config(), queue.queueId(), ex);
+                    }
+                }
+            }
+        }
+        catch (RuntimeException | Error ex) {
+            threads.forEach(PollThread::discard);
+            throw ex;
+        }
+        pollThreads = threads;
+        index = 0;
+        for (MapBinding binding : bindings) {
+            for (Queue queue : binding.queues()) {
+                PollThread thread = threads.get(index++);
+                try {
+                    thread.start();
+                }
+                catch (RuntimeException ex) {
+                    threads.subList(index - 1, threads.size()).forEach(PollThread::discard);
+                    throw StartupFailures.threadStart(binding.config(), queue.queueId(), ex);
+                }
+            }
+        }
     }
 
     /** The maps this datapath was opened with. */
@@ -180,6 +243,22 @@ public final class XdpDatapath implements AutoCloseable {
     }
 
     /**
+     * Serves {@code local} on one of {@link #queues()} only, for a transport that drives the queues. Several
+     * queues may each bind the same address, as sockets do with {@code SO_REUSEPORT}; with port reservation on,
+     * the kernel port is held with {@code SO_REUSEPORT} accordingly. The handler runs on the queue's driving
+     * thread.
+     *
+     * @throws IllegalArgumentException when {@code queue} is not one of this datapath's
+     * @throws IllegalStateException when the queue already serves the address
+     */
+    public UdpEndpoint bind(InetSocketAddress local, DatagramHandler handler, QueueDriver queue) {
+        Objects.requireNonNull(queue, "queue");
+        DrivenQueue served = driven.stream().filter(candidate -> candidate == queue).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException(queue + " is not a queue of this datapath"));
+        return register(local, null, handler, served.queue);
+    }
+
+    /**
      * Serves datagrams from {@code remote} to {@code local} only, and lets {@link UdpEndpoint#send(java.nio.ByteBuffer)}
      * send to {@code remote}. The route to {@code remote} is resolved now.
      *
@@ -209,25 +288,16 @@ public final class XdpDatapath implements AutoCloseable {
      *
      * @throws IllegalStateException when the datapath runs its own poll threads
      */
-    public List<QueueDriver> drivers() {
-        if (settings.pollThreads()) {
+    public List<QueueDriver> queues() {
+        if (!pollThreads.isEmpty()) {
             throw new IllegalStateException("this datapath polls its queues itself: open it with pollThreads(false) "
                     + "to drive them");
         }
-        return bindings.stream().flatMap(binding -> binding.workers.stream()).map(QueueDriver.class::cast).toList();
-    }
-
-    /** The endpoints the queues hand their datagrams to. */
-    EndpointTable endpoints() {
-        return endpoints;
-    }
-
-    UdpEndpoint bindOnQueue(InetSocketAddress local, DatagramHandler handler, QueueWorker queue) {
-        return register(local, null, handler, queue);
+        return List.copyOf(driven);
     }
 
     private synchronized UdpEndpoint register(InetSocketAddress local, InetSocketAddress remote,
-            DatagramHandler handler, QueueWorker queue) {
+            DatagramHandler handler, Queue queue) {
         Objects.requireNonNull(local, "local");
         Objects.requireNonNull(handler, "handler");
         ensureOpen();
@@ -246,13 +316,13 @@ public final class XdpDatapath implements AutoCloseable {
             throw new IllegalArgumentException("port 0 picks an ephemeral port through port reservation, which is "
                     + "off: bind a concrete port or turn port reservation on");
         }
-        UdpEndpoint endpoint = new UdpEndpoint(this, local.getAddress(), port,
-                remote == null ? null : UdpPeer.of(remote), handler, reservation, queue);
+        Binding binding = new Binding(local.getAddress(), port, remote == null ? null : UdpPeer.of(remote), handler,
+                reservation, queue);
         try {
-            if (endpoint.remote != null) {
-                routes.resolve(endpoint, endpoint.remote);
+            if (binding.remote != null) {
+                routes.resolve(binding.remote, binding.wildcard);
             }
-            endpoints.add(endpoint);
+            endpoints.add(binding);
         }
         catch (RuntimeException | Error ex) {
             if (reservation != null) {
@@ -260,13 +330,7 @@ public final class XdpDatapath implements AutoCloseable {
             }
             throw ex;
         }
-        boundEndpoints.add(endpoint);
-        return endpoint;
-    }
-
-    void unbind(UdpEndpoint endpoint) {
-        endpoints.remove(endpoint);
-        boundEndpoints.remove(endpoint);
+        return new UdpEndpoint(binding, endpoints, routes);
     }
 
     /**
@@ -280,7 +344,7 @@ public final class XdpDatapath implements AutoCloseable {
         for (MapBinding binding : bindings) {
             MapBinding.LinkCheck link = checkLink(binding);
             maps.add(binding.state(link));
-            binding.workers.forEach(worker -> sockets.add(worker.state(link.status() == LinkStatus.GONE)));
+            binding.queues().forEach(queue -> sockets.add(queue.state(link.status() == LinkStatus.GONE)));
         }
         return new DatapathState(open, List.copyOf(maps), List.copyOf(sockets));
     }
@@ -298,10 +362,10 @@ public final class XdpDatapath implements AutoCloseable {
      */
     public List<SocketState> sockets(String interfaceName) {
         return bindings.stream()
-                .filter(binding -> binding.config.interfaceName().equals(interfaceName))
+                .filter(binding -> binding.config().interfaceName().equals(interfaceName))
                 .flatMap(binding -> {
                     boolean gone = checkLink(binding).status() == LinkStatus.GONE;
-                    return binding.workers.stream().map(worker -> worker.state(gone));
+                    return binding.queues().stream().map(queue -> queue.state(gone));
                 })
                 .toList();
     }
@@ -325,7 +389,7 @@ public final class XdpDatapath implements AutoCloseable {
     public Optional<MapInspection> inspectMap(String interfaceName) {
         ensureOpen();
         return bindings.stream()
-                .filter(binding -> binding.config.interfaceName().equals(interfaceName))
+                .filter(binding -> binding.config().interfaceName().equals(interfaceName))
                 .findFirst()
                 .map(binding -> binding.inspect(checkLink(binding)));
     }
@@ -340,19 +404,19 @@ public final class XdpDatapath implements AutoCloseable {
      * Waits until the frames already on every TX ring are sent, all queues together within one
      * {@code timeout}: a link that is down then holds up shutdown once, not once per queue.
      */
-    private static void drainTx(List<QueueWorker> workers, Duration timeout) {
+    private static void drainTx(List<Queue> queues, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        List<QueueWorker> draining = new ArrayList<>(workers);
+        List<Queue> draining = new ArrayList<>(queues);
         while (true) {
-            draining.removeIf(worker -> worker.drainStep() == 0);
+            draining.removeIf(queue -> queue.drainStep() == 0);
             if (draining.isEmpty() || System.nanoTime() - deadline >= 0) {
                 break;
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
         }
-        for (QueueWorker worker : draining) {
-            LOG.log(Level.WARNING, worker.drainStep() + " frames on " + worker.interfaceName() + " queue "
-                    + worker.queueId() + " were not sent within " + timeout);
+        for (Queue queue : draining) {
+            LOG.log(Level.WARNING, queue.drainStep() + " frames on " + queue.interfaceName() + " queue "
+                    + queue.queueId() + " were not sent within " + timeout);
         }
     }
 
@@ -366,15 +430,15 @@ public final class XdpDatapath implements AutoCloseable {
             return;
         }
         open = false;
-        List<QueueWorker> workers = bindings.stream().flatMap(b -> b.workers.stream()).toList();
-        workers.forEach(QueueWorker::requestStop);
+        queues.forEach(Queue::requestStop);
         Duration stopTimeout = settings.pollTimeout().multipliedBy(5);
         long deadline = System.nanoTime() + stopTimeout.toNanos();
-        workers.forEach(worker -> worker.awaitStop(deadline, stopTimeout));
-        drainTx(workers, settings.txDrainTimeout());
-        workers.forEach(QueueWorker::close);
+        // a transport's driving thread is not ours to wait for: it lets go at its next poll, or at detach
+        pollThreads.forEach(thread -> thread.awaitStop(deadline, stopTimeout));
+        drainTx(queues, settings.txDrainTimeout());
+        queues.forEach(Queue::close);
         bindings.forEach(MapBinding::close);
-        List.copyOf(boundEndpoints).forEach(UdpEndpoint::close);
+        endpoints.closeAll();
         routes.close();
         synchronized (netlink) {
             netlink.close();

@@ -30,9 +30,9 @@ class EndpointTableTests {
 
     @Test
     void specificAddressBeatsWildcardAndConnectedBeatsBoth() throws Exception {
-        UdpEndpoint wildcard = endpoint(null, 4433, null);
-        UdpEndpoint specific = endpoint("198.18.0.1", 4433, null);
-        UdpEndpoint connected = endpoint("198.18.0.1", 4433, UdpPeer.of(
+        Binding wildcard = endpoint(null, 4433, null);
+        Binding specific = endpoint("198.18.0.1", 4433, null);
+        Binding connected = endpoint("198.18.0.1", 4433, UdpPeer.of(
                 new java.net.InetSocketAddress(InetAddress.getByName("198.18.0.2"), 5000)));
         table.add(wildcard);
         table.add(specific);
@@ -41,13 +41,13 @@ class EndpointTableTests {
         assertThat(table.find(frame, ipv4("198.18.0.2", 5001, "198.18.0.1", 4433), null)).isSameAs(specific);
         assertThat(table.find(frame, ipv4("198.18.0.2", 5000, "198.18.0.9", 4433), null)).isSameAs(wildcard);
         assertThat(table.find(frame, ipv6("fd00:198:18::2", 5000, "fd00:198:18::1", 4433), null)).isSameAs(wildcard);
-        table.remove(wildcard);
+        table.close(wildcard);
         assertThat(table.find(frame, ipv4("198.18.0.2", 5000, "198.18.0.9", 4433), null)).isNull();
     }
 
     @Test
     void ipv6SpecificAddressMatchesAllSixteenBytes() throws Exception {
-        UdpEndpoint specific = endpoint("fd00:198:18::1", 4433, null);
+        Binding specific = endpoint("fd00:198:18::1", 4433, null);
         table.add(specific);
         assertThat(table.find(frame, ipv6("fd00:198:18::2", 5000, "fd00:198:18::1", 4433), null)).isSameAs(specific);
         assertThat(table.find(frame, ipv6("fd00:198:18::2", 5000, "fd00:198:19::1", 4433), null)).isNull();
@@ -61,8 +61,8 @@ class EndpointTableTests {
                 .withMessageContaining("already bound");
     }
 
-    private static UdpEndpoint endpoint(String local, int port, UdpPeer remote) throws Exception {
-        return new UdpEndpoint(null, local == null ? null : InetAddress.getByName(local), port, remote, IGNORE, null, null);
+    private static Binding endpoint(String local, int port, UdpPeer remote) throws Exception {
+        return new Binding(local == null ? null : InetAddress.getByName(local), port, remote, IGNORE, null, null);
     }
 
     private ParsedUdpFrame ipv4(String source, int sourcePort, String destination, int destinationPort)

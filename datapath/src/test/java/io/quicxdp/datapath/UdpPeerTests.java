@@ -41,7 +41,7 @@ class UdpPeerTests {
     @Test
     void aLookupWaitingToBeCollectedMakesTheRouteNotCurrent() {
         peer.routed(MAC, null, 5, System.nanoTime() + SECOND);
-        peer.lookup = new PeerRoutes.Lookup(InetAddress.getLoopbackAddress(), false, 0, 5, System.nanoTime());
+        peer.lookup = new RouteLookup(InetAddress.getLoopbackAddress(), false, 0, 5, System.nanoTime());
 
         assertThat(peer.routeCurrent(5)).isFalse();
     }
@@ -87,14 +87,14 @@ class UdpPeerTests {
     @Test
     void pointingThePeerElsewhereForgetsItsRoute() {
         peer.routed(MAC, null, 5, System.nanoTime() + SECOND);
-        peer.lookup = new PeerRoutes.Lookup(InetAddress.getLoopbackAddress(), false, 0, 5, System.nanoTime());
+        peer.lookup = new RouteLookup(InetAddress.getLoopbackAddress(), false, 0, 5, System.nanoTime());
         peer.routeFailure = "failed";
         peer.retryDelay = SECOND;
 
         peer.set(new InetSocketAddress(InetAddress.getLoopbackAddress(), 5001));
 
         assertThat(peer.hasRoute()).isFalse();
-        assertThat(peer.worker).isNull();
+        assertThat(peer.transmitter).isNull();
         assertThat(peer.lookup).isNull();
         assertThat(peer.routeFailure).isNull();
         assertThat(peer.retryDelay).isZero();

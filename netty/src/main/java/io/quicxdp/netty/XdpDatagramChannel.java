@@ -172,7 +172,8 @@ public final class XdpDatagramChannel extends AbstractChannel implements Datagra
         int port = address.getPort();
         try {
             for (QueueDriver queue : loop.queues()) {
-                UdpEndpoint endpoint = queue.bind(new InetSocketAddress(address.getAddress(), port), new Reader(queue));
+                UdpEndpoint endpoint = loop.datapath().bind(new InetSocketAddress(address.getAddress(), port),
+                        new Reader(queue), queue);
                 endpoints.add(endpoint);
                 // port 0 took an ephemeral port on the first queue: the others serve the same one
                 port = endpoint.localAddress().getPort();

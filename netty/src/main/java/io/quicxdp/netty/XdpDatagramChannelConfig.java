@@ -16,8 +16,8 @@ import java.net.NetworkInterface;
  * that have no meaning for an AF_XDP queue fail with a message that says why, instead of being ignored.
  *
  * <p>Received datagrams are not read into buffers the allocator makes, so the {@link RecvByteBufAllocator}
- * only counts messages per read; buffer sizes belong to the datapath's UMEM and rings
- * ({@code quic.xdp.umem.*}, {@code quic.xdp.rings.*}); there is no multicast, broadcast or per-socket TTL.
+ * only counts messages per read; buffer sizes belong to the datapath's UMEM and rings, set in its
+ * {@code DatapathSettings}; there is no multicast, broadcast or per-socket TTL.
  */
 public final class XdpDatagramChannelConfig extends DefaultChannelConfig implements DatagramChannelConfig {
 
@@ -32,8 +32,8 @@ public final class XdpDatagramChannelConfig extends DefaultChannelConfig impleme
     @Override
     public <T> boolean setOption(ChannelOption<T> option, T value) {
         if (option == ChannelOption.SO_RCVBUF || option == ChannelOption.SO_SNDBUF) {
-            throw unsupported(option.name(), "its buffers are the datapath's UMEM frames and rings (quic.xdp.umem.*, "
-                    + "quic.xdp.rings.*)");
+            throw unsupported(option.name(), "its buffers are the datapath's UMEM frames and rings (DatapathSettings "
+                    + "frameCount, frameSize and the ring sizes)");
         }
         if (option == ChannelOption.SO_BROADCAST || option == ChannelOption.IP_MULTICAST_ADDR
                 || option == ChannelOption.IP_MULTICAST_IF || option == ChannelOption.IP_MULTICAST_TTL
@@ -51,7 +51,8 @@ public final class XdpDatagramChannelConfig extends DefaultChannelConfig impleme
 
     @Override
     public DatagramChannelConfig setSendBufferSize(int sendBufferSize) {
-        throw unsupported("SO_SNDBUF", "size the datapath's TX ring and UMEM (quic.xdp.rings.tx, quic.xdp.umem.*)");
+        throw unsupported("SO_SNDBUF", "size the datapath's TX ring and UMEM (DatapathSettings txRingSize, "
+                + "frameCount)");
     }
 
     @Override
@@ -61,7 +62,8 @@ public final class XdpDatagramChannelConfig extends DefaultChannelConfig impleme
 
     @Override
     public DatagramChannelConfig setReceiveBufferSize(int receiveBufferSize) {
-        throw unsupported("SO_RCVBUF", "size the datapath's RX and fill rings and UMEM (quic.xdp.rings.*, quic.xdp.umem.*)");
+        throw unsupported("SO_RCVBUF", "size the datapath's RX and fill rings and UMEM (DatapathSettings "
+                + "rxRingSize, fillRingSize, frameCount)");
     }
 
     @Override

@@ -8,6 +8,7 @@ import io.netty.channel.IoRegistration;
 import io.netty.util.concurrent.ThreadAwareExecutor;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
+import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.driver.QueueDriver;
 import io.quicxdp.datapath.driver.QueueWaiter;
 import java.io.IOException;
@@ -30,6 +31,8 @@ final class XdpIoHandler implements IoHandler {
     /** How long a loop with work outside {@code POLLIN} (TX backlog, frames for the fill ring) sleeps. */
     private static final long BACKLOG_SLEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
+    private final XdpDatapath datapath;
+
     private final List<QueueDriver> queues;
 
     private final ThreadAwareExecutor executor;
@@ -46,7 +49,9 @@ final class XdpIoHandler implements IoHandler {
     /** Made on the loop thread, which owns it; {@code null} until then. */
     private volatile QueueWaiter waiter;
 
-    XdpIoHandler(List<QueueDriver> queues, ThreadAwareExecutor executor, int budget, boolean busy) {
+    XdpIoHandler(XdpDatapath datapath, List<QueueDriver> queues, ThreadAwareExecutor executor, int budget,
+            boolean busy) {
+        this.datapath = datapath;
         this.queues = List.copyOf(queues);
         this.executor = executor;
         this.budget = budget;
@@ -56,6 +61,11 @@ final class XdpIoHandler implements IoHandler {
     /** Tells the loop that a channel's writes wait for TX frames, which completions free without a wake-up. */
     void writesWaiting() {
         writesWaiting = true;
+    }
+
+    /** The datapath whose queues this loop drives, where the loop's channels bind. */
+    XdpDatapath datapath() {
+        return datapath;
     }
 
     /** The queues this loop drives. */

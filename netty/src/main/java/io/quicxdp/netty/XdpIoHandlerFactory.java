@@ -28,6 +28,8 @@ public final class XdpIoHandlerFactory implements IoHandlerFactory {
     /** Frames a loop takes off one queue per turn before it turns to its tasks. */
     private static final int BUDGET = 64;
 
+    private final XdpDatapath datapath;
+
     private final List<List<QueueDriver>> loops;
 
     /** Whether the loops spin instead of sleeping ({@code PollMode.BUSY}): lowest latency, a busy core each. */
@@ -35,7 +37,8 @@ public final class XdpIoHandlerFactory implements IoHandlerFactory {
 
     private final AtomicInteger next = new AtomicInteger();
 
-    private XdpIoHandlerFactory(List<List<QueueDriver>> loops, boolean busy) {
+    private XdpIoHandlerFactory(XdpDatapath datapath, List<List<QueueDriver>> loops, boolean busy) {
+        this.datapath = datapath;
         this.loops = loops;
         this.busy = busy;
     }
@@ -47,10 +50,10 @@ public final class XdpIoHandlerFactory implements IoHandlerFactory {
      */
     public static XdpIoHandlerFactory of(XdpDatapath datapath) {
         Map<Integer, List<QueueDriver>> byQueue = new TreeMap<>();
-        for (QueueDriver queue : datapath.drivers()) {
+        for (QueueDriver queue : datapath.queues()) {
             byQueue.computeIfAbsent(queue.queueId(), id -> new ArrayList<>()).add(queue);
         }
-        return new XdpIoHandlerFactory(List.copyOf(byQueue.values()),
+        return new XdpIoHandlerFactory(datapath, List.copyOf(byQueue.values()),
                 datapath.settings().pollMode() == PollMode.BUSY);
     }
 
@@ -86,6 +89,6 @@ public final class XdpIoHandlerFactory implements IoHandlerFactory {
             throw new IllegalStateException("the XDP queues serve " + loops.size() + " event loops; make the group "
                     + "with loops() threads");
         }
-        return new XdpIoHandler(loops.get(index), executor, BUDGET, busy);
+        return new XdpIoHandler(datapath, loops.get(index), executor, BUDGET, busy);
     }
 }

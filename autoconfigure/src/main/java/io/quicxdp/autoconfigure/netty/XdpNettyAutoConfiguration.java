@@ -38,12 +38,16 @@ public final class XdpNettyAutoConfiguration {
     @ConditionalOnBean(XdpDatapath.class)
     @ConditionalOnMissingBean(name = "xdpEventLoopGroup")
     MultiThreadIoEventLoopGroup xdpEventLoopGroup(XdpDatapath datapath) {
-        if (datapath.settings().pollThreads()) {
+        XdpIoHandlerFactory loops;
+        try {
+            loops = XdpIoHandlerFactory.of(datapath);
+        }
+        catch (IllegalStateException ownThreads) {
             throw new IllegalStateException("The XdpDatapath polls its queues with its own threads, so the Netty "
                     + "event loops of quic-xdp-netty cannot drive them: open it with "
-                    + "DatapathSettings.builder().pollThreads(false), or set quic.xdp.netty.enabled=false");
+                    + "DatapathSettings.builder().pollThreads(false), or set quic.xdp.netty.enabled=false", ownThreads);
         }
-        return XdpIoHandlerFactory.of(datapath).newGroup(new DefaultThreadFactory("quic-xdp-loop"));
+        return loops.newGroup(new DefaultThreadFactory("quic-xdp-loop"));
     }
 
     @Bean

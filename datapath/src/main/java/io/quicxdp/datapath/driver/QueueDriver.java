@@ -1,22 +1,16 @@
 package io.quicxdp.datapath.driver;
 
-import io.quicxdp.datapath.DatagramHandler;
-import io.quicxdp.datapath.ReceivedDatagram;
-import io.quicxdp.datapath.UdpEndpoint;
-import io.quicxdp.datapath.XdpDatapath;
-import io.quicxdp.datapath.config.DatapathSettings;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 
 /**
- * One interface queue of a datapath opened without poll threads
- * ({@link DatapathSettings.Builder#pollThreads(boolean) pollThreads(false)}), driven by a thread the caller
- * owns, such as an event loop. This is the seam a transport (the Netty one) builds on; applications use
- * {@link XdpDatapath#bind} instead.
+ * One interface queue of a datapath opened without poll threads ({@code pollThreads(false)} in its settings),
+ * driven by a thread the caller owns, such as an event loop: the datapath's {@code queues()}. This is the seam a
+ * transport (the Netty one) builds on; it binds endpoints on one queue with the datapath's
+ * {@code bind(address, handler, queue)}. Applications bind on every queue instead.
  *
  * <p>Threading: {@link #attach}, {@link #poll}, {@link #hasBacklog}, {@link #retain} and {@link #detach} on
- * the driving thread only; {@link #release} and {@link #bind} from any thread. Handlers of the endpoints
- * bound here run on the driving thread, inside {@link #poll}.
+ * the driving thread only; {@link #release} from any thread. Handlers of the endpoints bound on the queue run
+ * on the driving thread, inside {@link #poll}.
  *
  * <p>Frames: the queue's receive frames live in its UMEM ({@link #frames()}). A handler may keep the frame
  * of the datagram it is handling beyond the call with {@link #retain()}, for example to hand the payload on
@@ -59,18 +53,8 @@ public interface QueueDriver {
     boolean hasBacklog();
 
     /**
-     * Serves {@code local} on this queue only. Several queues may each bind the same address, as sockets
-     * do with {@code SO_REUSEPORT}; with port reservation on, the kernel port is held with
-     * {@code SO_REUSEPORT} accordingly.
-     *
-     * @throws IllegalStateException when this queue already serves the address
-     */
-    UdpEndpoint bind(InetSocketAddress local, DatagramHandler handler);
-
-    /**
-     * Keeps the frame of the datagram being handled: called from a handler of this queue, during
-     * {@link DatagramHandler#onDatagram}. The datagram's {@link ReceivedDatagram#payload()} stays valid until
-     * the frame is released.
+     * Keeps the frame of the datagram being handled: called from a handler of this queue, while it handles
+     * the datagram. The datagram's payload stays valid until the frame is released.
      *
      * @return the frame's offset in {@link #frames()}, for {@link #release}
      * @throws IllegalStateException outside a handler of this queue

@@ -21,8 +21,6 @@ public final class QueueWaiter implements AutoCloseable {
 
     private final SocketPoller poller;
 
-    private final Thread owner;
-
     private final List<QueueDriver> queues;
 
     private final boolean[] ignored;
@@ -33,12 +31,11 @@ public final class QueueWaiter implements AutoCloseable {
     private volatile boolean wakeRequested;
 
     /**
-     * Creates a waiter for {@code queues}, owned by the calling thread.
+     * Creates a waiter for {@code queues}, for one driving thread to sleep in.
      *
      * @throws IOException when the eventfd cannot be made
      */
     public QueueWaiter(List<QueueDriver> queues) throws IOException {
-        this.owner = Thread.currentThread();
         this.queues = List.copyOf(queues);
         this.ignored = new boolean[queues.size()];
         this.eventFd = EventFd.open();
@@ -49,14 +46,15 @@ public final class QueueWaiter implements AutoCloseable {
     /** Makes the driving thread return from {@link #await} now, or skip its next one; any thread. */
     public void wakeup() {
         wakeRequested = true;
-        if (sleeping && Thread.currentThread() != owner) {
+        // only the driving thread sets sleeping, and never while it runs this
+        if (sleeping) {
             eventFd.signal();
         }
     }
 
     /**
      * Sleeps up to {@code timeoutNanos} (rounded up to whole milliseconds; 0 does not sleep), unless a
-     * wake-up came since the last call. The owning thread only.
+     * wake-up came since the last call. The driving thread only.
      *
      * @throws IOException when poll(2) fails other than by EINTR
      */

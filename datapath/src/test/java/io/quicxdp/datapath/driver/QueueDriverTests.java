@@ -1,6 +1,7 @@
 package io.quicxdp.datapath.driver;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
 import io.quicxdp.datapath.XdpDatapath;
@@ -9,10 +10,14 @@ import io.quicxdp.datapath.state.SocketState;
 import io.quicxdp.datapath.testing.Await;
 import io.quicxdp.datapath.testing.TestPorts;
 import io.quicxdp.datapath.testing.XskMapFixture;
+import java.io.IOException;
+import java.lang.reflect.Proxy;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -21,6 +26,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -48,9 +54,12 @@ class QueueDriverTests {
     @BeforeEach
     void open() throws Exception {
         fixture = XskMapFixture.create(2, Set.of(PORT));
-        datapath = XdpDatapath.open(List.of(fixture.config()), DatapathSettings.builder().frameCount(512)
-                .fillRingSize(512).completionRingSize(256).rxRingSize(256).txRingSize(256).pollThreads(false)
-                .neighbourTimeout(Duration.ofSeconds(10)).build());
+        datapath = XdpDatapath.open(List.of(fixture.config()), driven());
+    }
+
+    private static DatapathSettings driven() {
+        return DatapathSettings.builder().frameCount(512).fillRingSize(512).completionRingSize(256).rxRingSize(256)
+                .txRingSize(256).pollThreads(false).neighbourTimeout(Duration.ofSeconds(10)).build();
     }
 
     @AfterEach
@@ -101,7 +110,7 @@ class QueueDriverTests {
 
     @Test
     void framesKeptByHandlersAreReadAndReleasedOnAnotherThread() throws Exception {
-        List<QueueDriver> queues = datapath.drivers();
+        List<QueueDriver> queues = datapath.queues();
         BlockingQueue<Kept> kept = keepEveryFrame(queues);
         drive(queues);
         int sent = 0;
@@ -126,7 +135,7 @@ class QueueDriverTests {
 
     @Test
     void closingWithFramesKeptEmptiesTheSlotsAndKeepsThePayloadsReadableUntilReleased() throws Exception {
-        List<QueueDriver> queues = datapath.drivers();
+        List<QueueDriver> queues = datapath.queues();
         BlockingQueue<Kept> kept = keepEveryFrame(queues);
         drive(queues);
         int sent = send("still here", 10);
@@ -145,7 +154,7 @@ class QueueDriverTests {
 
     @Test
     void aDrivingThreadThatOutlivesTheDatapathSleepsInsteadOfSpinningOnClosedDescriptors() throws Exception {
-        List<QueueDriver> queues = datapath.drivers();
+        List<QueueDriver> queues = datapath.queues();
         drive(queues);
         datapath.close();
         Await.until(() -> queues.stream().allMatch(QueueDriver::isClosed), "the queues let go");
@@ -157,8 +166,40 @@ class QueueDriverTests {
     }
 
     @Test
+    void queuesForADriverOpenNoWakeUpDescriptorOfTheirOwn() throws Exception {
+        datapath.close();
+        long before = eventFds();
+        datapath = XdpDatapath.open(List.of(fixture.config()), driven());
+        // the driver's waiter is the one eventfd its thread sleeps on; the queues add none that nobody polls
+        assertThat(eventFds()).as("eventfds after opening two queues for a driver").isEqualTo(before);
+    }
+
+    private static long eventFds() throws IOException {
+        try (Stream<java.nio.file.Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString().equals("anon_inode:[eventfd]");
+                }
+                catch (IOException gone) {
+                    return false;
+                }
+            }).count();
+        }
+    }
+
+    @Test
+    void bindingOnAQueueThatIsNotTheDatapathsIsRefused() {
+        QueueDriver foreign = (QueueDriver) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] { QueueDriver.class }, (proxy, method, args) -> method.getName().equals("toString")
+                        ? "a queue of another datapath" : null);
+        assertThatIllegalArgumentException()
+                .isThrownBy(() -> datapath.bind(new InetSocketAddress(PORT), datagram -> { }, foreign))
+                .withMessage("a queue of another datapath is not a queue of this datapath");
+    }
+
+    @Test
     void theSeamRefusesWhatWouldBreakItsThreading() {
-        QueueDriver queue = datapath.drivers().get(0);
+        QueueDriver queue = datapath.queues().get(0);
         assertThatIllegalStateException().isThrownBy(queue::retain).withMessageContaining("while it handles");
         assertThatIllegalStateException().isThrownBy(() -> queue.poll(1)).withMessageContaining("is driven by");
         queue.attach(() -> { });
@@ -168,18 +209,18 @@ class QueueDriverTests {
         datapath.close();
         try (XdpDatapath ownThreads = XdpDatapath.open(List.of(fixture.config()), DatapathSettings.builder()
                 .frameCount(64).fillRingSize(64).completionRingSize(32).rxRingSize(32).txRingSize(32).build())) {
-            assertThatIllegalStateException().isThrownBy(ownThreads::drivers).withMessageContaining("pollThreads(false)");
+            assertThatIllegalStateException().isThrownBy(ownThreads::queues).withMessageContaining("pollThreads(false)");
         }
     }
 
     /** Binds the port on every queue with handlers that keep each datagram's frame and queue it here. */
-    private static BlockingQueue<Kept> keepEveryFrame(List<QueueDriver> queues) {
+    private BlockingQueue<Kept> keepEveryFrame(List<QueueDriver> queues) {
         BlockingQueue<Kept> kept = new LinkedBlockingQueue<>();
         for (QueueDriver queue : queues) {
-            queue.bind(new InetSocketAddress(PORT), datagram -> {
+            datapath.bind(new InetSocketAddress(PORT), datagram -> {
                 ByteBuffer payload = datagram.payload();
                 kept.add(new Kept(queue, queue.retain(), payload.position(), payload.remaining()));
-            });
+            }, queue);
         }
         return kept;
     }

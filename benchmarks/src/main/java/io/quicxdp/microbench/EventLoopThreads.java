@@ -1,4 +1,4 @@
-package io.quicxdp.netty;
+package io.quicxdp.microbench;
 
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -8,7 +8,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * JMH's worker threads made as Netty makes its event loops' threads: {@code FastThreadLocalThread}s, on
  * which Netty recycles its per-write objects (on a plain thread it allocates them afresh). Chosen with
- * {@code -Djmh.executor=CUSTOM -Djmh.executor.class=io.quicxdp.netty.EventLoopThreads}.
+ * {@code -Djmh.executor=CUSTOM -Djmh.executor.class=io.quicxdp.microbench.EventLoopThreads}.
  */
 public final class EventLoopThreads extends ThreadPoolExecutor {
 

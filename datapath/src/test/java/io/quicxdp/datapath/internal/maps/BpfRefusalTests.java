@@ -1,8 +1,8 @@
-package io.quicxdp.datapath;
+package io.quicxdp.datapath.internal.maps;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.quicxdp.datapath.BpfRefusal.Cause;
+import io.quicxdp.datapath.internal.maps.BpfRefusal.Cause;
 import io.quicxdp.datapath.config.XdpMapConfig;
 import io.quicxdp.datapath.failure.MissingPrivilegeException;
 import io.quicxdp.datapath.failure.XdpDatapathException;

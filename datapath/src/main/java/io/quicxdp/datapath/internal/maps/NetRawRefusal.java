@@ -1,4 +1,4 @@
-package io.quicxdp.datapath;
+package io.quicxdp.datapath.internal.maps;
 
 /**
  * Why {@code socket(AF_XDP)} was refused with EPERM, told from the calling thread's credentials and

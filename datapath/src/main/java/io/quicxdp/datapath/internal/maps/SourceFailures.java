@@ -1,4 +1,4 @@
-package io.quicxdp.datapath;
+package io.quicxdp.datapath.internal.maps;
 
 import io.quicxdp.datapath.config.MapSource;
 import io.quicxdp.datapath.config.XdpMapConfig;

@@ -1,5 +1,6 @@
-package io.quicxdp.datapath;
+package io.quicxdp.microbench;
 
+import io.quicxdp.datapath.DemuxTable;
 import io.quicxdp.datapath.config.UdpChecksumPolicy;
 import io.quicxdp.datapath.internal.packet.ParsedUdpFrame;
 import io.quicxdp.datapath.internal.packet.UdpFrameParser;
@@ -42,13 +43,13 @@ public class DemuxBenchmarks {
     @Param({"wildcard", "connected"})
     public String table;
 
-    private final EndpointTable endpoints = new EndpointTable();
+    private final DemuxTable endpoints = new DemuxTable();
 
     private final ByteBuffer frame = ByteBuffer.allocateDirect(2048);
 
     private final ParsedUdpFrame parsed = new ParsedUdpFrame();
 
-    private UdpEndpoint expected;
+    private Object expected;
 
     @Setup
     public void setUp() throws UnknownHostException {
@@ -57,38 +58,43 @@ public class DemuxBenchmarks {
         String peerPrefix = v6 ? "fd00:198:18::" : "198.18.0.";
         ByteBuffer payload = ByteBuffer.allocateDirect(64);
         int length = v6
-                ? UdpFrameWriter.writeIpv6(frame, 0, 1, 2, IpAddresses.high(InetAddress.getByName(peerPrefix + "9")),
-                        IpAddresses.low(InetAddress.getByName(peerPrefix + "9")), IpAddresses.high(local),
-                        IpAddresses.low(local), 40000, PORT, payload, 0, 64)
-                : UdpFrameWriter.writeIpv4(frame, 0, 1, 2, (int) IpAddresses.low(InetAddress.getByName(peerPrefix + "9")),
-                        (int) IpAddresses.low(local), 40000, PORT, payload, 0, 64);
+                ? UdpFrameWriter.writeIpv6(frame, 0, 1, 2, high(InetAddress.getByName(peerPrefix + "9")),
+                        low(InetAddress.getByName(peerPrefix + "9")), high(local), low(local), 40000, PORT, payload, 0,
+                        64)
+                : UdpFrameWriter.writeIpv4(frame, 0, 1, 2, ipv4(InetAddress.getByName(peerPrefix + "9")), ipv4(local),
+                        40000, PORT, payload, 0, 64);
         if (UdpFrameParser.parse(frame, 0, length, UdpChecksumPolicy.ACCEPT_PARTIAL, parsed) != null) {
             throw new IllegalStateException("the benchmark frame does not parse");
         }
-        UdpEndpoint wildcard = endpoint(new InetSocketAddress(PORT).getAddress(), null);
-        endpoints.add(wildcard);
-        expected = wildcard;
+        expected = endpoints.bind(new InetSocketAddress(PORT).getAddress(), PORT, null);
         if (table.equals("connected")) {
             for (int host = 2; host <= 9; host++) {
-                UdpEndpoint connected = endpoint(local,
-                        UdpPeer.of(new InetSocketAddress(InetAddress.getByName(peerPrefix + host), 40000)));
-                endpoints.add(connected);
+                Object connected = endpoints.bind(local, PORT,
+                        new InetSocketAddress(InetAddress.getByName(peerPrefix + host), 40000));
                 if (host == 9) {
                     expected = connected;
                 }
             }
         }
-        if (endpoints.find(frame, parsed, null) != expected) {
+        if (endpoints.find(frame, parsed) != expected) {
             throw new IllegalStateException("the table does not find the expected endpoint");
         }
     }
 
-    private static UdpEndpoint endpoint(InetAddress local, UdpPeer remote) {
-        return new UdpEndpoint(null, local, PORT, remote, datagram -> { }, null, null);
+    private static long high(InetAddress address) {
+        return ByteBuffer.wrap(address.getAddress()).getLong(0);
+    }
+
+    private static long low(InetAddress address) {
+        return ByteBuffer.wrap(address.getAddress()).getLong(8);
+    }
+
+    private static int ipv4(InetAddress address) {
+        return ByteBuffer.wrap(address.getAddress()).getInt(0);
     }
 
     @Benchmark
-    public UdpEndpoint find() {
-        return endpoints.find(frame, parsed, null);
+    public Object find() {
+        return endpoints.find(frame, parsed);
     }
 }

@@ -1,5 +1,6 @@
-package io.quicxdp.datapath.internal.packet;
+package io.quicxdp.microbench;
 
+import io.quicxdp.datapath.internal.packet.Checksums;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -1,6 +1,9 @@
-package io.quicxdp.datapath.internal.packet;
+package io.quicxdp.microbench;
 
 import io.quicxdp.datapath.config.UdpChecksumPolicy;
+import io.quicxdp.datapath.internal.packet.ParsedUdpFrame;
+import io.quicxdp.datapath.internal.packet.UdpFrameParser;
+import io.quicxdp.datapath.internal.packet.UdpFrameWriter;
 import io.quicxdp.datapath.state.DropReason;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;

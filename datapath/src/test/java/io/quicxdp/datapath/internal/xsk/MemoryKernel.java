@@ -100,7 +100,7 @@ public final class MemoryKernel {
         return memory.buffer().order(ByteOrder.nativeOrder());
     }
 
-    /** The socket, to hand to a queue worker; closing it frees the rings and the UMEM. */
+    /** The socket, to hand to a queue; closing it frees the rings and the UMEM. */
     public XdpSocket socket() {
         return socket;
     }

@@ -1,4 +1,4 @@
-package io.quicxdp.datapath;
+package io.quicxdp.datapath.internal.maps;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.quicxdp.datapath;
+package io.quicxdp.datapath.internal.queue;
 
 import io.quicxdp.datapath.state.DropReason;
 import java.lang.invoke.MethodHandles;
@@ -7,7 +7,7 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * One socket's traffic counters: written by one thread at a time (the poll thread for RX and drops,
+ * One socket's traffic counters: written by one thread at a time (the driving thread for RX and drops,
  * the TX lock holder for TX) with opaque stores, read from anywhere with opaque loads, without locks.
  * The two writers' counters live in separate arrays with a cache line of padding on each side, so that
  * they do not share a cache line.
@@ -34,7 +34,7 @@ final class SocketCounters {
 
     private final long[] tx = new long[TX_BACK_PRESSURE + 1 + PAD];
 
-    /** Adds to an RX counter; the poll thread only. */
+    /** Adds to an RX counter; the driving thread only. */
     void addRx(int counter, long delta) {
         add(rx, counter, delta);
     }

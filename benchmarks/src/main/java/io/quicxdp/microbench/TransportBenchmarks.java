@@ -1,4 +1,4 @@
-package io.quicxdp.netty;
+package io.quicxdp.microbench;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -14,10 +14,11 @@ import io.quicxdp.datapath.internal.linux.NativeIoException;
 import io.quicxdp.datapath.internal.packet.UdpFrameWriter;
 import io.quicxdp.datapath.internal.xsk.MemoryKernel;
 import io.quicxdp.datapath.internal.xsk.XskParameters;
+import io.quicxdp.netty.XdpDatagramChannel;
+import io.quicxdp.netty.XdpIoHandlerFactory;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -35,7 +36,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The Netty transport's hot path, through the production classes: an {@link XdpDatagramChannel} on an
- * {@link XdpIoHandler} driving a real queue worker, on a {@link ManualIoEventLoop} whose thread is the
+ * event loop of {@link XdpIoHandlerFactory} driving a real queue, on a {@link ManualIoEventLoop} whose thread is the
  * benchmark's. Only the kernel's half of the rings is played in memory ({@link MemoryKernel}): it moves
  * descriptors and copies nothing, and is never asked for a wake-up, so no system call is measured. The
  * figures are what the transport costs per datagram on top of the kernel's own work.
@@ -49,7 +50,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 // the benchmark thread is the event loop's, and like Netty's own a FastThreadLocalThread
-@Fork(value = 1, jvmArgsAppend = {"-Djmh.executor=CUSTOM", "-Djmh.executor.class=io.quicxdp.netty.EventLoopThreads"})
+@Fork(value = 1, jvmArgsAppend = {"-Djmh.executor=CUSTOM", "-Djmh.executor.class=io.quicxdp.microbench.EventLoopThreads"})
 public class TransportBenchmarks {
 
     /** Datagrams received per invocation: one RX batch, one turn of the loop. */
@@ -118,8 +119,8 @@ public class TransportBenchmarks {
         kernel = datapath.kernel();
         writeReceiveFrames(XskParameters.of(settings).rxFrames(), settings.frameSize());
 
-        loop = new ManualIoEventLoop(Thread.currentThread(),
-                executor -> new XdpIoHandler(List.of(datapath.queue()), executor, BATCH, false));
+        // the factory's loops take 64 datagrams off a queue per turn: one batch
+        loop = new ManualIoEventLoop(Thread.currentThread(), XdpIoHandlerFactory.of(datapath.datapath()));
         // the first turn initialises the handler, which attaches this thread to the queue
         loop.runNow();
         // 32 writes of 1200 bytes stay below the default high-water mark: the channel stays writable
@@ -174,7 +175,7 @@ public class TransportBenchmarks {
     }
 
     /**
-     * Receiving. One operation: one datagram from the RX ring through the queue worker (parse, checksums,
+     * Receiving. One operation: one datagram from the RX ring through the queue (parse, checksums,
      * endpoint lookup) and the channel to the {@link DatagramPacket} it fires, whose content is the payload in
      * place in its UMEM frame, with sender and recipient; the application releases it, which gives the frame
      * back, and the frame goes onto the fill ring at the end of the loop's turn. A turn handles 64 datagrams

@@ -1,4 +1,4 @@
-package io.quicxdp.datapath;
+package io.quicxdp.datapath.internal.queue;
 
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;

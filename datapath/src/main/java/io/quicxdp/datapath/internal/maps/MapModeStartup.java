@@ -1,7 +1,8 @@
-package io.quicxdp.datapath;
+package io.quicxdp.datapath.internal.maps;
 
 import io.quicxdp.datapath.config.DatapathSettings;
 import io.quicxdp.datapath.config.MapSource;
+import io.quicxdp.datapath.config.UdpChecksumPolicy;
 import io.quicxdp.datapath.config.XdpMapConfig;
 import io.quicxdp.datapath.failure.InvalidMapConfigException;
 import io.quicxdp.datapath.internal.bpf.BpfMap;
@@ -13,6 +14,8 @@ import io.quicxdp.datapath.internal.linux.Errno;
 import io.quicxdp.datapath.internal.linux.NativeIoException;
 import io.quicxdp.datapath.internal.netlink.LinkInfo;
 import io.quicxdp.datapath.internal.netlink.RouteNetlinkSocket;
+import io.quicxdp.datapath.internal.queue.Queue;
+import io.quicxdp.datapath.internal.queue.Transmitter;
 import io.quicxdp.datapath.internal.source.AgentClient;
 import io.quicxdp.datapath.internal.source.AgentRefusedException;
 import io.quicxdp.datapath.internal.source.DevicePluginClient;
@@ -42,7 +45,7 @@ import java.util.stream.IntStream;
  * closes our map descriptors and agent connections, and throws; nothing is left behind and there is no
  * fallback.
  */
-final class MapModeStartup {
+public final class MapModeStartup {
 
     /** How long the device plugin or the agent may take to answer one request. */
     static final Duration SOURCE_TIMEOUT = Duration.ofSeconds(10);
@@ -50,7 +53,14 @@ final class MapModeStartup {
     private MapModeStartup() {
     }
 
-    static List<MapBinding> open(List<XdpMapConfig> configs, DatapathSettings settings, EndpointTable endpoints,
+    /**
+     * Opens every configured map's sockets and inserts them, or nothing: the queues come back with their sockets
+     * in the maps, driven by nobody yet.
+     *
+     * @throws io.quicxdp.datapath.failure.XdpDatapathException naming what failed and the fix, once every socket
+     *     opened so far is closed (which takes it out of its slots) and every map descriptor and agent connection
+     */
+    public static List<MapBinding> open(List<XdpMapConfig> configs, DatapathSettings settings,
             RouteNetlinkSocket netlink) {
         checkDistinctInterfaces(configs);
         List<Prepared> prepared = new ArrayList<>();
@@ -64,29 +74,16 @@ final class MapModeStartup {
             // every socket is bound before any is inserted: most failures (busy queue, memlock) then
             // happen before a map is touched at all
             for (Prepared map : prepared) {
-                bindings.add(openSockets(map, settings, endpoints, socketCount, bindings));
+                bindings.add(openSockets(map, settings, socketCount));
             }
             for (MapBinding binding : bindings) {
                 insert(binding);
-            }
-            for (MapBinding binding : bindings) {
-                for (QueueWorker worker : binding.workers) {
-                    if (!settings.pollThreads()) {
-                        continue;
-                    }
-                    try {
-                        worker.start();
-                    }
-                    catch (RuntimeException ex) {
-                        throw StartupFailures.threadStart(binding.config, worker.queueId(), ex);
-                    }
-                }
             }
             return bindings;
         }
         catch (RuntimeException | Error failure) {
             for (MapBinding binding : bindings) {
-                binding.workers.forEach(QueueWorker::close);
+                binding.queues().forEach(Queue::close);
             }
             prepared.forEach(Prepared::close);
             throw failure;
@@ -271,94 +268,90 @@ final class MapModeStartup {
         return false;
     }
 
-    private static MapBinding openSockets(Prepared prepared, DatapathSettings settings, EndpointTable endpoints,
-            int socketCount, List<MapBinding> opened) {
+    private static MapBinding openSockets(Prepared prepared, DatapathSettings settings, int socketCount) {
         XdpMapConfig config = prepared.config;
-        List<QueueWorker> workers = new ArrayList<>();
+        List<XdpSocket> sockets = new ArrayList<>();
         try {
             for (int queue : prepared.queues) {
-                XdpSocket socket;
                 try {
-                    socket = XdpSocket.open(prepared.link.index(), queue, XskParameters.of(settings),
-                            settings.queueReleaseTimeout());
+                    sockets.add(XdpSocket.open(prepared.link.index(), queue, XskParameters.of(settings),
+                            settings.queueReleaseTimeout()));
                 }
                 catch (NativeIoException ex) {
-                    throw StartupFailures.socket(config, queue, settings.bindMode(),
-                            settings.umemBytes(), socketCount, ex);
-                }
-                try {
-                    workers.add(new QueueWorker(config.interfaceName(), queue, socket, prepared.link.mac(),
-                            prepared.link.mtu(), queue < prepared.link.transmitQueues(), endpoints, settings));
-                }
-                catch (NativeIoException ex) {
-                    socket.close();
-                    throw StartupFailures.other("Creating the wake-up descriptor of queue " + queue, config, queue,
-                            ex);
-                }
-                catch (RuntimeException | Error ex) {
-                    socket.close();
-                    throw ex;
+                    throw StartupFailures.socket(config, queue, settings.bindMode(), settings.umemBytes(),
+                            socketCount, ex);
                 }
             }
-            assignTransmitters(config, prepared.link, workers);
-            return new MapBinding(config, prepared.link, prepared.map, prepared.info, prepared.queues,
-                    List.copyOf(workers), prepared.agent);
+            return bound(prepared, sockets, settings.udpChecksumPolicy());
         }
         catch (RuntimeException | Error ex) {
-            workers.forEach(QueueWorker::close);
+            sockets.forEach(XdpSocket::close);
             throw ex;
         }
     }
 
     /**
-     * Lets each queue without a transmit queue of its own send through one that has one, spread evenly;
-     * fails when no configured queue can send, since replies would vanish without an error.
+     * The queues over {@code sockets}: each queue without a transmit queue of its own sends through one that has
+     * one, spread evenly. Fails when no configured queue can send, since replies would vanish without an error.
      */
-    private static void assignTransmitters(XdpMapConfig config, LinkInfo link, List<QueueWorker> workers) {
-        List<QueueWorker> transmitting = workers.stream().filter(QueueWorker::canTransmit).toList();
-        if (transmitting.isEmpty()) {
-            throw StartupFailures.noTransmitQueue(config, workers.stream().map(QueueWorker::queueId).toList(),
-                    link.transmitQueues());
-        }
-        int next = 0;
-        for (QueueWorker worker : workers) {
-            if (!worker.canTransmit()) {
-                worker.transmitVia(transmitting.get(next++ % transmitting.size()));
+    private static MapBinding bound(Prepared prepared, List<XdpSocket> sockets, UdpChecksumPolicy checksumPolicy) {
+        LinkInfo link = prepared.link;
+        String name = prepared.config.interfaceName();
+        Queue[] queues = new Queue[sockets.size()];
+        List<Transmitter> transmitters = new ArrayList<>();
+        for (int i = 0; i < queues.length; i++) {
+            if (prepared.queues.get(i) < link.transmitQueues()) {
+                queues[i] = new Queue(name, prepared.queues.get(i), sockets.get(i), link.mac(), link.mtu(),
+                        checksumPolicy, null);
+                transmitters.add(queues[i].transmitter());
             }
         }
+        if (transmitters.isEmpty()) {
+            throw StartupFailures.noTransmitQueue(prepared.config, prepared.queues, link.transmitQueues());
+        }
+        int next = 0;
+        for (int i = 0; i < queues.length; i++) {
+            if (queues[i] == null) {
+                queues[i] = new Queue(name, prepared.queues.get(i), sockets.get(i), link.mac(), link.mtu(),
+                        checksumPolicy, transmitters.get(next++ % transmitters.size()));
+            }
+        }
+        return new MapBinding(prepared.config, link, prepared.map, prepared.info, List.of(queues),
+                List.copyOf(transmitters), prepared.agent);
     }
 
     private static void insert(MapBinding binding) {
-        for (QueueWorker worker : binding.workers) {
-            int queue = worker.queueId();
+        XdpMapConfig config = binding.config();
+        for (Queue opened : binding.queues()) {
+            int queue = opened.queueId();
             if (binding.agent != null) {
                 try {
-                    binding.agent.insert(binding.config.interfaceName(), queue, worker.socket().fd());
+                    binding.agent.insert(config.interfaceName(), queue, opened.socket().fd());
                 }
                 catch (AgentRefusedException ex) {
-                    throw SourceFailures.agentRefused(binding.config, queue, ex);
+                    throw SourceFailures.agentRefused(config, queue, ex);
                 }
                 catch (IOException ex) {
-                    throw SourceFailures.unreachable(binding.config, SOURCE_TIMEOUT, ex);
+                    throw SourceFailures.unreachable(config, SOURCE_TIMEOUT, ex);
                 }
             }
             else {
                 try {
-                    binding.map.update(queue, worker.socket().fd(), BpfMap.BPF_NOEXIST);
+                    binding.map.update(queue, opened.socket().fd(), BpfMap.BPF_NOEXIST);
                 }
                 catch (NativeIoException ex) {
-                    boolean pinned = binding.config.source().kind() == MapSource.Kind.PINNED_MAP;
+                    boolean pinned = config.source().kind() == MapSource.Kind.PINNED_MAP;
                     if (!pinned && ex.errno() == Errno.EPERM) {
                         throw StartupFailures.bpfRefused("Inserting the AF_XDP socket of "
-                                + binding.config.interfaceName() + " queue " + queue + " into the map from "
-                                + binding.config.source() + " was refused", "the map from " + binding.config.source(),
-                                BpfRefusal.ofCallingThread(), binding.config, queue, ex);
+                                + config.interfaceName() + " queue " + queue + " into the map from "
+                                + config.source() + " was refused", "the map from " + config.source(),
+                                BpfRefusal.ofCallingThread(), config, queue, ex);
                     }
-                    throw pinned ? StartupFailures.insert(binding.config, queue, ex)
-                            : SourceFailures.insert(binding.config, queue, ex);
+                    throw pinned ? StartupFailures.insert(config, queue, ex)
+                            : SourceFailures.insert(config, queue, ex);
                 }
             }
-            worker.markInMap(true);
+            opened.markInMap(true);
         }
     }
 

@@ -1,4 +1,4 @@
-package io.quicxdp.datapath;
+package io.quicxdp.datapath.internal.maps;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.quicxdp.datapath;
+package io.quicxdp.datapath.internal.maps;
 
 import io.quicxdp.datapath.config.MapSource;
 import io.quicxdp.datapath.config.XdpMapConfig;
@@ -10,6 +10,8 @@ import io.quicxdp.datapath.internal.linux.Errno;
 import io.quicxdp.datapath.internal.linux.NativeIoException;
 import io.quicxdp.datapath.internal.netlink.LinkInfo;
 import io.quicxdp.datapath.internal.netlink.RouteNetlinkSocket;
+import io.quicxdp.datapath.internal.queue.Queue;
+import io.quicxdp.datapath.internal.queue.Transmitter;
 import io.quicxdp.datapath.internal.source.AgentClient;
 import io.quicxdp.datapath.state.LinkStatus;
 import io.quicxdp.datapath.state.MapInspection;
@@ -32,31 +34,29 @@ import java.util.OptionalInt;
 /**
  * One configured map once opened: the interface, our descriptor of the application's XSKMAP (never
  * pinned, unpinned or changed other than our own slots), or, with the agent, the connection to the agent
- * that inserted our sockets, and the queue workers whose sockets sit in it.
+ * that inserted our sockets, and the queues whose sockets sit in it. It reports how all of them stand.
  */
-final class MapBinding {
+public final class MapBinding {
 
     private static final System.Logger LOG = System.getLogger(MapBinding.class.getName());
 
-    final XdpMapConfig config;
+    private final XdpMapConfig config;
 
-    final LinkInfo link;
+    private final LinkInfo link;
 
     /** Our descriptor of the map, or {@code null} when the agent inserts for us. */
     final BpfMap map;
 
     /** The map as the kernel describes it, to us or, with the agent, to the agent. */
-    final BpfMapInfo info;
+    private final BpfMapInfo info;
 
     /** The connection to the agent that inserted our sockets, or {@code null}. */
     final AgentClient agent;
 
-    final List<Integer> queues;
+    private final List<Queue> queues;
 
-    final List<QueueWorker> workers;
-
-    /** The workers whose sockets can send: those with a transmit queue of their own. */
-    final List<QueueWorker> transmitters;
+    /** The transmitters of the queues whose sockets can send: those with a transmit queue of their own. */
+    private final List<Transmitter> transmitters;
 
     /** Loaded on the first inspection and kept: loading is the expensive part. */
     private XskMapProbe probe;
@@ -67,16 +67,34 @@ final class MapBinding {
 
     private volatile boolean lossReported;
 
-    MapBinding(XdpMapConfig config, LinkInfo link, BpfMap map, BpfMapInfo info, List<Integer> queues,
-            List<QueueWorker> workers, AgentClient agent) {
+    MapBinding(XdpMapConfig config, LinkInfo link, BpfMap map, BpfMapInfo info, List<Queue> queues,
+            List<Transmitter> transmitters, AgentClient agent) {
         this.config = config;
         this.link = link;
         this.map = map;
         this.info = info;
         this.agent = agent;
         this.queues = queues;
-        this.workers = workers;
-        this.transmitters = workers.stream().filter(QueueWorker::canTransmit).toList();
+        this.transmitters = transmitters;
+    }
+
+    public XdpMapConfig config() {
+        return config;
+    }
+
+    /** The interface's index, which routes name. */
+    public int ifindex() {
+        return link.index();
+    }
+
+    /** The map's queues, in the order configured. */
+    public List<Queue> queues() {
+        return queues;
+    }
+
+    /** The transmitters that can send on the interface, at least one. */
+    public List<Transmitter> transmitters() {
+        return transmitters;
     }
 
     /**
@@ -84,7 +102,7 @@ final class MapBinding {
      * and reading its id, and one BPF_PROG_TEST_RUN per slot. With the agent it makes no {@code bpf()} call:
      * the slots are then not looked into.
      */
-    synchronized MapInspection inspect(LinkCheck linkNow) {
+    public synchronized MapInspection inspect(LinkCheck linkNow) {
         MapSource source = config.source();
         PinCheck pinNow = checkPin();
         PinStatus pin = pinNow.status();
@@ -92,8 +110,8 @@ final class MapBinding {
         SourceStatus status = sourceStatus();
         Map<Integer, SlotStatus> slots = new LinkedHashMap<>();
         XskMapProbe loaded = map == null ? null : probe();
-        for (QueueWorker worker : workers) {
-            slots.put(worker.queueId(), loaded == null ? SlotStatus.UNKNOWN : slot(loaded, worker));
+        for (Queue queue : queues) {
+            slots.put(queue.queueId(), loaded == null ? SlotStatus.UNKNOWN : slot(loaded, queue));
         }
         if (loaded == null && detail == null) {
             detail = map == null ? "slots are not looked into: with the agent, this process makes no bpf() call"
@@ -128,7 +146,7 @@ final class MapBinding {
      * How the interface stands now, asked of the kernel by index through {@code links} (one
      * {@code RTM_GETLINK}): an index no interface has any more means ours was deleted.
      */
-    LinkCheck checkLink(RouteNetlinkSocket links) {
+    public LinkCheck checkLink(RouteNetlinkSocket links) {
         try {
             LinkInfo now = links.link(link.index());
             return new LinkCheck(now.up() && now.running() ? LinkStatus.UP : LinkStatus.DOWN, now.xdpProgramId());
@@ -146,9 +164,10 @@ final class MapBinding {
     }
 
     /** An interface's status and the id of the XDP program attached to it now. */
-    record LinkCheck(LinkStatus status, int xdpProgram) {
+    public record LinkCheck(LinkStatus status, int xdpProgram) {
 
-        static final LinkCheck CLOSED = new LinkCheck(LinkStatus.UNKNOWN, 0);
+        /** What a closed datapath reports: it asks the kernel nothing. */
+        public static final LinkCheck CLOSED = new LinkCheck(LinkStatus.UNKNOWN, 0);
     }
 
     /** How the map's source stands; the first time the agent is found lost, says so in the log. */
@@ -193,13 +212,13 @@ final class MapBinding {
         }
     }
 
-    private static SlotStatus slot(XskMapProbe probe, QueueWorker worker) {
+    private static SlotStatus slot(XskMapProbe probe, Queue queue) {
         try {
-            OptionalInt queue = probe.queueIdAt(worker.queueId());
-            if (queue.isEmpty()) {
+            OptionalInt found = probe.queueIdAt(queue.queueId());
+            if (found.isEmpty()) {
                 return SlotStatus.EMPTY;
             }
-            boolean ours = worker.inMap() && !worker.socket().isClosed() && queue.getAsInt() == worker.queueId();
+            boolean ours = queue.inMap() && !queue.socket().isClosed() && found.getAsInt() == queue.queueId();
             return ours ? SlotStatus.OURS : SlotStatus.OTHER_SOCKET;
         }
         catch (NativeIoException ex) {
@@ -224,7 +243,7 @@ final class MapBinding {
         return probe;
     }
 
-    synchronized void close() {
+    public synchronized void close() {
         closed = true;
         if (probe != null) {
             probe.close();
@@ -238,8 +257,8 @@ final class MapBinding {
         }
     }
 
-    MapState state(LinkCheck linkNow) {
-        List<Integer> held = workers.stream().filter(QueueWorker::inMap).map(QueueWorker::queueId).toList();
+    public MapState state(LinkCheck linkNow) {
+        List<Integer> held = queues.stream().filter(Queue::inMap).map(Queue::queueId).toList();
         return new MapState(config.interfaceName(), config.source(), sourceStatus(), info.id(), info.name(),
                 info.typeName().toLowerCase(Locale.ROOT), info.maxEntries(), held, checkPin().status(), linkNow.status(),
                 link.xdpProgramId(), linkNow.xdpProgram());

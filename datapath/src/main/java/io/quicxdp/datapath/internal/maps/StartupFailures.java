@@ -1,4 +1,4 @@
-package io.quicxdp.datapath;
+package io.quicxdp.datapath.internal.maps;
 
 import io.quicxdp.datapath.config.BindMode;
 import io.quicxdp.datapath.config.XdpMapConfig;
@@ -25,7 +25,7 @@ import java.util.List;
  * Turns a failed step of the map-mode start-up into the typed exception that says what happened to which
  * interface, map and queue, and what to do about it.
  */
-final class StartupFailures {
+public final class StartupFailures {
 
     private StartupFailures() {
     }
@@ -193,7 +193,7 @@ final class StartupFailures {
                 + path, config, queue, cause);
     }
 
-    static XdpDatapathException threadStart(XdpMapConfig config, int queue, RuntimeException cause) {
+    public static XdpDatapathException threadStart(XdpMapConfig config, int queue, RuntimeException cause) {
         return new XdpSocketException("Starting the poll thread of " + config.interfaceName() + " queue " + queue
                 + " failed: " + cause + ".",
                 "Check the process's thread limit (ulimit -u, TasksMax= in the systemd unit, pids.max of its "
@@ -201,7 +201,7 @@ final class StartupFailures {
                 config.interfaceName(), config.mapPath(), queue, 0, cause);
     }
 
-    static XdpDatapathException other(String step, XdpMapConfig config, Integer queue, Exception cause) {
+    public static XdpDatapathException other(String step, XdpMapConfig config, Integer queue, Exception cause) {
         String detail = cause instanceof NativeIoException n ? n.getMessage() : String.valueOf(cause);
         return new XdpSocketException(step + " failed: " + detail + ".",
                 "Check that the kernel is Linux 5.10 or newer with AF_XDP, that the interface is up, and the "

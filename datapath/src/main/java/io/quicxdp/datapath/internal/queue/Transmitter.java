@@ -1,0 +1,255 @@
+package io.quicxdp.datapath.internal.queue;
+
+import io.quicxdp.datapath.internal.linux.Errno;
+import io.quicxdp.datapath.internal.linux.NativeIoException;
+import io.quicxdp.datapath.internal.packet.UdpFrameWriter;
+import io.quicxdp.datapath.internal.xsk.XdpSocket;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The sending side of one queue's socket: it builds frames into free TX frames, puts them on the TX ring
+ * under a lock that serialises the senders, kicks the kernel, and takes back completed frames.
+ *
+ * <p>Frames queued by a handler on the queue's driving thread only mark a kick as pending: after its batch
+ * the driving thread kicks the kernel ({@link #afterTurn()}), again while the kernel's per-call budget runs
+ * out with frames left (bounded per turn). Sends from other threads kick the kernel themselves, only when
+ * need_wakeup asks for it, and wake the driving thread when frames are left over.
+ *
+ * <p>A queue with no transmit queue of its own on the device (copy mode skips such a socket's TX ring without
+ * a word) sends through a sibling's transmitter: {@link Queue#transmitter()} says which.
+ */
+public final class Transmitter {
+
+    private static final System.Logger LOG = System.getLogger(Transmitter.class.getName());
+
+    private static final long FAILURE_LOG_INTERVAL = TimeUnit.SECONDS.toNanos(10);
+
+    /** Kicks per turn while the kernel's budget (32 frames a call in copy mode) runs out. */
+    private static final int MAX_TX_KICKS = 16;
+
+    private static final int ETHERNET_HEADER = 14;
+
+    private final String interfaceName;
+
+    private final int queueId;
+
+    private final XdpSocket socket;
+
+    private final ByteBuffer frames;
+
+    private final long interfaceMac;
+
+    private final int mtu;
+
+    private final SocketCounters counters;
+
+    private final QueueThread driver;
+
+    private final ReentrantLock lock = new ReentrantLock();
+
+    /** A frame was queued on the driving thread during this turn: kick at its end. */
+    private boolean kickPending;
+
+    /** The errno that held up the TX ring in the last turn, {@link Errno#EAGAIN} for more to do, or 0. */
+    private int backlog;
+
+    private volatile long lastKickFailureLog;
+
+    Transmitter(String interfaceName, int queueId, XdpSocket socket, long interfaceMac, int mtu,
+            SocketCounters counters, QueueThread driver) {
+        this.interfaceName = interfaceName;
+        this.queueId = queueId;
+        this.socket = socket;
+        this.frames = socket.frames();
+        this.interfaceMac = interfaceMac;
+        this.mtu = mtu;
+        this.counters = counters;
+        this.driver = driver;
+    }
+
+    /** The interface of the socket that sends. */
+    public String interfaceName() {
+        return interfaceName;
+    }
+
+    /** The queue id of the socket that sends. */
+    public int queueId() {
+        return queueId;
+    }
+
+    /**
+     * Builds the frame into a free TX frame and puts it on the TX ring; any thread.
+     *
+     * @return false on back-pressure: every TX frame is in flight, or the TX ring is full
+     * @throws IllegalArgumentException when the payload does not fit one frame or the MTU
+     * @throws IllegalStateException when the queue is closing or closed
+     */
+    public boolean send(long nextHopMac, boolean ipv6, long sourceHigh, long sourceLow, int sourcePort,
+            long destinationHigh, long destinationLow, int destinationPort, ByteBuffer payload) {
+        int length = payload.remaining();
+        int headers = ipv6 ? UdpFrameWriter.IPV6_HEADERS_LENGTH : UdpFrameWriter.IPV4_HEADERS_LENGTH;
+        int maxPayload = Math.min(socket.parameters().frameSize(), mtu + ETHERNET_HEADER) - headers;
+        if (length > maxPayload) {
+            throw new IllegalArgumentException("a payload of " + length + " bytes does not fit one frame on "
+                    + interfaceName + " (at most " + maxPayload + " bytes for " + (ipv6 ? "IPv6" : "IPv4") + ")");
+        }
+        lock.lock();
+        try {
+            if (!driver.running() || socket.isClosed()) {
+                throw new IllegalStateException("the socket of " + interfaceName + " queue " + queueId
+                        + " is closing or closed");
+            }
+            long frame = socket.acquireTxFrame();
+            if (frame < 0) {
+                counters.addTx(SocketCounters.TX_BACK_PRESSURE, 1);
+                return false;
+            }
+            int frameLength;
+            try {
+                int offset = (int) frame;
+                frameLength = ipv6
+                        ? UdpFrameWriter.writeIpv6(frames, offset, nextHopMac, interfaceMac, sourceHigh, sourceLow,
+                                destinationHigh, destinationLow, sourcePort, destinationPort, payload,
+                                payload.position(), length)
+                        : UdpFrameWriter.writeIpv4(frames, offset, nextHopMac, interfaceMac, (int) sourceLow,
+                                (int) destinationLow, sourcePort, destinationPort, payload, payload.position(),
+                                length);
+            }
+            catch (RuntimeException | Error ex) {
+                socket.releaseTxFrame(frame);
+                throw ex;
+            }
+            if (!socket.transmit(frame, frameLength)) {
+                socket.releaseTxFrame(frame);
+                counters.addTx(SocketCounters.TX_BACK_PRESSURE, 1);
+                return false;
+            }
+            counters.addTx(SocketCounters.TX_PACKETS, 1);
+            counters.addTx(SocketCounters.TX_BYTES, frameLength);
+            if (driver.isCurrent()) {
+                kickPending = true;
+            }
+            else if (serviceTx(true) != 0) {
+                // what the kernel did not take now, the driving thread keeps moving
+                driver.wake();
+            }
+            return true;
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    /** Keeps the TX ring moving at the end of a turn; the driving thread only. */
+    void afterTurn() {
+        boolean force = kickPending;
+        kickPending = false;
+        backlog = serviceTx(force);
+    }
+
+    /** Whether frames wait on the TX ring for a kernel that can move them; the driving thread only. */
+    boolean hasBacklog() {
+        // a link that is down (ENETDOWN) or gone (ENXIO: the socket was unbound) moves nothing for now
+        return backlog != 0 && backlog != Errno.ENETDOWN && backlog != Errno.ENXIO;
+    }
+
+    /** On a turn that received nothing: takes back completed frames, unless a sender holds the lock. */
+    void reapWhenIdle() {
+        if (socket.txInFlight() > 0 && lock.tryLock()) {
+            try {
+                socket.reapCompletions();
+            }
+            finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /**
+     * Keeps the TX ring moving: kicks the kernel while need_wakeup asks for it and frames wait, up to
+     * {@link #MAX_TX_KICKS} times, because copy mode sends at most a budget of frames per call.
+     *
+     * @param force kick even if the ring looks drained (a frame was queued this turn)
+     * @return 0 when no frame waits on the TX ring; otherwise the errno that held it up, or
+     *     {@link Errno#EAGAIN} when the kernel simply has more to do
+     */
+    private int serviceTx(boolean force) {
+        if (!force && !socket.txPending()) {
+            return 0;
+        }
+        for (int kicks = 0; kicks < MAX_TX_KICKS; kicks++) {
+            if (!socket.txNeedsWakeup()) {
+                // the driver is working through the ring on its own
+                return socket.txPending() ? Errno.EAGAIN : 0;
+            }
+            int result = socket.kick();
+            if (result < 0 && result != -Errno.EAGAIN) {
+                logKickFailure(-result);
+                return socket.txPending() ? -result : 0;
+            }
+            if (!socket.txPending()) {
+                return 0;
+            }
+        }
+        return Errno.EAGAIN;
+    }
+
+    private void logKickFailure(int errno) {
+        if (Errno.isTxRetry(errno)) {
+            return;
+        }
+        long now = System.nanoTime();
+        long last = lastKickFailureLog;
+        if (last == 0 || now - last > FAILURE_LOG_INTERVAL) {
+            lastKickFailureLog = now;
+            LOG.log(Level.WARNING, "TX wake-up on " + interfaceName + " queue " + queueId + " failed: "
+                    + Errno.name(errno) + " (logged at most every 10 s)");
+        }
+    }
+
+    /**
+     * One step of waiting for frames already on the TX ring to be sent: reaps completions and, while frames
+     * are in flight, kicks the kernel once. The caller repeats it, for every queue together, until each is
+     * drained or its time is up.
+     *
+     * @return the frames still in flight
+     */
+    int drainStep() {
+        lock.lock();
+        try {
+            socket.reapCompletions();
+            if (socket.txInFlight() > 0 && socket.txNeedsWakeup()) {
+                socket.kick();
+            }
+            return socket.txInFlight();
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    /** Lets the kernel's socket go while no sender writes into it; the UMEM stays mapped. */
+    void releaseSocket() throws NativeIoException {
+        lock.lock();
+        try {
+            socket.release();
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    /** Closes the socket and frees its memory while no sender writes into it. */
+    void closeSocket() {
+        lock.lock();
+        try {
+            socket.close();
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+}
