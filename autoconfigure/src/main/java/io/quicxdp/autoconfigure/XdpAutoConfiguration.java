@@ -35,9 +35,9 @@ public final class XdpAutoConfiguration {
         // the lifecycle closes it in its shutdown phase; destroy closes it where the refresh failed first
         @Bean(destroyMethod = "close")
         XdpDatapath xdpDatapath(XdpProperties properties, ObjectProvider<XdpDatapathSettingsCustomizer> customizers) {
-            DatapathSettings.Builder settings = properties.toSettingsBuilder();
+            DatapathSettings.Builder settings = DatapathSettingsMapper.settings(properties);
             customizers.orderedStream().forEach((customizer) -> customizer.customize(settings));
-            return XdpDatapathLifecycle.open(properties.toMapConfigs(), build(settings));
+            return XdpDatapathLifecycle.open(DatapathSettingsMapper.maps(properties), build(settings));
         }
 
         private static DatapathSettings build(DatapathSettings.Builder settings) {

@@ -101,14 +101,15 @@ class XdpAutoConfigurationTests {
             quic.xdp.maps[1].path        | /sys/fs/bpf/./a | quic.xdp.maps[1].path names the XSKMAP that quic.xdp.maps[0] uses already
             quic.xdp.maps[1].queues      | 0,-1       | quic.xdp.maps[1].queues must not hold a negative queue id
             quic.xdp.maps[1].queues      | 2,3,2      | quic.xdp.maps[1].queues lists queue 2 twice
-            quic.xdp.umem.frame-size     | 3KB        | quic.xdp.umem.frame-size must be 2KB or 4KB
+            quic.xdp.umem.frame-size     | 3KB        | quic.xdp.umem.frame-size must be 2048 or 4096, not 3072
             quic.xdp.umem.frame-count    | 1          | quic.xdp.umem.frame-count must be at least 2
             quic.xdp.rings.rx            | 1000       | quic.xdp.rings.rx must be a power of two
             quic.xdp.poll.batch-size     | 0          | quic.xdp.poll.batch-size must be at least 1
-            quic.xdp.poll.timeout        | 0s         | quic.xdp.poll.timeout must be more than 0 and at most 1m
+            quic.xdp.poll.timeout        | 0s         | quic.xdp.poll.timeout must be positive, not PT0S
+            quic.xdp.poll.timeout        | 2m         | quic.xdp.poll.timeout must be at most 1 minute, not PT2M
             quic.xdp.tx-drain-timeout    | -1s        | quic.xdp.tx-drain-timeout must not be negative
-            quic.xdp.route-max-age       | 50ms       | quic.xdp.route-max-age must be at least 100ms and at most 1h
-            quic.xdp.route-max-age       | 2h         | quic.xdp.route-max-age must be at least 100ms and at most 1h
+            quic.xdp.route-max-age       | 50ms       | quic.xdp.route-max-age must be from 100 ms to 1 hour, not PT0.05S
+            quic.xdp.route-max-age       | 2h         | quic.xdp.route-max-age must be from 100 ms to 1 hour, not PT2H
             """)
     void invalidPropertyFailsNamingIt(String property, String value, String message) {
         this.contextRunner
@@ -148,7 +149,7 @@ class XdpAutoConfigurationTests {
                     "quic.xdp.maps[2].interface=eth2", "quic.xdp.maps[2].agent-socket=/run/quic-xdp/agent.sock",
                     "quic.xdp.maps[2].queues=1")
             .withUserConfiguration(UserDatapathConfiguration.class)
-            .run((context) -> assertThat(context.getBean(XdpProperties.class).toMapConfigs()).containsExactly(
+            .run((context) -> assertThat(DatapathSettingsMapper.maps(context.getBean(XdpProperties.class))).containsExactly(
                     XdpMapConfig.allQueues("eth0", MapSource.pinned(Path.of("/sys/fs/bpf/xsks"))),
                     XdpMapConfig.allQueues("eth1", MapSource.devicePluginOf("eth1")),
                     new XdpMapConfig("eth2", MapSource.agent(Path.of("/run/quic-xdp/agent.sock")), List.of(1))));
@@ -176,10 +177,10 @@ class XdpAutoConfigurationTests {
             .withUserConfiguration(UserDatapathConfiguration.class)
             .run((context) -> {
                 XdpProperties properties = context.getBean(XdpProperties.class);
-                assertThat(properties.toMapConfigs()).containsExactly(
+                assertThat(DatapathSettingsMapper.maps(properties)).containsExactly(
                         new XdpMapConfig("eth0", Path.of("/sys/fs/bpf/lb/xsks"), List.of(0, 2)),
                         XdpMapConfig.allQueues("eth1", Path.of("/sys/fs/bpf/lb/xsks1")));
-                DatapathSettings settings = properties.toSettingsBuilder().build();
+                DatapathSettings settings = DatapathSettingsMapper.settings(properties).build();
                 assertThat(settings.frameSize()).isEqualTo(4096);
                 assertThat(settings.frameCount()).isEqualTo(512);
                 assertThat(settings.rxRingSize()).isEqualTo(256);
@@ -196,7 +197,7 @@ class XdpAutoConfigurationTests {
     @Test
     void defaultPropertiesAreTheDatapathDefaults() {
         this.contextRunner.run((context) -> {
-            DatapathSettings bound = context.getBean(XdpProperties.class).toSettingsBuilder().build();
+            DatapathSettings bound = DatapathSettingsMapper.settings(context.getBean(XdpProperties.class)).build();
             DatapathSettings defaults = DatapathSettings.defaults();
             assertThat(bound).usingRecursiveComparison().isEqualTo(defaults);
         });

@@ -2,6 +2,7 @@ package io.quicxdp.sample;
 
 import io.quicxdp.autoconfigure.XdpDatapathLifecycle;
 import io.quicxdp.autoconfigure.XdpProperties;
+import io.quicxdp.autoconfigure.http3.XdpHttp3Properties;
 import io.quicxdp.autoconfigure.http3.XdpHttp3Server;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.state.SocketState;
@@ -102,7 +103,7 @@ class SandboxListener implements ApplicationListener<SpringApplicationEvent> {
         if (!Binder.get(environment).bind("quic.xdp.http3.enabled", Boolean.class).orElse(false)) {
             return null;
         }
-        int port = XdpProperties.http3Port(environment);
+        int port = XdpHttp3Properties.port(environment);
         if (port < 1 || port > 65535) {
             // server.port=0 picks a free TCP port at random, which has no UDP counterpart to redirect beforehand
             throw new SandboxException("HTTP/3 is on (quic.xdp.http3.enabled) on UDP port " + port

@@ -1,10 +1,13 @@
 package io.quicxdp.autoconfigure.http3;
 
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.quicxdp.autoconfigure.XdpProperties;
+import io.netty.handler.codec.quic.QuicSslContext;
+import io.netty.handler.codec.quic.SslSessionTicketKey;
 import io.quicxdp.autoconfigure.netty.XdpNettyAutoConfiguration;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.netty.XdpIoHandlerFactory;
+import java.security.SecureRandom;
+import javax.net.ssl.SSLException;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -13,6 +16,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.ssl.NoSuchSslBundleException;
 import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.SslBundles;
@@ -23,10 +27,6 @@ import org.springframework.core.env.Environment;
 import org.springframework.http.server.reactive.HttpHandler;
 import org.springframework.util.StringUtils;
 import org.springframework.web.server.WebFilter;
-import io.netty.handler.codec.quic.QuicSslContext;
-import io.netty.handler.codec.quic.SslSessionTicketKey;
-import java.security.SecureRandom;
-import javax.net.ssl.SSLException;
 import reactor.netty.http.Http3SslContextSpec;
 import reactor.netty.http.server.HttpServer;
 
@@ -39,6 +39,7 @@ import reactor.netty.http.server.HttpServer;
 @AutoConfiguration(after = XdpNettyAutoConfiguration.class)
 @ConditionalOnClass({ HttpServer.class, XdpIoHandlerFactory.class, HttpHandler.class })
 @ConditionalOnBooleanProperty("quic.xdp.http3.enabled")
+@EnableConfigurationProperties(XdpHttp3Properties.class)
 @Import({ XdpHttp3AutoConfiguration.ReactiveConfiguration.class, XdpHttp3AutoConfiguration.ServletConfiguration.class })
 public final class XdpHttp3AutoConfiguration {
 
@@ -50,8 +51,7 @@ public final class XdpHttp3AutoConfiguration {
         @Bean
         @ConditionalOnMissingBean
         XdpHttp3Server xdpHttp3Server(MultiThreadIoEventLoopGroup xdpEventLoopGroup, ObjectProvider<HttpHandler> handler,
-                ObjectProvider<SslBundles> sslBundles, XdpProperties properties, Environment environment) {
-            XdpProperties.Http3 http3 = properties.getHttp3();
+                ObjectProvider<SslBundles> sslBundles, XdpHttp3Properties http3, Environment environment) {
             boolean own = StringUtils.hasText(http3.getSsl().getBundle());
             String bundleName = own ? http3.getSsl().getBundle() : environment.getProperty("server.ssl.bundle");
             SslBundles bundles = sslBundles.getIfAvailable();
@@ -69,13 +69,14 @@ public final class XdpHttp3AutoConfiguration {
             QuicSslContext tls = tls(bundle, http3.isEarlyData());
             // the handler is taken at start: made now, its DispatcherHandler would miss every handler mapping that
             // needs this server, such as the actuator's (the xdp endpoint shows HTTP/3), and answer them 404
-            return new XdpHttp3Server(xdpEventLoopGroup, handler::getObject, tls, XdpProperties.http3Port(environment), http3);
+            return new XdpHttp3Server(xdpEventLoopGroup, handler::getObject, tls, XdpHttp3Properties.port(environment),
+                    http3.toSettings());
         }
 
         @Bean
         @ConditionalOnBooleanProperty(name = "quic.xdp.http3.alt-svc", matchIfMissing = true)
         WebFilter xdpHttp3AltSvc(Environment environment) {
-            String value = "h3=\":" + XdpProperties.http3Port(environment) + "\"; ma=86400";
+            String value = "h3=\":" + XdpHttp3Properties.port(environment) + "\"; ma=86400";
             return (exchange, chain) -> {
                 exchange.getResponse().getHeaders().add("Alt-Svc", value);
                 return chain.filter(exchange);

@@ -12,7 +12,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoEventLoop;
-import io.netty.util.concurrent.EventExecutor;
 import io.netty.handler.codec.http3.DefaultHttp3GoAwayFrame;
 import io.netty.handler.codec.http3.Http3;
 import io.netty.handler.codec.quic.QuicChannel;
@@ -20,7 +19,7 @@ import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.QuicStreamType;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.quicxdp.autoconfigure.XdpProperties;
+import io.netty.util.concurrent.EventExecutor;
 import io.quicxdp.netty.XdpDatagramChannel;
 import java.time.Clock;
 import java.time.Duration;
@@ -69,7 +68,7 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
 
     private final int port;
 
-    private final XdpProperties.Http3 settings;
+    private final XdpHttp3Settings settings;
 
     private final List<DisposableServer> servers = new ArrayList<>();
 
@@ -105,7 +104,7 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
     private final KeyedRetryTokens retryTokens = new KeyedRetryTokens(Clock.systemUTC());
 
     XdpHttp3Server(EventLoopGroup loops, Supplier<HttpHandler> handler, QuicSslContext tls, int port,
-            XdpProperties.Http3 settings) {
+            XdpHttp3Settings settings) {
         this.loops = loops;
         this.handler = handler;
         this.tls = tls;
@@ -132,12 +131,12 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
                     // Reactor's default, which an XDP channel refuses (and Reactor would log so for each loop)
                     .option(ChannelOption.SO_REUSEADDR, null)
                     .secure((spec) -> spec.sslContext(this.tls))
-                    .http3Settings((spec) -> spec.idleTimeout(this.settings.getIdleTimeout())
-                        .maxData(this.settings.getMaxData().toBytes())
-                        .maxStreamDataBidirectionalRemote(this.settings.getMaxStreamData().toBytes())
-                        .maxStreamDataBidirectionalLocal(this.settings.getMaxStreamData().toBytes())
-                        .maxStreamsBidirectional(this.settings.getMaxStreams())
-                        .tokenHandler(this.settings.isRetry() ? this.retryTokens : null))
+                    .http3Settings((spec) -> spec.idleTimeout(this.settings.idleTimeout())
+                        .maxData(this.settings.maxData())
+                        .maxStreamDataBidirectionalRemote(this.settings.maxStreamData())
+                        .maxStreamDataBidirectionalLocal(this.settings.maxStreamData())
+                        .maxStreamsBidirectional(this.settings.maxStreams())
+                        .tokenHandler(this.settings.retry() ? this.retryTokens : null))
                     .doOnChannelInit((observer, connection, remote) -> {
                         this.connections.add(connection);
                         connection.closeFuture().addListener((closed) -> this.connections.remove(connection));
@@ -167,7 +166,7 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
         if (this.servers.isEmpty()) {
             return;
         }
-        long deadline = System.nanoTime() + this.settings.getShutdownTimeout().toNanos();
+        long deadline = System.nanoTime() + this.settings.shutdownTimeout().toNanos();
         for (Channel connection : this.connections) {
             QuicStreamChannel control = Http3.getLocalControlStream(connection);
             if (control != null) {
@@ -187,7 +186,7 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
         this.servers.forEach((server) -> server.disposeNow(rest));
         this.servers.clear();
         logger.info("HTTP/3 on UDP port " + this.port + " stopped" + ((cut > 0) ? ", cutting " + cut
-                + " requests that did not finish within " + this.settings.getShutdownTimeout() : ""));
+                + " requests that did not finish within " + this.settings.shutdownTimeout() : ""));
     }
 
     /** Requests in flight now. */

@@ -11,6 +11,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
@@ -25,6 +26,7 @@ import org.springframework.core.annotation.Order;
 @AutoConfiguration(after = XdpAutoConfiguration.class)
 @ConditionalOnClass({ XdpIoHandlerFactory.class, XdpDatapath.class })
 @ConditionalOnProperty(prefix = "quic.xdp.netty", name = "enabled", matchIfMissing = true)
+@EnableConfigurationProperties(XdpNettyProperties.class)
 public final class XdpNettyAutoConfiguration {
 
     /** First: the application's own customizers run after it (one that undoes it fails the event loops' bean). */

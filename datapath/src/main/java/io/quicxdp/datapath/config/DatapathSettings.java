@@ -333,17 +333,18 @@ public final class DatapathSettings {
         }
 
         /**
-         * @throws IllegalArgumentException naming the first setting the kernel would refuse
+         * @throws InvalidSettingException naming the first setting the kernel or the datapath would refuse, and
+         *     what it must be
          */
         public DatapathSettings build() {
             if (frameSize != 2048 && frameSize != 4096) {
-                throw new IllegalArgumentException("frameSize must be 2048 or 4096, not " + frameSize);
+                throw new InvalidSettingException("frameSize", "must be 2048 or 4096, not " + frameSize);
             }
             if (frameCount < 2) {
-                throw new IllegalArgumentException("frameCount must be at least 2, not " + frameCount);
+                throw new InvalidSettingException("frameCount", "must be at least 2, not " + frameCount);
             }
             if ((long) frameCount * frameSize > MAX_UMEM_BYTES) {
-                throw new IllegalArgumentException("frameCount " + frameCount + " of " + frameSize
+                throw new InvalidSettingException("frameCount", frameCount + " of " + frameSize
                         + "-byte frames makes a UMEM over 1 GiB, the most that frame offsets (Java ints) address: "
                         + "at most " + MAX_UMEM_BYTES / frameSize + " frames");
             }
@@ -352,32 +353,34 @@ public final class DatapathSettings {
             powerOfTwo("rxRingSize", rxRingSize);
             powerOfTwo("txRingSize", txRingSize);
             if (rxBatchSize < 1) {
-                throw new IllegalArgumentException("rxBatchSize must be at least 1, not " + rxBatchSize);
+                throw new InvalidSettingException("rxBatchSize", "must be at least 1, not " + rxBatchSize);
             }
-            positive("pollTimeout", pollTimeout);
+            if (pollTimeout.isNegative() || pollTimeout.isZero()) {
+                throw new InvalidSettingException("pollTimeout", "must be positive, not " + pollTimeout);
+            }
             if (pollTimeout.compareTo(Duration.ofMinutes(1)) > 0) {
                 // it also bounds how long close waits for a poll thread
-                throw new IllegalArgumentException("pollTimeout must be at most 1 minute, not " + pollTimeout);
+                throw new InvalidSettingException("pollTimeout", "must be at most 1 minute, not " + pollTimeout);
             }
-            if (txDrainTimeout.isNegative() || queueReleaseTimeout.isNegative() || neighbourTimeout.isNegative()) {
-                throw new IllegalArgumentException("timeouts must not be negative");
-            }
+            notNegative("txDrainTimeout", txDrainTimeout);
+            notNegative("queueReleaseTimeout", queueReleaseTimeout);
+            notNegative("neighbourTimeout", neighbourTimeout);
             // a shorter age would look routes up nearly per datagram; a longer one no longer bounds anything
             if (routeMaxAge.compareTo(Duration.ofMillis(100)) < 0 || routeMaxAge.compareTo(Duration.ofHours(1)) > 0) {
-                throw new IllegalArgumentException("routeMaxAge must be from 100 ms to 1 hour, not " + routeMaxAge);
+                throw new InvalidSettingException("routeMaxAge", "must be from 100 ms to 1 hour, not " + routeMaxAge);
             }
             return new DatapathSettings(this);
         }
 
         private static void powerOfTwo(String name, int value) {
             if (value < 1 || Integer.bitCount(value) != 1) {
-                throw new IllegalArgumentException(name + " must be a power of two, not " + value);
+                throw new InvalidSettingException(name, "must be a power of two, not " + value);
             }
         }
 
-        private static void positive(String name, Duration value) {
-            if (value.isNegative() || value.isZero()) {
-                throw new IllegalArgumentException(name + " must be positive, not " + value);
+        private static void notNegative(String name, Duration value) {
+            if (value.isNegative()) {
+                throw new InvalidSettingException(name, "must not be negative, not " + value);
             }
         }
     }
