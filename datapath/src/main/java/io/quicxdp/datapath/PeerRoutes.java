@@ -117,29 +117,22 @@ final class PeerRoutes implements AutoCloseable {
      */
     void resolve(UdpPeer peer, boolean wildcard) {
         ensureOpen();
-        // read before the lookup: a change during it makes the next send look again
-        long generation = changes.generation();
-        long now = System.nanoTime();
-        InetAddress destination = IpAddresses.toInetAddress(peer.ipv6, peer.addressHigh, peer.addressLow);
+        // the generation is read before the lookup: a change during it makes the next send look again
+        RouteLookup lookup = lookup(peer, wildcard, changes.generation(), System.nanoTime());
         try {
             NextHop hop;
             synchronized (netlink) {
-                hop = netlink.resolve(destination, neighbourTimeout);
+                hop = netlink.resolve(lookup.destination, neighbourTimeout);
             }
-            peer.routed(hop.mac(), path(hop, wildcard, hash(peer), destination), generation,
-                    now + maxAgeNanos);
-            InetAddress source = hop.source();
-            if (source != null) {
-                peer.localHigh = IpAddresses.high(source);
-                peer.localLow = IpAddresses.low(source);
-            }
+            lookup.found(hop, path(hop, wildcard, lookup.hash, lookup.destination));
+            take(lookup, peer);
         }
         catch (IOException ex) {
-            throw failed(peer, generation,
-                    new IllegalStateException("cannot send to " + destination + ": " + ex.getMessage(), ex));
+            throw failed(peer, lookup.generation,
+                    new IllegalStateException("cannot send to " + lookup.destination + ": " + ex.getMessage(), ex));
         }
         catch (IllegalStateException ex) {
-            throw failed(peer, generation, ex);
+            throw failed(peer, lookup.generation, ex);
         }
     }
 
@@ -164,8 +157,7 @@ final class PeerRoutes implements AutoCloseable {
         }
         long generation = changes.generation();
         if (peer.lookup == null && (peer.routeGeneration != generation || now - peer.lookUpAt >= 0)) {
-            lookup = new RouteLookup(IpAddresses.toInetAddress(peer.ipv6, peer.addressHigh, peer.addressLow),
-                    wildcard, hash(peer), generation, now);
+            lookup = lookup(peer, wildcard, generation, now);
             if (waiting.offer(lookup)) {
                 peer.lookup = lookup;
             }
@@ -203,22 +195,32 @@ final class PeerRoutes implements AutoCloseable {
 
     private void collect(RouteLookup lookup, UdpPeer peer, long now) {
         if (lookup.transmitter != null) {
-            // a peer keeps its queue while its route stays on that interface: replies to a peer heard on a
-            // queue leave on it, and a driving thread keeps its peers to itself
-            Transmitter current = peer.transmitter;
-            Transmitter via = current != null && current.interfaceName().equals(lookup.transmitter.interfaceName())
-                    ? current : lookup.transmitter;
-            peer.routed(lookup.mac, via, lookup.generation, lookup.askedAt + maxAgeNanos);
-            if (lookup.hasSource) {
-                peer.localHigh = lookup.localHigh;
-                peer.localLow = lookup.localLow;
-            }
+            take(lookup, peer);
             return;
         }
         peer.lookupFailed(lookup.generation, now, maxRetry(peer));
         // a next hop still being resolved leaves a peer without a route with the reason it had
         if (!peer.hasRoute() && lookup.failure != null) {
             peer.routeFailure = lookup.failure;
+        }
+    }
+
+    private RouteLookup lookup(UdpPeer peer, boolean wildcard, long generation, long now) {
+        return new RouteLookup(IpAddresses.toInetAddress(peer.ipv6, peer.addressHigh, peer.addressLow), wildcard,
+                hash(peer), generation, now);
+    }
+
+    /** Gives {@code peer} the route {@code lookup} found, dated when it was asked. */
+    private void take(RouteLookup lookup, UdpPeer peer) {
+        // a peer keeps its queue while its route stays on that interface: replies to a peer heard on a queue
+        // leave on it, and a driving thread keeps its peers to itself
+        Transmitter current = peer.transmitter;
+        Transmitter via = current != null && current.interfaceName().equals(lookup.transmitter.interfaceName())
+                ? current : lookup.transmitter;
+        peer.routed(lookup.mac, via, lookup.generation, lookup.askedAt + maxAgeNanos);
+        if (lookup.hasSource) {
+            peer.localHigh = lookup.localHigh;
+            peer.localLow = lookup.localLow;
         }
     }
 

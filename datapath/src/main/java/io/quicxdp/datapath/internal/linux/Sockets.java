@@ -2,6 +2,7 @@ package io.quicxdp.datapath.internal.linux;
 
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 
 /**
  * Socket system calls over raw descriptors, with structures passed as direct buffers.
@@ -23,6 +24,7 @@ public final class Sockets {
 
     public static final int SOL_SOCKET = 1;
     public static final int SO_RCVTIMEO = 20;
+    public static final int SO_SNDTIMEO = 21;
 
     public static final int MSG_DONTWAIT = 0x40;
 
@@ -72,6 +74,17 @@ public final class Sockets {
         finally {
             Reference.reachabilityFence(value);
         }
+    }
+
+    /**
+     * Bounds how long one receive ({@link #SO_RCVTIMEO}) or send ({@link #SO_SNDTIMEO}) on {@code fd} waits, to
+     * the microsecond; zero waits forever.
+     */
+    public static void setTimeout(int fd, int option, Duration timeout) throws NativeIoException {
+        ByteBuffer timeval = DirectBuffers.allocate(16);
+        timeval.putLong(0, timeout.getSeconds());
+        timeval.putLong(8, timeout.toNanosPart() / 1000);
+        setOption(fd, SOL_SOCKET, option, timeval, 16, option == SO_SNDTIMEO ? "SO_SNDTIMEO" : "SO_RCVTIMEO");
     }
 
     /** Sets an {@code int} option. */

@@ -23,8 +23,6 @@ public final class UnixSockets {
     private static final int SOL_SOCKET = 1;
     private static final int SCM_RIGHTS = 1;
     private static final int SO_PEERCRED = 17;
-    private static final int SO_RCVTIMEO = 20;
-    private static final int SO_SNDTIMEO = 21;
     private static final int SHUT_RDWR = 2;
     private static final int MSG_CTRUNC = 0x8;
     private static final int MSG_NOSIGNAL = 0x4000;
@@ -274,11 +272,8 @@ public final class UnixSockets {
 
     /** Bounds how long {@link #receive} and {@link #send} wait; zero waits forever. */
     public static void setTimeouts(int fd, Duration timeout) throws NativeIoException {
-        ByteBuffer timeval = DirectBuffers.allocate(16);
-        timeval.putLong(0, timeout.getSeconds());
-        timeval.putLong(8, timeout.toNanosPart() / 1000);
-        Sockets.setOption(fd, SOL_SOCKET, SO_RCVTIMEO, timeval, 16, "SO_RCVTIMEO");
-        Sockets.setOption(fd, SOL_SOCKET, SO_SNDTIMEO, timeval, 16, "SO_SNDTIMEO");
+        Sockets.setTimeout(fd, Sockets.SO_RCVTIMEO, timeout);
+        Sockets.setTimeout(fd, Sockets.SO_SNDTIMEO, timeout);
     }
 
     /**

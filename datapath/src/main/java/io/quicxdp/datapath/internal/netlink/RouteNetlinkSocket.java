@@ -91,10 +91,7 @@ public final class RouteNetlinkSocket implements AutoCloseable {
         }
         int fd = Sockets.open(Sockets.AF_NETLINK, Sockets.SOCK_RAW, Netlink.NETLINK_ROUTE, "AF_NETLINK NETLINK_ROUTE");
         try {
-            ByteBuffer timeval = DirectBuffers.allocate(16);
-            timeval.putLong(0, millis / 1000);
-            timeval.putLong(8, millis % 1000 * 1000);
-            Sockets.setOption(fd, Sockets.SOL_SOCKET, Sockets.SO_RCVTIMEO, timeval, 16, "SO_RCVTIMEO");
+            Sockets.setTimeout(fd, Sockets.SO_RCVTIMEO, Duration.ofMillis(millis));
             // errors then carry the kernel's own explanation, and echo only the failed request's header
             Sockets.setOption(fd, Netlink.SOL_NETLINK, Netlink.NETLINK_EXT_ACK, 1, "NETLINK_EXT_ACK");
             Sockets.setOption(fd, Netlink.SOL_NETLINK, Netlink.NETLINK_CAP_ACK, 1, "NETLINK_CAP_ACK");

@@ -8,6 +8,7 @@ import io.quicxdp.datapath.internal.linux.NativeIoException;
 import io.quicxdp.datapath.internal.linux.Sockets;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -63,9 +64,7 @@ public final class RoutingChanges implements AutoCloseable {
     public static RoutingChanges open(String threadName) throws NativeIoException {
         int fd = Sockets.open(Sockets.AF_NETLINK, Sockets.SOCK_RAW, Netlink.NETLINK_ROUTE, "AF_NETLINK NETLINK_ROUTE");
         try {
-            ByteBuffer timeval = DirectBuffers.allocate(16);
-            timeval.putLong(8, RECEIVE_TIMEOUT_MILLIS * 1000);
-            Sockets.setOption(fd, Sockets.SOL_SOCKET, Sockets.SO_RCVTIMEO, timeval, 16, "SO_RCVTIMEO");
+            Sockets.setTimeout(fd, Sockets.SO_RCVTIMEO, Duration.ofMillis(RECEIVE_TIMEOUT_MILLIS));
             // struct sockaddr_nl with port id 0: the kernel assigns one; broadcasts skip a socket that has none
             ByteBuffer address = DirectBuffers.allocate(12);
             address.putShort(0, (short) Sockets.AF_NETLINK);
