@@ -112,15 +112,17 @@ final class PollThread implements Runnable {
         }
     }
 
-    /** Closes the wake-up descriptor of a thread that never started. */
-    void discard() {
-        waiter.close();
-    }
-
-    /** Waits for the thread to stop, until {@code deadline} ({@link System#nanoTime()}); it was told to. */
+    /**
+     * Waits for the thread to stop, until {@code deadline} ({@link System#nanoTime()}); it was told to. A thread
+     * that never started has only its wake-up descriptor to free, which this does.
+     */
     void awaitStop(long deadline, Duration timeout) {
         Thread polling = thread;
-        if (polling == null || polling == Thread.currentThread()) {
+        if (polling == null) {
+            waiter.close();
+            return;
+        }
+        if (polling == Thread.currentThread()) {
             return;
         }
         try {

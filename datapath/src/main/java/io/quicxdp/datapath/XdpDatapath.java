@@ -80,8 +80,8 @@ public final class XdpDatapath implements AutoCloseable {
     /** The queues as the driver seam offers them, in the order of {@link #queues}. */
     private final List<DrivenQueue> driven;
 
-    /** One per queue with poll threads; none when a transport drives the queues. Set once, by {@link #open}. */
-    private List<PollThread> pollThreads = List.of();
+    /** One per queue with poll threads, made by {@link #open}; none when a transport drives the queues. */
+    private final List<PollThread> pollThreads = new ArrayList<>();
 
     private volatile boolean open = true;
 
@@ -173,37 +173,24 @@ public final class XdpDatapath implements AutoCloseable {
                 null, ex.errno(), ex);
     }
 
-    /** One poll thread per queue, each started once every queue has its wake-up descriptor. */
+    /** One poll thread per queue; one that fails to start fails the open, and close frees what was made. */
     private void startPollThreads() {
-        List<PollThread> threads = new ArrayList<>();
         int index = 0;
-        try {
-            for (MapBinding binding : bindings) {
-                for (Queue queue : binding.queues()) {
-                    try {
-                        threads.add(new PollThread(driven.get(index++), settings));
-                    }
-                    catch (IOException ex) {
-                        throw StartupFailures.other("Creating the wake-up descriptor of queue " + queue.queueId(),
-                                binding.config(), queue.queueId(), ex);
-                    }
-                }
-            }
-        }
-        catch (RuntimeException | Error ex) {
-            threads.forEach(PollThread::discard);
-            throw ex;
-        }
-        pollThreads = threads;
-        index = 0;
         for (MapBinding binding : bindings) {
             for (Queue queue : binding.queues()) {
-                PollThread thread = threads.get(index++);
+                PollThread thread;
+                try {
+                    thread = new PollThread(driven.get(index++), settings);
+                }
+                catch (IOException ex) {
+                    throw StartupFailures.other("Creating the wake-up descriptor of queue " + queue.queueId(),
+                            binding.config(), queue.queueId(), ex);
+                }
+                pollThreads.add(thread);
                 try {
                     thread.start();
                 }
                 catch (RuntimeException ex) {
-                    threads.subList(index - 1, threads.size()).forEach(PollThread::discard);
                     throw StartupFailures.threadStart(binding.config(), queue.queueId(), ex);
                 }
             }

@@ -112,7 +112,7 @@ class ZeroSetupDemoTests {
             assertThatThrownBy(() -> sample().run("--server.port=0", "--sample.echo.port=" + port,
                     "--sample.quic.port=" + FreeUdpPort.pickOtherThan(port),
                     "--quic.xdp.http3.port=" + FreeUdpPort.pickOtherThan(port), "--quic.xdp.umem.frame-size=3KB"))
-                .hasStackTraceContaining("quic.xdp.umem.frame-size must be 2KB or 4KB");
+                .hasStackTraceContaining("quic.xdp.umem.frame-size must be 2048 or 4096");
             traces = SandboxTraces.loggedIn(output);
             assertThat(traces).as("the sandbox was built before the properties were bound").isNotNull();
             assertThat(output).contains("Sandbox removed");
