@@ -189,7 +189,7 @@ public class XdpProperties implements Validator {
         return XdpProperties.class.isAssignableFrom(type);
     }
 
-    /** Checks what can be checked without the kernel, while the properties are bound: {@link XdpPropertiesValidator}. */
+    /** Checks what can be checked without the kernel, while the properties are bound ({@code XdpPropertiesValidator}). */
     @Override
     public void validate(Object target, Errors errors) {
         XdpPropertiesValidator.validate(this, errors);

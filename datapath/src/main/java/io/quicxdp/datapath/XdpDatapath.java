@@ -45,8 +45,8 @@ import java.util.concurrent.locks.LockSupport;
  * read-only probe behind {@link #inspectMaps()}, which is run with BPF_PROG_TEST_RUN and attached nowhere.
  *
  * <p>It is built in one direction: the queues with their sockets in the maps, then the routes over their
- * transmitters, then the endpoint table and one {@link QueueDemux} per queue, then, with poll threads, one
- * {@link PollThread} per queue. Each received frame comes back up once, through the queue's demux.
+ * transmitters, then the endpoint table and one {@code QueueDemux} per queue, then, with poll threads, one
+ * {@code PollThread} per queue. Each received frame comes back up once, through the queue's demux.
  *
  * <p>{@link #close()} mirrors open: it stops the poll threads, waits (bounded) for pending sends, and
  * closes each socket, whereupon the kernel removes it from exactly the map slots that still point at it.
