@@ -2,7 +2,9 @@
 # The soak test (docs/soak.md): runs the sample application in its zero-setup sandbox as a JVM of its own,
 # loads it from the sandbox's peer namespace with steady UDP echo traffic (udpgen, IPv4 and IPv6 in turn)
 # and HTTP/3 requests with connection churn (QuicLoadMain), samples the process and the datapath every few
-# seconds into a CSV, plots it, and fails when RSS, open fds or held receive frames grow. Run as root.
+# seconds into a CSV, plots it, and fails when RSS, open fds or held receive frames grow. A Prometheus server
+# beside it scrapes the sample's /actuator/prometheus, with quic-xdp's alert rules loaded, and at the end
+# benchmarks/dashboard.sh draws the Grafana dashboard's queries over the run (dashboard.png). Run as root.
 #
 #   benchmarks/soak.sh                                   30 minutes; figures and plot into docs/soak*
 #   SOAK_MINUTES=2 SOAK_CHECK=1 benchmarks/soak.sh       CI's check: results in benchmarks/target/soak only
@@ -18,8 +20,9 @@
 #
 # Environment (all optional):
 #   SOAK_MINUTES=30          minutes of load, warm-up included
-#   SOAK_CHECK=0             1: CI's mode: results stay in benchmarks/target/soak, gnuplot is not installed
-#                            (the plot is drawn only if it is there)
+#   SOAK_CHECK=0             1: CI's mode: results stay in benchmarks/target/soak; gnuplot and prometheus are
+#                            not installed here (.ci/run does), the plots are drawn where they are (under CI=true
+#                            they must be)
 #   SOAK_WARMUP_SECONDS      default a quarter of the load, at least 30 and at most 300
 #   SOAK_IDLE_SECONDS=20     idle after the load, before the idle checks
 #   SOAK_INTERVAL            seconds between samples; default 2 for up to 5 minutes of load, else 5
@@ -30,7 +33,8 @@
 #   SOAK_HEAP=256m           the sample's heap (-Xms = -Xmx, touched at start)
 #   SOAK_RSS_SLACK_MB=16  SOAK_FD_SLACK=2   the verdict's tolerances
 #   SOAK_BUILD=1             0: use the jars already built
-#   SOAK_UPDATE_DOCS=1       with SOAK_CHECK=0: copy the CSV, plot and figures into docs/soak/ and docs/soak.md
+#   SOAK_UPDATE_DOCS=1       with SOAK_CHECK=0: copy the CSV, plot and figures into docs/soak/ and docs/soak.md,
+#                            and the dashboard's picture into docs/grafana/
 #   MAVEN_FLAGS              extra flags for the build (-o, say)
 set -euo pipefail
 
@@ -83,6 +87,15 @@ if [ "${#need[@]}" -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(printf '%s\n' "${need[@]}" | sort -u) >/dev/null
 fi
+if [ "$CHECK" != "1" ] && ! command -v prometheus >/dev/null; then
+  echo "installing: prometheus"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+if [ "${CI:-}" = "true" ]; then
+  for tool in gnuplot prometheus; do
+    command -v "$tool" >/dev/null || { echo "soak.sh: CI draws the plots, and $tool is missing" >&2; exit 1; }
+  done
+fi
 mkdir -p /sys/fs/bpf
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
@@ -107,7 +120,7 @@ PHASE_FILE="$OUT/phase"
 STOP_FILE="$OUT/stop"
 
 # --- cleanup: whatever was started, on every exit ----------------------------------------------------
-SAMPLE_PID="" SAMPLER_PID="" UDP_PID="" H3_PID="" SANDBOX_ID=""
+SAMPLE_PID="" SAMPLER_PID="" UDP_PID="" H3_PID="" SANDBOX_ID="" PROMETHEUS_PID=""
 SELF_COMM="$(cat /proc/$$/comm)"
 # whether our process PID still runs, and with COMM still has that name
 ours() {
@@ -157,6 +170,7 @@ cleanup() {
   [ -f "$OUT/udpgen.pid" ] && stop_pid "$(cat "$OUT/udpgen.pid")" 5 udpgen
   stop_h3
   stop_pid "$SAMPLE_PID" 30
+  stop_pid "$PROMETHEUS_PID" 10 prometheus
   # the sample removes its sandbox when it stops; after a kill -9 or a failed start this removes the rest
   [ -n "$SANDBOX_ID" ] || SANDBOX_ID="$(sandbox_id)"
   if [ -n "$SANDBOX_ID" ]; then
@@ -171,15 +185,27 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # --- the service -------------------------------------------------------------------------------------
-# a TCP port for the web server and actuator that nothing here uses; HTTP/3 takes the same number over UDP
-for _ in $(seq 1 100); do
-  PORT=$((20000 + RANDOM % 20000))
-  [ -z "$(ss -Htuln "sport = :$PORT")" ] && break
-done
+# sets the variable named $1 to a port that nothing here uses over TCP or UDP, nor this run yet: the sample's
+# echo ports too, since the sample holds them in the kernel and another service on this machine may use 4433
+TAKEN_PORTS=" "
+pick_port() {
+  local port
+  for _ in $(seq 1 100); do
+    port=$((20000 + RANDOM % 20000))
+    [[ "$TAKEN_PORTS" != *" $port "* ]] && [ -z "$(ss -Htuln "sport = :$port")" ] && break
+  done
+  TAKEN_PORTS="$TAKEN_PORTS$port "
+  printf -v "$1" '%s' "$port"
+}
+# the web server and actuator over TCP; HTTP/3 takes the same number over UDP
+pick_port PORT
+pick_port ECHO_PORT
+pick_port QUIC_PORT
 SAMPLE_LOG="$OUT/sample.log"
-echo "starting the sample (heap $HEAP, port $PORT); its log: $SAMPLE_LOG"
+echo "starting the sample (heap $HEAP, port $PORT, UDP echo $ECHO_PORT, QUIC echo $QUIC_PORT); its log: $SAMPLE_LOG"
 : >"$SAMPLE_LOG"
 "$JAVA" "-Xms$HEAP" "-Xmx$HEAP" -XX:+AlwaysPreTouch -jar "$JAR" "--server.port=$PORT" \
+  "--sample.echo.port=$ECHO_PORT" "--sample.quic.port=$QUIC_PORT" \
   --spring.main.banner-mode=off >"$SAMPLE_LOG" 2>&1 &
 SAMPLE_PID=$!
 ready=""
@@ -208,7 +234,41 @@ if [ -z "$PEER4" ] || [ -z "$PEER6" ] || [ -z "$APP4" ] || [ -z "$APP6" ]; then
   echo "soak.sh: no addresses in the sample's sandbox line: $sandbox_line" >&2
   exit 1
 fi
-echo "sandbox $NS: peer $PEER4/$PEER6 -> service $APP4/$APP6 (UDP echo 4433, HTTP/3 $PORT)"
+echo "sandbox $NS: peer $PEER4/$PEER6 -> service $APP4/$APP6 (UDP echo $ECHO_PORT, HTTP/3 $PORT)"
+
+# --- Prometheus, scraping the sample as an operator's would, with the alert rules of docs/prometheus ----------
+PROMETHEUS_URL=""
+if command -v prometheus >/dev/null; then
+  pick_port PROMETHEUS_PORT
+  mkdir -p "$OUT/prometheus"
+  cat >"$OUT/prometheus/prometheus.yml" <<EOF
+global:
+  scrape_interval: ${INTERVAL}s
+  evaluation_interval: ${INTERVAL}s
+rule_files:
+  - $ROOT/docs/prometheus/quic-xdp-rules.yml
+scrape_configs:
+  - job_name: quic-xdp-sample
+    metrics_path: /actuator/prometheus
+    static_configs:
+      - targets: ['127.0.0.1:$PORT']
+EOF
+  prometheus --config.file="$OUT/prometheus/prometheus.yml" --storage.tsdb.path="$OUT/prometheus/data" \
+    --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" >"$OUT/prometheus/prometheus.log" 2>&1 &
+  PROMETHEUS_PID=$!
+  PROMETHEUS_URL="http://127.0.0.1:$PROMETHEUS_PORT"
+  for _ in $(seq 1 100); do
+    curl -sf -m 2 "$PROMETHEUS_URL/-/ready" >/dev/null && break
+    kill -0 "$PROMETHEUS_PID" 2>/dev/null || break
+    sleep 0.2
+  done
+  if ! curl -sf -m 2 "$PROMETHEUS_URL/-/ready" >/dev/null; then
+    echo "soak.sh: Prometheus did not start; its log:" >&2
+    tail -n 20 "$OUT/prometheus/prometheus.log" >&2
+    exit 1
+  fi
+  echo "Prometheus at $PROMETHEUS_URL scrapes the sample every $INTERVAL s; its data: $OUT/prometheus"
+fi
 
 # --- sampling ----------------------------------------------------------------------------------------
 ACTUATOR="http://127.0.0.1:$PORT/actuator"
@@ -279,7 +339,7 @@ udp_load() {
     seconds=$(( left < 60 ? left : 60 ))
     left=$((left - seconds))
     if [ $((i % 2)) -eq 1 ]; then src="$PEER4" dst="$APP4"; else src="$PEER6" dst="$APP6"; fi
-    ip netns exec "$NS" "$UDPGEN" -m udp -i "$PEER_IF" -s "$src" -d "$dst" -P $((40000 + i)) -p 4433 -l 64 \
+    ip netns exec "$NS" "$UDPGEN" -m udp -i "$PEER_IF" -s "$src" -d "$dst" -P $((40000 + i)) -p "$ECHO_PORT" -l 64 \
       -t "$seconds" -r "$UDP_RATE" -e &
     echo $! >"$OUT/udpgen.pid"
     wait $! || echo "udpgen exited with $?"
@@ -332,6 +392,7 @@ pause $((IDLE + INTERVAL))
 touch "$STOP_FILE"
 wait "$SAMPLER_PID" 2>/dev/null || true
 SAMPLER_PID=""
+T_END="$(date +%s)"
 
 # the service must stop cleanly: exit 0, sandbox removed
 kill -TERM "$SAMPLE_PID"
@@ -419,12 +480,29 @@ else
   echo "no gnuplot here: no plot (apt-get install gnuplot-nox)"
 fi
 
+# --- the dashboard, and the alerts that fired ------------------------------------------------------------
+DASHBOARD_PNG="$OUT/dashboard.png"
+if [ -n "$PROMETHEUS_URL" ] && command -v gnuplot >/dev/null; then
+  "$HERE/dashboard.sh" "$PROMETHEUS_URL" "${T0%.*}" "$T_END" "$INTERVAL" "$DASHBOARD_PNG" \
+    "the sample under the soak's load, $((LOAD / 60)) min, $(date -u +%Y-%m-%d)"
+  echo "dashboard: $DASHBOARD_PNG"
+  fired="$(curl -sfG "$PROMETHEUS_URL/api/v1/query" \
+    --data-urlencode "query=max_over_time(ALERTS{alertstate=\"firing\"}[$((T_END - ${T0%.*} + 60))s])" \
+    | jq -r '[.data.result[].metric | .alertname + " " + (.interface // "") + " " + (.reason // "")] | unique | join(", ")')"
+  echo "alerts that fired during the run: ${fired:-none}"
+else
+  echo "no Prometheus or gnuplot here: no dashboard (apt-get install prometheus gnuplot-nox)"
+fi
+stop_pid "$PROMETHEUS_PID" 10 prometheus
+PROMETHEUS_PID=""
+
 # --- docs ----------------------------------------------------------------------------------------------
 DOC="$ROOT/docs/soak.md"
 if [ "$CHECK" != "1" ] && [ "${SOAK_UPDATE_DOCS:-1}" != "0" ] && grep -q '<!-- soak-results:begin -->' "$DOC"; then
   mkdir -p "$ROOT/docs/soak"
   cp "$CSV" "$ROOT/docs/soak/soak.csv"
   [ -f "$PLOT" ] && cp "$PLOT" "$ROOT/docs/soak/soak.png"
+  [ -f "$DASHBOARD_PNG" ] && cp "$DASHBOARD_PNG" "$ROOT/docs/grafana/quic-xdp-dashboard.png"
   {
     echo "Run of $(date -u +%Y-%m-%dT%H:%M:%SZ): \`$COMMAND_LINE\`; $(nproc) cores (load average" \
       "$(cut -d' ' -f1-3 /proc/loadavg) at the end), $("$JAVA" -version 2>&1 | head -1 | sed 's/"//g')," \

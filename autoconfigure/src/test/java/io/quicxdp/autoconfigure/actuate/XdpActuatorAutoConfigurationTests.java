@@ -10,6 +10,7 @@ import io.quicxdp.autoconfigure.actuate.endpoint.XdpEndpoint;
 import io.quicxdp.autoconfigure.actuate.endpoint.XdpEndpoint.XdpDescriptor;
 import io.quicxdp.autoconfigure.actuate.endpoint.XdpEndpointAutoConfiguration;
 import io.quicxdp.autoconfigure.actuate.health.XdpHealthContributorAutoConfiguration;
+import io.quicxdp.autoconfigure.actuate.metrics.XdpHealthMetrics;
 import io.quicxdp.autoconfigure.actuate.metrics.XdpMetrics;
 import io.quicxdp.autoconfigure.actuate.metrics.XdpMetricsAutoConfiguration;
 import io.quicxdp.datapath.XdpDatapath;
@@ -97,6 +98,13 @@ class XdpActuatorAutoConfigurationTests {
                 .count()).isZero();
             assertThat(registry.get("quic.xdp.sockets.in.map").tag("interface", fixture.appInterface()).gauge().value())
                 .isEqualTo(2);
+            assertThat(registry.get("quic.xdp.map.slots").tag("status", "ours").gauge().value()).isEqualTo(2);
+            assertThat(registry.get("quic.xdp.map.slots").tag("status", "empty").gauge().value()).isZero();
+            assertThat(registry.get("quic.xdp.map.xdp.program").tag("status", "as_at_start").gauge().value()).isOne();
+            assertThat(registry.get("quic.xdp.map.xdp.program").tag("status", "replaced").gauge().value()).isZero();
+            context.getBean(XdpHealthMetrics.class).bindTo(registry);
+            assertThat(registry.get("quic.xdp.map.health").tag("interface", fixture.appInterface()).gauge().value())
+                .isOne();
         });
     }
 
@@ -122,7 +130,7 @@ class XdpActuatorAutoConfigurationTests {
                     "quic.xdp.maps[0].path=" + fixture.pin(), "quic.xdp.umem.frame-count=64",
                     "management.endpoints.web.exposure.include=xdp")
             .run((context) -> {
-                assertThat(context).hasNotFailed().doesNotHaveBean(XdpMetrics.class);
+                assertThat(context).hasNotFailed().doesNotHaveBean(XdpMetrics.class).doesNotHaveBean(XdpHealthMetrics.class);
                 assertThat(context).hasSingleBean(XdpEndpoint.class).hasBean("xdpHealthContributor");
             });
     }
@@ -153,7 +161,8 @@ class XdpActuatorAutoConfigurationTests {
     void withTheHealthIndicatorDisabledItIsNotCreated() {
         contextRunner().withPropertyValues("management.health.xdp.enabled=false").run((context) -> {
             assertThat(context).hasNotFailed().doesNotHaveBean("xdpHealthContributor");
-            assertThat(context).hasSingleBean(XdpEndpoint.class);
+            assertThat(context).as("no health gauge without the health it reads").doesNotHaveBean(XdpHealthMetrics.class);
+            assertThat(context).hasSingleBean(XdpEndpoint.class).hasSingleBean(XdpMetrics.class);
         });
     }
 

@@ -213,9 +213,15 @@ class Http3ClientsVanishingTests {
             .isEqualTo(MessageDigest.getInstance("SHA-256").digest(body()));
     }
 
+    /**
+     * One client for every actuator request: a client per request would leave its selector's descriptors open
+     * until the garbage collector finds it, and the descriptor count would depend on when it runs.
+     */
+    private static final HttpClient ACTUATOR_CLIENT = HttpClient.newHttpClient();
+
     private static String actuator(ConfigurableApplicationContext application, String path) throws Exception {
         int port = ((WebServerApplicationContext) application).getWebServer().getPort();
-        HttpResponse<String> response = HttpClient.newHttpClient()
+        HttpResponse<String> response = ACTUATOR_CLIENT
             .send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(path + ": " + response.body()).isEqualTo(200);

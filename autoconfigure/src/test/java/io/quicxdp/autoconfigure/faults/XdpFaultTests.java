@@ -4,8 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quicxdp.autoconfigure.actuate.endpoint.XdpEndpoint.MapDescriptor;
 import io.quicxdp.autoconfigure.actuate.endpoint.XdpEndpoint.SocketDescriptor;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.quicxdp.autoconfigure.actuate.endpoint.XdpEndpoint;
 import io.quicxdp.autoconfigure.actuate.health.XdpMapHealthIndicator;
+import io.quicxdp.autoconfigure.actuate.metrics.XdpHealthMetrics;
+import io.quicxdp.autoconfigure.actuate.metrics.XdpMetrics;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.config.DatapathSettings;
 import io.quicxdp.datapath.config.XdpMapConfig;
@@ -47,6 +51,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.health.contributor.CompositeHealthContributor;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
 
@@ -120,6 +125,8 @@ class XdpFaultTests {
         assertThat(emptied.getStatus()).isEqualTo(Status.DOWN);
         assertThat(queues(emptied)).containsEntry("0", "slot emptied by someone else: key 0 holds no socket");
         assertThat(echoes(fixture)).as("an empty slot: the program passes the datagrams to the kernel").isZero();
+        service.awaitGauge("quic.xdp.map.slots", fixture.appInterface(), "empty", 1);
+        service.awaitGauge("quic.xdp.map.health", fixture.appInterface(), null, 0);
 
         // another process puts its own socket (another interface's queue 1) into our slot
         Process other = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -135,6 +142,8 @@ class XdpFaultTests {
         assertThat(service.datapath.inspectMaps().get(0).slots()).containsEntry(0, SlotStatus.OTHER_SOCKET);
         assertThat(queues(service.health(fixture))).containsEntry("0",
                 "slot taken over: key 0 holds another socket");
+        service.awaitGauge("quic.xdp.map.slots", fixture.appInterface(), "other_socket", 1);
+        service.awaitGauge("quic.xdp.map.slots", fixture.appInterface(), "ours", 0);
         long received = service.socket(fixture, 0).rxPackets();
         assertThat(echoes(fixture)).as("the kernel drops frames for a socket of another queue").isZero();
         assertThat(service.socket(fixture, 0).rxPackets()).as("nothing reaches our socket").isEqualTo(received);
@@ -220,6 +229,8 @@ class XdpFaultTests {
         Service service = start(SETTINGS, List.of(XdpMapConfig.allQueues(net.appInterface(), pin)));
         assertThat(EchoPeer.echoes(net, net.appIpv4(), PORT, 10)).isEqualTo(10);
         assertThat(service.datapath.state().maps().get(0).xdpProgramAtOpen()).isEqualTo(firstProgram);
+        service.awaitGauge("quic.xdp.map.xdp.program", net.appInterface(), "as_at_start", 1);
+        service.awaitGauge("quic.xdp.map.health", net.appInterface(), null, 1);
 
         link.close();
         MapState detached = service.datapath.state().maps().get(0);
@@ -228,6 +239,9 @@ class XdpFaultTests {
         assertThat(none.getStatus()).isEqualTo(Status.DOWN);
         assertThat(none.getDetails().get("xdpProgram").toString()).startsWith("none attached");
         assertThat(queues(none)).as("the slots themselves are fine").containsEntry("0", "ok");
+        service.awaitGauge("quic.xdp.map.xdp.program", net.appInterface(), "none", 1);
+        service.awaitGauge("quic.xdp.map.health", net.appInterface(), null, 0);
+        service.awaitGauge("quic.xdp.map.slots", net.appInterface(), "ours", 1);
         assertThat(EchoPeer.echoes(net, net.appIpv4(), PORT, 10)).isZero();
 
         // the same program again, as an upgrade would: another id, redirecting into our map
@@ -239,6 +253,9 @@ class XdpFaultTests {
             .startsWith("replaced: id " + again.id() + " now, " + firstProgram + " at start")
             .contains("bpftool prog show id " + again.id());
         assertThat(service.map(net.appInterface()).xdpProgram()).isEqualTo(again.id());
+        service.awaitGauge("quic.xdp.map.xdp.program", net.appInterface(), "replaced", 1);
+        service.awaitGauge("quic.xdp.map.xdp.program", net.appInterface(), "none", 0);
+        service.awaitGauge("quic.xdp.map.health", net.appInterface(), null, 1);
         assertThat(EchoPeer.echoes(net, net.appIpv4(), PORT, 10)).isEqualTo(10);
 
         // a program redirecting into another map: userspace cannot tell, traffic stops, the detail says what to check
@@ -480,7 +497,10 @@ class XdpFaultTests {
         return (Map<String, String>) health.getDetails().get("queues");
     }
 
-    /** A running datapath with an echo endpoint, its endpoint, and a health indicator per interface. */
+    /**
+     * A running datapath with an echo endpoint, its endpoint, a health indicator per interface, and its meters
+     * (those of the health indicators too) in a registry of their own.
+     */
     private static final class Service {
 
         final XdpDatapath datapath;
@@ -489,9 +509,25 @@ class XdpFaultTests {
 
         private final Map<String, XdpMapHealthIndicator> health = new java.util.concurrent.ConcurrentHashMap<>();
 
+        private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
         Service(XdpDatapath datapath, XdpEndpoint endpoint) {
             this.datapath = datapath;
             this.endpoint = endpoint;
+            for (MapState map : datapath.state().maps()) {
+                this.health.put(map.interfaceName(), new XdpMapHealthIndicator(datapath, map.interfaceName()));
+            }
+            new XdpMetrics(datapath).bindTo(this.meters);
+            new XdpHealthMetrics(List.copyOf(this.health.keySet()), CompositeHealthContributor.fromMap(this.health))
+                .bindTo(this.meters);
+        }
+
+        /** Waits until the interface's gauge {@code name} (with tag {@code status}, unless null) reads {@code value}. */
+        void awaitGauge(String name, String interfaceName, String status, double value) throws InterruptedException {
+            Tags tags = Tags.of("interface", interfaceName);
+            Tags tagged = (status != null) ? tags.and("status", status) : tags;
+            Await.until(() -> this.meters.get(name).tags(tagged).gauge().value() == value,
+                    name + tagged + " reads " + value);
         }
 
         Health health(XskMapFixture fixture) {

@@ -12,10 +12,14 @@ import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.state.DatapathState;
 import io.quicxdp.datapath.state.DropReason;
 import io.quicxdp.datapath.state.FrameAccounting;
+import io.quicxdp.datapath.state.LinkStatus;
+import io.quicxdp.datapath.state.MapInspection;
 import io.quicxdp.datapath.state.MapState;
+import io.quicxdp.datapath.state.SlotStatus;
 import io.quicxdp.datapath.state.SocketState;
 import io.quicxdp.datapath.state.XdpStatistics;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.function.ToIntFunction;
 import java.util.function.ToLongFunction;
@@ -25,7 +29,14 @@ import org.jspecify.annotations.Nullable;
  * Micrometer meters over the datapath's counters: per socket (tags {@code interface}, {@code queue})
  * received and sent packets and bytes, partial checksums accepted, back-pressure, drops by {@code reason},
  * the kernel's {@code XDP_STATISTICS}, and a gauge of the receive frames by {@code state}; per map (tag
- * {@code interface}) a gauge of the sockets in the map.
+ * {@code interface}) gauges of the sockets in the map, of the configured queues' slots by what they hold
+ * ({@code status}: {@code ours}, {@code empty}, {@code other_socket}, {@code unknown}), and of the XDP program
+ * on the interface ({@code status}: {@code as_at_start}, {@code replaced}, {@code none}, {@code unknown}; 1
+ * for the one that holds).
+ *
+ * <p>The slots are read as the health check reads them (a probe run per slot, see
+ * {@link XdpDatapath#inspectMaps()}), once per snapshot; without the capabilities that needs, they count as
+ * {@code unknown}.
  *
  * <p>Meters read a snapshot of the datapath's state that is taken at most once per
  * {@link #SNAPSHOT_MAX_AGE_NANOS}, so that one scrape costs one state read whatever the number of meters;
@@ -63,7 +74,8 @@ public class XdpMetrics implements MeterBinder {
     public XdpMetrics(XdpDatapath datapath, @Nullable XdpHttp3Status http3) {
         this.datapath = datapath;
         this.http3 = http3;
-        this.snapshot = new Snapshot(datapath.state(), http3State(), System.nanoTime(), new XdpStatistics[0]);
+        this.snapshot = new Snapshot(datapath.state(), inspections(), http3State(), System.nanoTime(),
+                new XdpStatistics[0]);
     }
 
     @Override
@@ -117,6 +129,20 @@ public class XdpMetrics implements MeterBinder {
                 .tags("interface", name)
                 .description("Sockets of this process in the interface's XSKMAP")
                 .register(registry);
+            for (SlotStatus status : SlotStatus.values()) {
+                Gauge.builder("quic.xdp.map.slots", this, (metrics) -> metrics.slots(name, status))
+                    .tags("interface", name, "status", status.name().toLowerCase(Locale.ROOT))
+                    .description("Slots of the configured queues in the XSKMAP, by what they hold: our socket, none, "
+                            + "another socket, or not known")
+                    .register(registry);
+            }
+            for (ProgramStatus status : ProgramStatus.values()) {
+                Gauge.builder("quic.xdp.map.xdp.program", this, (metrics) -> (metrics.program(name) == status) ? 1 : 0)
+                    .tags("interface", name, "status", status.name().toLowerCase(Locale.ROOT))
+                    .description("The XDP program on the interface compared with the one at start: 1 for the status "
+                            + "that holds")
+                    .register(registry);
+            }
         }
     }
 
@@ -196,9 +222,50 @@ public class XdpMetrics implements MeterBinder {
             .count();
     }
 
+    /** The configured queues of a map whose slot is in {@code status}; all unknown when it cannot be inspected. */
+    private double slots(String interfaceName, SlotStatus status) {
+        Snapshot current = state();
+        MapInspection inspection = current.inspections.stream()
+            .filter((map) -> map.interfaceName().equals(interfaceName))
+            .findFirst()
+            .orElse(null);
+        if (inspection == null) {
+            return (status != SlotStatus.UNKNOWN) ? 0 : current.state.sockets()
+                .stream()
+                .filter((socket) -> socket.interfaceName().equals(interfaceName))
+                .count();
+        }
+        return inspection.slots().values().stream().filter(status::equals).count();
+    }
+
+    private ProgramStatus program(String interfaceName) {
+        MapState map = state().state.maps()
+            .stream()
+            .filter((candidate) -> candidate.interfaceName().equals(interfaceName))
+            .findFirst()
+            .orElseThrow();
+        if (map.link() == LinkStatus.GONE || map.link() == LinkStatus.UNKNOWN) {
+            return ProgramStatus.UNKNOWN;
+        }
+        if (map.xdpProgram() == 0) {
+            return ProgramStatus.NONE;
+        }
+        return (map.xdpProgram() == map.xdpProgramAtOpen()) ? ProgramStatus.AS_AT_START : ProgramStatus.REPLACED;
+    }
+
     /** The HTTP/3 server's state in the current snapshot; only meters bound with a server read it. */
     private Http3State http3() {
         return Objects.requireNonNull(state().http3);
+    }
+
+    /** The maps checked against the kernel, or none once the datapath is closed. */
+    private List<MapInspection> inspections() {
+        try {
+            return this.datapath.inspectMaps();
+        }
+        catch (IllegalStateException ex) {
+            return List.of();
+        }
     }
 
     private @Nullable Http3State http3State() {
@@ -215,16 +282,33 @@ public class XdpMetrics implements MeterBinder {
             current = this.snapshot;
             long now = System.nanoTime();
             if (now - current.takenAt > SNAPSHOT_MAX_AGE_NANOS) {
-                current = new Snapshot(this.datapath.state(), http3State(), now, current.kernel);
+                current = new Snapshot(this.datapath.state(), inspections(), http3State(), now, current.kernel);
                 this.snapshot = current;
             }
             return current;
         }
     }
 
+    /** The XDP program attached to a map's interface, compared with the one attached when the datapath opened. */
+    private enum ProgramStatus {
+
+        /** The program attached at start. */
+        AS_AT_START,
+
+        /** Another program: which map it redirects into cannot be seen from here. */
+        REPLACED,
+
+        /** None: nothing is redirected into the map. */
+        NONE,
+
+        /** Not known: the interface is gone or cannot be read. */
+        UNKNOWN
+    }
+
     /**
-     * A state of the datapath and of its HTTP/3 server, if any, and, per socket, the kernel's counters: those
-     * of the state where it has them, else the previous snapshot's.
+     * A state of the datapath, its maps checked against the kernel, the state of its HTTP/3 server, if any,
+     * and, per socket, the kernel's counters: those of the state where it has them, else the previous
+     * snapshot's.
      */
     private static final class Snapshot {
 
@@ -232,14 +316,18 @@ public class XdpMetrics implements MeterBinder {
 
         final DatapathState state;
 
+        final List<MapInspection> inspections;
+
         final @Nullable Http3State http3;
 
         final long takenAt;
 
         final XdpStatistics[] kernel;
 
-        Snapshot(DatapathState state, @Nullable Http3State http3, long takenAt, XdpStatistics[] previous) {
+        Snapshot(DatapathState state, List<MapInspection> inspections, @Nullable Http3State http3, long takenAt,
+                XdpStatistics[] previous) {
             this.state = state;
+            this.inspections = inspections;
             this.http3 = http3;
             this.takenAt = takenAt;
             List<SocketState> sockets = state.sockets();
