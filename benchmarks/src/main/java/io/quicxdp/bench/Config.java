@@ -59,6 +59,8 @@ final class Config {
     String fixtureScript;
     /** comma-separated QUIC cell ids, or null for all */
     String quicCells;
+    /** comma-separated QUIC cell ids run under the fixtures after the first */
+    String quicCheckCells;
     /** MB/s the paced bulk cell reads at */
     int quicPacedRate;
     /** seconds per cell of a warm-up round */
@@ -112,9 +114,10 @@ final class Config {
         c.quicFixtures = List.of(env.getOrDefault("QUIC_FIXTURES", "rps,gro").split(","));
         c.fixtureScript = env.getOrDefault("BENCH_FIXTURE_SCRIPT", "");
         c.quicCells = blankToNull(env.get("QUIC_CELLS"));
+        c.quicCheckCells = env.getOrDefault("QUIC_CHECK_CELLS", "requests,streams,bulk1,bulk8,paced");
         c.quicPacedRate = Integer.parseInt(env.getOrDefault("QUIC_PACED_RATE", "20"));
         c.quicWarmupSeconds = Integer.parseInt(env.getOrDefault("QUIC_WARMUP", "2"));
-        c.quicWarmupRounds = Integer.parseInt(env.getOrDefault("QUIC_WARMUP_ROUNDS", "6"));
+        c.quicWarmupRounds = Integer.parseInt(env.getOrDefault("QUIC_WARMUP_ROUNDS", "5"));
         c.quicJitQuiet = Double.parseDouble(env.getOrDefault("QUIC_JIT_QUIET", "0.02"));
         c.nettyAllocator = env.getOrDefault("QUIC_NETTY_ALLOCATOR", "adaptive");
         if (c.quicFixtures.isEmpty() || !List.of("rps", "gro", "plain").containsAll(c.quicFixtures)) {

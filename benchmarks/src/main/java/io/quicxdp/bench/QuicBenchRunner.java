@@ -43,14 +43,20 @@ public final class QuicBenchRunner {
             new Cell("paced", "paced", "PACED", true),
             new Cell("latency", "latency", "8 RATE", false));
 
-    /** A warm-up round: every kind of work the cells give a server (paced and latency add none of their own). */
-    static final List<String> WARMUP_CELLS = List.of("handshakes", "requests", "streams", "bulk1", "bulk8");
+    /**
+     * A warm-up round: every kind of work the cells give a server (bulk8, paced and latency add none of their
+     * own).
+     */
+    static final List<String> WARMUP_CELLS = List.of("handshakes", "requests", "streams", "bulk1");
 
     private final Config config;
 
     private final File logs;
 
     private final List<Cell> cells;
+
+    /** The cells run under the fixtures after the first: those a fixture changes most. */
+    private final List<Cell> checkCells;
 
     private final QuicResults results = new QuicResults();
 
@@ -61,12 +67,15 @@ public final class QuicBenchRunner {
         this.logs = new File(config.logDir);
         logs.mkdirs();
         this.cells = selectCells(config.quicCells);
+        List<Cell> check = selectCells(config.quicCheckCells);
+        this.checkCells = cells.stream().filter(check::contains).toList();
     }
 
     public static void main(String[] args) throws Exception {
         new QuicBenchRunner(Config.fromEnvironment()).run();
     }
 
+    /** The cells named in {@code wanted} (comma-separated ids), in the matrix's order; all for null. */
     static List<Cell> selectCells(String wanted) {
         if (wanted == null) {
             return CELLS;
@@ -74,8 +83,8 @@ public final class QuicBenchRunner {
         List<String> ids = Arrays.asList(wanted.split(","));
         List<Cell> selected = CELLS.stream().filter(cell -> ids.contains(cell.id)).toList();
         if (selected.size() != ids.size()) {
-            throw new IllegalArgumentException("QUIC_CELLS names cells of " + CELLS.stream().map(Cell::id).toList()
-                    + ", not '" + wanted + "'");
+            throw new IllegalArgumentException("QUIC_CELLS and QUIC_CHECK_CELLS name cells of "
+                    + CELLS.stream().map(Cell::id).toList() + ", not '" + wanted + "'");
         }
         return selected;
     }
@@ -156,7 +165,7 @@ public final class QuicBenchRunner {
             for (String name : fixtures) {
                 applyFixture(name);
                 for (int family : List.of(4, 6)) {
-                    for (Cell cell : cells) {
+                    for (Cell cell : name.equals(config.quicFixtures.get(0)) ? cells : checkCells) {
                         QuicSample sample = measure(generator, server, spec, loopTid, cell, family,
                                 config.quicDuration);
                         results.add(name, spec.name, new Trial(cell.id, family), sample);

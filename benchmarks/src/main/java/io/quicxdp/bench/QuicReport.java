@@ -116,8 +116,17 @@ final class QuicReport {
         line();
     }
 
-    /** One cell's table for one fixture. */
+    /** One cell's table for one fixture; none if the cell did not run under it. */
     private void table(String fixture, Cell cell) {
+        boolean ran = false;
+        for (QuicServerSpec server : servers) {
+            for (int family : List.of(4, 6)) {
+                ran |= !results.samples(fixture, server.name, new Trial(cell.id(), family)).isEmpty();
+            }
+        }
+        if (!ran) {
+            return;
+        }
         List<Column> columns = columns(cell);
         line("##### " + title(cell) + ": median (min–max) over " + config.quicRounds + " rounds");
         line();
