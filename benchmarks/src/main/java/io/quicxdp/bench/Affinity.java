@@ -11,9 +11,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Puts a server's event loop thread alone on the server's core and every other thread of the process (JIT
  * compilers, GC, timers, Spring's and Reactor's helpers) on the other core, with {@code taskset -p}: the
- * loop's core then runs the loop and the kernel work done in its system calls, whatever the JVM starts.
- * A thread created later inherits its creator's affinity; pinning again after the warm-up catches the
- * threads the warm-up made.
+ * loop's core then runs the loop and the kernel work done in its system calls. A thread created later
+ * inherits its creator's affinity, so the JVM's helpers stay off the loop's core.
  */
 final class Affinity {
 

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,8 +21,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Drives the QUIC and HTTP/3 benchmark in the namespace and veth pair that {@code run.sh} built: installs the
  * reference XDP program for the QUIC port, starts the load generator ({@code QuicLoadMain}) in the peer
- * namespace on the client's core, then for each round runs every server in turn: starts it, moves its event
- * loop alone onto the server's core ({@link Affinity}), warms it up until the JIT compiler is quiet, and runs
+ * namespace on the client's core, then for each round runs every server in turn: starts it, warms it up until
+ * the JIT compiler is quiet, moves its event loop alone onto the server's core ({@link Affinity}), and runs
  * every cell for IPv4 and IPv6 under each fixture ({@code fixture.sh}: where the client's receive stack runs),
  * the fixtures' order alternating between rounds. It writes the results as Markdown ({@link QuicReport}).
  *
@@ -101,7 +102,7 @@ public final class QuicBenchRunner {
             for (int round = 1; round <= config.quicRounds; round++) {
                 List<String> fixtures = new ArrayList<>(config.quicFixtures);
                 if (round % 2 == 0) {
-                    java.util.Collections.reverse(fixtures);
+                    Collections.reverse(fixtures);
                 }
                 for (QuicServerSpec server : servers) {
                     runServer(generator, server, round, fixtures);
@@ -149,7 +150,6 @@ public final class QuicBenchRunner {
             if (spec.speaksLines()) {
                 awaitReady(server);
                 loopTid = snap(server).get("loopTid");
-                pin(spec, server, loopTid);
             }
             else {
                 Thread.sleep(500);
@@ -158,7 +158,8 @@ public final class QuicBenchRunner {
             applyFixture(fixtures.get(0));
             results.warmUp(spec.name, warmUp(generator, server, spec, loopTid));
             if (spec.speaksLines()) {
-                // the threads the warm-up started (a compiler thread, a GC worker) join the others
+                // only now: pinned during the warm-up, the compiler would share the client's busy core and take
+                // minutes, where on both cores it has the server's core whenever the loop waits
                 pin(spec, server, loopTid);
             }
             profile(spec, server, "start");

@@ -123,7 +123,8 @@ public final class ChartMain {
         if (headings.size() >= 2) {
             String outer = headings.get(headings.size() - 2);
             if (outer.startsWith("Fixture ")) {
-                return outer.substring(0, outer.contains(":") ? outer.indexOf(':') : outer.length()) + ": " + inner;
+                return strip(outer.substring(0, outer.contains(":") ? outer.indexOf(':') : outer.length())) + ": "
+                        + inner;
             }
         }
         return inner;

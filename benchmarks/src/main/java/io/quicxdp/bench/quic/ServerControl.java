@@ -1,5 +1,6 @@
 package io.quicxdp.bench.quic;
 
+import io.netty.util.concurrent.EventExecutor;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -12,8 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-
-import io.netty.util.concurrent.EventExecutor;
 
 /**
  * The line protocol every Java server of the QUIC matrix speaks with the benchmark's orchestrator over

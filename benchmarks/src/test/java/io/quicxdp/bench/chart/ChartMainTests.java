@@ -44,10 +44,10 @@ class ChartMainTests {
     @Test
     void chartsResultTablesAndJmhScoresAndLinksThem() throws Exception {
         List<String> out = ChartMain.chart(SECTION, pngs, "performance", "quic");
-        assertThat(out).contains("![Fixture `rps`: Bulk, one stream: GET /bulk](performance/quic-01.png)",
+        assertThat(out).contains("![Fixture rps: Bulk, one stream: GET /bulk](performance/quic-01.png)",
                 "![JMH microbenchmarks](performance/quic-02.png)");
         // the link follows its table, after an empty line; the targets table has no chart
-        int link = out.indexOf("![Fixture `rps`: Bulk, one stream: GET /bulk](performance/quic-01.png)");
+        int link = out.indexOf("![Fixture rps: Bulk, one stream: GET /bulk](performance/quic-01.png)");
         assertThat(out.get(link - 1)).isEmpty();
         assertThat(out.get(link - 2)).startsWith("| Netty epoll");
         assertThat(out.stream().filter(line -> line.startsWith("!["))).hasSize(2);
