@@ -22,8 +22,8 @@
 #   QUIC_CHECK_CELLS=requests,streams,bulk1,bulk8,paced   the cells also run under the fixtures after the first
 #   QUIC_PACED_RATE=20   MB/s the paced bulk cell reads at, the same for every server
 #   QUIC_LATENCY_RATE=2000   requests/s offered in the QUIC latency cell
-#   QUIC_WARMUP=2 QUIC_WARMUP_ROUNDS=5 QUIC_JIT_QUIET=0.02   warm-up rounds of QUIC_WARMUP s per cell until the
-#                   JIT threads take at most QUIC_JIT_QUIET of a round's CPU (two rounds at least)
+#   QUIC_WARMUP=1 QUIC_WARMUP_ROUNDS=6 QUIC_JIT_QUIET=0.02   warm-up rounds of QUIC_WARMUP s per cell (after its
+#                   1 s ramp) until the JIT threads take at most QUIC_JIT_QUIET of a round's CPU (two rounds at least)
 #   QUIC_NETTY_ALLOCATOR=adaptive   io.netty.allocator.type of every Java HTTP/3 server
 #   QUIC_SERVERS=xdp,epoll,nio,webflux-xdp,webflux-epoll,ngtcp2   a subset of the HTTP/3 servers, by id
 #   QUIC_PROFILER=jfr|async   profile each Java HTTP/3 server into target/results/logs: JFR (Java frames), or

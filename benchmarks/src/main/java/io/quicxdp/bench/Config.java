@@ -116,8 +116,8 @@ final class Config {
         c.quicCells = blankToNull(env.get("QUIC_CELLS"));
         c.quicCheckCells = env.getOrDefault("QUIC_CHECK_CELLS", "requests,streams,bulk1,bulk8,paced");
         c.quicPacedRate = Integer.parseInt(env.getOrDefault("QUIC_PACED_RATE", "20"));
-        c.quicWarmupSeconds = Integer.parseInt(env.getOrDefault("QUIC_WARMUP", "2"));
-        c.quicWarmupRounds = Integer.parseInt(env.getOrDefault("QUIC_WARMUP_ROUNDS", "5"));
+        c.quicWarmupSeconds = Integer.parseInt(env.getOrDefault("QUIC_WARMUP", "1"));
+        c.quicWarmupRounds = Integer.parseInt(env.getOrDefault("QUIC_WARMUP_ROUNDS", "6"));
         c.quicJitQuiet = Double.parseDouble(env.getOrDefault("QUIC_JIT_QUIET", "0.02"));
         c.nettyAllocator = env.getOrDefault("QUIC_NETTY_ALLOCATOR", "adaptive");
         if (c.quicFixtures.isEmpty() || !List.of("rps", "gro", "plain").containsAll(c.quicFixtures)) {

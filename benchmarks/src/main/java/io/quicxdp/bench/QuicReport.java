@@ -190,6 +190,7 @@ final class QuicReport {
                     new Column("loss %", "%.2f", s -> s.get(QuicSample.LOSS), false),
                     new Column("RTT µs", "%.0f", s -> s.get(QuicSample.RTT), false),
                     new Column("alloc KB/MB", "%.1f", s -> s.get(QuicSample.ALLOC) / 1024, false),
+                    new Column("server busy", "%.2f", s -> s.get(QuicSample.BUSY), false),
                     new Column("client core busy", "%.2f", s -> s.get(QuicSample.CLIENT_BUSY), false));
         }
         String unit = cell.id().equals("handshakes") ? "handshake" : "request";
