@@ -2,8 +2,8 @@
 # Reproduces every figure in docs/performance.md on a fresh Debian machine (run as root, from anywhere):
 #   installs what is missing, builds the Java module and the C programs, builds its own network namespace
 #   and veth pair, runs the UDP end-to-end matrix, the QUIC/HTTP/3 matrix and the JMH microbenchmarks, writes
-#   the results into docs/performance.md, and removes every namespace, link and bpffs pin it made, on
-#   failure too.
+#   the results and their charts (PNG, in docs/performance/) into docs/performance.md, and removes every
+#   namespace, link and bpffs pin it made, on failure too.
 #
 # Environment (all optional):
 #   UDP=1 QUIC=1 MICRO=1   which parts run (0: skip); each part replaces only its own section of the doc
@@ -13,14 +13,23 @@
 #   LATENCY_RATE=20000   datagrams/s for the echo round-trip measurement
 #   GEN_MODE=udp|packet  skip the generator selection and use this one
 #   RECEIVERS=c,quicxdp17,quicxdp25,nio,netty   a subset, by id
-#   QUIC_ROUNDS=3   QUIC rounds; each runs every HTTP/3 server in turn through every cell, IPv4 and IPv6
+#   QUIC_ROUNDS=3   QUIC rounds; each starts every HTTP/3 server in turn, warms it up and runs every cell, IPv4 and
+#                   IPv6, under every fixture
 #   QUIC_DURATION=3 seconds measured per QUIC cell (after a 1 s ramp)
+#   QUIC_FIXTURES=rps,gro   where the client's receive stack runs (fixture.sh): rps, gro, plain; the order
+#                   alternates between rounds
+#   QUIC_CELLS=handshakes,requests,streams,bulk1,bulk8,paced,latency   a subset of the QUIC cells, by id
+#   QUIC_CHECK_CELLS=requests,streams,bulk1,bulk8,paced   the cells also run under the fixtures after the first
+#   QUIC_PACED_RATE=20   MB/s the paced bulk cell reads at, the same for every server
 #   QUIC_LATENCY_RATE=2000   requests/s offered in the QUIC latency cell
-#   QUIC_SERVERS=xdp,epoll,nio,ngtcp2   a subset of the HTTP/3 servers, by id
+#   QUIC_WARMUP=1 QUIC_WARMUP_ROUNDS=6 QUIC_JIT_QUIET=0.02   warm-up rounds of QUIC_WARMUP s per cell (after its
+#                   1 s ramp) until the JIT threads take at most QUIC_JIT_QUIET of a round's CPU (two rounds at least)
+#   QUIC_NETTY_ALLOCATOR=adaptive   io.netty.allocator.type of every Java HTTP/3 server
+#   QUIC_SERVERS=xdp,epoll,nio,webflux-xdp,webflux-epoll,ngtcp2   a subset of the HTTP/3 servers, by id
 #   QUIC_PROFILER=jfr|async   profile each Java HTTP/3 server into target/results/logs: JFR (Java frames), or
 #                   async-profiler (Java, native and kernel frames; fetched from Maven Central), collapsed stacks
 #   JAVA25=/path/to/java   the second JDK for the quic-xdp receiver (default: an installed Temurin 25)
-#   UPDATE_DOCS=1   write the results into docs/performance.md (0: only into benchmarks/target/results)
+#   UPDATE_DOCS=1   write the results and charts into docs/ (0: only into benchmarks/target/results)
 # Quick look: ROUNDS=1 DURATION=1 MICRO=0 benchmarks/run.sh
 set -euo pipefail
 
@@ -36,8 +45,8 @@ fi
 
 # --- what the machine needs ------------------------------------------------------------------------
 need=()
-for pkg in gcc make libc6-dev libxdp-dev libbpf-dev iproute2 ethtool util-linux maven openjdk-17-jdk-headless \
-  openssl ngtcp2-server unzip; do
+for pkg in gcc make libc6-dev libxdp-dev libbpf-dev iproute2 ethtool util-linux procps maven \
+  openjdk-17-jdk-headless openssl ngtcp2-server unzip fonts-dejavu-core; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ "${#need[@]}" -gt 0 ]; then
@@ -121,9 +130,9 @@ export BENCH_NS="$NS" BENCH_APP_IF="$APP" BENCH_PEER_IF="$PEER" BENCH_APP_MAC="$
   BENCH_PIN="$PIN_DIR/xsks" BENCH_NATIVE="$HERE/target/native" BENCH_CLASSPATH="$CP" \
   BENCH_JAVA17="$JAVA17" BENCH_JAVA25="$JAVA25" BENCH_OUTPUT="$RESULTS/end-to-end.md" \
   BENCH_LOGS="$RESULTS/logs" BENCH_COMMAND="$COMMAND_LINE"
-rm -rf "$RESULTS/logs" "$RESULTS/end-to-end.md" "$RESULTS/quic.md" "$RESULTS/jmh.md"
+rm -rf "$RESULTS/logs" "$RESULTS/end-to-end.md" "$RESULTS/quic.md" "$RESULTS/jmh.md" "$RESULTS/charts"
 run_java() {
-  "$JAVA17" --enable-native-access=ALL-UNNAMED -cp "$CP" "$1" &
+  "$JAVA17" --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true -cp "$CP" "$@" &
   RUNNER_PID=$!
   wait "$RUNNER_PID"
   RUNNER_PID=""
@@ -149,7 +158,7 @@ if [ "${QUIC:-1}" != "0" ]; then
   fi
   export BENCH_GTLSSERVER="$(command -v gtlsserver || true)" BENCH_QUIC_PIN="$PIN_DIR/quic-xsks" \
     BENCH_HTDOCS="$QUIC_FILES/htdocs" BENCH_TLS_KEY="$QUIC_FILES/key.pem" BENCH_TLS_CERT="$QUIC_FILES/cert.pem" \
-    BENCH_QUIC_OUTPUT="$RESULTS/quic.md"
+    BENCH_QUIC_OUTPUT="$RESULTS/quic.md" BENCH_FIXTURE_SCRIPT="$HERE/fixture.sh"
   run_java io.quicxdp.bench.QuicBenchRunner
 fi
 
@@ -173,15 +182,21 @@ if [ "${MICRO:-1}" != "0" ]; then
 fi
 
 # --- docs/performance.md -------------------------------------------------------------------------
-# each part that ran replaces the section between its own markers
+# each part that ran gets its charts (PNG, linked under its tables) and replaces the section between its own
+# markers; its charts replace the part's old ones in docs/performance/
 DOC="$ROOT/docs/performance.md"
+CHARTS="$RESULTS/charts"
 replace_section() {
   local name="$1" file="$2"
   [ -f "$file" ] || return 0
+  run_java io.quicxdp.bench.chart.ChartMain "$file" "$CHARTS" performance "$name"
   if [ "${UPDATE_DOCS:-1}" = "0" ] || ! grep -q "<!-- $name:begin -->" "$DOC"; then
-    echo "$name results in $file"
+    echo "$name results in $file, charts in $CHARTS"
     return 0
   fi
+  mkdir -p "$ROOT/docs/performance"
+  rm -f "$ROOT/docs/performance/$name"-*.png
+  cp "$CHARTS/$name"-*.png "$ROOT/docs/performance/" 2>/dev/null || true
   awk -v results="$file" -v begin="<!-- $name:begin -->" -v end="<!-- $name:end -->" '
     $0 == begin { print; while ((getline line < results) > 0) print line; skip = 1; next }
     $0 == end { skip = 0 }

@@ -53,6 +53,24 @@ final class Config {
     String quicProfiler;
     /** libasyncProfiler.so, for quicProfiler "async" */
     String asyncProfiler;
+    /** the QUIC fixtures, in order: rps, gro or plain (see fixture.sh) */
+    List<String> quicFixtures;
+    /** the script that applies a fixture to the veth pair */
+    String fixtureScript;
+    /** comma-separated QUIC cell ids, or null for all */
+    String quicCells;
+    /** comma-separated QUIC cell ids run under the fixtures after the first */
+    String quicCheckCells;
+    /** MB/s the paced bulk cell reads at */
+    int quicPacedRate;
+    /** seconds per cell of a warm-up round */
+    int quicWarmupSeconds;
+    /** the most warm-up rounds per server start */
+    int quicWarmupRounds;
+    /** the JIT compiler threads' share of a warm-up round's CPU under which the compiler counts as quiet */
+    double quicJitQuiet;
+    /** io.netty.allocator.type of every Java server */
+    String nettyAllocator;
 
     static Config fromEnvironment() {
         Map<String, String> env = System.getenv();
@@ -93,6 +111,28 @@ final class Config {
         c.quicOutput = env.getOrDefault("BENCH_QUIC_OUTPUT", "");
         c.quicProfiler = env.getOrDefault("QUIC_PROFILER", "");
         c.asyncProfiler = env.getOrDefault("BENCH_ASYNC_PROFILER", "");
+        c.quicFixtures = List.of(env.getOrDefault("QUIC_FIXTURES", "rps,gro").split(","));
+        c.fixtureScript = env.getOrDefault("BENCH_FIXTURE_SCRIPT", "");
+        c.quicCells = blankToNull(env.get("QUIC_CELLS"));
+        c.quicCheckCells = env.getOrDefault("QUIC_CHECK_CELLS", "requests,streams,bulk1,bulk8,paced");
+        c.quicPacedRate = Integer.parseInt(env.getOrDefault("QUIC_PACED_RATE", "20"));
+        c.quicWarmupSeconds = Integer.parseInt(env.getOrDefault("QUIC_WARMUP", "1"));
+        c.quicWarmupRounds = Integer.parseInt(env.getOrDefault("QUIC_WARMUP_ROUNDS", "6"));
+        c.quicJitQuiet = Double.parseDouble(env.getOrDefault("QUIC_JIT_QUIET", "0.02"));
+        c.nettyAllocator = env.getOrDefault("QUIC_NETTY_ALLOCATOR", "adaptive");
+        if (c.quicFixtures.isEmpty() || !List.of("rps", "gro", "plain").containsAll(c.quicFixtures)) {
+            throw new IllegalArgumentException("QUIC_FIXTURES is a comma-separated list of rps, gro and plain, not '"
+                    + String.join(",", c.quicFixtures) + "'");
+        }
+        if (c.quicPacedRate < 1 || c.quicPacedRate > 10_000 || c.quicWarmupSeconds < 1 || c.quicWarmupSeconds > 60
+                || c.quicWarmupRounds < 1 || c.quicWarmupRounds > 50 || !(c.quicJitQuiet > 0 && c.quicJitQuiet < 1)) {
+            throw new IllegalArgumentException("QUIC_PACED_RATE must be in [1, 10000] MB/s, QUIC_WARMUP whole seconds in "
+                    + "[1, 60], QUIC_WARMUP_ROUNDS in [1, 50], QUIC_JIT_QUIET in (0, 1)");
+        }
+        if (!List.of("adaptive", "pooled", "unpooled").contains(c.nettyAllocator)) {
+            throw new IllegalArgumentException("QUIC_NETTY_ALLOCATOR is adaptive, pooled or unpooled, not '"
+                    + c.nettyAllocator + "'");
+        }
         if (!List.of("", "jfr", "async").contains(c.quicProfiler)
                 || c.quicProfiler.equals("async") && c.asyncProfiler.isEmpty()) {
             throw new IllegalArgumentException("QUIC_PROFILER is jfr or async (with BENCH_ASYNC_PROFILER set by "

@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,11 +21,14 @@ import java.util.concurrent.TimeUnit;
 /**
  * Drives the QUIC and HTTP/3 benchmark in the namespace and veth pair that {@code run.sh} built: installs the
  * reference XDP program for the QUIC port, starts the load generator ({@code QuicLoadMain}) in the peer
- * namespace on the generator's core, then for each round runs every server in turn on the server's core,
- * each through every cell for IPv4 and IPv6, and writes the results as Markdown.
+ * namespace on the client's core, then for each round runs every server in turn: starts it, warms it up until
+ * the JIT compiler is quiet, moves its event loop alone onto the server's core ({@link Affinity}), and runs
+ * every cell for IPv4 and IPv6 under each fixture ({@code fixture.sh}: where the client's receive stack runs),
+ * the fixtures' order alternating between rounds. It writes the results as Markdown ({@link QuicReport}).
  *
- * <p>The server's CPU time is the whole process's (user + system, from {@code /proc/PID/stat}: event loop,
- * codec, TLS, GC and JIT alike), taken when the generator opens and closes its measuring window.
+ * <p>Per window it reads the server's CPU from {@code /proc} (the process, its event loop thread, its JIT
+ * threads: {@link ThreadCpu}), the server's snapshot (allocation, quiche's statistics, the datapath's
+ * counters), the datagrams that arrived at the server's interface and the client core's busy share.
  */
 public final class QuicBenchRunner {
 
@@ -31,28 +36,58 @@ public final class QuicBenchRunner {
 
     /** Every cell's shape; the load each one offers is fixed here so that the servers see the same. */
     static final List<Cell> CELLS = List.of(
-            new Cell("handshakes", "handshakes", "16"),
-            new Cell("requests", "requests", "8 8"),
-            new Cell("bulk1", "bulk", "1"),
-            new Cell("bulk8", "bulk", "8"),
-            new Cell("latency", "latency", "8 RATE"));
+            new Cell("handshakes", "handshakes", "16", false),
+            new Cell("requests", "requests", "8 8", false),
+            new Cell("streams", "requests", "1 64", false),
+            new Cell("bulk1", "bulk", "1", true),
+            new Cell("bulk8", "bulk", "8", true),
+            new Cell("paced", "paced", "PACED", true),
+            new Cell("latency", "latency", "8 RATE", false));
 
-    private static final long TICK_NANOS = 1_000_000_000L / 100;
+    /**
+     * A warm-up round: every kind of work the cells give a server (bulk8, paced and latency add none of their
+     * own).
+     */
+    static final List<String> WARMUP_CELLS = List.of("handshakes", "requests", "streams", "bulk1");
 
     private final Config config;
 
     private final File logs;
 
-    private final Map<String, Map<Trial, List<Sample>>> results = new LinkedHashMap<>();
+    private final List<Cell> cells;
+
+    /** The cells run under the fixtures after the first: those a fixture changes most. */
+    private final List<Cell> checkCells;
+
+    private final QuicResults results = new QuicResults();
+
+    private String fixture;
 
     private QuicBenchRunner(Config config) {
         this.config = config;
         this.logs = new File(config.logDir);
         logs.mkdirs();
+        this.cells = selectCells(config.quicCells);
+        List<Cell> check = selectCells(config.quicCheckCells);
+        this.checkCells = cells.stream().filter(check::contains).toList();
     }
 
     public static void main(String[] args) throws Exception {
         new QuicBenchRunner(Config.fromEnvironment()).run();
+    }
+
+    /** The cells named in {@code wanted} (comma-separated ids), in the matrix's order; all for null. */
+    static List<Cell> selectCells(String wanted) {
+        if (wanted == null) {
+            return CELLS;
+        }
+        List<String> ids = Arrays.asList(wanted.split(","));
+        List<Cell> selected = CELLS.stream().filter(cell -> ids.contains(cell.id)).toList();
+        if (selected.size() != ids.size()) {
+            throw new IllegalArgumentException("QUIC_CELLS and QUIC_CHECK_CELLS name cells of "
+                    + CELLS.stream().map(Cell::id).toList() + ", not '" + wanted + "'");
+        }
+        return selected;
     }
 
     private void run() throws Exception {
@@ -65,47 +100,78 @@ public final class QuicBenchRunner {
             BenchRunner.log("installed " + program);
             expect(generator.readLine(60), "ready");
             for (int round = 1; round <= config.quicRounds; round++) {
+                List<String> fixtures = new ArrayList<>(config.quicFixtures);
+                if (round % 2 == 0) {
+                    Collections.reverse(fixtures);
+                }
                 for (QuicServerSpec server : servers) {
-                    runServer(generator, server, round);
+                    runServer(generator, server, round, fixtures);
                 }
             }
         }
+        finally {
+            applyFixture("plain");
+        }
         double minutes = (System.nanoTime() - started) / 60e9;
-        String markdown = new QuicReport(config, servers, results, minutes).markdown();
+        String markdown = new QuicReport(config, servers, cells, results, minutes).markdown();
         Files.writeString(Path.of(config.quicOutput), markdown, StandardCharsets.UTF_8);
         BenchRunner.log(String.format("QUIC done in %.1f min; results in %s", minutes, config.quicOutput));
     }
 
     private LineProcess startGenerator() throws IOException {
         return new LineProcess("quic-load", List.of("ip", "netns", "exec", config.namespace, "taskset", "-c",
-                config.generatorCpu, config.java17, "-Xms1g", "-Xmx1g", "-cp", config.classPath,
-                "io.quicxdp.bench.quic.QuicLoadMain"), new File(logs, "quic-load.log"));
+                config.generatorCpu, config.java17, "-Xms1g", "-Xmx1g", "-Dio.netty.leakDetection.level=disabled",
+                "-cp", config.classPath, "io.quicxdp.bench.quic.QuicLoadMain"), new File(logs, "quic-load.log"));
     }
 
-    private void runServer(LineProcess generator, QuicServerSpec spec, int round) throws Exception {
+    /** Applies a fixture to the veth pair (fixture.sh), unless it is the one in place. */
+    private void applyFixture(String name) throws IOException, InterruptedException {
+        if (name.equals(fixture) || config.fixtureScript.isEmpty()) {
+            return;
+        }
+        Process script = new ProcessBuilder("bash", config.fixtureScript, name, config.namespace, config.appInterface,
+                config.peerInterface, config.generatorCpu).redirectErrorStream(true).start();
+        String output = new String(script.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        if (!script.waitFor(30, TimeUnit.SECONDS) || script.exitValue() != 0) {
+            script.destroyForcibly();
+            throw new IOException("fixture " + name + " failed: " + output);
+        }
+        fixture = name;
+        BenchRunner.log("  fixture " + name + (output.isEmpty() ? "" : ": " + output.replace('\n', ' ')));
+    }
+
+    private void runServer(LineProcess generator, QuicServerSpec spec, int round, List<String> fixtures)
+            throws Exception {
         BenchRunner.log("QUIC round " + round + ": " + spec.name);
         File log = new File(logs, "quic-" + spec.id + "-round" + round + ".log");
         LineProcess server = spec.start(log);
         try {
+            long loopTid;
             if (spec.speaksLines()) {
                 awaitReady(server);
+                loopTid = snap(server).get("loopTid");
             }
             else {
                 Thread.sleep(500);
+                loopTid = server.pid();
             }
-            // warm-up, not recorded: every cell once per family, shorter, so every path is compiled
-            for (int family : List.of(4, 6)) {
-                for (Cell cell : CELLS) {
-                    measure(generator, server, spec, cell, family, 1);
-                }
+            applyFixture(fixtures.get(0));
+            results.warmUp(spec.name, warmUp(generator, server, spec, loopTid));
+            if (spec.speaksLines()) {
+                // only now: pinned during the warm-up, the compiler would share the client's busy core and take
+                // minutes, where on both cores it has the server's core whenever the loop waits
+                pin(spec, server, loopTid);
             }
             profile(spec, server, "start");
-            for (int family : List.of(4, 6)) {
-                for (Cell cell : CELLS) {
-                    Sample sample = measure(generator, server, spec, cell, family, config.quicDuration);
-                    results.computeIfAbsent(spec.name, k -> new LinkedHashMap<>())
-                            .computeIfAbsent(new Trial(cell.id, family), k -> new ArrayList<>()).add(sample);
-                    BenchRunner.log(String.format("  %-10s IPv%d: %s", cell.id, family, sample));
+            for (String name : fixtures) {
+                applyFixture(name);
+                for (int family : List.of(4, 6)) {
+                    for (Cell cell : name.equals(config.quicFixtures.get(0)) ? cells : checkCells) {
+                        QuicSample sample = measure(generator, server, spec, loopTid, cell, family,
+                                config.quicDuration);
+                        results.add(name, spec.name, new Trial(cell.id, family), sample);
+                        BenchRunner.log(String.format("  %-5s %-10s IPv%d: %s", name, cell.id, family, sample));
+                    }
                 }
             }
             profile(spec, server, "stop");
@@ -119,6 +185,43 @@ public final class QuicBenchRunner {
             }
         }
         Thread.sleep(300);
+    }
+
+    private void pin(QuicServerSpec spec, LineProcess server, long loopTid) throws Exception {
+        int others = Affinity.pin(server.pid(), loopTid, config.receiverCpu, config.generatorCpu);
+        BenchRunner.log("  " + spec.id + ": event loop " + loopTid + " on core " + config.receiverCpu + ", " + others
+                + " other threads on core " + config.generatorCpu);
+    }
+
+    /**
+     * Runs warm-up rounds (the warm-up cells, not recorded, families alternating) until the JIT compiler threads
+     * took at most QUIC_JIT_QUIET of a round's CPU, two rounds at least, QUIC_WARMUP_ROUNDS at most; one round
+     * for a server without a JIT.
+     */
+    private WarmUp warmUp(LineProcess generator, LineProcess server, QuicServerSpec spec, long loopTid)
+            throws Exception {
+        double jitShare = Double.NaN;
+        int round = 0;
+        while (round < config.quicWarmupRounds) {
+            round++;
+            ThreadCpu before = ThreadCpu.read(server.pid(), loopTid);
+            for (Cell cell : CELLS) {
+                if (WARMUP_CELLS.contains(cell.id)) {
+                    measure(generator, server, spec, loopTid, cell, round % 2 == 1 ? 4 : 6, config.quicWarmupSeconds);
+                }
+            }
+            ThreadCpu spent = ThreadCpu.read(server.pid(), loopTid).minus(before);
+            if (!spec.speaksLines()) {
+                break;
+            }
+            jitShare = spent.process() == 0 ? 0 : (double) spent.jit() / spent.process();
+            BenchRunner.log(String.format("  warm-up round %d: JIT threads %.1f %% of the process's %.0f ms", round,
+                    jitShare * 100, spent.process() / 1e6));
+            if (round >= 2 && jitShare <= config.quicJitQuiet) {
+                break;
+            }
+        }
+        return new WarmUp(round, jitShare);
     }
 
     /**
@@ -153,10 +256,11 @@ public final class QuicBenchRunner {
         }
     }
 
-    private Sample measure(LineProcess generator, LineProcess server, QuicServerSpec spec, Cell cell, int family,
-            int seconds) throws Exception {
+    private QuicSample measure(LineProcess generator, LineProcess server, QuicServerSpec spec, long loopTid,
+            Cell cell, int family, int seconds) throws Exception {
         String host = family == 4 ? config.appIpv4 : config.appIpv6;
-        String shape = cell.shape.replace("RATE", Long.toString(config.quicLatencyRate));
+        String shape = cell.shape.replace("RATE", Long.toString(config.quicLatencyRate))
+                .replace("PACED", Integer.toString(config.quicPacedRate));
         String command = cell.command + " " + host + " " + PORT + " " + seconds + " " + shape;
         String answer = generator.ask(command);
         if (answer.startsWith("error ")) {
@@ -166,45 +270,69 @@ public final class QuicBenchRunner {
             answer = generator.ask(command);
         }
         expect(answer, "window");
-        long[] cpu0 = cpuNanos(server.pid());
-        long alloc0 = spec.speaksLines() ? allocated(server) : -1;
+        ThreadCpu cpu0 = ThreadCpu.read(server.pid(), loopTid);
+        Map<String, Long> snap0 = spec.speaksLines() ? snap(server) : Map.of();
+        long rx0 = interfaceReceived();
+        long[] client0 = coreTicks(Files.readString(Path.of("/proc/stat")), config.generatorCpu);
         String result = generator.readLine(seconds + 30);
-        long[] cpu1 = cpuNanos(server.pid());
-        long alloc1 = spec.speaksLines() ? allocated(server) : -1;
-        Map<String, String> fields = fields(result);
-        long completed = Long.parseLong(fields.get("completed"));
-        long bytes = Long.parseLong(fields.get("bytes"));
-        double window = Double.parseDouble(fields.get("seconds"));
-        // bulk cells cost per MB received; the others per request (a handshake is one request)
-        double units = cell.command.equals("bulk") ? bytes / 1e6 : completed;
-        long user = cpu1[0] - cpu0[0];
-        long system = cpu1[1] - cpu0[1];
-        double cpu = units == 0 ? Double.NaN : (user + system) / units;
-        double alloc = alloc0 < 0 || units == 0 ? Double.NaN : (alloc1 - alloc0) / units;
-        return new Sample(completed / window, bytes / window / 1e6, cpu, alloc,
-                Long.parseLong(fields.get("failed")), Double.parseDouble(fields.get("p50us")),
-                Double.parseDouble(fields.get("p99us")), (user + system) / (window * 1e9),
-                user + system == 0 ? Double.NaN : (double) system / (user + system));
+        ThreadCpu cpu1 = ThreadCpu.read(server.pid(), loopTid);
+        Map<String, Long> snap1 = spec.speaksLines() ? snap(server) : Map.of();
+        long rx1 = interfaceReceived();
+        long[] client1 = coreTicks(Files.readString(Path.of("/proc/stat")), config.generatorCpu);
+        double clientBusy = client1[1] == client0[1] ? Double.NaN
+                : (double) (client1[0] - client0[0]) / (client1[1] - client0[1]);
+        return QuicSample.of(cell.perMegabyte, fields(result), cpu1.minus(cpu0), snap0, snap1, rx1 - rx0,
+                clientBusy);
     }
 
-    /** "snap ALLOCATED_BYTES REQUESTS HANDSHAKES" */
-    private static long allocated(LineProcess server) throws Exception {
-        String[] parts = server.ask("snap").split(" ");
-        if (parts.length < 4 || !parts[0].equals("snap")) {
-            throw new IOException("not a snapshot: " + String.join(" ", parts));
+    /** Datagrams (all packets) that arrived at the server's end of the veth pair so far. */
+    private long interfaceReceived() throws IOException {
+        return Long.parseLong(Files.readString(Path.of("/sys/class/net", config.appInterface, "statistics",
+                "rx_packets")).trim());
+    }
+
+    /** The server's {@code snap KEY=VALUE ...}. */
+    static Map<String, Long> snap(LineProcess server) throws Exception {
+        return snapFields(server.ask("snap"));
+    }
+
+    static Map<String, Long> snapFields(String line) throws IOException {
+        if (!line.startsWith("snap ")) {
+            throw new IOException("not a snapshot: " + line);
         }
-        return Long.parseLong(parts[1]);
+        Map<String, Long> fields = new LinkedHashMap<>();
+        for (String part : line.substring(5).trim().split(" ")) {
+            int eq = part.indexOf('=');
+            if (eq < 1) {
+                throw new IOException("not a snapshot: " + line);
+            }
+            fields.put(part.substring(0, eq), Long.parseLong(part.substring(eq + 1)));
+        }
+        if (!fields.containsKey("loopTid") || !fields.containsKey("alloc")) {
+            throw new IOException("a snapshot without loopTid or alloc: " + line);
+        }
+        return fields;
     }
 
-    /** User and system time of the whole process, threads that ended included. */
-    static long[] cpuNanos(long pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-        // the command name may hold spaces; the fields after it are fixed: utime and stime are 14 and 15
-        String[] after = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return new long[] {Long.parseLong(after[11]) * TICK_NANOS, Long.parseLong(after[12]) * TICK_NANOS};
+    /** Busy and total jiffies of one core, from {@code /proc/stat}: busy is all but idle and iowait. */
+    static long[] coreTicks(String procStat, String cpu) {
+        String prefix = "cpu" + cpu + " ";
+        for (String line : procStat.split("\n")) {
+            if (line.startsWith(prefix)) {
+                String[] f = line.substring(prefix.length()).trim().split("\\s+");
+                long total = 0;
+                // user nice system idle iowait irq softirq steal (guest time is already in user)
+                for (int i = 0; i < Math.min(8, f.length); i++) {
+                    total += Long.parseLong(f[i]);
+                }
+                long idle = Long.parseLong(f[3]) + Long.parseLong(f[4]);
+                return new long[] {total - idle, total};
+            }
+        }
+        throw new IllegalArgumentException("no line for cpu" + cpu + " in /proc/stat");
     }
 
-    private static Map<String, String> fields(String line) throws IOException {
+    static Map<String, String> fields(String line) throws IOException {
         if (!line.startsWith("result ")) {
             throw new IOException("the generator failed: " + line);
         }
@@ -218,7 +346,7 @@ public final class QuicBenchRunner {
 
     /** Waits for "ready"; the JVM may print notices of its own first (JFR's start, for one). */
     private static void awaitReady(LineProcess server) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + 60_000_000_000L;
+        long deadline = System.nanoTime() + 90_000_000_000L;
         String line;
         while (!(line = server.readLine(Math.max(0.1, (deadline - System.nanoTime()) / 1e9))).equals("ready")) {
             BenchRunner.log("  server: " + line);
@@ -231,27 +359,18 @@ public final class QuicBenchRunner {
         }
     }
 
-    /** One kind of load: its id in the tables, the generator's command and its shape arguments. */
-    record Cell(String id, String command, String shape) {
+    /**
+     * One kind of load: its id in the tables, the generator's command and its shape arguments, and whether its
+     * unit is a MB of body rather than a request.
+     */
+    record Cell(String id, String command, String shape, boolean perMegabyte) {
     }
 
     /** One cell for one IP version. */
     record Trial(String cell, int family) {
     }
 
-    /**
-     * One measurement: completed requests (or handshakes) per second, body MB per second, the server's CPU ns
-     * and allocated bytes per request (per MB in bulk cells), failures, latency percentiles in µs, the
-     * server's CPU time over wall time, and the share of that CPU time spent in the kernel.
-     */
-    record Sample(double rate, double megabytes, double cpu, double alloc, long failed, double p50, double p99,
-            double busy, double system) {
-
-        @Override
-        public String toString() {
-            return String.format("%.0f/s, %.1f MB/s, cpu %.0f ns/unit (%.0f%% system), busy %.2f, alloc %.0f B/unit, "
-                    + "p50 %.0f us, p99 %.0f us%s", rate, megabytes, cpu, system * 100, busy, alloc, p50, p99,
-                    failed == 0 ? "" : ", failed " + failed);
-        }
+    /** How a server start was warmed up: rounds run, and the JIT threads' share of the last round's CPU. */
+    record WarmUp(int rounds, double jitShare) {
     }
 }

@@ -45,6 +45,16 @@ import java.util.stream.Stream;
  */
 final class Http3FileServer implements AutoCloseable {
 
+    /** The largest UDP payload sent, quiche's default: every server of the matrix sends datagrams this size. */
+    static final int MAX_UDP_PAYLOAD = 1200;
+
+    /** Flow control and streams, wide enough that no cell is window-bound; the WebFlux servers get the same. */
+    static final long MAX_DATA = 64L << 20;
+
+    static final long MAX_STREAM_DATA = 16L << 20;
+
+    static final long MAX_STREAMS = 1000;
+
     private static final AsciiString GET = AsciiString.cached("GET");
 
     private static final AsciiString NOT_FOUND = AsciiString.cached("404");
@@ -65,6 +75,8 @@ final class Http3FileServer implements AutoCloseable {
     private final ChannelHandler requestHandler = new RequestHandler();
 
     private final ChannelHandler handshakeCounter = new HandshakeCounter();
+
+    private final QuicStats quicStats = new QuicStats();
 
     private Http3FileServer(Map<AsciiString, Response> files) {
         this.files = files;
@@ -134,23 +146,32 @@ final class Http3FileServer implements AutoCloseable {
         return handshakes.sum();
     }
 
+    /** Quiche's statistics of every connection served. */
+    QuicStats quicStats() {
+        return quicStats;
+    }
+
     /**
      * A new QUIC server codec serving these files with {@code tls}: one per datagram channel, as Netty's codec
      * is not sharable. The QUIC settings follow the project's HTTP/3 server (quic.xdp.http3.*: 30 s idle
      * timeout, no Retry, no early data) except for the flow-control windows, which are wide enough that a
-     * bulk transfer is not window-bound. {@code transportOptions} adds what the transport below needs.
+     * bulk transfer is not window-bound. Datagrams stay at quiche's default size, {@value #MAX_UDP_PAYLOAD}
+     * bytes, said here because the matrix runs every server at that size: Reactor Netty's HTTP/3 server, and
+     * so the starter's, cannot change it. {@code transportOptions} adds what the transport below needs.
      */
     ChannelHandler newCodec(QuicSslContext tls, UnaryOperator<QuicServerCodecBuilder> transportOptions) {
         QuicServerCodecBuilder builder = Http3.newQuicServerCodecBuilder()
                 .sslContext(tls)
                 .maxIdleTimeout(30, TimeUnit.SECONDS)
-                .initialMaxData(64L << 20)
-                .initialMaxStreamDataBidirectionalLocal(16L << 20)
-                .initialMaxStreamDataBidirectionalRemote(16L << 20)
-                .initialMaxStreamsBidirectional(1000)
+                .initialMaxData(MAX_DATA)
+                .initialMaxStreamDataBidirectionalLocal(MAX_STREAM_DATA)
+                .initialMaxStreamDataBidirectionalRemote(MAX_STREAM_DATA)
+                .initialMaxStreamsBidirectional(MAX_STREAMS)
+                .maxSendUdpPayloadSize(MAX_UDP_PAYLOAD)
                 .handler(new ChannelInitializer<QuicChannel>() {
                     @Override
                     protected void initChannel(QuicChannel connection) {
+                        quicStats.track(connection);
                         connection.pipeline().addLast(handshakeCounter, new Http3ServerConnectionHandler(requestHandler));
                     }
                 });

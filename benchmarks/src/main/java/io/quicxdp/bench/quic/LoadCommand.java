@@ -20,6 +20,9 @@ final class LoadCommand {
     /** The highest offered rate accepted, in requests per second. */
     static final int MAX_RATE = 10_000_000;
 
+    /** The highest paced download rate accepted, in MB per second. */
+    static final int MAX_MEGABYTES = 10_000;
+
     /** The kinds of load. */
     enum Kind {
         /** A new connection per request, {@code first} cycles in flight. */
@@ -29,7 +32,9 @@ final class LoadCommand {
         /** One connection, {@code first} streams downloading the bulk file back to back. */
         BULK("bulk HOST PORT SECONDS STREAMS"),
         /** {@code second} requests per second over {@code first} connections. */
-        LATENCY("latency HOST PORT SECONDS CONNECTIONS RATE");
+        LATENCY("latency HOST PORT SECONDS CONNECTIONS RATE"),
+        /** One connection, one stream downloading the bulk file back to back, read at {@code first} MB/s. */
+        PACED("paced HOST PORT SECONDS MBPS");
 
         final String usage;
 
@@ -38,7 +43,7 @@ final class LoadCommand {
         }
 
         int sizes() {
-            return this == HANDSHAKES || this == BULK ? 1 : 2;
+            return this == REQUESTS || this == LATENCY ? 2 : 1;
         }
     }
 
@@ -68,8 +73,9 @@ final class LoadCommand {
             case "requests" -> Kind.REQUESTS;
             case "bulk" -> Kind.BULK;
             case "latency" -> Kind.LATENCY;
+            case "paced" -> Kind.PACED;
             default -> throw new IllegalArgumentException("unknown command '" + words[0]
-                    + "', expected handshakes, requests, bulk, latency or quit");
+                    + "', expected handshakes, requests, bulk, latency, paced or quit");
         };
         if (words.length != 4 + kind.sizes()) {
             throw new IllegalArgumentException("expected: " + kind.usage);
@@ -82,7 +88,7 @@ final class LoadCommand {
         int port = number(words[2], "PORT", 1, 65535, kind);
         int seconds = number(words[3], "SECONDS", 1, MAX_SECONDS, kind);
         String[] names = kind.usage.split(" ");
-        int first = number(words[4], names[4], 1, MAX_PARALLEL, kind);
+        int first = number(words[4], names[4], 1, kind == Kind.PACED ? MAX_MEGABYTES : MAX_PARALLEL, kind);
         int second = kind.sizes() == 1 ? 0
                 : number(words[5], names[5], 1, kind == Kind.LATENCY ? MAX_RATE : MAX_PARALLEL, kind);
         InetAddress host;

@@ -21,6 +21,7 @@ import io.netty.handler.codec.http3.Http3DataFrame;
 import io.netty.handler.codec.http3.Http3Headers;
 import io.netty.handler.codec.http3.Http3HeadersFrame;
 import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicConnectionPathStats;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.QuicStreamLimitChangedEvent;
@@ -70,6 +71,15 @@ final class LoadRun {
 
     private static final int DATAGRAM = 2048;
 
+    /**
+     * Paced mode: the stream's flow-control window. Small, so that the server can only send as fast as the
+     * client reads: quiche extends the window as the application takes the data.
+     */
+    private static final long PACED_WINDOW = 256 * 1024;
+
+    /** Paced mode: reads are allowed every tick, and the bucket keeps at most two ticks of refill. */
+    private static final long PACE_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
     private static final AsciiString STATUS = Http3Headers.PseudoHeaderName.STATUS.value();
 
     private static final ThreadMXBean THREADS = (ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -99,6 +109,11 @@ final class LoadRun {
 
     private final Runnable tickTask = this::tick;
 
+    /** Paced mode: the reads' token bucket; null otherwise. */
+    private PacedReads pacer;
+
+    private ScheduledFuture<?> pacing;
+
     private Channel udp;
 
     private boolean running;
@@ -124,8 +139,9 @@ final class LoadRun {
         this.command = command;
         this.loop = loop;
         this.ssl = ssl;
-        this.target = new Target(command.kind == LoadCommand.Kind.BULK ? "/bulk" : smallPath, "localhost");
-        int lanes = command.kind == LoadCommand.Kind.BULK ? 1 : command.first;
+        boolean download = command.kind == LoadCommand.Kind.BULK || command.kind == LoadCommand.Kind.PACED;
+        this.target = new Target(download ? "/bulk" : smallPath, "localhost");
+        int lanes = download ? 1 : command.first;
         this.slots = new Connection[lanes];
         this.pending = new LongQueue[command.kind == LoadCommand.Kind.LATENCY ? lanes : 0];
         for (int i = 0; i < pending.length; i++) {
@@ -179,7 +195,7 @@ final class LoadRun {
     /** Closes the window and returns the result line; called off the loop. */
     String closeWindow() throws Exception {
         return loop.submit(() -> {
-            String result = stats.close(System.nanoTime());
+            String result = stats.close(System.nanoTime(), meanRttNanos());
             long completed = Math.max(1, stats.completed());
             System.err.printf("generator: %d ns CPU and %d bytes allocated on the loop per completed request%n",
                     (THREADS.getCurrentThreadCpuTime() - windowCpuNanos) / completed,
@@ -211,13 +227,33 @@ final class LoadRun {
         }
     }
 
+    /**
+     * The mean smoothed round-trip time of the open connections' first path, as quiche estimates it on this
+     * side; 0 without an open connection. On the loop: the statistics are read at once.
+     */
+    private long meanRttNanos() {
+        long sum = 0;
+        int count = 0;
+        for (Connection connection : slots) {
+            if (connection != null && connection.open && !connection.done) {
+                Future<QuicConnectionPathStats> path = connection.channel.collectPathStats(0);
+                if (path.isSuccess() && path.getNow().rtt() > 0) {
+                    sum += path.getNow().rtt();
+                    count++;
+                }
+            }
+        }
+        return count == 0 ? 0 : sum / count;
+    }
+
     private ChannelHandler codec() {
         int port = command.server.getPort();
+        boolean paced = command.kind == LoadCommand.Kind.PACED;
         return Http3.newQuicClientCodecBuilder()
                 .sslEngineProvider(quic -> ssl.newEngine(quic.alloc(), "localhost", port))
                 .maxIdleTimeout(10, TimeUnit.SECONDS)
-                .initialMaxData(64L << 20)
-                .initialMaxStreamDataBidirectionalLocal(16L << 20)
+                .initialMaxData(paced ? 4 * PACED_WINDOW : 64L << 20)
+                .initialMaxStreamDataBidirectionalLocal(paced ? PACED_WINDOW : 16L << 20)
                 .build();
     }
 
@@ -227,6 +263,10 @@ final class LoadRun {
             connect(i);
         }
         sweeper = loop.scheduleAtFixedRate(this::sweep, SWEEP_NANOS, SWEEP_NANOS, TimeUnit.NANOSECONDS);
+        if (command.kind == LoadCommand.Kind.PACED) {
+            pacer = new PacedReads(command.first * 1_000_000L, 2 * PACE_TICK_NANOS, System.nanoTime());
+            pacing = loop.scheduleAtFixedRate(this::pace, PACE_TICK_NANOS, PACE_TICK_NANOS, TimeUnit.NANOSECONDS);
+        }
         if (command.kind == LoadCommand.Kind.LATENCY) {
             rateOrigin = System.nanoTime();
             tick();
@@ -240,6 +280,9 @@ final class LoadRun {
         }
         if (ticker != null) {
             ticker.cancel(false);
+        }
+        if (pacing != null) {
+            pacing.cancel(false);
         }
         for (Request request : requests) {
             request.active = false;
@@ -298,6 +341,21 @@ final class LoadRun {
         }
     }
 
+    /**
+     * Paced mode: reads once more from the downloading stream (its auto-read is off) while the bucket allows;
+     * each read takes at most one buffer, so the reads follow the rate closely.
+     */
+    private void pace() {
+        if (!running || !pacer.mayRead(System.nanoTime())) {
+            return;
+        }
+        for (Request request : requests) {
+            if (request.active && request.stream != null) {
+                request.stream.read();
+            }
+        }
+    }
+
     /** Starts as many requests on {@code connection} as its kind wants and the peer's stream limit allows. */
     private void feed(Connection connection) {
         QuicChannel channel = connection.channel;
@@ -310,8 +368,12 @@ final class LoadRun {
                     send(connection, connection.startedNanos);
                 }
             }
-            case REQUESTS, BULK -> {
-                int wanted = command.kind == LoadCommand.Kind.BULK ? command.first : command.second;
+            case REQUESTS, BULK, PACED -> {
+                int wanted = switch (command.kind) {
+                    case BULK -> command.first;
+                    case PACED -> 1;
+                    default -> command.second;
+                };
                 while (connection.inFlight < wanted && channel.peerAllowedStreams(QuicStreamType.BIDIRECTIONAL) > 0) {
                     send(connection, System.nanoTime());
                 }
@@ -565,6 +627,9 @@ final class LoadRun {
                 failWithConnection("stream closed at once");
                 return;
             }
+            if (pacer != null) {
+                opened.config().setAutoRead(false);
+            }
             opened.writeAndFlush(new DefaultHttp3HeadersFrame(target.headers))
                     .addListener(QuicStreamChannel.SHUTDOWN_OUTPUT);
         }
@@ -581,6 +646,9 @@ final class LoadRun {
                 int length = data.content().readableBytes();
                 received += length;
                 stats.bytes(length);
+                if (pacer != null) {
+                    pacer.consumed(length);
+                }
                 data.release();
             }
             else if (message instanceof Http3HeadersFrame headers) {

@@ -32,10 +32,14 @@ import java.util.concurrent.TimeUnit;
  * <li>{@code latency HOST PORT SECONDS CONNECTIONS RATE}: RATE GET /small per second spread round-robin over
  * CONNECTIONS persistent connections; latency runs from each request's intended start to its last byte, so a
  * slow server cannot slow the schedule (no coordinated omission).
+ * <li>{@code paced HOST PORT SECONDS MBPS}: one connection, one stream at a time fetching GET /bulk back to back,
+ * read at MBPS megabytes per second with a 256 KiB stream window, so that every server sends at that rate and
+ * their CPU per byte compares at equal batching.
  * </ul>
  * Each command connects and runs unmeasured for one second, prints {@code window}, measures SECONDS, prints
- * {@code result completed=N failed=F bytes=B seconds=S p50us=X p99us=Y} (S the real window length; latencies
- * in microseconds of the requests completed in the window, 0 if none; B the body bytes received in the window),
+ * {@code result completed=N failed=F bytes=B seconds=S p50us=X p99us=Y rttus=R} (S the real window length;
+ * latencies in microseconds of the requests completed in the window, 0 if none; B the body bytes received in
+ * the window; R the mean smoothed round-trip time quiche estimates on the open connections at the close),
  * then closes its connections before reading the next line. A response counts as completed with status 200 and
  * the announced body length (or, without content-length, the length of the path's first response); other
  * responses, resets and 5 s without progress on the whole connection count as failed (the connection is then

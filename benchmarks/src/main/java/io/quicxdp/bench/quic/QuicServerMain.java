@@ -4,13 +4,10 @@ import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.SslSessionTicketKey;
 import io.quicxdp.bench.LifetimeGuard;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The HTTP/3 server process of the QUIC benchmarks, driven over stdin/stdout by the benchmark's orchestrator:
@@ -18,18 +15,15 @@ import java.time.Duration;
  *
  * <p>usage: {@value ServerOptions#USAGE}
  *
- * <p>It prints {@code ready} once serving. Commands, one a line: {@code snap} answers
- * {@code snap ALLOCATED_BYTES REQUESTS HANDSHAKES} (bytes allocated so far by all live threads of the JVM,
- * HTTP/3 requests answered, QUIC handshakes completed); {@code quit}, or the end of input, closes the
+ * <p>It speaks {@link ServerControl}'s protocol; its snapshots add {@code requests} (HTTP/3 requests
+ * answered), {@code handshakes} (QUIC handshakes completed), quiche's statistics ({@link QuicStats}) and, on
+ * XDP, the datapath's socket counters ({@link RecordCounters}). {@code quit}, or the end of input, closes the
  * channels, the loop and the datapath, and exits 0. A server its driver left behind exits by itself after
  * 30 minutes.
  */
 public final class QuicServerMain {
 
     private static final Duration MAX_LIFETIME = Duration.ofMinutes(30);
-
-    private static final com.sun.management.ThreadMXBean THREADS =
-            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
     private QuicServerMain() {
     }
@@ -44,25 +38,20 @@ public final class QuicServerMain {
             System.exit(2);
             return;
         }
-        THREADS.setThreadAllocatedMemoryEnabled(true);
         Thread guard = LifetimeGuard.start("quic-server", MAX_LIFETIME);
-        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         QuicSslContext tls = tls(options);
         try (Http3FileServer server = Http3FileServer.load(options.htdocs());
                 ServerTransport transport = ServerTransport.open(options,
                         transportOptions -> server.newCodec(tls, transportOptions))) {
             System.err.println("quic-server: serving " + server.paths() + " on UDP port " + options.port());
-            out.println("ready");
-            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-            String line;
-            while ((line = in.readLine()) != null && !line.equals("quit")) {
-                if (line.equals("snap")) {
-                    out.println("snap " + allocatedBytes() + " " + server.requests() + " " + server.handshakes());
-                }
-                else {
-                    out.println("error unknown command " + line);
-                }
-            }
+            ServerControl.serve(ServerControl.threadId(transport.loop()), () -> {
+                Map<String, Long> figures = new LinkedHashMap<>();
+                figures.put("requests", server.requests());
+                figures.put("handshakes", server.handshakes());
+                figures.putAll(server.quicStats().snapshot());
+                figures.putAll(transport.counters());
+                return figures;
+            });
             System.err.println("quic-server: " + server.requests() + " requests, " + server.handshakes()
                     + " handshakes; closing " + transport.state());
         }
@@ -96,16 +85,5 @@ public final class QuicServerMain {
         random.nextBytes(aesKey);
         tls.sessionContext().setTicketKeys(new SslSessionTicketKey(name, hmacKey, aesKey));
         return tls;
-    }
-
-    /** Bytes allocated so far by the threads alive now, all of them: the loop's and the codec's helpers. */
-    private static long allocatedBytes() {
-        long sum = 0;
-        for (long bytes : THREADS.getThreadAllocatedBytes(THREADS.getAllThreadIds())) {
-            if (bytes > 0) {
-                sum += bytes;
-            }
-        }
-        return sum;
     }
 }

@@ -4,6 +4,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
@@ -24,6 +25,7 @@ import io.quicxdp.netty.XdpChannels;
 import io.quicxdp.netty.XdpIoHandlerFactory;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
@@ -42,24 +44,24 @@ import java.util.function.UnaryOperator;
 final class ServerTransport implements AutoCloseable {
 
     /** Socket buffers for the kernel transports, as large as net.core.[rw]mem_max allows (it caps them). */
-    private static final int SOCKET_BUFFER = 4 << 20;
+    static final int SOCKET_BUFFER = 4 << 20;
 
     /**
      * A receive slot of recvmmsg: with UDP GRO the kernel hands over up to 64 KiB of coalesced datagrams in
      * one, and what does not fit a slot is cut off.
      */
-    private static final int GRO_SLOT = 65535;
+    static final int GRO_SLOT = 65535;
 
-    private static final int SLOTS_PER_READ = 8;
+    static final int SLOTS_PER_READ = 8;
 
     /** Datagrams the codec hands to one sendmsg with UDP_SEGMENT (GSO), as Netty's own QUIC tests do. */
-    private static final int GSO_SEGMENTS = 10;
+    static final int GSO_SEGMENTS = 10;
 
     /**
      * UMEM frames of the XDP server, half to receive and half to send: 4096 frames waiting to be read hold
      * about what the kernel transports' 4 MiB socket buffers hold of small QUIC packets (ACKs, requests).
      */
-    private static final int XDP_FRAMES = 8192;
+    static final int XDP_FRAMES = 8192;
 
     /** The largest datagram NIO reads: QUIC datagrams stay below 1500 bytes here. */
     private static final int NIO_DATAGRAM = 2048;
@@ -179,6 +181,16 @@ final class ServerTransport implements AutoCloseable {
     /** The datapath's sockets now, for the log; empty for the kernel transports. */
     String state() {
         return datapath == null ? "" : datapath.state().sockets().toString();
+    }
+
+    /** The event loop serving the port (there is one). */
+    EventLoop loop() {
+        return loop.next();
+    }
+
+    /** The datapath's socket counters as {@code xdp.*} ({@link RecordCounters}); none for the kernel transports. */
+    Map<String, Long> counters() {
+        return datapath == null ? Map.of() : RecordCounters.sum("xdp.", datapath.state().sockets());
     }
 
     @Override

@@ -30,11 +30,14 @@ final class WindowStats {
         open = true;
     }
 
-    /** Stops counting and returns the {@code result ...} line. */
-    String close(long nowNanos) {
+    /**
+     * Stops counting and returns the {@code result ...} line, with {@code rttNanos}, the connections' smoothed
+     * round-trip time at the close (0 when unknown).
+     */
+    String close(long nowNanos, long rttNanos) {
         open = false;
         return result(completed, failed, bytes, nowNanos - openedNanos, latencies.valueAt(0.50),
-                latencies.valueAt(0.99));
+                latencies.valueAt(0.99), rttNanos);
     }
 
     long completed() {
@@ -65,9 +68,10 @@ final class WindowStats {
     }
 
     static String result(long completed, long failed, long bytes, long windowNanos, long p50Nanos,
-            long p99Nanos) {
-        return String.format(Locale.ROOT, "result completed=%d failed=%d bytes=%d seconds=%.3f p50us=%d p99us=%d",
-                completed, failed, bytes, windowNanos / 1e9, Math.round(p50Nanos / 1e3),
-                Math.round(p99Nanos / 1e3));
+            long p99Nanos, long rttNanos) {
+        return String.format(Locale.ROOT,
+                "result completed=%d failed=%d bytes=%d seconds=%.3f p50us=%d p99us=%d rttus=%d", completed, failed,
+                bytes, windowNanos / 1e9, Math.round(p50Nanos / 1e3), Math.round(p99Nanos / 1e3),
+                Math.round(rttNanos / 1e3));
     }
 }

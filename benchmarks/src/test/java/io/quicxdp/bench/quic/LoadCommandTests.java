@@ -27,6 +27,10 @@ class LoadCommandTests {
         LoadCommand latency = LoadCommand.parse("latency ::1 4433 5 8 20000");
         assertThat(latency.kind).isEqualTo(LoadCommand.Kind.LATENCY);
         assertThat(latency.second).isEqualTo(20000);
+        LoadCommand paced = LoadCommand.parse("paced 198.18.0.1 4433 5 25");
+        assertThat(paced.kind).isEqualTo(LoadCommand.Kind.PACED);
+        assertThat(paced.first).isEqualTo(25);
+        assertThat(paced.second).isZero();
     }
 
     @Test
@@ -53,5 +57,9 @@ class LoadCommandTests {
                 .withMessageContaining("RATE 0 is outside");
         assertThatIllegalArgumentException().isThrownBy(() -> LoadCommand.parse("handshakes 198.18.0.1 4433 5 -1"))
                 .withMessageContaining("CONCURRENCY -1 is outside");
+        assertThatIllegalArgumentException().isThrownBy(() -> LoadCommand.parse("paced 198.18.0.1 4433 5 20000"))
+                .withMessageContaining("MBPS 20000 is outside 1..10000");
+        assertThatIllegalArgumentException().isThrownBy(() -> LoadCommand.parse("paced 198.18.0.1 4433 5 1 1"))
+                .withMessage("expected: paced HOST PORT SECONDS MBPS");
     }
 }
