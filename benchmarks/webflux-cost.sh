@@ -261,29 +261,33 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 
-# --- summary: min-max over the rounds, and each server against raw ----------------------------------------
+# --- summary: median and min-max over the rounds, and each server's median CPU against raw's ------------------
 {
   echo "### WebFlux over HTTP/3 through the starter: run of $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo
   echo "- \`SERVERS=\"$SERVERS\" ROUNDS=$ROUNDS WARMUP=$WARMUP REQUESTS=$REQUESTS BATCH=$BATCH benchmarks/webflux-cost.sh\`;"
-  echo "  $(nproc) cores, $(uname -r); gtlsclient -n $BATCH per connection, 100-byte bodies"
+  echo "  $(nproc) cores, $(uname -r); gtlsclient -n $BATCH per connection, 100-byte bodies; median (min–max)"
   echo
-  echo "| server | CPU µs/req | loop µs/req | loop user % | JIT µs/req | loop alloc B/req | all alloc B/req | throwables/req | CPU vs raw |"
+  echo "| server | CPU µs/req | loop µs/req | loop user % | JIT µs/req | loop alloc B/req | all alloc B/req | throwables/req | CPU vs raw (loop) |"
   echo "|---|---|---|---|---|---|---|---|---|"
   awk -F'\t' 'NR > 1 {
       k = $1; if (!(k in n)) order[++m] = k; n[k]++
-      for (c = 4; c <= 10; c++) {
-        if (n[k] == 1 || $c < lo[k, c]) lo[k, c] = $c
-        if (n[k] == 1 || $c > hi[k, c]) hi[k, c] = $c
-      }
+      for (c = 4; c <= 10; c++) v[k, c, n[k]] = $c
     }
-    function range(k, c, f) { return sprintf(f "–" f, lo[k, c], hi[k, c]) }
+    function median(k, c,   i, j, t, a, count) {
+      count = n[k]
+      for (i = 1; i <= count; i++) a[i] = v[k, c, i]
+      for (i = 2; i <= count; i++) for (j = i; j > 1 && a[j] < a[j - 1]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+      lo = a[1]; hi = a[count]
+      return count % 2 ? a[(count + 1) / 2] : (a[count / 2] + a[count / 2 + 1]) / 2
+    }
+    function cell(k, c, f,   mid) { mid = median(k, c); return sprintf(f " (" f "–" f ")", mid, lo, hi) }
     END {
       for (i = 1; i <= m; i++) {
         k = order[i]
-        vs = ("raw" in n && k != "raw") ? sprintf("%.2f–%.2fx", lo[k, 4] / hi["raw", 4], hi[k, 4] / lo["raw", 4]) : ""
-        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", k, range(k, 4, "%.1f"), range(k, 5, "%.1f"),
-          range(k, 6, "%.0f"), range(k, 7, "%.2f"), range(k, 8, "%.0f"), range(k, 9, "%.0f"), range(k, 10, "%.3f"), vs
+        vs = ("raw" in n && k != "raw") ? sprintf("%.2fx (%.2fx)", median(k, 4) / median("raw", 4), median(k, 5) / median("raw", 5)) : ""
+        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", k, cell(k, 4, "%.1f"), cell(k, 5, "%.1f"),
+          cell(k, 6, "%.0f"), cell(k, 7, "%.2f"), cell(k, 8, "%.0f"), cell(k, 9, "%.0f"), cell(k, 10, "%.3f"), vs
       }
     }' "$RESULTS"
 } >"$OUT/results.md"

@@ -101,6 +101,9 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
     /** Shared by every request stream: it keeps no state of its own. */
     private final ChannelHandler streamBytes = new StreamBytes();
 
+    /** Shared by every request stream of every loop's server. */
+    private final OneFinPerResponse oneFin = new OneFinPerResponse();
+
     /** One key for every loop's server: a token issued by one is good on another. */
     private final KeyedRetryTokens retryTokens = new KeyedRetryTokens(Clock.systemUTC());
 
@@ -148,6 +151,7 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
                         this.requests.increment();
                         this.streams.add(channel);
                         channel.closeFuture().addListener((closed) -> this.streams.remove(channel));
+                        this.oneFin.install(channel.pipeline());
                     })
                     .runOn(onLoop((IoEventLoop) loop))
                     .handle(adapter)
