@@ -115,8 +115,8 @@ class XdpHttp3ApplicationTests {
                 assertThat(http3.handshakesDone()).isPositive();
                 assertThat(http3.handshakesFailed()).isZero();
                 assertThat(http3.requests()).isPositive();
-                assertThat(http3.bytesReceived()).as("the request's HEADERS frame").isPositive();
-                assertThat(http3.bytesSent()).as("the response's frames")
+                assertThat(http3.bytesReceived()).as("the request's packets").isPositive();
+                assertThat(http3.bytesSent()).as("the response's packets")
                     .isGreaterThan("hello over HTTP/3".length());
                 assertThat(application.getBean(MeterRegistry.class).get("quic.xdp.http3.requests").functionCounter()
                     .count()).isPositive();
