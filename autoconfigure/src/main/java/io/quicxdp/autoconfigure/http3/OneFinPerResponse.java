@@ -75,7 +75,7 @@ final class OneFinPerResponse extends ChannelOutboundHandlerAdapter {
         }
     }
 
-    private void check(QuicStreamChannel stream, ChannelPromise written) {
+    void check(QuicStreamChannel stream, ChannelPromise written) {
         if (!written.isDone()) {
             written.addListener((ChannelFutureListener) (done) -> check(stream, written));
             return;
