@@ -6,26 +6,32 @@
 # and held by CostSandbox, from the datapath's test fixtures), one server at a time on it; ngtcp2's gtlsclient
 # in the peer namespace sends BATCH requests for a 100-byte body on one connection, many streams in flight,
 # again and again. The server's event loop runs alone on core 0; the rest of the JVM, the client and the
-# peer's receive processing (RPS) on core 1. Each server warms up (WARMUP requests, and on until its JIT
-# compiler threads are quiet), then is measured over REQUESTS requests:
+# peer's receive processing (RPS) on core 1. Each server warms up (WARMUP requests, and on, BATCH at a time,
+# until its JIT compiler threads take under 1% of its CPU or ten batches more), then is measured over REQUESTS:
 #   cpu/req     process CPU per request, all threads (from /proc/PID/task/*/schedstat)
 #   loop/req    the event loop thread alone; user and system apart (from .../stat)
-#   jit/req     the C1 and C2 compiler threads (should be near 0: steady state)
+#   jit/req     the C1 and C2 compiler threads (near 0 in steady state; on core 1, not the loop's)
 #   alloc/req   bytes allocated by the event loop thread per request (JFR jdk.ThreadAllocationStatistics)
 #   exc/req     throwables created per request, all threads (JFR jdk.ExceptionStatistics)
 # Netty's leak detection is off in every server. The machine's other load counts: run it on a quiet one and
 # read the min-max over the rounds.
 #
 #   benchmarks/webflux-cost.sh                       raw and webflux, 3 rounds
-#   SERVERS="raw webflux webflux-param webflux-noobs" ROUNDS=2 benchmarks/webflux-cost.sh
+#   SERVERS="raw webflux webflux-noobs webflux-param webflux-epoll" benchmarks/webflux-cost.sh
 #
 # Servers (SERVERS, in this order every round):
 #   raw            QuicServerMain --transport xdp, GET /small (a 100-byte file)
 #   webflux        CostApplication through the starter, with the actuator: GET /small, a functional route
 #   webflux-param  the same, GET /param/1: an annotated controller method with a path variable and a header
 #   webflux-noobs  as webflux, with management.observations.enable.http.server.requests=false
+#   webflux-epoll  as webflux, but served by Reactor Netty's HTTP/3 over epoll (the kernel's UDP path, one loop)
+#                  in the same application, without the starter's server
 # Environment (all optional): ROUNDS=3 WARMUP=50000 REQUESTS=40000 BATCH=10000 MAVEN_FLAGS (say -o)
 #   BUILD=1 (0: use what is built)
+#   PROFILE=1      also sample the event loop's stacks every millisecond in the window (JFR) and print, per
+#                  server, the share of its Java samples by layer (the first frame from the top that is not the
+#                  JDK's or Netty's utilities) into target/webflux-cost/profile.txt
+# Results: target/webflux-cost/results.tsv (one line a window) and results.md (the table in docs/http3.md).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -35,7 +41,6 @@ ROUNDS="${ROUNDS:-3}"
 WARMUP="${WARMUP:-50000}"
 REQUESTS="${REQUESTS:-40000}"
 BATCH="${BATCH:-10000}"
-PORT=4433
 OUT="$HERE/target/webflux-cost"
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -82,6 +87,12 @@ cat >"$OUT/cost.jfc" <<'EOF'
   <event name="jdk.ExceptionStatistics"><setting name="enabled">true</setting><setting name="period">everyChunk</setting></event>
 </configuration>
 EOF
+WINDOW_JFC="$OUT/cost.jfc"
+if [ "${PROFILE:-0}" = "1" ]; then
+  WINDOW_JFC="$OUT/profile.jfc"
+  sed 's#</configuration>#<event name="jdk.ExecutionSample"><setting name="enabled">true</setting><setting name="period">1 ms</setting></event><event name="jdk.NativeMethodSample"><setting name="enabled">true</setting><setting name="period">1 ms</setting></event></configuration>#' \
+    "$OUT/cost.jfc" >"$WINDOW_JFC"
+fi
 
 # --- cleanup: whatever was started, on every exit ----------------------------------------------------
 SANDBOX_PID="" SERVER_PID=""
@@ -107,6 +118,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# a UDP port nothing on this host uses (the datapath reserves it in the host's namespace too)
+for _ in $(seq 1 100); do
+  PORT=$((20000 + RANDOM % 20000))
+  [ -z "$(ss -Huln "sport = :$PORT")" ] && break
+done
 
 # --- the network -------------------------------------------------------------------------------------
 rm -f "$OUT/sandbox.in" && mkfifo "$OUT/sandbox.in"
@@ -134,15 +151,17 @@ start_server() {
   : >"$log"
   case "$id" in
     raw)
-      PATH_="/small"
+      PATH_="/small" CLIENT_PORT="$PORT"
       # its input stays open (it quits at the end of input): it stops on TERM
       "$JAVA" "${JVM_OPTS[@]}" -cp "$RAW_CP" io.quicxdp.bench.quic.QuicServerMain \
         --transport xdp --port "$PORT" --htdocs "$OUT/htdocs" --key "$OUT/key.pem" --cert "$OUT/cert.pem" \
         --interface "$APP_IF" --pin "$PIN" <&4 >"$log" 2>&1 &
       READY="ready" LOOP_COMM="quic-server-xdp" ;;
-    webflux|webflux-param|webflux-noobs)
+    webflux|webflux-param|webflux-noobs|webflux-epoll)
       local extra=()
-      PATH_="/small"
+      PATH_="/small" CLIENT_PORT="$PORT"
+      [ "$id" = "webflux-epoll" ] && CLIENT_PORT=$((PORT + 1)) extra=("--cost.epoll.port=$CLIENT_PORT" \
+        "--cost.epoll.key=$OUT/key.pem" "--cost.epoll.certificate=$OUT/cert.pem")
       [ "$id" = "webflux-param" ] && PATH_="/param/1"
       [ "$id" = "webflux-noobs" ] && extra=(--management.observations.enable.http.server.requests=false)
       "$JAVA" "${JVM_OPTS[@]}" -cp "$APP_CP" io.quicxdp.autoconfigure.http3.cost.CostApplication \
@@ -151,8 +170,10 @@ start_server() {
         --quic.xdp.http3.max-streams=1000 --quic.xdp.http3.ssl.bundle=cost \
         "--spring.ssl.bundle.pem.cost.keystore.certificate=file:$OUT/cert.pem" \
         "--spring.ssl.bundle.pem.cost.keystore.private-key=file:$OUT/key.pem" "${extra[@]}" >"$log" 2>&1 &
-      READY="HTTP/3 on UDP port $PORT through the XDP datapath" LOOP_COMM="quic-xdp-loop" ;;
-    *) echo "webflux-cost.sh: unknown server '$id' (raw, webflux, webflux-param, webflux-noobs)" >&2; exit 2 ;;
+      READY="HTTP/3 on UDP port $PORT through the XDP datapath" LOOP_COMM="quic-xdp-loop"
+      [ "$id" = "webflux-epoll" ] && READY="HTTP/3 over epoll on UDP port $CLIENT_PORT" LOOP_COMM="cost-epoll" ;;
+    *) echo "webflux-cost.sh: unknown server '$id' (raw, webflux, webflux-param, webflux-noobs, webflux-epoll)" >&2
+      exit 2 ;;
   esac
   SERVER_PID=$!
   for _ in $(seq 1 1200); do
@@ -194,7 +215,7 @@ cpu_snapshot() {
 }
 client() {
   ip netns exec "$NS" taskset -c 1 gtlsclient -q --exit-on-all-streams-close --timeout=10s -n "$1" \
-    "$APP4" "$PORT" "https://$APP4:$PORT$PATH_" >>"$OUT/client.log" 2>&1 \
+    "$APP4" "$CLIENT_PORT" "https://$APP4:$CLIENT_PORT$PATH_" >>"$OUT/client.log" 2>&1 \
     || { echo "webflux-cost.sh: gtlsclient failed (see $OUT/client.log)" >&2; exit 1; }
 }
 # requests in batches of BATCH; prints the JIT threads' share of the process CPU over them, in percent
@@ -222,6 +243,7 @@ jfr_deltas() {
        (($thrown | max) - ($thrown | min))] | @tsv'
 }
 
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 RESULTS="$OUT/results.tsv"
 printf 'server\tround\trequests\tcpu_us\tloop_us\tloop_user_pct\tjit_us\talloc_loop_B\talloc_all_B\texc\n' >"$RESULTS"
 : >"$OUT/client.log"
@@ -237,7 +259,7 @@ for round in $(seq 1 "$ROUNDS"); do
       extra=$((extra + 1))
     done
     pin_threads
-    "$JAVA_BIN/jcmd" "$SERVER_PID" JFR.start name=window "settings=$OUT/cost.jfc" >/dev/null
+    "$JAVA_BIN/jcmd" "$SERVER_PID" JFR.start name=window "settings=$WINDOW_JFC" >/dev/null
     before="$(cpu_snapshot)"
     for _ in $(seq 1 $((REQUESTS / BATCH))); do
       client "$BATCH"
@@ -261,12 +283,65 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 
+# --- profile: the loop's samples by layer ---------------------------------------------------------------
+# Each Java sample goes to the first frame from the top that is not the JDK's or Netty's utilities. Native
+# samples come on JFR's own schedule and include waiting (the loop sleeps in poll): only counted, apart.
+if [ "${PROFILE:-0}" = "1" ]; then
+  for id in $SERVERS; do
+    echo "### $id: event loop samples by layer (all rounds)"
+    for round in $(seq 1 "$ROUNDS"); do
+      "$JAVA_BIN/jfr" print --json --stack-depth 24 --events jdk.ExecutionSample,jdk.NativeMethodSample \
+        "$OUT/$id-$round.jfr" | jq -r '.recording.events[]
+          | select(.values.sampledThread.javaName | startswith("quic-xdp-loop") or startswith("quic-server-xdp")
+              or startswith("cost-epoll"))
+          | (if .type == "jdk.NativeMethodSample" then "native" else "java" end) + " "
+            + ([.values.stackTrace.frames[].method.type.name] | join(" "))'
+    done | awk '
+      function layer(t) {
+        if (t ~ /^io\/quicxdp\/autoconfigure/) return "the starter"
+        if (t ~ /^io\/quicxdp/) return "XDP transport and datapath"
+        if (t ~ /^io\/netty\/handler\/codec\/quic/) return "Netty QUIC codec (Java)"
+        if (t ~ /^io\/netty\/handler\/codec\/http3/) return "Netty HTTP/3 codec, QPACK"
+        if (t ~ /^io\/netty\/handler\/codec\/http\//) return "Netty HTTP/1 objects"
+        if (t ~ /^io\/netty\/channel\/epoll/) return "epoll transport"
+        if (t ~ /^io\/netty\/(channel|buffer)/) return "Netty channel, pipeline, buffers"
+        if (t ~ /^io\/netty\/handler\/codec/) return "Netty codec base"
+        if (t ~ /^reactor\/netty/) return "Reactor Netty"
+        if (t ~ /^reactor\//) return "Reactor Core"
+        if (t ~ /^org\/springframework\/web\/reactive/) return "Spring WebFlux"
+        if (t ~ /^org\/springframework\/(web|http)/) return "spring-web"
+        if (t ~ /^org\/springframework/) return "Spring core, beans, context"
+        if (t ~ /^io\/micrometer/) return "Micrometer"
+        if (t ~ /^io\/quicxdp\/bench/) return "the raw server handler"
+        return ""
+      }
+      {
+        if ($1 == "native") { native[$2 ~ /Quiche$/ ? "quiche" : "libc"]++; next }
+        name = "JDK, Netty utilities"
+        for (i = 2; i <= NF; i++) {
+          if ($i ~ /^(java|jdk|sun)\// || $i ~ /^io\/netty\/util\//) continue
+          l = layer($i); if (l != "") { name = l; break }
+        }
+        count[name]++; total++
+      }
+      END {
+        for (k in count) printf "%5.1f%%  %s\n", 100 * count[k] / total, k | "sort -rn"
+        close("sort -rn")
+        printf "  (%d Java samples; native ones apart: %d in quiche, %d in libc: poll, where the loop also sleeps,\n", total, native["quiche"], native["libc"]
+        printf "  and sendto)\n"
+      }'
+    echo
+  done >"$OUT/profile.txt"
+  cat "$OUT/profile.txt"
+fi
+
 # --- summary: median and min-max over the rounds, and each server's median CPU against raw's ------------------
 {
   echo "### WebFlux over HTTP/3 through the starter: run of $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo
   echo "- \`SERVERS=\"$SERVERS\" ROUNDS=$ROUNDS WARMUP=$WARMUP REQUESTS=$REQUESTS BATCH=$BATCH benchmarks/webflux-cost.sh\`;"
-  echo "  $(nproc) cores, $(uname -r); gtlsclient -n $BATCH per connection, 100-byte bodies; median (min–max)"
+  echo "  $(nproc) cores, $(uname -r); load average $LOAD_BEFORE at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+  echo "  (this run's own load is about 2); gtlsclient -n $BATCH per connection, 100-byte bodies; median (min–max)"
   echo
   echo "| server | CPU µs/req | loop µs/req | loop user % | JIT µs/req | loop alloc B/req | all alloc B/req | throwables/req | CPU vs raw (loop) |"
   echo "|---|---|---|---|---|---|---|---|---|"
