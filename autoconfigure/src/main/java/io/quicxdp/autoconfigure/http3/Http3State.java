@@ -9,9 +9,11 @@ package io.quicxdp.autoconfigure.http3;
  * @param handshakesDone connections whose TLS handshake completed
  * @param handshakesFailed connections whose TLS handshake failed
  * @param requests request streams opened
- * @param requestsInFlight requests being handled now
- * @param bytesReceived bytes of HTTP/3 frames (headers and data) received on request streams
- * @param bytesSent bytes of HTTP/3 frames (headers and data) sent on request streams
+ * @param requestsInFlight requests being handled now: request streams open, until their responses are sent
+ * @param bytesReceived bytes of the QUIC packets received (UDP payloads): requests with their HTTP/3 and QUIC
+ *     framing, handshakes, acknowledgements
+ * @param bytesSent bytes of the QUIC packets sent (UDP payloads): responses with their framing, handshakes,
+ *     acknowledgements, retransmissions
  * @param retriesSent Retry packets sent to validate a new client's address
  */
 public record Http3State(int port, boolean running, int connectionsOpen, long handshakesDone, long handshakesFailed,

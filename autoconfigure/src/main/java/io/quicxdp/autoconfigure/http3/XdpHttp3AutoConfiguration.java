@@ -15,8 +15,10 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.boot.ssl.NoSuchSslBundleException;
 import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.SslBundles;
@@ -29,11 +31,12 @@ import org.springframework.util.StringUtils;
 import org.springframework.web.server.WebFilter;
 import reactor.netty.http.Http3SslContextSpec;
 import reactor.netty.http.server.HttpServer;
+import reactor.netty.http.server.HttpServerResponse;
 
 /**
  * HTTP/3 for a reactive application, with {@code quic.xdp.http3.enabled=true}: the application's
  * {@link HttpHandler} served by Reactor Netty's HTTP/3 server on the XDP event loops, beside the TCP web
- * server, with TLS from an SSL bundle; TCP responses advertise it with {@code Alt-Svc}. A servlet
+ * server, with TLS from an SSL bundle; the TCP server's responses advertise it with {@code Alt-Svc}. A servlet
  * application with it enabled fails to start, as does one without an SSL bundle.
  */
 @AutoConfiguration(after = XdpNettyAutoConfiguration.class)
@@ -47,6 +50,8 @@ public final class XdpHttp3AutoConfiguration {
     @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
     @ConditionalOnBean({ XdpDatapath.class, MultiThreadIoEventLoopGroup.class })
     static class ReactiveConfiguration {
+
+        private static final String ALT_SVC = "Alt-Svc";
 
         @Bean
         @ConditionalOnMissingBean
@@ -73,14 +78,42 @@ public final class XdpHttp3AutoConfiguration {
                     http3.toSettings());
         }
 
-        @Bean
+        /** {@code Alt-Svc} on the Reactor Netty TCP server's responses only: over HTTP/3 it would say nothing. */
+        @Configuration(proxyBeanMethods = false)
+        @ConditionalOnClass(NettyServerCustomizer.class)
         @ConditionalOnBooleanProperty(name = "quic.xdp.http3.alt-svc", matchIfMissing = true)
-        WebFilter xdpHttp3AltSvc(Environment environment) {
-            String value = "h3=\":" + XdpHttp3Properties.port(environment) + "\"; ma=86400";
-            return (exchange, chain) -> {
-                exchange.getResponse().getHeaders().add("Alt-Svc", value);
-                return chain.filter(exchange);
-            };
+        static class NettyAltSvcConfiguration {
+
+            @Bean
+            NettyServerCustomizer xdpHttp3AltSvc(Environment environment) {
+                String value = altSvc(environment);
+                // each request's operations, before the handler runs
+                return (server) -> server.doOnConnection((request) -> {
+                    if (request instanceof HttpServerResponse response) {
+                        response.addHeader(ALT_SVC, value);
+                    }
+                });
+            }
+        }
+
+        /** {@code Alt-Svc} from a filter where the TCP server is another than Reactor Netty. */
+        @Configuration(proxyBeanMethods = false)
+        @ConditionalOnMissingClass("org.springframework.boot.reactor.netty.NettyServerCustomizer")
+        @ConditionalOnBooleanProperty(name = "quic.xdp.http3.alt-svc", matchIfMissing = true)
+        static class FilterAltSvcConfiguration {
+
+            @Bean
+            WebFilter xdpHttp3AltSvc(Environment environment) {
+                String value = altSvc(environment);
+                return (exchange, chain) -> {
+                    exchange.getResponse().getHeaders().add(ALT_SVC, value);
+                    return chain.filter(exchange);
+                };
+            }
+        }
+
+        private static String altSvc(Environment environment) {
+            return "h3=\":" + XdpHttp3Properties.port(environment) + "\"; ma=86400";
         }
 
         /**

@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufHolder;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -17,7 +18,6 @@ import io.netty.handler.codec.http3.Http3;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicStreamChannel;
-import io.netty.handler.codec.quic.QuicStreamType;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.EventExecutor;
 import io.quicxdp.netty.XdpDatagramChannel;
@@ -37,7 +37,6 @@ import org.apache.commons.logging.LogFactory;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.http.server.reactive.HttpHandler;
 import org.springframework.http.server.reactive.ReactorHttpHandlerAdapter;
-import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.HttpProtocol;
 import reactor.netty.http.server.HttpServer;
@@ -81,11 +80,10 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
     /** The QUIC connections open now, to send GOAWAY to and close on stop. */
     private final Set<Channel> connections = ConcurrentHashMap.newKeySet();
 
-    /** Requests being handled now. */
-    private final AtomicInteger inFlight = new AtomicInteger();
+    /** Request streams open now: their requests are being handled, or their responses sent. */
+    private final AtomicInteger openStreams = new AtomicInteger();
 
-    /** Request streams open now: a response is out once its stream closed. */
-    private final Set<Channel> streams = ConcurrentHashMap.newKeySet();
+    private final ChannelFutureListener streamClosed = (closed) -> this.openStreams.decrementAndGet();
 
     private final LongAdder requests = new LongAdder();
 
@@ -97,8 +95,11 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
 
     private final LongAdder bytesSent = new LongAdder();
 
-    /** Shared by every request stream: it keeps no state of its own. */
-    private final ChannelHandler streamBytes = new StreamBytes();
+    /** Shared by every loop's server: it keeps no state of its own. */
+    private final ChannelHandler datagramBytes = new DatagramBytes();
+
+    /** Shared by every request stream of every loop's server. */
+    private final OneFinPerResponse oneFin = new OneFinPerResponse();
 
     /** One key for every loop's server: a token issued by one is good on another. */
     private final KeyedRetryTokens retryTokens = new KeyedRetryTokens(Clock.systemUTC());
@@ -122,10 +123,10 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
         if (!this.servers.isEmpty()) {
             return;
         }
-        ReactorHttpHandlerAdapter adapter = new ReactorHttpHandlerAdapter(counting(this.handler.get()));
+        ReactorHttpHandlerAdapter adapter = new ReactorHttpHandlerAdapter(this.handler.get());
         try {
             for (EventExecutor loop : this.loops) {
-                this.servers.add(HttpServer.create()
+                DisposableServer server = HttpServer.create()
                     .port(this.port)
                     .protocol(HttpProtocol.HTTP3)
                     // Reactor's default, which an XDP channel refuses (and Reactor would log so for each loop)
@@ -145,12 +146,15 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
                     .doOnConnection((stream) -> {
                         Channel channel = stream.channel();
                         this.requests.increment();
-                        this.streams.add(channel);
-                        channel.closeFuture().addListener((closed) -> this.streams.remove(channel));
+                        this.openStreams.incrementAndGet();
+                        channel.closeFuture().addListener(this.streamClosed);
+                        this.oneFin.install(channel.pipeline());
                     })
                     .runOn(onLoop((IoEventLoop) loop))
                     .handle(adapter)
-                    .bindNow());
+                    .bindNow();
+                this.servers.add(server);
+                server.channel().pipeline().addFirst(DatagramBytes.NAME, this.datagramBytes);
             }
         }
         catch (RuntimeException ex) {
@@ -173,10 +177,10 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
                 control.writeAndFlush(new DefaultHttp3GoAwayFrame(LAST_STREAM_ID));
             }
         }
-        while ((this.inFlight.get() > 0 || !this.streams.isEmpty()) && System.nanoTime() - deadline < 0) {
+        while (this.openStreams.get() > 0 && System.nanoTime() - deadline < 0) {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
         }
-        int cut = this.inFlight.get();
+        int cut = this.openStreams.get();
         for (Channel connection : this.connections) {
             if (connection instanceof QuicChannel quic) {
                 quic.close(true, H3_NO_ERROR, Unpooled.EMPTY_BUFFER);
@@ -191,29 +195,18 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
 
     /** Requests in flight now. */
     int requestsInFlight() {
-        return this.inFlight.get();
+        return this.openStreams.get();
     }
 
     @Override
     public Http3State state() {
         return new Http3State(this.port, isRunning(), this.connections.size(), this.handshakesDone.sum(),
-                this.handshakesFailed.sum(), this.requests.sum(), this.inFlight.get(), this.bytesReceived.sum(), this.bytesSent.sum(),
+                this.handshakesFailed.sum(), this.requests.sum(), this.openStreams.get(), this.bytesReceived.sum(), this.bytesSent.sum(),
                 this.retryTokens.issued());
     }
 
-    /**
-     * Counts a connection's TLS handshake as done or failed, as the QUIC codec reports it, and puts the byte
-     * counter first on each request stream the client opens, before the stream reads anything.
-     */
+    /** Counts a connection's TLS handshake as done or failed, as the QUIC codec reports it. */
     private final class ConnectionCounters extends ChannelInboundHandlerAdapter {
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof QuicStreamChannel stream && stream.type() == QuicStreamType.BIDIRECTIONAL) {
-                stream.pipeline().addFirst(XdpHttp3Server.this.streamBytes);
-            }
-            ctx.fireChannelRead(msg);
-        }
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
@@ -225,9 +218,14 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
         }
     }
 
-    /** Counts the bytes of HTTP/3 frames (headers and data) on a request stream, both ways. */
+    /**
+     * Counts the bytes of the QUIC packets (UDP payloads) a server's datagram channel receives and sends, in
+     * front of the QUIC codec: per datagram, with nothing on the connections or their streams.
+     */
     @ChannelHandler.Sharable
-    private final class StreamBytes extends ChannelDuplexHandler {
+    private final class DatagramBytes extends ChannelDuplexHandler {
+
+        static final String NAME = "quicXdp.datagramBytes";
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -247,14 +245,6 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
             }
             return (msg instanceof ByteBufHolder holder) ? holder.content().readableBytes() : 0;
         }
-    }
-
-    /** The handler, counting the requests it is handling so that stopping can wait for them. */
-    private HttpHandler counting(HttpHandler handler) {
-        return (request, response) -> Mono.defer(() -> {
-            this.inFlight.incrementAndGet();
-            return handler.handle(request, response);
-        }).doFinally((signal) -> this.inFlight.decrementAndGet());
     }
 
     @Override

@@ -8,6 +8,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.ChannelOutputShutdownException;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.pkitesting.CertificateBuilder;
@@ -26,9 +27,13 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,6 +67,11 @@ class XdpHttp3ApplicationTests {
 
     private static final int PORT = TestPorts.ECHO;
 
+    private static final String CLIENT_THREAD = "h3-client-";
+
+    /** The message of the one exception made on purpose, which shows the recording sees them. */
+    private static final String CONTROL = "seen by the recording";
+
     @TempDir
     Path certificates;
 
@@ -72,10 +82,16 @@ class XdpHttp3ApplicationTests {
             MultiThreadIoEventLoopGroup clientLoops = new MultiThreadIoEventLoopGroup(1,
                     inPeerNamespace(fixture), NioIoHandler.newFactory());
             try {
+                String[] altSvcOverHttp3 = new String[1];
                 String body = fixture.net().inPeer(() -> http3(clientLoops)
                     .get().uri("https://" + fixture.net().appIpv4().getHostAddress() + ":" + PORT + "/page")
-                    .responseContent().aggregate().asString().block(Duration.ofSeconds(20)));
+                    .responseSingle((response, content) -> {
+                        altSvcOverHttp3[0] = response.responseHeaders().get("Alt-Svc");
+                        return content.asString();
+                    })
+                    .block(Duration.ofSeconds(20)));
                 assertThat(body).isEqualTo("hello over HTTP/3");
+                assertThat(altSvcOverHttp3[0]).as("Alt-Svc over HTTP/3, where it says nothing").isNull();
                 XdpDatapath datapath = application.getBean(XdpDatapath.class);
                 assertThat(datapath.state().sockets().stream().mapToLong(SocketState::rxPackets).sum())
                     .as("the request came through the XSKs").isPositive();
@@ -99,8 +115,8 @@ class XdpHttp3ApplicationTests {
                 assertThat(http3.handshakesDone()).isPositive();
                 assertThat(http3.handshakesFailed()).isZero();
                 assertThat(http3.requests()).isPositive();
-                assertThat(http3.bytesReceived()).as("the request's HEADERS frame").isPositive();
-                assertThat(http3.bytesSent()).as("the response's frames")
+                assertThat(http3.bytesReceived()).as("the request's packets").isPositive();
+                assertThat(http3.bytesSent()).as("the response's packets")
                     .isGreaterThan("hello over HTTP/3".length());
                 assertThat(application.getBean(MeterRegistry.class).get("quic.xdp.http3.requests").functionCounter()
                     .count()).isPositive();
@@ -119,6 +135,67 @@ class XdpHttp3ApplicationTests {
                 .isPositive()
                 .isLessThan(log.indexOf("XDP map mode stopping"));
         }
+    }
+
+    /**
+     * Netty's HTTP/3 codec and Reactor Netty's stream handler each shut a response's stream: the second shutdown
+     * found the FIN sent and made a ChannelOutputShutdownException, stack trace and all, per response. JFR sees
+     * every exception made while the responses go out: whole bodies, streamed ones and empty ones.
+     */
+    @Test
+    void eachResponseEndsItsStreamOnceWithoutAnException() throws Exception {
+        try (XskMapFixture fixture = XskMapFixture.create(2, Set.of(PORT))) {
+            ConfigurableApplicationContext application = application(fixture, "quic.xdp.http3.ssl.bundle=h3").run();
+            MultiThreadIoEventLoopGroup clientLoops = new MultiThreadIoEventLoopGroup(1,
+                    inPeerNamespace(fixture), NioIoHandler.newFactory());
+            Path events = this.certificates.resolve("exceptions.jfr");
+            try {
+                HttpClient client = http3(clientLoops);
+                String base = "https://" + fixture.net().appIpv4().getHostAddress() + ":" + PORT;
+                assertThat(get(fixture, client, base + "/page")).isEqualTo("200 hello over HTTP/3");
+                try (Recording recording = new Recording()) {
+                    recording.enable("jdk.JavaExceptionThrow").withStackTrace();
+                    recording.start();
+                    for (int i = 0; i < 10; i++) {
+                        assertThat(get(fixture, client, base + "/page")).isEqualTo("200 hello over HTTP/3");
+                        assertThat(get(fixture, client, base + "/stream")).isEqualTo("200 streamed in two parts");
+                        assertThat(get(fixture, client, base + "/empty")).isEqualTo("204 ");
+                    }
+                    new ChannelOutputShutdownException(CONTROL);
+                    recording.stop();
+                    recording.dump(events);
+                }
+                // Reactor Netty's HTTP/3 client, on its own threads here, still ends its requests so
+                List<RecordedEvent> made = RecordingFile.readAllEvents(events).stream()
+                    .filter((event) -> event.getClass("thrownClass").getName()
+                        .equals(ChannelOutputShutdownException.class.getName()))
+                    .filter((event) -> !event.getThread().getJavaName().startsWith(CLIENT_THREAD))
+                    .toList();
+                String where = made.stream().filter((event) -> !CONTROL.equals(event.getString("message")))
+                    .findFirst()
+                    .map((event) -> event.getStackTrace().getFrames().stream()
+                        .map((frame) -> "  " + frame.getMethod().getType().getName() + "."
+                                + frame.getMethod().getName() + ":" + frame.getLineNumber())
+                        .collect(java.util.stream.Collectors.joining("\n")))
+                    .orElse("");
+                assertThat(made).extracting((event) -> event.getString("message"))
+                    .as("ChannelOutputShutdownExceptions made over 30 responses; the first at:%n%s", where)
+                    .containsExactly(CONTROL);
+                assertThat(application.getBean(XdpHttp3Server.class).state().requests()).isEqualTo(31);
+            }
+            finally {
+                clientLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+                application.close();
+            }
+        }
+    }
+
+    /** "STATUS BODY" of a GET from the peer namespace; the body is whole once the server ended the stream. */
+    private static String get(XskMapFixture fixture, HttpClient client, String uri) throws Exception {
+        return fixture.net().inPeer(() -> client.get().uri(uri)
+            .responseSingle((response, body) -> body.asString().defaultIfEmpty("")
+                .map((text) -> response.status().code() + " " + text))
+            .block(Duration.ofSeconds(20)));
     }
 
     @Test
@@ -225,7 +302,7 @@ class XdpHttp3ApplicationTests {
                 throw new UncheckedIOException(ex);
             }
             task.run();
-        }, "h3-client-" + fixture.net().id());
+        }, CLIENT_THREAD + fixture.net().id());
     }
 
     @SpringBootConfiguration
@@ -236,6 +313,9 @@ class XdpHttp3ApplicationTests {
         RouterFunction<ServerResponse> page() {
             return RouterFunctions.route()
                 .GET("/page", (request) -> ServerResponse.ok().bodyValue("hello over HTTP/3"))
+                .GET("/stream", (request) -> ServerResponse.ok()
+                    .body(reactor.core.publisher.Flux.just("streamed ", "in two parts"), String.class))
+                .GET("/empty", (request) -> ServerResponse.noContent().build())
                 .GET("/slow", (request) -> ServerResponse.ok()
                     .body(reactor.core.publisher.Mono.delay(Duration.ofSeconds(1)).map((tick) -> "slow but whole"),
                             String.class))

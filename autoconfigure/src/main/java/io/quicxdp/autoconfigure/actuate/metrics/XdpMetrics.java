@@ -167,12 +167,12 @@ public class XdpMetrics implements MeterBinder {
         FunctionCounter.builder("quic.xdp.http3.bytes", this, (metrics) -> metrics.http3().bytesReceived())
             .tags("direction", "received")
             .baseUnit("bytes")
-            .description("Bytes of HTTP/3 frames on request streams, by direction")
+            .description("Bytes of the HTTP/3 server's QUIC packets (UDP payloads), by direction")
             .register(registry);
         FunctionCounter.builder("quic.xdp.http3.bytes", this, (metrics) -> metrics.http3().bytesSent())
             .tags("direction", "sent")
             .baseUnit("bytes")
-            .description("Bytes of HTTP/3 frames on request streams, by direction")
+            .description("Bytes of the HTTP/3 server's QUIC packets (UDP payloads), by direction")
             .register(registry);
         FunctionCounter.builder("quic.xdp.http3.retries", this, (metrics) -> metrics.http3().retriesSent())
             .description("Retry packets sent to validate new clients' addresses")
