@@ -54,11 +54,7 @@ import org.junit.jupiter.api.Test;
  * namespace: many connections with several streams each, over IPv4 and IPv6, payloads from one byte to a mebibyte
  * echoed byte for byte; a burst through a TX ring of 16 frames; connections whose clients move, as behind a NAT
  * that rebinds, to ports the peer's veth puts on the other queue.
- *
- * <p>Which queue a datagram from the peer arrives on: veth hands a packet to the peer's receive queue of the
- * number of the transmit queue the sender's kernel picked for it, and with no XPS configured the kernel picks it
- * by the flow's hash, so a port maps to one queue and about half of the ports to each. The tests find a port on
- * the other queue by trying ports, a bounded number of times.
+ * The port on the other queue is found by trying ports ({@link QueueProbe}).
  */
 class QuicOverXdpTests {
 
@@ -240,10 +236,11 @@ class QuicOverXdpTests {
     void connectionsWhoseClientsMoveToAPortOnTheOtherQueueGoOnWithoutANewHandshake() throws Exception {
         serve(DatapathSettings.builder().frameCount(4096));
         InetSocketAddress server = new InetSocketAddress(fixture.net().appIpv4(), PORT);
+        QueueProbe queues = new QueueProbe(datapath, fixture.net(), server);
         int migrations = 6;
         for (int i = 0; i < migrations; i++) {
             try (RebindingRelay relay = RebindingRelay.start(fixture.net(), server)) {
-                int firstQueue = queueOf(relay.upstream());
+                int firstQueue = queues.queueOf(relay.upstream());
                 QuicChannel connection = connect(new InetSocketAddress(fixture.net().peerIpv4(), 0), relay.address());
                 byte[] before = new byte[64 << 10];
                 new Random(i).nextBytes(before);
@@ -251,7 +248,7 @@ class QuicOverXdpTests {
                 long handedBefore = routing.packetsHandedOver();
 
                 // as a NAT that rebinds: the client's packets now come from another port, received on the other queue
-                relay.switchTo(upstreamOnAnotherQueue(relay, firstQueue));
+                relay.switchTo(queues.upstreamOnAnotherQueue(relay, firstQueue));
                 byte[] after = new byte[1 << 20];
                 new Random(100 + i).nextBytes(after);
                 assertThat(QuicEchoOverXdp.startEcho(connection, after).get(30, TimeUnit.SECONDS))
@@ -267,19 +264,6 @@ class QuicOverXdpTests {
         assertThat(routing.handOversDropped()).isZero();
         assertThat(routing.foreignPackets()).isZero();
         awaitNoFrameHeld();
-    }
-
-    /** A new socket of the relay whose datagrams the peer's veth puts on another queue than {@code queue}. */
-    private java.nio.channels.DatagramChannel upstreamOnAnotherQueue(RebindingRelay relay, int queue)
-            throws Exception {
-        for (int attempt = 0; attempt < 32; attempt++) {
-            java.nio.channels.DatagramChannel candidate = relay.newUpstream();
-            if (queueOf(candidate) != queue) {
-                return candidate;
-            }
-            candidate.close();
-        }
-        throw new AssertionError("no port of 32 tried reached another queue than " + queue);
     }
 
     private void awaitMigrationsSeen(int migrations) throws InterruptedException {
@@ -319,33 +303,6 @@ class QuicOverXdpTests {
         assertThat(QuicEchoOverXdp.startEcho(connection, new byte[] {1, 2, 3}).get(10, TimeUnit.SECONDS)).containsExactly(1, 2, 3);
         connection.close().sync();
         connection.parent().close().sync();
-    }
-
-    /**
-     * The queue that datagrams from {@code upstream} arrive on: a version-negotiation probe (a long header
-     * with a reserved version, which the server answers and releases) is sent, and the queue whose count moves
-     * is the one.
-     */
-    private int queueOf(java.nio.channels.DatagramChannel upstream) throws Exception {
-        long[] before = datapath.state().sockets().stream().mapToLong(SocketState::rxPackets).toArray();
-        byte[] probe = new byte[1200];
-        probe[0] = (byte) 0xc0;
-        probe[1] = probe[2] = probe[3] = probe[4] = 0x0a;
-        probe[5] = 8;
-        probe[14] = 8;
-        fixture.net().inPeer(() -> upstream.send(java.nio.ByteBuffer.wrap(probe),
-                new InetSocketAddress(fixture.net().appIpv4(), PORT)));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (System.nanoTime() < deadline) {
-            List<SocketState> sockets = datapath.state().sockets();
-            for (int i = 0; i < sockets.size(); i++) {
-                if (sockets.get(i).rxPackets() > before[i]) {
-                    return sockets.get(i).queueId();
-                }
-            }
-            Thread.sleep(5);
-        }
-        throw new AssertionError("the probe did not arrive");
     }
 
     private QuicChannel connect(InetSocketAddress local, InetSocketAddress server) throws Exception {
