@@ -64,7 +64,8 @@ class XdpQuicDispatcherTests {
         for (EventExecutor loop : loops) {
             Channel channel = new LocalChannel();
             ((EventLoop) loop).register(channel).sync();
-            channel.pipeline().addLast(dispatcher);
+            // on the loop, so that the dispatcher is in place when this returns, as after a bootstrap's bind
+            channel.eventLoop().submit(() -> channel.pipeline().addLast(dispatcher)).sync();
             channels.add(channel);
         }
         return dispatcher;
@@ -125,7 +126,13 @@ class XdpQuicDispatcherTests {
     @Test
     void aDatagramForALoopWhoseChannelClosedIsReleasedAndCounted() throws Exception {
         bind();
-        channels.get(1).close().sync();
+        Channel closed = channels.get(1);
+        closed.close().sync();
+        // the pipeline comes down after the close completes, as the channel deregisters
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (closed.pipeline().get(XdpQuicDispatcher.class) != null && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
         DatagramPacket packet = receive(0, QuicDatagramsTests.shortHeader(ids.newConnectionId(1)));
         assertThat(packet.refCnt()).isZero();
         assertThat(routing.handOversDropped()).isOne();
