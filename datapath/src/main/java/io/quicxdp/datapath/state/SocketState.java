@@ -18,6 +18,9 @@ import java.util.Map;
  * @param txPackets frames put on the TX ring
  * @param txBytes bytes of those frames, Ethernet header included
  * @param txBackPressure sends refused because every TX frame or TX ring entry was in use
+ * @param txKicks wake-ups of the kernel for the TX ring: each {@code sendto(2)} made for it, and each
+ *     {@code poll(2)} that the driving thread made while frames waited for one; {@link #datagramsPerKick()}
+ *     says how well they are batched
  * @param drops received frames dropped, by reason (every reason present, zeros included)
  * @param receiveFrames where the socket's receive frames are: with the kernel, held, or free; {@code null}
  *     once it is closed
@@ -27,5 +30,11 @@ import java.util.Map;
  */
 public record SocketState(String interfaceName, int queueId, String bindMode, boolean bound, boolean inMap,
         long rxPackets, long rxBytes, long rxPartialChecksum, long txPackets, long txBytes, long txBackPressure,
-        Map<DropReason, Long> drops, FrameAccounting receiveFrames, int transmitQueue, XdpStatistics kernel) {
+        long txKicks, Map<DropReason, Long> drops, FrameAccounting receiveFrames, int transmitQueue,
+        XdpStatistics kernel) {
+
+    /** Frames put on the TX ring per kick, over the socket's life; 0 before the first kick. */
+    public double datagramsPerKick() {
+        return txKicks == 0 ? 0 : (double) txPackets / txKicks;
+    }
 }

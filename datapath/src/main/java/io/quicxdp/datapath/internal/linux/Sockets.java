@@ -89,9 +89,26 @@ public final class Sockets {
 
     /** Sets an {@code int} option. */
     public static void setOption(int fd, int level, int name, int value, String what) throws NativeIoException {
+        int result = trySetOption(fd, level, name, value);
+        if (result < 0) {
+            throw new NativeIoException("setsockopt(" + what + ")", -result);
+        }
+    }
+
+    /**
+     * Sets an {@code int} option and returns {@code -errno} instead of throwing, for options a kernel may not know.
+     *
+     * @return 0 on success, else the negated errno
+     */
+    public static int trySetOption(int fd, int level, int name, int value) {
         ByteBuffer buffer = DirectBuffers.allocate(4);
         buffer.putInt(0, value);
-        setOption(fd, level, name, buffer, 4, what);
+        try {
+            return LibC.setsockopt(fd, level, name, DirectBuffers.address(buffer), 4) < 0 ? -LibC.errno() : 0;
+        }
+        finally {
+            Reference.reachabilityFence(buffer);
+        }
     }
 
     /**

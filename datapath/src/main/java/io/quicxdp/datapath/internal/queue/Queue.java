@@ -182,10 +182,7 @@ public final class Queue {
         if (socket.fillNeedsWakeup()) {
             socket.wakeReceive();
         }
-        own.afterTurn();
-        if (received == 0) {
-            own.reapWhenIdle();
-        }
+        own.afterTurn(received);
         return received;
     }
 
@@ -211,6 +208,16 @@ public final class Queue {
      */
     public boolean hasBacklog() {
         return own.hasBacklog() || socket.freeReceiveFrames() > 0;
+    }
+
+    /**
+     * Right before the driving thread waits: whether its {@code poll(2)} is to wake the kernel for what this
+     * queue's turns left on the TX ring.
+     *
+     * @see Transmitter#handKickToPoll()
+     */
+    public boolean handKickToPoll() {
+        return own.handKickToPoll();
     }
 
     /**
@@ -370,6 +377,6 @@ public final class Queue {
                 counters.rx(SocketCounters.RX_BYTES), counters.rx(SocketCounters.RX_PARTIAL_CHECKSUM),
                 counters.tx(SocketCounters.TX_PACKETS),
                 counters.tx(SocketCounters.TX_BYTES), counters.tx(SocketCounters.TX_BACK_PRESSURE),
-                counters.dropsByReason(), socket.frameAccounting(), transmitter.queueId(), kernel);
+                counters.tx(SocketCounters.TX_KICKS), counters.dropsByReason(), socket.frameAccounting(), transmitter.queueId(), kernel);
     }
 }

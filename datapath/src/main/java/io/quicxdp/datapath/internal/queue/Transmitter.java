@@ -13,10 +13,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * The sending side of one queue's socket: it builds frames into free TX frames, puts them on the TX ring
  * under a lock that serialises the senders, kicks the kernel, and takes back completed frames.
  *
- * <p>Frames queued by a handler on the queue's driving thread only mark a kick as pending: after its batch
- * the driving thread kicks the kernel ({@link #afterTurn()}), again while the kernel's per-call budget runs
- * out with frames left (bounded per turn). Sends from other threads kick the kernel themselves, only when
- * need_wakeup asks for it, and wake the driving thread when frames are left over.
+ * <p>Frames queued on the queue's driving thread only mark a kick as pending. When the driving thread is about
+ * to wait (nothing more on the RX ring) and need_wakeup is on, the kick is left to the {@code poll(2)} it waits
+ * in, which sends the TX ring in copy mode and wakes a zero-copy driver just as a kick does: one system call
+ * fewer per wake-up ({@link #handKickToPoll()}). Otherwise it kicks after its turn ({@link #afterTurn}), again
+ * while the kernel's per-call budget runs out with frames left (bounded per turn); the budget is the whole TX
+ * ring where the kernel lets it be raised. Sends from other threads kick the kernel themselves, only when
+ * need_wakeup asks for it, and wake the driving thread when frames are left over. Completed frames are taken
+ * back every turn, so that sends reuse the frames that left last, still in the cache.
  *
  * <p>A queue with no transmit queue of its own on the device (copy mode skips such a socket's TX ring without
  * a word) sends through a sibling's transmitter: {@link Queue#transmitter()} says which.
@@ -27,7 +31,7 @@ public final class Transmitter {
 
     private static final long FAILURE_LOG_INTERVAL = TimeUnit.SECONDS.toNanos(10);
 
-    /** Kicks per turn while the kernel's budget (32 frames a call in copy mode) runs out. */
+    /** Kicks per turn while the kernel's budget (32 frames a call in copy mode, unless raised) runs out. */
     private static final int MAX_TX_KICKS = 16;
 
     private static final int ETHERNET_HEADER = 14;
@@ -50,8 +54,14 @@ public final class Transmitter {
 
     private final ReentrantLock lock = new ReentrantLock();
 
-    /** A frame was queued on the driving thread during this turn: kick at its end. */
+    /** Whether a wake-up may be left to the driving thread's {@code poll(2)}: need_wakeup is on. */
+    private final boolean pollKicks;
+
+    /** A frame was queued on the driving thread since the last kick. */
     private boolean kickPending;
+
+    /** The kick of an earlier turn was left to the driving thread's {@code poll(2)}, which has not come yet. */
+    private boolean kickDeferred;
 
     /** The errno that held up the TX ring in the last turn, {@link Errno#EAGAIN} for more to do, or 0. */
     private int backlog;
@@ -68,6 +78,7 @@ public final class Transmitter {
         this.mtu = mtu;
         this.counters = counters;
         this.driver = driver;
+        this.pollKicks = socket.parameters().needWakeup();
     }
 
     /** The interface of the socket that sends. */
@@ -143,11 +154,51 @@ public final class Transmitter {
         }
     }
 
-    /** Keeps the TX ring moving at the end of a turn; the driving thread only. */
-    void afterTurn() {
-        boolean force = kickPending;
+    /**
+     * Keeps the TX ring moving at the end of a turn that received {@code received} frames, and takes back
+     * completed frames; the driving thread only. A kick for this turn's frames waits for the thread's
+     * {@code poll(2)} when nothing more is on the RX ring; one left waiting by an earlier turn is made now if
+     * this turn received, since the thread then goes on without waiting.
+     */
+    void afterTurn(int received) {
+        boolean owed = kickPending || kickDeferred;
+        boolean deferredBefore = kickDeferred;
         kickPending = false;
-        backlog = serviceTx(force);
+        kickDeferred = false;
+        if (owed && (received == 0 || !deferredBefore) && kickLeftToPoll() && !socket.rxWaiting()) {
+            kickDeferred = true;
+            backlog = 0;
+        }
+        else {
+            backlog = serviceTx(owed);
+        }
+        reap();
+    }
+
+    /**
+     * Called by the driving thread right before it waits: whether its {@code poll(2)} is to wake the kernel for
+     * frames queued since the last kick (counted as a kick), which a thread that does not sleep must then still
+     * make, with a zero timeout. A kick that {@code poll(2)} cannot make is made here.
+     */
+    boolean handKickToPoll() {
+        boolean owed = kickPending || kickDeferred;
+        kickPending = false;
+        kickDeferred = false;
+        if (!owed) {
+            return false;
+        }
+        if (kickLeftToPoll()) {
+            counters.addKick();
+            backlog = 0;
+            return true;
+        }
+        backlog = serviceTx(true);
+        return false;
+    }
+
+    /** Whether a {@code poll(2)} now would do the kick: the kernel asks for one, and one call sends what waits. */
+    private boolean kickLeftToPoll() {
+        return pollKicks && socket.txNeedsWakeup() && socket.txOutstanding() <= socket.txBudget();
     }
 
     /** Whether frames wait on the TX ring for a kernel that can move them; the driving thread only. */
@@ -156,8 +207,8 @@ public final class Transmitter {
         return backlog != 0 && backlog != Errno.ENETDOWN && backlog != Errno.ENXIO;
     }
 
-    /** On a turn that received nothing: takes back completed frames, unless a sender holds the lock. */
-    void reapWhenIdle() {
+    /** Takes back completed frames, unless a sender holds the lock. */
+    private void reap() {
         if (socket.txInFlight() > 0 && lock.tryLock()) {
             try {
                 socket.reapCompletions();
@@ -170,7 +221,8 @@ public final class Transmitter {
 
     /**
      * Keeps the TX ring moving: kicks the kernel while need_wakeup asks for it and frames wait, up to
-     * {@link #MAX_TX_KICKS} times, because copy mode sends at most a budget of frames per call.
+     * {@link #MAX_TX_KICKS} times, because copy mode sends at most a budget of frames per call (32 unless the
+     * kernel let it be raised).
      *
      * @param force kick even if the ring looks drained (a frame was queued this turn)
      * @return 0 when no frame waits on the TX ring; otherwise the errno that held it up, or
@@ -186,6 +238,7 @@ public final class Transmitter {
                 return socket.txPending() ? Errno.EAGAIN : 0;
             }
             int result = socket.kick();
+            counters.addKick();
             if (result < 0 && result != -Errno.EAGAIN) {
                 logKickFailure(-result);
                 return socket.txPending() ? -result : 0;
@@ -223,6 +276,7 @@ public final class Transmitter {
             socket.reapCompletions();
             if (socket.txInFlight() > 0 && socket.txNeedsWakeup()) {
                 socket.kick();
+                counters.addKick();
             }
             return socket.txInFlight();
         }

@@ -42,6 +42,11 @@ public final class XdpSocket implements AutoCloseable {
     private static final int XDP_STATISTICS = 7;
     private static final int XDP_OPTIONS = 8;
     private static final int XDP_OPTIONS_ZEROCOPY = 1;
+    /** Linux 6.17+: how many TX descriptors one wake-up may send in copy mode (32 before, and by default). */
+    private static final int XDP_MAX_TX_SKB_BUDGET = 9;
+
+    /** Descriptors one copy-mode wake-up sends when the kernel lets nobody raise it. */
+    static final int DEFAULT_TX_BUDGET = 32;
 
     private static final int XDP_COPY = 1 << 1;
     private static final int XDP_ZEROCOPY = 1 << 2;
@@ -101,6 +106,9 @@ public final class XdpSocket implements AutoCloseable {
 
     private final long frameMask;
 
+    /** TX descriptors one wake-up sends at most in copy mode. */
+    private final int txBudget;
+
     /** Free TX frame addresses, a stack. */
     private final long[] txFree;
 
@@ -122,7 +130,7 @@ public final class XdpSocket implements AutoCloseable {
      */
     XdpSocket(int fd, int ifindex, int queueId, XskParameters parameters, MappedMemory umem,
             List<MappedMemory> ringMappings, ReceiveFrames receiveFrames, ProducerRing tx, ConsumerRing completion,
-            boolean zeroCopy) {
+            boolean zeroCopy, int txBudget) {
         this.fd = fd;
         this.ifindex = ifindex;
         this.queueId = queueId;
@@ -134,6 +142,7 @@ public final class XdpSocket implements AutoCloseable {
         this.tx = tx;
         this.completion = completion;
         this.zeroCopy = zeroCopy;
+        this.txBudget = txBudget;
         this.frameMask = ~((long) parameters.frameSize() - 1);
         this.txFree = new long[parameters.txFrames()];
         int firstTxFrame = parameters.rxFrames();
@@ -164,6 +173,7 @@ public final class XdpSocket implements AutoCloseable {
                     "XDP_UMEM_COMPLETION_RING");
             Sockets.setOption(fd, SOL_XDP, XDP_RX_RING, parameters.rxRingSize(), "XDP_RX_RING");
             Sockets.setOption(fd, SOL_XDP, XDP_TX_RING, parameters.txRingSize(), "XDP_TX_RING");
+            int txBudget = raiseTxBudget(fd, parameters.txRingSize());
             ByteBuffer offsets = DirectBuffers.allocate(MMAP_OFFSETS_SIZE);
             int length = Sockets.getOption(fd, SOL_XDP, XDP_MMAP_OFFSETS, offsets, "XDP_MMAP_OFFSETS");
             if (length < MMAP_OFFSETS_SIZE) {
@@ -188,7 +198,7 @@ public final class XdpSocket implements AutoCloseable {
             Sockets.getOption(fd, SOL_XDP, XDP_OPTIONS, options, "XDP_OPTIONS");
             boolean zeroCopy = (options.getInt(0) & XDP_OPTIONS_ZEROCOPY) != 0;
             return new XdpSocket(fd, ifindex, queueId, parameters, umem, mappings, receiveFrames, tx, completion,
-                    zeroCopy);
+                    zeroCopy, txBudget);
         }
         catch (NativeIoException | RuntimeException | Error ex) {
             mappings.forEach(MappedMemory::close);
@@ -218,6 +228,20 @@ public final class XdpSocket implements AutoCloseable {
                 throw new IllegalArgumentException("ring sizes must be powers of two, not " + size);
             }
         }
+    }
+
+    /**
+     * Lets one copy-mode wake-up send the whole TX ring rather than 32 descriptors, where the kernel allows it
+     * (6.17 and later); older kernels refuse the option and keep 32.
+     *
+     * @return the budget in force
+     */
+    private static int raiseTxBudget(int fd, int txRingSize) {
+        if (txRingSize > DEFAULT_TX_BUDGET
+                && Sockets.trySetOption(fd, SOL_XDP, XDP_MAX_TX_SKB_BUDGET, txRingSize) == 0) {
+            return txRingSize;
+        }
+        return DEFAULT_TX_BUDGET;
     }
 
     private static void registerUmem(int fd, MappedMemory umem, int frameSize) throws NativeIoException {
@@ -414,6 +438,21 @@ public final class XdpSocket implements AutoCloseable {
     /** Whether the TX ring holds descriptors the kernel has not taken yet (reads its index). */
     public boolean txPending() {
         return tx.outstanding() > 0;
+    }
+
+    /** Descriptors on the TX ring the kernel has not taken yet (reads its index). */
+    public int txOutstanding() {
+        return tx.outstanding();
+    }
+
+    /** The most TX descriptors one wake-up sends in copy mode: the ring's size where the kernel allows it, else 32. */
+    public int txBudget() {
+        return txBudget;
+    }
+
+    /** Whether received frames wait on the RX ring beyond those taken so far (reads the kernel's index). */
+    public boolean rxWaiting() {
+        return receiveFrames.waiting();
     }
 
     /**

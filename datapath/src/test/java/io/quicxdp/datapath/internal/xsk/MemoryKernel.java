@@ -81,7 +81,8 @@ public final class MemoryKernel {
         receiveFrames.refill();
         socket = new XdpSocket(-1, 0, queueId, parameters, umem, List.copyOf(rings), receiveFrames,
                 ProducerRing.tx(tx, OFFSETS, parameters.txRingSize()),
-                ConsumerRing.completion(completion, OFFSETS, parameters.completionRingSize()), true);
+                ConsumerRing.completion(completion, OFFSETS, parameters.completionRingSize()), true,
+                parameters.txRingSize());
     }
 
     /**
