@@ -14,7 +14,10 @@ import java.util.List;
  * loop, so that the port is served on every queue. The channels it bound are closed when the application
  * stops, before the event loops shut down and the datapath closes.
  *
- * <p>The handler is added to every channel: make it a {@code ChannelInitializer}, or {@code @Sharable}.
+ * <p>The handler is added to every channel: make it a {@code ChannelInitializer}, or {@code @Sharable}. For
+ * Netty's QUIC codec, give its builder {@code QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR} set to
+ * {@link io.quicxdp.netty.XdpQuic#segmentedAllocator()}: the channels then take each turn's datagrams to a
+ * peer as one batch.
  */
 public final class XdpChannelBinder {
 

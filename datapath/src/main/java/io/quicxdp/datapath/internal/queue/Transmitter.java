@@ -54,6 +54,9 @@ public final class Transmitter {
 
     private final ReentrantLock lock = new ReentrantLock();
 
+    /** Where a batch's payloads are copied: a view of the UMEM, used under the lock. */
+    private final ByteBuffer payloadView;
+
     /** Whether a wake-up may be left to the driving thread's {@code poll(2)}: need_wakeup is on. */
     private final boolean pollKicks;
 
@@ -74,6 +77,7 @@ public final class Transmitter {
         this.queueId = queueId;
         this.socket = socket;
         this.frames = socket.frames();
+        this.payloadView = frames.duplicate();
         this.interfaceMac = interfaceMac;
         this.mtu = mtu;
         this.counters = counters;
@@ -101,18 +105,10 @@ public final class Transmitter {
     public boolean send(long nextHopMac, boolean ipv6, long sourceHigh, long sourceLow, int sourcePort,
             long destinationHigh, long destinationLow, int destinationPort, ByteBuffer payload) {
         int length = payload.remaining();
-        int headers = ipv6 ? UdpFrameWriter.IPV6_HEADERS_LENGTH : UdpFrameWriter.IPV4_HEADERS_LENGTH;
-        int maxPayload = Math.min(socket.parameters().frameSize(), mtu + ETHERNET_HEADER) - headers;
-        if (length > maxPayload) {
-            throw new IllegalArgumentException("a payload of " + length + " bytes does not fit one frame on "
-                    + interfaceName + " (at most " + maxPayload + " bytes for " + (ipv6 ? "IPv6" : "IPv4") + ")");
-        }
+        checkFits(length, ipv6);
         lock.lock();
         try {
-            if (!driver.running() || socket.isClosed()) {
-                throw new IllegalStateException("the socket of " + interfaceName + " queue " + queueId
-                        + " is closing or closed");
-            }
+            checkOpen();
             long frame = socket.acquireTxFrame();
             if (frame < 0) {
                 counters.addTx(SocketCounters.TX_BACK_PRESSURE, 1);
@@ -138,19 +134,111 @@ public final class Transmitter {
                 counters.addTx(SocketCounters.TX_BACK_PRESSURE, 1);
                 return false;
             }
-            counters.addTx(SocketCounters.TX_PACKETS, 1);
-            counters.addTx(SocketCounters.TX_BYTES, frameLength);
-            if (driver.isCurrent()) {
-                kickPending = true;
-            }
-            else if (serviceTx(true) != 0) {
-                // what the kernel did not take now, the driving thread keeps moving
-                driver.wake();
-            }
+            submitted(1, frameLength);
             return true;
         }
         finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Sends the datagrams of {@code payloads} from index {@code from} on, all to one peer, under one lock, one TX
+     * ring reservation and one publication; any thread. Each payload is copied straight into its TX frame.
+     *
+     * @return how many went on the TX ring, from {@code from} on: fewer than the rest on back-pressure, when the
+     *     TX frames or the TX ring run short
+     * @throws IllegalArgumentException when a payload does not fit one frame or the MTU; nothing is sent then
+     * @throws IllegalStateException when the queue is closing or closed
+     */
+    public int send(long nextHopMac, boolean ipv6, long sourceHigh, long sourceLow, int sourcePort,
+            long destinationHigh, long destinationLow, int destinationPort, Payloads payloads, int from) {
+        int count = payloads.count() - from;
+        for (int i = from; i < payloads.count(); i++) {
+            checkFits(payloads.length(i), ipv6);
+        }
+        if (count <= 0) {
+            return 0;
+        }
+        int headers = ipv6 ? UdpFrameWriter.IPV6_HEADERS_LENGTH : UdpFrameWriter.IPV4_HEADERS_LENGTH;
+        lock.lock();
+        try {
+            checkOpen();
+            int reserved = socket.reserveTx(count);
+            int written = 0;
+            long bytes = 0;
+            try {
+                for (; written < reserved; written++) {
+                    int length = payloads.length(from + written);
+                    long frame = socket.acquireTxFrame();
+                    int offset = (int) frame;
+                    try {
+                        payloadView.limit(offset + headers + length).position(offset + headers);
+                        payloads.copyTo(from + written, payloadView);
+                        if (ipv6) {
+                            UdpFrameWriter.writeIpv6Headers(frames, offset, nextHopMac, interfaceMac, sourceHigh,
+                                    sourceLow, destinationHigh, destinationLow, sourcePort, destinationPort, length);
+                        }
+                        else {
+                            UdpFrameWriter.writeIpv4Headers(frames, offset, nextHopMac, interfaceMac, (int) sourceLow,
+                                    (int) destinationLow, sourcePort, destinationPort, length);
+                        }
+                    }
+                    catch (RuntimeException | Error ex) {
+                        socket.releaseTxFrame(frame);
+                        throw ex;
+                    }
+                    socket.setTxDescriptor(written, frame, headers + length);
+                    bytes += headers + length;
+                }
+            }
+            finally {
+                // what was written goes out even when a copy failed half-way
+                if (written < reserved) {
+                    socket.cancelTx(reserved - written);
+                }
+                if (written > 0) {
+                    socket.submitTx();
+                    submitted(written, bytes);
+                }
+            }
+            if (written < count) {
+                counters.addTx(SocketCounters.TX_BACK_PRESSURE, 1);
+            }
+            return written;
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    private void checkFits(int length, boolean ipv6) {
+        int headers = ipv6 ? UdpFrameWriter.IPV6_HEADERS_LENGTH : UdpFrameWriter.IPV4_HEADERS_LENGTH;
+        int maxPayload = Math.min(socket.parameters().frameSize(), mtu + ETHERNET_HEADER) - headers;
+        if (length > maxPayload) {
+            throw new IllegalArgumentException("a payload of " + length + " bytes does not fit one frame on "
+                    + interfaceName + " (at most " + maxPayload + " bytes for " + (ipv6 ? "IPv6" : "IPv4") + ")");
+        }
+    }
+
+    /** Under the lock. */
+    private void checkOpen() {
+        if (!driver.running() || socket.isClosed()) {
+            throw new IllegalStateException("the socket of " + interfaceName + " queue " + queueId
+                    + " is closing or closed");
+        }
+    }
+
+    /** Counts frames just published and sees that the kernel is woken for them; under the lock. */
+    private void submitted(int count, long bytes) {
+        counters.addTx(SocketCounters.TX_PACKETS, count);
+        counters.addTx(SocketCounters.TX_BYTES, bytes);
+        if (driver.isCurrent()) {
+            kickPending = true;
+        }
+        else if (serviceTx(true) != 0) {
+            // what the kernel did not take now, the driving thread keeps moving
+            driver.wake();
         }
     }
 

@@ -57,6 +57,11 @@ final class ProducerRing extends XskRing {
         return claimed;
     }
 
+    /** Gives back the last {@code count} entries claimed and not yet submitted. */
+    void cancel(int count) {
+        cachedProducer -= count;
+    }
+
     /** The index of the first entry claimed by the last {@link #reserve}, given the count it returned. */
     int reservedStart(int claimed) {
         return cachedProducer - claimed;

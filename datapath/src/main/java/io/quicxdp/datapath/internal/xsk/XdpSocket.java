@@ -114,6 +114,9 @@ public final class XdpSocket implements AutoCloseable {
 
     private int txFreeCount;
 
+    /** TX ring entries claimed by the last {@link #reserveTx}. */
+    private int txReserved;
+
     private final ByteBuffer statistics = DirectBuffers.allocate(STATISTICS_SIZE);
 
     /** Keeps readers from other threads (statistics, frame accounting) off what close releases. */
@@ -428,6 +431,38 @@ public final class XdpSocket implements AutoCloseable {
         tx.setDescriptor(tx.reservedStart(1), address, length);
         tx.submit();
         return true;
+    }
+
+    /**
+     * Claims TX ring entries and free TX frames for up to {@code wanted} frames, reaping completions when the
+     * free frames run short; take the frames with {@link #acquireTxFrame()}, describe them with
+     * {@link #setTxDescriptor}, then {@link #submitTx()} (after {@link #cancelTx} for those left unused).
+     *
+     * @return how many: fewer than wanted when the ring or the frames run short, 0 for none (back-pressure)
+     */
+    public int reserveTx(int wanted) {
+        if (txFreeCount < wanted) {
+            reapCompletions();
+        }
+        int claimed = tx.reserve(Math.min(wanted, txFreeCount));
+        txReserved = claimed;
+        return claimed;
+    }
+
+    /** Describes the {@code nth} frame of the last {@link #reserveTx}: its UMEM offset and length. */
+    public void setTxDescriptor(int nth, long address, int length) {
+        tx.setDescriptor(tx.reservedStart(txReserved) + nth, address, length);
+    }
+
+    /** Gives back the last {@code count} entries of the last {@link #reserveTx}, left undescribed. */
+    public void cancelTx(int count) {
+        tx.cancel(count);
+        txReserved -= count;
+    }
+
+    /** Publishes the frames described since the last {@link #reserveTx} to the kernel. */
+    public void submitTx() {
+        tx.submit();
     }
 
     /** Whether a wake-up call is needed for the kernel to process the TX ring. */
