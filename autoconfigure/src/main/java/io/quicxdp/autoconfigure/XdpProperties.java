@@ -52,6 +52,12 @@ public class XdpProperties implements Validator {
      */
     private UdpChecksumPolicy udpChecksum = UdpChecksumPolicy.ACCEPT_PARTIAL;
 
+    /**
+     * Whether the UDP checksums of sent datagrams are left to the kernel and the device through AF_XDP TX
+     * metadata, where they take them (copy mode on Linux 6.8+); false computes every one in the datapath.
+     */
+    private boolean txChecksumOffload = true;
+
     /** The memory each socket receives into and sends from. */
     private final Umem umem = new Umem();
 
@@ -119,6 +125,14 @@ public class XdpProperties implements Validator {
 
     public void setUdpChecksum(UdpChecksumPolicy udpChecksum) {
         this.udpChecksum = udpChecksum;
+    }
+
+    public boolean isTxChecksumOffload() {
+        return this.txChecksumOffload;
+    }
+
+    public void setTxChecksumOffload(boolean txChecksumOffload) {
+        this.txChecksumOffload = txChecksumOffload;
     }
 
     public Umem getUmem() {

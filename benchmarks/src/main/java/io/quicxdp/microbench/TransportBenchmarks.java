@@ -86,6 +86,10 @@ public class TransportBenchmarks {
     @Param({"64", "1200"})
     public int payloadLength;
 
+    /** Who computes sent UDP checksums: the datapath ({@code software}) or the kernel, asked through TX metadata. */
+    @Param({"software", "offload"})
+    public String txChecksum;
+
     private final Application application = new Application();
 
     private MemoryDatapath datapath;
@@ -119,6 +123,7 @@ public class TransportBenchmarks {
                 .portReservation(false)
                 // the peer keeps the route learned from its first datagram for the whole run
                 .routeMaxAge(Duration.ofHours(1))
+                .txChecksumOffload(txChecksum.equals("offload"))
                 .build();
         datapath = MemoryDatapath.open(settings, "bench0", LOCAL_MAC, 1500);
         kernel = datapath.kernel();

@@ -57,14 +57,15 @@ public final class UdpFrameWriter {
         // The payload goes first: both checksums are computed over bytes already in place.
         frame.put(offset + IPV4_HEADERS_LENGTH, payload, payloadOffset, payloadLength);
         writeIpv4Headers(frame, offset, destinationMac, sourceMac, sourceAddress, destinationAddress, sourcePort,
-                destinationPort, payloadLength);
+                destinationPort, payloadLength, false);
         return frameLength;
     }
 
     /**
      * Writes the headers of an IPv4 UDP frame at index {@code offset} of {@code frame} whose {@code payloadLength}
      * bytes of payload are already in place at {@code offset + IPV4_HEADERS_LENGTH}, as {@link #writeIpv4} does
-     * after copying the payload. The caller checks the ranges.
+     * after copying the payload. The caller checks the ranges. With {@code partialChecksum} the UDP checksum field
+     * gets only the folded pseudo-header sum, for the kernel or the device to finish (TX checksum offload).
      */
     public static void writeIpv4Headers(
             ByteBuffer frame,
@@ -75,7 +76,8 @@ public final class UdpFrameWriter {
             int destinationAddress,
             int sourcePort,
             int destinationPort,
-            int payloadLength) {
+            int payloadLength,
+            boolean partialChecksum) {
         int ipOffset = offset + EthernetHeader.LENGTH;
         int udpOffset = ipOffset + Ipv4Header.LENGTH;
         int udpLength = UdpHeader.LENGTH + payloadLength;
@@ -94,7 +96,9 @@ public final class UdpFrameWriter {
         Ipv4Header.headerChecksum(frame, ipOffset, Checksums.ipv4HeaderChecksum(frame, ipOffset, Ipv4Header.LENGTH));
 
         writeUdpHeader(frame, udpOffset, sourcePort, destinationPort, udpLength);
-        UdpHeader.checksum(frame, udpOffset, Checksums.udpIpv4Checksum(frame, ipOffset, udpOffset, udpLength));
+        UdpHeader.checksum(frame, udpOffset, partialChecksum
+                ? Checksums.ipv4PseudoHeaderSum(frame, ipOffset, udpLength)
+                : Checksums.udpIpv4Checksum(frame, ipOffset, udpOffset, udpLength));
     }
 
     /**
@@ -127,14 +131,15 @@ public final class UdpFrameWriter {
                 frame, offset, IPV6_HEADERS_LENGTH, payload, payloadOffset, payloadLength, MAX_IPV6_PAYLOAD_LENGTH);
         frame.put(offset + IPV6_HEADERS_LENGTH, payload, payloadOffset, payloadLength);
         writeIpv6Headers(frame, offset, destinationMac, sourceMac, sourceHigh, sourceLow, destinationHigh,
-                destinationLow, sourcePort, destinationPort, payloadLength);
+                destinationLow, sourcePort, destinationPort, payloadLength, false);
         return frameLength;
     }
 
     /**
      * Writes the headers of an IPv6 UDP frame at index {@code offset} of {@code frame} whose {@code payloadLength}
      * bytes of payload are already in place at {@code offset + IPV6_HEADERS_LENGTH}, as {@link #writeIpv6} does
-     * after copying the payload. The caller checks the ranges.
+     * after copying the payload. The caller checks the ranges. With {@code partialChecksum} the UDP checksum field
+     * gets only the folded pseudo-header sum, for the kernel or the device to finish (TX checksum offload).
      */
     public static void writeIpv6Headers(
             ByteBuffer frame,
@@ -147,7 +152,8 @@ public final class UdpFrameWriter {
             long destinationLow,
             int sourcePort,
             int destinationPort,
-            int payloadLength) {
+            int payloadLength,
+            boolean partialChecksum) {
         int ipOffset = offset + EthernetHeader.LENGTH;
         int udpOffset = ipOffset + Ipv6Header.LENGTH;
         int udpLength = UdpHeader.LENGTH + payloadLength;
@@ -162,7 +168,9 @@ public final class UdpFrameWriter {
         Ipv6Header.destinationAddress(frame, ipOffset, destinationHigh, destinationLow);
 
         writeUdpHeader(frame, udpOffset, sourcePort, destinationPort, udpLength);
-        UdpHeader.checksum(frame, udpOffset, Checksums.udpIpv6Checksum(frame, ipOffset, udpOffset, udpLength));
+        UdpHeader.checksum(frame, udpOffset, partialChecksum
+                ? Checksums.ipv6PseudoHeaderSum(frame, ipOffset, udpLength)
+                : Checksums.udpIpv6Checksum(frame, ipOffset, udpOffset, udpLength));
     }
 
     /** Checks everything before the first write, so a bad call leaves the frame untouched; returns the frame length. */

@@ -377,6 +377,6 @@ public final class Queue {
                 counters.rx(SocketCounters.RX_BYTES), counters.rx(SocketCounters.RX_PARTIAL_CHECKSUM),
                 counters.tx(SocketCounters.TX_PACKETS),
                 counters.tx(SocketCounters.TX_BYTES), counters.tx(SocketCounters.TX_BACK_PRESSURE),
-                counters.tx(SocketCounters.TX_KICKS), counters.dropsByReason(), socket.frameAccounting(), transmitter.queueId(), kernel);
+                transmitter.checksum(), counters.tx(SocketCounters.TX_KICKS), counters.dropsByReason(), socket.frameAccounting(), transmitter.queueId(), kernel);
     }
 }

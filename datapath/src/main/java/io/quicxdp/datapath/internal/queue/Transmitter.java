@@ -3,9 +3,11 @@ package io.quicxdp.datapath.internal.queue;
 import io.quicxdp.datapath.internal.linux.Errno;
 import io.quicxdp.datapath.internal.linux.NativeIoException;
 import io.quicxdp.datapath.internal.packet.UdpFrameWriter;
+import io.quicxdp.datapath.internal.packet.UdpHeader;
 import io.quicxdp.datapath.internal.xsk.XdpSocket;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -36,6 +38,9 @@ public final class Transmitter {
 
     private static final int ETHERNET_HEADER = 14;
 
+    /** {@code xsk_tx_metadata.flags}: the kernel or the device computes the checksum from csum_start on. */
+    private static final long XDP_TXMD_FLAGS_CHECKSUM = 1 << 1;
+
     private final String interfaceName;
 
     private final int queueId;
@@ -56,6 +61,15 @@ public final class Transmitter {
 
     /** Where a batch's payloads are copied: a view of the UMEM, used under the lock. */
     private final ByteBuffer payloadView;
+
+    /** The UMEM in host byte order, for the TX metadata the kernel reads. */
+    private final ByteBuffer metadata;
+
+    /** Where each TX packet starts in its frame, after room for TX metadata. */
+    private final int txOffset;
+
+    /** Whether the kernel finishes the UDP checksums: the datapath writes only the pseudo-header sum. */
+    private final boolean checksumOffload;
 
     /** Whether a wake-up may be left to the driving thread's {@code poll(2)}: need_wakeup is on. */
     private final boolean pollKicks;
@@ -78,6 +92,9 @@ public final class Transmitter {
         this.socket = socket;
         this.frames = socket.frames();
         this.payloadView = frames.duplicate();
+        this.metadata = frames.duplicate().order(ByteOrder.nativeOrder());
+        this.txOffset = socket.txOffset();
+        this.checksumOffload = socket.txChecksumOffload();
         this.interfaceMac = interfaceMac;
         this.mtu = mtu;
         this.counters = counters;
@@ -88,6 +105,11 @@ public final class Transmitter {
     /** The interface of the socket that sends. */
     public String interfaceName() {
         return interfaceName;
+    }
+
+    /** Who computes sent UDP checksums: {@code offload} (the kernel or the device) or {@code software}. */
+    public String checksum() {
+        return checksumOffload ? "offload" : "software";
     }
 
     /** The queue id of the socket that sends. */
@@ -106,6 +128,7 @@ public final class Transmitter {
             long destinationHigh, long destinationLow, int destinationPort, ByteBuffer payload) {
         int length = payload.remaining();
         checkFits(length, ipv6);
+        int headers = ipv6 ? UdpFrameWriter.IPV6_HEADERS_LENGTH : UdpFrameWriter.IPV4_HEADERS_LENGTH;
         lock.lock();
         try {
             checkOpen();
@@ -116,20 +139,15 @@ public final class Transmitter {
             }
             int frameLength;
             try {
-                int offset = (int) frame;
-                frameLength = ipv6
-                        ? UdpFrameWriter.writeIpv6(frames, offset, nextHopMac, interfaceMac, sourceHigh, sourceLow,
-                                destinationHigh, destinationLow, sourcePort, destinationPort, payload,
-                                payload.position(), length)
-                        : UdpFrameWriter.writeIpv4(frames, offset, nextHopMac, interfaceMac, (int) sourceLow,
-                                (int) destinationLow, sourcePort, destinationPort, payload, payload.position(),
-                                length);
+                frames.put((int) frame + txOffset + headers, payload, payload.position(), length);
+                frameLength = writeHeaders(frame, ipv6, nextHopMac, sourceHigh, sourceLow, sourcePort,
+                        destinationHigh, destinationLow, destinationPort, length);
             }
             catch (RuntimeException | Error ex) {
                 socket.releaseTxFrame(frame);
                 throw ex;
             }
-            if (!socket.transmit(frame, frameLength)) {
+            if (!socket.transmit(frame + txOffset, frameLength)) {
                 socket.releaseTxFrame(frame);
                 counters.addTx(SocketCounters.TX_BACK_PRESSURE, 1);
                 return false;
@@ -171,24 +189,18 @@ public final class Transmitter {
                 for (; written < reserved; written++) {
                     int length = payloads.length(from + written);
                     long frame = socket.acquireTxFrame();
-                    int offset = (int) frame;
+                    int payloadAt = (int) frame + txOffset + headers;
                     try {
-                        payloadView.limit(offset + headers + length).position(offset + headers);
+                        payloadView.limit(payloadAt + length).position(payloadAt);
                         payloads.copyTo(from + written, payloadView);
-                        if (ipv6) {
-                            UdpFrameWriter.writeIpv6Headers(frames, offset, nextHopMac, interfaceMac, sourceHigh,
-                                    sourceLow, destinationHigh, destinationLow, sourcePort, destinationPort, length);
-                        }
-                        else {
-                            UdpFrameWriter.writeIpv4Headers(frames, offset, nextHopMac, interfaceMac, (int) sourceLow,
-                                    (int) destinationLow, sourcePort, destinationPort, length);
-                        }
+                        writeHeaders(frame, ipv6, nextHopMac, sourceHigh, sourceLow, sourcePort, destinationHigh,
+                                destinationLow, destinationPort, length);
                     }
                     catch (RuntimeException | Error ex) {
                         socket.releaseTxFrame(frame);
                         throw ex;
                     }
-                    socket.setTxDescriptor(written, frame, headers + length);
+                    socket.setTxDescriptor(written, frame + txOffset, headers + length);
                     bytes += headers + length;
                 }
             }
@@ -212,9 +224,39 @@ public final class Transmitter {
         }
     }
 
+    /**
+     * Writes the headers in front of a payload in place in {@code frame}, and, with checksum offload, the TX
+     * metadata asking the kernel to finish the UDP checksum.
+     *
+     * @return the packet's length
+     */
+    private int writeHeaders(long frame, boolean ipv6, long nextHopMac, long sourceHigh, long sourceLow,
+            int sourcePort, long destinationHigh, long destinationLow, int destinationPort, int length) {
+        int packet = (int) frame + txOffset;
+        int headers;
+        if (ipv6) {
+            UdpFrameWriter.writeIpv6Headers(frames, packet, nextHopMac, interfaceMac, sourceHigh, sourceLow,
+                    destinationHigh, destinationLow, sourcePort, destinationPort, length, checksumOffload);
+            headers = UdpFrameWriter.IPV6_HEADERS_LENGTH;
+        }
+        else {
+            UdpFrameWriter.writeIpv4Headers(frames, packet, nextHopMac, interfaceMac, (int) sourceLow,
+                    (int) destinationLow, sourcePort, destinationPort, length, checksumOffload);
+            headers = UdpFrameWriter.IPV4_HEADERS_LENGTH;
+        }
+        if (checksumOffload) {
+            // struct xsk_tx_metadata, in host byte order, right before the packet
+            int meta = packet - XdpSocket.TX_METADATA_LENGTH;
+            metadata.putLong(meta, XDP_TXMD_FLAGS_CHECKSUM);
+            metadata.putShort(meta + 8, (short) (headers - UdpHeader.LENGTH));
+            metadata.putShort(meta + 10, (short) UdpHeader.CHECKSUM_OFFSET);
+        }
+        return headers + length;
+    }
+
     private void checkFits(int length, boolean ipv6) {
         int headers = ipv6 ? UdpFrameWriter.IPV6_HEADERS_LENGTH : UdpFrameWriter.IPV4_HEADERS_LENGTH;
-        int maxPayload = Math.min(socket.parameters().frameSize(), mtu + ETHERNET_HEADER) - headers;
+        int maxPayload = Math.min(socket.parameters().frameSize() - txOffset, mtu + ETHERNET_HEADER) - headers;
         if (length > maxPayload) {
             throw new IllegalArgumentException("a payload of " + length + " bytes does not fit one frame on "
                     + interfaceName + " (at most " + maxPayload + " bytes for " + (ipv6 ? "IPv6" : "IPv4") + ")");

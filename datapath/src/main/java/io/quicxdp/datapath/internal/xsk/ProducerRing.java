@@ -73,11 +73,11 @@ final class ProducerRing extends XskRing {
     }
 
     /** Writes a TX descriptor. */
-    void setDescriptor(int index, long address, int length) {
+    void setDescriptor(int index, long address, int length, int options) {
         int at = descriptorsOffset + (index & mask) * entrySize;
         ring.putLong(at, address);
         ring.putInt(at + 8, length);
-        ring.putInt(at + 12, 0);
+        ring.putInt(at + 12, options);
     }
 
     /** Publishes every reserved entry to the kernel. */
