@@ -68,7 +68,7 @@ public final class UdpEndpoint implements AutoCloseable {
         Binding local = route(peer);
         return peer.transmitter.send(peer.nextHopMac, peer.ipv6, local.wildcard ? peer.localHigh : local.localHigh,
                 local.wildcard ? peer.localLow : local.localLow, local.port, peer.addressHigh, peer.addressLow,
-                peer.port, batch.payloads, from);
+                peer.port, batch.payloads, from, local.kernelSocket);
     }
 
     /** Checks that this endpoint may send to {@code peer} and makes the peer's route ready; returns the binding. */

@@ -28,6 +28,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Promise;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.config.DatapathSettings;
+import io.quicxdp.datapath.config.TxPath;
 import io.quicxdp.datapath.internal.linux.Namespaces;
 import io.quicxdp.datapath.state.SocketState;
 import io.quicxdp.datapath.testing.TestPorts;
@@ -253,6 +254,23 @@ class QuicOverXdpTests {
         long sent = sockets.stream().mapToLong(SocketState::txPackets).sum();
         assertThat(sent).as("the echo left as datagrams").isGreaterThan(payload.length / 1500);
         assertThat(sockets.stream().mapToLong(SocketState::txKicks).sum()).as("woken per batch").isLessThan(sent);
+        connection.close().sync();
+        connection.parent().close().sync();
+        awaitNoFrameHeld();
+    }
+
+    @Test
+    void withTheKernelTxPathTheCodecsBatchesLeaveThroughTheKernelsUdpSocketAndArriveWhole() throws Exception {
+        serve(DatapathSettings.builder().frameCount(2048).txPath(TxPath.KERNEL_GSO), true);
+        byte[] payload = new byte[4 << 20];
+        new Random(13).nextBytes(payload);
+        QuicChannel connection = connect(new InetSocketAddress(fixture.net().peerIpv4(), 0),
+                new InetSocketAddress(fixture.net().appIpv4(), PORT));
+        assertThat(QuicEchoOverXdp.startEcho(connection, payload).get(60, TimeUnit.SECONDS)).isEqualTo(payload);
+        List<SocketState> sockets = datapath.state().sockets();
+        assertThat(sockets).allSatisfy(socket -> assertThat(socket.txPath()).isEqualTo("kernel-gso"));
+        assertThat(sockets.stream().mapToLong(SocketState::txKernelPackets).sum())
+                .as("the echo's batches went through the kernel").isGreaterThan(payload.length / 1500 / 2);
         connection.close().sync();
         connection.parent().close().sync();
         awaitNoFrameHeld();

@@ -36,6 +36,7 @@ public final class DatapathSettings {
     private final boolean pollThreads;
     private final UdpChecksumPolicy udpChecksumPolicy;
     private final boolean txChecksumOffload;
+    private final TxPath txPath;
 
     private DatapathSettings(Builder builder) {
         this.frameCount = builder.frameCount;
@@ -58,6 +59,7 @@ public final class DatapathSettings {
         this.pollThreads = builder.pollThreads;
         this.udpChecksumPolicy = builder.udpChecksumPolicy;
         this.txChecksumOffload = builder.txChecksumOffload;
+        this.txPath = builder.txPath;
     }
 
     /**
@@ -80,7 +82,7 @@ public final class DatapathSettings {
                 .rxBatchSize(rxBatchSize).portReservation(portReservation).txDrainTimeout(txDrainTimeout)
                 .queueReleaseTimeout(queueReleaseTimeout).neighbourTimeout(neighbourTimeout)
                 .pollThreadFactory(pollThreadFactory).routeMaxAge(routeMaxAge).pollThreads(pollThreads)
-                .udpChecksumPolicy(udpChecksumPolicy).txChecksumOffload(txChecksumOffload);
+                .udpChecksumPolicy(udpChecksumPolicy).txChecksumOffload(txChecksumOffload).txPath(txPath);
     }
 
     public int frameCount() {
@@ -174,6 +176,11 @@ public final class DatapathSettings {
         return txChecksumOffload;
     }
 
+    /** How batches of datagrams leave: through the AF_XDP socket, or the kernel's UDP GSO. */
+    public TxPath txPath() {
+        return txPath;
+    }
+
     /** The bytes of memory one socket's UMEM pins, which count against {@code RLIMIT_MEMLOCK}. */
     public long umemBytes() {
         return (long) frameCount * frameSize;
@@ -185,7 +192,7 @@ public final class DatapathSettings {
                 + fillRingSize + "/" + completionRingSize + "/" + rxRingSize + "/" + txRingSize + ", bindMode="
                 + bindMode + ", needWakeup=" + needWakeup + ", pollMode=" + pollMode + ", portReservation="
                 + portReservation + ", udpChecksumPolicy=" + udpChecksumPolicy + ", txChecksumOffload=" + txChecksumOffload
-                + "]";
+                + ", txPath=" + txPath + "]";
     }
 
     /** Builds {@link DatapathSettings}; {@link #build()} rejects values the kernel would refuse. */
@@ -211,6 +218,7 @@ public final class DatapathSettings {
         private boolean pollThreads = true;
         private UdpChecksumPolicy udpChecksumPolicy = UdpChecksumPolicy.ACCEPT_PARTIAL;
         private boolean txChecksumOffload = true;
+        private TxPath txPath = TxPath.XDP;
 
         private Builder() {
         }
@@ -353,6 +361,18 @@ public final class DatapathSettings {
          */
         public Builder txChecksumOffload(boolean txChecksumOffload) {
             this.txChecksumOffload = txChecksumOffload;
+            return this;
+        }
+
+        /**
+         * How batches of datagrams to one peer leave (default {@link TxPath#XDP}); single datagrams always go
+         * through the AF_XDP socket. {@link TxPath#KERNEL_GSO} sends a batch through a kernel UDP socket on the
+         * served port as one {@code UDP_SEGMENT} write, {@link TxPath#AUTO} does so on copy-mode sockets only.
+         * It is a send path chosen here, never a fallback: receiving stays on AF_XDP, and start-up fails as ever
+         * when AF_XDP does.
+         */
+        public Builder txPath(TxPath txPath) {
+            this.txPath = Objects.requireNonNull(txPath, "txPath");
             return this;
         }
 

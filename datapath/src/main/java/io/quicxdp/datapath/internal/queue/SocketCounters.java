@@ -29,12 +29,13 @@ final class SocketCounters {
     static final int TX_BYTES = PAD + 1;
     static final int TX_BACK_PRESSURE = PAD + 2;
     static final int TX_KICKS = PAD + 3;
+    static final int TX_KERNEL_PACKETS = PAD + 4;
 
     private static final DropReason[] REASONS = DropReason.values();
 
     private final long[] rx = new long[DROPS + REASONS.length + PAD];
 
-    private final long[] tx = new long[TX_KICKS + 1 + PAD];
+    private final long[] tx = new long[TX_KERNEL_PACKETS + 1 + PAD];
 
     /** Adds to an RX counter; the driving thread only. */
     void addRx(int counter, long delta) {

@@ -1,7 +1,10 @@
 package io.quicxdp.datapath.internal.queue;
 
+import io.quicxdp.datapath.config.TxPath;
+import io.quicxdp.datapath.internal.linux.DirectBuffers;
 import io.quicxdp.datapath.internal.linux.Errno;
 import io.quicxdp.datapath.internal.linux.NativeIoException;
+import io.quicxdp.datapath.internal.linux.UdpGsoSocket;
 import io.quicxdp.datapath.internal.packet.UdpFrameWriter;
 import io.quicxdp.datapath.internal.packet.UdpHeader;
 import io.quicxdp.datapath.internal.xsk.XdpSocket;
@@ -71,6 +74,12 @@ public final class Transmitter {
     /** Whether the kernel finishes the UDP checksums: the datapath writes only the pseudo-header sum. */
     private final boolean checksumOffload;
 
+    /** Whether batches of datagrams go through the kernel's UDP socket ({@code UDP_SEGMENT}) rather than the ring. */
+    private final boolean kernelBatches;
+
+    /** Where a batch's payloads are gathered for the kernel's UDP socket; made on the first such batch. */
+    private ByteBuffer gather;
+
     /** Whether a wake-up may be left to the driving thread's {@code poll(2)}: need_wakeup is on. */
     private final boolean pollKicks;
 
@@ -86,7 +95,7 @@ public final class Transmitter {
     private volatile long lastKickFailureLog;
 
     Transmitter(String interfaceName, int queueId, XdpSocket socket, long interfaceMac, int mtu,
-            SocketCounters counters, QueueThread driver) {
+            SocketCounters counters, QueueThread driver, TxPath txPath) {
         this.interfaceName = interfaceName;
         this.queueId = queueId;
         this.socket = socket;
@@ -95,6 +104,7 @@ public final class Transmitter {
         this.metadata = frames.duplicate().order(ByteOrder.nativeOrder());
         this.txOffset = socket.txOffset();
         this.checksumOffload = socket.txChecksumOffload();
+        this.kernelBatches = txPath == TxPath.KERNEL_GSO || (txPath == TxPath.AUTO && !socket.zeroCopy());
         this.interfaceMac = interfaceMac;
         this.mtu = mtu;
         this.counters = counters;
@@ -110,6 +120,11 @@ public final class Transmitter {
     /** Who computes sent UDP checksums: {@code offload} (the kernel or the device) or {@code software}. */
     public String checksum() {
         return checksumOffload ? "offload" : "software";
+    }
+
+    /** How batches leave: {@code xdp} (the TX ring) or {@code kernel-gso} (a kernel UDP socket's GSO writes). */
+    public String path() {
+        return kernelBatches ? "kernel-gso" : "xdp";
     }
 
     /** The queue id of the socket that sends. */
@@ -170,13 +185,18 @@ public final class Transmitter {
      * @throws IllegalStateException when the queue is closing or closed
      */
     public int send(long nextHopMac, boolean ipv6, long sourceHigh, long sourceLow, int sourcePort,
-            long destinationHigh, long destinationLow, int destinationPort, Payloads payloads, int from) {
+            long destinationHigh, long destinationLow, int destinationPort, Payloads payloads, int from,
+            UdpGsoSocket kernelSocket) {
         int count = payloads.count() - from;
         for (int i = from; i < payloads.count(); i++) {
             checkFits(payloads.length(i), ipv6);
         }
         if (count <= 0) {
             return 0;
+        }
+        if (kernelBatches && kernelSocket != null && count > 1 && evenlySegmented(payloads, from)) {
+            return sendThroughKernel(ipv6, sourceHigh, sourceLow, destinationHigh, destinationLow, destinationPort,
+                    payloads, from, kernelSocket);
         }
         int headers = ipv6 ? UdpFrameWriter.IPV6_HEADERS_LENGTH : UdpFrameWriter.IPV4_HEADERS_LENGTH;
         lock.lock();
@@ -252,6 +272,73 @@ public final class Transmitter {
             metadata.putShort(meta + 10, (short) UdpHeader.CHECKSUM_OFFSET);
         }
         return headers + length;
+    }
+
+    /** Whether every payload but the last has the first one's length, and the last is no longer: a GSO batch. */
+    private static boolean evenlySegmented(Payloads payloads, int from) {
+        int size = payloads.length(from);
+        int last = payloads.count() - 1;
+        for (int i = from + 1; i < last; i++) {
+            if (payloads.length(i) != size) {
+                return false;
+            }
+        }
+        return payloads.length(last) <= size;
+    }
+
+    /**
+     * Sends a batch through the kernel's UDP socket, as few {@code UDP_SEGMENT} writes as its limits allow; what
+     * is already on the TX ring is sent first, so that a peer gets its datagrams in the order they were sent.
+     *
+     * @return how many were sent: fewer on back-pressure (the socket's buffer is full)
+     * @throws IllegalStateException when the kernel refuses the send for another reason (no route, ...)
+     */
+    private int sendThroughKernel(boolean ipv6, long sourceHigh, long sourceLow, long destinationHigh,
+            long destinationLow, int destinationPort, Payloads payloads, int from, UdpGsoSocket kernelSocket) {
+        int count = payloads.count() - from;
+        int segmentSize = payloads.length(from);
+        int perSend = Math.min(UdpGsoSocket.MAX_SEGMENTS, UdpGsoSocket.MAX_BYTES / segmentSize);
+        int headers = ipv6 ? UdpFrameWriter.IPV6_HEADERS_LENGTH : UdpFrameWriter.IPV4_HEADERS_LENGTH;
+        lock.lock();
+        try {
+            checkOpen();
+            if (socket.txPending()) {
+                serviceTx(true);
+            }
+            if (gather == null) {
+                gather = DirectBuffers.allocate(UdpGsoSocket.MAX_BYTES);
+            }
+            long address = DirectBuffers.address(gather);
+            int sent = 0;
+            while (sent < count) {
+                int segments = Math.min(perSend, count - sent);
+                int length = 0;
+                for (int i = 0; i < segments; i++) {
+                    int size = payloads.length(from + sent + i);
+                    gather.limit(length + size).position(length);
+                    payloads.copyTo(from + sent + i, gather);
+                    length += size;
+                }
+                int result = kernelSocket.send(ipv6, destinationHigh, destinationLow, destinationPort, sourceHigh,
+                        sourceLow, address, length, segmentSize);
+                if (result < 0) {
+                    if (Errno.isTxRetry(-result)) {
+                        counters.addTx(SocketCounters.TX_BACK_PRESSURE, 1);
+                        break;
+                    }
+                    throw new IllegalStateException("sendmsg(UDP_SEGMENT) on " + interfaceName + " failed: "
+                            + Errno.name(-result));
+                }
+                sent += segments;
+                counters.addTx(SocketCounters.TX_PACKETS, segments);
+                counters.addTx(SocketCounters.TX_KERNEL_PACKETS, segments);
+                counters.addTx(SocketCounters.TX_BYTES, length + (long) segments * headers);
+            }
+            return sent;
+        }
+        finally {
+            lock.unlock();
+        }
     }
 
     private void checkFits(int length, boolean ipv6) {
