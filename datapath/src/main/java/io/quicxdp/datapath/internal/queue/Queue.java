@@ -7,10 +7,12 @@ import io.quicxdp.datapath.internal.packet.ParsedUdpFrame;
 import io.quicxdp.datapath.internal.packet.UdpFrameParser;
 import io.quicxdp.datapath.internal.xsk.XdpSocket;
 import io.quicxdp.datapath.state.DropReason;
+import io.quicxdp.datapath.state.FillRingStarvation;
 import io.quicxdp.datapath.state.SocketState;
 import io.quicxdp.datapath.state.XdpStatistics;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -44,6 +46,8 @@ public final class Queue {
     private final ParsedUdpFrame parsed = new ParsedUdpFrame();
 
     private final SocketCounters counters = new SocketCounters();
+
+    private final StarvationWatch starvation = new StarvationWatch();
 
     private final QueueThread driver = new QueueThread();
 
@@ -373,12 +377,16 @@ public final class Queue {
                 // closed meanwhile: the state says so through bound=false
             }
         }
+        FillRingStarvation starved = (kernel != null)
+                ? starvation.observe(kernel.rxFillRingEmpty(), System.nanoTime(), Instant.now())
+                : starvation.latest();
         return new SocketState(interfaceName, queueId, socket.zeroCopy() ? "zero-copy" : "copy",
                 !socket.isClosed() && !unbound, inMap, counters.rx(SocketCounters.RX_PACKETS),
                 counters.rx(SocketCounters.RX_BYTES), counters.rx(SocketCounters.RX_PARTIAL_CHECKSUM),
                 counters.tx(SocketCounters.TX_PACKETS),
                 counters.tx(SocketCounters.TX_BYTES), counters.tx(SocketCounters.TX_BACK_PRESSURE),
                 transmitter.checksum(), transmitter.path(), counters.tx(SocketCounters.TX_KERNEL_PACKETS),
-                counters.tx(SocketCounters.TX_KICKS), counters.dropsByReason(), socket.frameAccounting(), transmitter.queueId(), kernel);
+                counters.tx(SocketCounters.TX_KICKS), counters.dropsByReason(), socket.frameAccounting(), transmitter.queueId(), kernel,
+                starved);
     }
 }
