@@ -214,6 +214,13 @@ public final class ConnectionLoad implements AutoCloseable {
                 completed, failed, latency);
     }
 
+    /** Pauses the trickle of requests ({@code false}) or resumes it: the connections stay open, idle. */
+    public void trickle(boolean on) throws Exception {
+        for (Shard shard : shards) {
+            shard.loop.submit(() -> shard.trickling = on).get(10, TimeUnit.SECONDS);
+        }
+    }
+
     /** Whether every connection has been attempted and none is opening. */
     public boolean attempted() throws Exception {
         for (Shard shard : shards) {
@@ -308,6 +315,8 @@ public final class ConnectionLoad implements AutoCloseable {
 
         private boolean checking;
 
+        boolean trickling = true;
+
         private long ticks;
 
         private int nextToOpen;
@@ -391,7 +400,7 @@ public final class ConnectionLoad implements AutoCloseable {
                 Connection connection = connections.get(nextToOpen++);
                 connection.connect(sockets.get(connection.index / settings.loops() % sockets.size()), now);
             }
-            if (!checking && open > 0) {
+            if (!checking && trickling && open > 0) {
                 requestCredit = Math.min(requestCredit + requestsPerTick, Math.max(1, requestsPerTick));
                 for (int tries = 0; requestCredit >= 1 && tries < connections.size(); tries++) {
                     Connection connection = connections.get(nextToAsk);

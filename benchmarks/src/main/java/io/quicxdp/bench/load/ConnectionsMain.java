@@ -15,7 +15,8 @@ import java.util.concurrent.Executors;
  * ready
  * progress t=S open=N opening=N opened=N handshakes_failed=N lost=N completed=N failed=N window_requests=N p50_us=N p99_us=N
  * opened connections=N open=N handshakes_failed=N seconds=S      (every connection attempted)
- * holding seconds=S                                               (the hold begins)
+ * idle seconds=S                                                  (with --idle: no requests for S seconds)
+ * holding seconds=S                                               (the hold with the trickle begins)
  * check connections=N served=N failed=N seconds=S
  * reason COUNT TEXT                                               (why connections failed the check)
  * </pre>
@@ -24,7 +25,7 @@ import java.util.concurrent.Executors;
  *
  * <p>usage: {@code java -cp CP io.quicxdp.bench.load.ConnectionsMain --server HOST:PORT [--path /]
  * [--connections 10000] [--sockets 64] [--loops 2] [--open-rate 500] [--in-flight 200] [--rate 100]
- * [--hold 60] [--interval 1] [--timeout 10] [--idle-timeout 600]} (seconds throughout)
+ * [--idle 0] [--hold 60] [--interval 1] [--timeout 10] [--idle-timeout 600]} (seconds throughout)
  */
 public final class ConnectionsMain {
 
@@ -49,10 +50,12 @@ public final class ConnectionsMain {
             return;
         }
         Duration hold = arguments.seconds("hold", 60);
+        Duration idle = arguments.seconds("idle", 0);
         long interval = arguments.seconds("interval", 1).toMillis();
         // opening at the rate, the hold, the check, and a margin: a generator left behind goes away by itself
         long opening = settings.connections() / settings.openRate() + 120;
-        LifetimeGuard.start("connections generator", Duration.ofSeconds(opening).plus(hold).multipliedBy(2));
+        LifetimeGuard.start("connections generator",
+                Duration.ofSeconds(opening).plus(idle).plus(hold).multipliedBy(2));
         try (ConnectionLoad load = ConnectionLoad.start(settings, Executors.defaultThreadFactory())) {
             out.println("ready");
             long next = System.currentTimeMillis() + interval;
@@ -63,6 +66,15 @@ public final class ConnectionsMain {
             ConnectionLoad.Progress opened = load.progress();
             out.printf("opened connections=%d open=%d handshakes_failed=%d seconds=%.1f%n", settings.connections(),
                     opened.open(), opened.handshakesFailed(), opened.seconds());
+            if (!idle.isZero()) {
+                load.trickle(false);
+                out.printf("idle seconds=%d%n", idle.toSeconds());
+                long idleEnd = System.nanoTime() + idle.toNanos();
+                while (System.nanoTime() < idleEnd) {
+                    next = progressAt(load, out, next, interval);
+                }
+                load.trickle(true);
+            }
             out.printf("holding seconds=%d%n", hold.toSeconds());
             long holdEnd = System.nanoTime() + hold.toNanos();
             while (System.nanoTime() < holdEnd) {
