@@ -9,6 +9,7 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
@@ -111,7 +112,7 @@ public final class FleetFixture implements AutoCloseable {
                 "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filter=0")) {
             Commands.run("ip", "netns", "exec", loadBalancerNamespace, "sysctl", "-q", "-w", setting);
         }
-        String clientInterface = "qxc" + id;
+        String clientInterface = clientInterface();
         String loadBalancerInterface = loadBalancerInterface();
         link(clientNamespace, clientInterface, loadBalancerNamespace, loadBalancerInterface, 1);
         address(clientNamespace, clientInterface, "198.18.1.2", "fd00:198:18:1::2");
@@ -233,6 +234,11 @@ public final class FleetFixture implements AutoCloseable {
         return loadBalancerNamespace;
     }
 
+    /** The client's veth, towards the load balancer: where a test adds the addresses a client moves to. */
+    public String clientInterface() {
+        return "qxc" + id;
+    }
+
     /** The load balancer's client-facing interface, where its XDP program runs. */
     public String loadBalancerInterface() {
         return "qxl" + id;
@@ -291,11 +297,8 @@ public final class FleetFixture implements AutoCloseable {
      * {@code ip netns exec}, which mounts a fresh one): for bpftool.
      */
     public String runInLoadBalancer(String... command) {
-        String[] full = new String[command.length + 2];
-        full[0] = "nsenter";
-        full[1] = "--net=/var/run/netns/" + loadBalancerNamespace;
-        System.arraycopy(command, 0, full, 2, command.length);
-        return Commands.run(full);
+        return Commands.run(Stream.concat(Stream.of("nsenter", "--net=/var/run/netns/" + loadBalancerNamespace),
+                Arrays.stream(command)).toArray(String[]::new));
     }
 
     @Override

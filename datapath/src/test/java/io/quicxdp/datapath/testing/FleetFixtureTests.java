@@ -31,6 +31,8 @@ class FleetFixtureTests {
                 assertThat(sendToHost(fleet, host, host.ipv4())).isEqualTo(fleet.clientIpv4());
                 assertThat(sendToHost(fleet, host, host.ipv6())).isEqualTo(fleet.clientIpv6());
             }
+            assertThat(Commands.run("ip", "netns", "exec", fleet.clientNamespace(), "ethtool", "-k",
+                    fleet.clientInterface())).as("full checksums from the client").contains("tx-checksumming: off");
             assertThat(namespaces()).contains("qx-" + id + "-c", "qx-" + id + "-lb", "qx-" + id + "-h0",
                     "qx-" + id + "-h1");
         }

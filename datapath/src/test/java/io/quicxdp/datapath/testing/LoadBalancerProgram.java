@@ -17,6 +17,7 @@ import io.quicxdp.datapath.internal.bpf.BpfAssembler.JumpOp;
 import io.quicxdp.datapath.internal.bpf.BpfAssembler.Size;
 import io.quicxdp.datapath.internal.bpf.BpfMap;
 import io.quicxdp.datapath.internal.bpf.BpfMapType;
+import io.quicxdp.datapath.internal.bpf.UdpParsing;
 import io.quicxdp.datapath.internal.bpf.XdpAction;
 import io.quicxdp.datapath.internal.bpf.XdpLink;
 import io.quicxdp.datapath.internal.bpf.XdpProgram;
@@ -66,14 +67,7 @@ public final class LoadBalancerProgram implements AutoCloseable {
     /** The config-rotation codepoint QUIC-LB reserves for connection IDs no load balancer can route. */
     public static final int UNROUTABLE = 0b111;
 
-    private static final int ETH_HEADER = 14;
-    private static final int ETH_P_IP = 0x0800;
-    private static final int ETH_P_IPV6 = 0x86dd;
-    private static final int IPV4_MIN_HEADER = 20;
-    private static final int IPV6_HEADER = 40;
     private static final int UDP_HEADER = 8;
-    private static final int IPPROTO_UDP = 17;
-    private static final int IPV4_FRAGMENT_MASK = 0x3fff;
     private static final int MAC_PAIR = 12;
     /** The hash's multiplier: an odd constant whose bits mix well ({@code 0x45d9f3b}). */
     private static final int MIX = 0x45d9f3b;
@@ -208,74 +202,29 @@ public final class LoadBalancerProgram implements AutoCloseable {
     }
 
     /**
-     * R6 the context, R7 the frame's start, R8 its end, R9 the hash and then the slot, R4 the UDP header. Every
-     * packet read is preceded by the bounds check the verifier demands; R7 to R9 survive the helper calls.
+     * R6 the context, R7 the frame's start, R8 its end, R9 the hash and then the slot, R4 the UDP header
+     * ({@link UdpParsing}). Every packet read is preceded by the bounds check the verifier demands; R7 to R9
+     * survive the helper calls.
      */
     static long[] instructions(int serverIdsFd, int backendsFd, int macsFd, int configFd, int port,
             int serverIdLength) {
         BpfAssembler asm = new BpfAssembler()
                 .mov64Reg(R6, R1)
                 .load(Size.WORD, R7, R6, 0)
-                .load(Size.WORD, R8, R6, 4)
-                .mov64Reg(R2, R7)
-                .alu64(AluOp.ADD, R2, ETH_HEADER)
-                .jumpReg(JumpOp.JGT, R2, R8, "pass")
-                .load(Size.HALF, R2, R7, 12)
-                .toBigEndian(R2, 16)
-                .jump(JumpOp.JEQ, R2, ETH_P_IP, "ipv4")
-                .jump(JumpOp.JEQ, R2, ETH_P_IPV6, "ipv6")
-                .jumpAlways("pass");
+                .load(Size.WORD, R8, R6, 4);
+        // R9 = the addresses folded into one word: source ^ destination, all of IPv6's eight words
+        UdpParsing.emit(asm, R7, R8, R4, R3, "pass", (ipv4) -> ipv4
+                .load(Size.WORD, R9, R7, UdpParsing.ETH_HEADER + 12)
+                .load(Size.WORD, R2, R7, UdpParsing.ETH_HEADER + 16)
+                .alu32Reg(AluOp.XOR, R9, R2), (ipv6) -> {
+                    ipv6.mov64(R9, 0);
+                    for (int offset = 8; offset < 40; offset += 4) {
+                        ipv6.load(Size.WORD, R2, R7, UdpParsing.ETH_HEADER + offset)
+                                .alu32Reg(AluOp.XOR, R9, R2);
+                    }
+                });
 
-        asm.label("ipv4")
-                .mov64Reg(R2, R7)
-                .alu64(AluOp.ADD, R2, ETH_HEADER + IPV4_MIN_HEADER)
-                .jumpReg(JumpOp.JGT, R2, R8, "pass")
-                .load(Size.BYTE, R3, R7, ETH_HEADER)
-                .mov64Reg(R2, R3)
-                .alu64(AluOp.RSH, R2, 4)
-                .jump(JumpOp.JNE, R2, 4, "pass")
-                .alu64(AluOp.AND, R3, 0x0f)
-                .jump(JumpOp.JLT, R3, IPV4_MIN_HEADER / 4, "pass")
-                .load(Size.BYTE, R2, R7, ETH_HEADER + 9)
-                .jump(JumpOp.JNE, R2, IPPROTO_UDP, "pass")
-                .load(Size.HALF, R2, R7, ETH_HEADER + 6)
-                .toBigEndian(R2, 16)
-                .alu64(AluOp.AND, R2, IPV4_FRAGMENT_MASK)
-                .jump(JumpOp.JNE, R2, 0, "pass")
-                // R4 = the UDP header, after the options
-                .alu64(AluOp.LSH, R3, 2)
-                .mov64Reg(R4, R7)
-                .alu64Reg(AluOp.ADD, R4, R3)
-                .alu64(AluOp.ADD, R4, ETH_HEADER)
-                .mov64Reg(R2, R4)
-                .alu64(AluOp.ADD, R2, UDP_HEADER)
-                .jumpReg(JumpOp.JGT, R2, R8, "pass")
-                // source ^ destination address
-                .load(Size.WORD, R9, R7, ETH_HEADER + 12)
-                .load(Size.WORD, R2, R7, ETH_HEADER + 16)
-                .alu32Reg(AluOp.XOR, R9, R2)
-                .jumpAlways("udp");
-
-        asm.label("ipv6")
-                .mov64Reg(R2, R7)
-                .alu64(AluOp.ADD, R2, ETH_HEADER + IPV6_HEADER + UDP_HEADER)
-                .jumpReg(JumpOp.JGT, R2, R8, "pass")
-                .load(Size.BYTE, R2, R7, ETH_HEADER)
-                .alu64(AluOp.RSH, R2, 4)
-                .jump(JumpOp.JNE, R2, 6, "pass")
-                .load(Size.BYTE, R2, R7, ETH_HEADER + 6)
-                .jump(JumpOp.JNE, R2, IPPROTO_UDP, "pass")
-                .mov64Reg(R4, R7)
-                .alu64(AluOp.ADD, R4, ETH_HEADER + IPV6_HEADER)
-                .mov64(R9, 0);
-        // the source and destination addresses, eight words at octets 8 to 39 of the header
-        for (int offset = 8; offset < IPV6_HEADER; offset += 4) {
-            asm.load(Size.WORD, R2, R7, ETH_HEADER + offset)
-                    .alu32Reg(AluOp.XOR, R9, R2);
-        }
-
-        asm.label("udp")
-                .load(Size.HALF, R2, R4, 2)
+        asm.load(Size.HALF, R2, R4, 2)
                 .toBigEndian(R2, 16)
                 .jump(JumpOp.JNE, R2, port, "pass")
                 // both ports as one word, then mix
