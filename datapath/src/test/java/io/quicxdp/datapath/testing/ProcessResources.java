@@ -15,8 +15,9 @@ import java.util.stream.Stream;
  *
  * @param fds open file descriptors
  * @param ringMappings mappings of sockets: the RX, TX, fill and completion rings of every open XSK
- * @param umemMappings anonymous mappings of exactly {@code umemBytes} (a neighbouring mapping with the same
- *     permissions may merge with one, so this is at most the number of UMEMs)
+ * @param umemMappings anonymous mappings of exactly {@code umemBytes}: the datapath guards each UMEM, so no
+ *     neighbouring mapping merges with one and this is the number of UMEMs (when no other mapping of the
+ *     process has that size)
  */
 public record ProcessResources(int fds, int ringMappings, int umemMappings) {
 
