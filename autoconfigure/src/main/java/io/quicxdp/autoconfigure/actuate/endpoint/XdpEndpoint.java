@@ -2,6 +2,8 @@ package io.quicxdp.autoconfigure.actuate.endpoint;
 
 import io.quicxdp.autoconfigure.http3.Http3State;
 import io.quicxdp.autoconfigure.http3.XdpHttp3Status;
+import io.quicxdp.autoconfigure.netty.QuicRoutingState;
+import io.quicxdp.autoconfigure.netty.XdpQuicStatus;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.state.DatapathState;
 import io.quicxdp.datapath.state.DropReason;
@@ -33,6 +35,8 @@ public class XdpEndpoint {
 
     private final @Nullable XdpHttp3Status http3;
 
+    private final @Nullable XdpQuicStatus quic;
+
     /**
      * Creates the endpoint.
      *
@@ -49,14 +53,26 @@ public class XdpEndpoint {
      * @param http3 the HTTP/3 server served through the datapath, or {@code null}
      */
     public XdpEndpoint(XdpDatapath datapath, @Nullable XdpHttp3Status http3) {
+        this(datapath, http3, null);
+    }
+
+    /**
+     * Creates the endpoint, with the HTTP/3 server's state and the QUIC connection IDs' routing.
+     *
+     * @param datapath the datapath to describe
+     * @param http3 the HTTP/3 server served through the datapath, or {@code null}
+     * @param quic the QUIC connection IDs and their hand-over between the loops, or {@code null}
+     */
+    public XdpEndpoint(XdpDatapath datapath, @Nullable XdpHttp3Status http3, @Nullable XdpQuicStatus quic) {
         this.datapath = datapath;
         this.http3 = http3;
+        this.quic = quic;
     }
 
     /** Every map and socket. */
     @ReadOperation
     public XdpDescriptor xdp() {
-        return describe(this.datapath.state(), null, this.http3);
+        return describe(this.datapath.state(), null, this.http3, this.quic);
     }
 
     /**
@@ -69,11 +85,11 @@ public class XdpEndpoint {
     public @Nullable XdpDescriptor xdpInterface(@Selector String interfaceName) {
         DatapathState state = this.datapath.state();
         boolean configured = state.maps().stream().anyMatch((map) -> map.interfaceName().equals(interfaceName));
-        return configured ? describe(state, interfaceName, null) : null;
+        return configured ? describe(state, interfaceName, null, null) : null;
     }
 
     private static XdpDescriptor describe(DatapathState state, @Nullable String interfaceName,
-            @Nullable XdpHttp3Status http3) {
+            @Nullable XdpHttp3Status http3, @Nullable XdpQuicStatus quic) {
         List<MapDescriptor> maps = state.maps()
             .stream()
             .filter((map) -> interfaceName == null || map.interfaceName().equals(interfaceName))
@@ -84,7 +100,8 @@ public class XdpEndpoint {
             .filter((socket) -> interfaceName == null || socket.interfaceName().equals(interfaceName))
             .map(SocketDescriptor::of)
             .toList();
-        return new XdpDescriptor(state.open(), maps, sockets, (http3 != null) ? http3.state() : null);
+        return new XdpDescriptor(state.open(), maps, sockets, (http3 != null) ? http3.state() : null,
+                (quic != null) ? quic.state() : null);
     }
 
     /**
@@ -95,9 +112,11 @@ public class XdpEndpoint {
      * @param sockets one AF_XDP socket per interface queue
      * @param http3 the HTTP/3 server served through the datapath, or {@code null} without one (and for one
      *     interface)
+     * @param quic the QUIC connection IDs issued on the event loops and the hand-over of datagrams between the
+     *     loops, or {@code null} without Netty's QUIC codec (and for one interface)
      */
     public record XdpDescriptor(boolean open, List<MapDescriptor> maps, List<SocketDescriptor> sockets,
-            @Nullable Http3State http3) implements OperationResponseBody {
+            @Nullable Http3State http3, @Nullable QuicRoutingState quic) implements OperationResponseBody {
     }
 
     /**
