@@ -13,6 +13,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.handler.codec.quic.InsecureQuicTokenHandler;
 import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.QuicClientCodecBuilder;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicSslContext;
@@ -25,6 +26,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Promise;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.config.DatapathSettings;
+import io.quicxdp.datapath.config.TxPath;
 import io.quicxdp.datapath.internal.linux.Namespaces;
 import io.quicxdp.datapath.state.SocketState;
 import io.quicxdp.datapath.testing.TestPorts;
@@ -92,6 +94,11 @@ class QuicOverXdpTests {
 
     /** Opens the datapath with {@code settings} and serves QUIC echo on every loop, as an application would. */
     private void serve(DatapathSettings.Builder settings) throws Exception {
+        serve(settings, false);
+    }
+
+    /** As {@link #serve(DatapathSettings.Builder)}; {@code segmented}: the codec writes its datagrams in batches. */
+    private void serve(DatapathSettings.Builder settings, boolean segmented) throws Exception {
         datapath = XdpDatapath.open(List.of(fixture.config()), settings.neighbourTimeout(Duration.ofSeconds(10))
                 .pollThreads(false).build());
         serverLoops = XdpIoHandlerFactory.of(datapath).newGroup(new DefaultThreadFactory("xdp-quic-" + fixture.net().id()));
@@ -102,14 +109,19 @@ class QuicOverXdpTests {
                 serverLoops);
         ChannelHandler connection = routing.connectionHandler(new CountHandshakes());
         serverChannels = XdpChannels.bindEveryLoop(new Bootstrap().handler(routing.dispatcher(
-                (channel, localConnectionIdLength, idGenerator) -> channel.pipeline().addLast(
-                        limits(new QuicServerCodecBuilder()).sslContext(serverTls)
-                                .localConnectionIdLength(localConnectionIdLength)
-                                .connectionIdAddressGenerator(idGenerator)
-                                .tokenHandler(InsecureQuicTokenHandler.INSTANCE).handler(connection)
-                                // a stream echoes after the peer finished its side, so it must stay open half-closed
-                                .streamOption(ChannelOption.ALLOW_HALF_CLOSURE, true).streamHandler(echo).build()))),
-                serverLoops, new InetSocketAddress(PORT));
+                (channel, localConnectionIdLength, idGenerator) -> {
+                    QuicServerCodecBuilder codec = limits(new QuicServerCodecBuilder());
+                    if (segmented) {
+                        codec.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR,
+                                XdpQuic.segmentedAllocator());
+                    }
+                    channel.pipeline().addLast(codec.sslContext(serverTls)
+                            .localConnectionIdLength(localConnectionIdLength)
+                            .connectionIdAddressGenerator(idGenerator)
+                            .tokenHandler(InsecureQuicTokenHandler.INSTANCE).handler(connection)
+                            // a stream echoes after the peer finished its side, so it must stay open half-closed
+                            .streamOption(ChannelOption.ALLOW_HALF_CLOSURE, true).streamHandler(echo).build());
+                })), serverLoops, new InetSocketAddress(PORT));
     }
 
     /** Waits until every receive frame is back with the kernel: no packet of the test is still held. */
@@ -227,6 +239,40 @@ class QuicOverXdpTests {
         assertThat(QuicEchoOverXdp.startEcho(connection, payload).get(60, TimeUnit.SECONDS)).isEqualTo(payload);
         assertThat(datapath.state().sockets().stream().mapToLong(SocketState::txBackPressure).sum())
                 .as("the 16 TX frames ran out and the writes waited for them").isPositive();
+        connection.close().sync();
+        connection.parent().close().sync();
+        awaitNoFrameHeld();
+    }
+
+    @Test
+    void theCodecsSegmentedWritesGoAsBatchesAndArriveWholeThroughATxRingOfSixteenFrames() throws Exception {
+        serve(DatapathSettings.builder().frameCount(2048).txRingSize(16).completionRingSize(16), true);
+        byte[] payload = new byte[4 << 20];
+        new Random(11).nextBytes(payload);
+        QuicChannel connection = connect(new InetSocketAddress(fixture.net().peerIpv6(), 0),
+                new InetSocketAddress(fixture.net().appIpv6(), PORT));
+        assertThat(QuicEchoOverXdp.startEcho(connection, payload).get(60, TimeUnit.SECONDS)).isEqualTo(payload);
+        List<SocketState> sockets = datapath.state().sockets();
+        long sent = sockets.stream().mapToLong(SocketState::txPackets).sum();
+        assertThat(sent).as("the echo left as datagrams").isGreaterThan(payload.length / 1500);
+        assertThat(sockets.stream().mapToLong(SocketState::txKicks).sum()).as("woken per batch").isLessThan(sent);
+        connection.close().sync();
+        connection.parent().close().sync();
+        awaitNoFrameHeld();
+    }
+
+    @Test
+    void withTheKernelTxPathTheCodecsBatchesLeaveThroughTheKernelsUdpSocketAndArriveWhole() throws Exception {
+        serve(DatapathSettings.builder().frameCount(2048).txPath(TxPath.KERNEL_GSO), true);
+        byte[] payload = new byte[4 << 20];
+        new Random(13).nextBytes(payload);
+        QuicChannel connection = connect(new InetSocketAddress(fixture.net().peerIpv4(), 0),
+                new InetSocketAddress(fixture.net().appIpv4(), PORT));
+        assertThat(QuicEchoOverXdp.startEcho(connection, payload).get(60, TimeUnit.SECONDS)).isEqualTo(payload);
+        List<SocketState> sockets = datapath.state().sockets();
+        assertThat(sockets).allSatisfy(socket -> assertThat(socket.txPath()).isEqualTo("kernel-gso"));
+        assertThat(sockets.stream().mapToLong(SocketState::txKernelPackets).sum())
+                .as("the echo's batches went through the kernel").isGreaterThan(payload.length / 1500 / 2);
         connection.close().sync();
         connection.parent().close().sync();
         awaitNoFrameHeld();

@@ -11,6 +11,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.handler.codec.quic.Quic;
+import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.QuicConnectionIdGenerator;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicSslContext;
@@ -18,6 +19,7 @@ import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.quicxdp.autoconfigure.netty.XdpChannelBinder;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.state.MapState;
+import io.quicxdp.netty.XdpQuic;
 import io.quicxdp.netty.quic.XdpQuicInitializer;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -171,6 +173,8 @@ class QuicEchoService implements SmartLifecycle {
                     .initialMaxData(16 << 20)
                     .initialMaxStreamDataBidirectionalRemote(1 << 20)
                     .initialMaxStreamsBidirectional(100)
+                    // the datagrams of one turn go to the XDP channel as batches
+                    .option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, XdpQuic.segmentedAllocator())
                     .handler(this.connection)
                     // a stream echoes after the peer finished its side, so it must stay open half-closed
                     .streamOption(ChannelOption.ALLOW_HALF_CLOSURE, true)

@@ -16,11 +16,13 @@ import io.netty.channel.IoEventLoop;
 import io.netty.handler.codec.http3.DefaultHttp3GoAwayFrame;
 import io.netty.handler.codec.http3.Http3;
 import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.EventExecutor;
 import io.quicxdp.netty.XdpDatagramChannel;
+import io.quicxdp.netty.XdpQuic;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -131,6 +133,8 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
                     .protocol(HttpProtocol.HTTP3)
                     // Reactor's default, which an XDP channel refuses (and Reactor would log so for each loop)
                     .option(ChannelOption.SO_REUSEADDR, null)
+                    // Reactor sets it on each QUIC connection: the codec hands the channel batches of datagrams
+                    .option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, XdpQuic.segmentedAllocator())
                     .secure((spec) -> spec.sslContext(this.tls))
                     .http3Settings((spec) -> spec.idleTimeout(this.settings.idleTimeout())
                         .maxData(this.settings.maxData())

@@ -19,7 +19,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The handler is added to every channel: make it a {@code ChannelInitializer}, or {@code @Sharable}. A QUIC
  * server binds with {@link #bindQuic}: its connection IDs name this server and the loop that holds each
- * connection, and a datagram that arrives on another loop is handed to that one.
+ * connection, and a datagram that arrives on another loop is handed to that one. Give its codec builder
+ * {@code QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR} set to
+ * {@link io.quicxdp.netty.XdpQuic#segmentedAllocator()}: the channels then take each turn's datagrams to a
+ * peer as one batch.
  */
 public final class XdpChannelBinder {
 

@@ -170,6 +170,13 @@ public class XdpEndpoint {
      * @param txPackets frames sent
      * @param txBytes bytes of those frames, Ethernet header included
      * @param txBackPressure sends refused because every TX frame or ring entry was in use
+     * @param txChecksum who computes sent UDP checksums: {@code offload} (the kernel or the device, through TX
+     *     metadata) or {@code software} (the datapath)
+     * @param txPath how batches of datagrams leave: {@code xdp} (the TX ring) or {@code kernel-gso} (a kernel UDP
+     *     socket's {@code UDP_SEGMENT} writes; {@code quic.xdp.tx-path})
+     * @param txKernelPackets of {@code txPackets}, the datagrams sent through the kernel's UDP socket
+     * @param txKicks wake-ups of the kernel for the TX ring ({@code sendto}, or the poll thread's {@code poll})
+     * @param datagramsPerKick frames sent per wake-up, over the socket's life
      * @param drops received frames dropped, by reason ({@code udp_bad_checksum}, ...), zeros included
      * @param transmitQueue the queue whose socket sends for this one: itself, unless the device has no
      *     transmit queue with this id
@@ -178,7 +185,7 @@ public class XdpEndpoint {
      */
     public record SocketDescriptor(String interfaceName, int queue, String bindMode, boolean bound, boolean inMap,
             long rxPackets, long rxBytes, long rxPartialChecksum, long txPackets, long txBytes, long txBackPressure,
-            Map<String, Long> drops, int transmitQueue, @Nullable FramesDescriptor receiveFrames,
+            String txChecksum, String txPath, long txKernelPackets, long txKicks, double datagramsPerKick, Map<String, Long> drops, int transmitQueue, @Nullable FramesDescriptor receiveFrames,
             @Nullable KernelDescriptor kernel) {
 
         static SocketDescriptor of(SocketState socket) {
@@ -188,7 +195,9 @@ public class XdpEndpoint {
             }
             return new SocketDescriptor(socket.interfaceName(), socket.queueId(), socket.bindMode(), socket.bound(),
                     socket.inMap(), socket.rxPackets(), socket.rxBytes(), socket.rxPartialChecksum(),
-                    socket.txPackets(), socket.txBytes(), socket.txBackPressure(), drops, socket.transmitQueue(),
+                    socket.txPackets(), socket.txBytes(), socket.txBackPressure(), socket.txChecksum(), socket.txPath(),
+                    socket.txKernelPackets(), socket.txKicks(),
+                    socket.datagramsPerKick(), drops, socket.transmitQueue(),
                     FramesDescriptor.of(socket.receiveFrames()), KernelDescriptor.of(socket.kernel()));
         }
     }
