@@ -2,7 +2,10 @@ package io.quicxdp.datapath.internal.queue;
 
 import java.nio.ByteBuffer;
 
-/** The payloads of datagrams to one peer, as {@link Transmitter#send(long, boolean, long, long, int, long, long, int, Payloads, int)} copies them into TX frames. */
+/**
+ * The payloads of datagrams to one peer, as {@link Transmitter#send(long, boolean, long, long, int, long, long, int,
+ * Payloads, int, io.quicxdp.datapath.internal.linux.UdpGsoSocket)} copies them into TX frames.
+ */
 public interface Payloads {
 
     /** How many datagrams. */
