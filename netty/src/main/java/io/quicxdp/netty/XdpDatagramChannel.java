@@ -43,7 +43,8 @@ import java.util.Map;
  * connected) are copied into TX frames with their checksums, and their promise completes once the frame
  * is on the TX ring; an {@link XdpSegmentedDatagramPacket} goes as one batch of datagrams, its promise complete
  * once the last is on the TX ring; when the TX frames run out the writes wait for the next turn, and writability follows
- * the outbound buffer's water marks.
+ * the outbound buffer's water marks. A datagram written into a buffer of {@link XdpTxFrameAllocator} on this
+ * channel's loop is not copied: its TX frame goes on the ring, headers written in front of it.
  *
  * <p>A channel receives only the datagrams of its own loop's queues: to serve a port on every queue, bind
  * one channel per loop, as with {@code SO_REUSEPORT} ({@link XdpChannels#bindEveryLoop}). The first datagram

@@ -209,19 +209,31 @@ class QuicOverXdpTests {
     @Test
     void connectionsWithStreamsFromOneByteToAMebibyteAreEchoedOverIpv4AndIpv6() throws Exception {
         serve(DatapathSettings.builder().frameCount(4096));
-        Random random = new Random(42);
-        int expectedHandshakes = 0;
+        echoOverIpv4AndIpv6(CONNECTIONS, new Random(42));
+        assertThat(handshakes.get()).isEqualTo(2 * CONNECTIONS);
+        awaitNoFrameHeld();
+        List<SocketState> sockets = datapath.state().sockets();
+        assertThat(sockets).as("both queues carried connections")
+                .allSatisfy(socket -> assertThat(socket.rxPackets()).isPositive());
+        assertThat(sockets.stream().mapToLong(SocketState::rxBytes).sum()).as("the payloads came through the XSKs")
+                .isGreaterThan(2L * CONNECTIONS * (1 << 20));
+    }
+
+    /**
+     * Connects {@code connections} clients over IPv4, then as many over IPv6, echoes a stream of each of
+     * {@link #PAYLOADS}' sizes on every one at once, checks every byte that comes back, and closes them.
+     */
+    private void echoOverIpv4AndIpv6(int connections, Random random) throws Exception {
         for (InetAddress[] pair : new InetAddress[][] {{fixture.net().appIpv4(), fixture.net().peerIpv4()},
                 {fixture.net().appIpv6(), fixture.net().peerIpv6()}}) {
             InetSocketAddress server = new InetSocketAddress(pair[0], PORT);
-            List<QuicChannel> connections = new ArrayList<>();
-            for (int i = 0; i < CONNECTIONS; i++) {
-                connections.add(connect(new InetSocketAddress(pair[1], 0), server));
+            List<QuicChannel> clients = new ArrayList<>();
+            for (int i = 0; i < connections; i++) {
+                clients.add(connect(new InetSocketAddress(pair[1], 0), server));
             }
-            expectedHandshakes += CONNECTIONS;
             List<Promise<byte[]>> echoes = new ArrayList<>();
             List<byte[]> sent = new ArrayList<>();
-            for (QuicChannel connection : connections) {
+            for (QuicChannel connection : clients) {
                 for (int size : PAYLOADS) {
                     byte[] payload = new byte[size];
                     random.nextBytes(payload);
@@ -234,82 +246,37 @@ class QuicOverXdpTests {
                 assertThat(back).as("stream %d of %s (%d bytes)", i, server, sent.get(i).length)
                         .isEqualTo(sent.get(i));
             }
-            for (QuicChannel connection : connections) {
+            for (QuicChannel connection : clients) {
                 connection.close().sync();
                 connection.parent().close().sync();
             }
         }
-        assertThat(handshakes.get()).isEqualTo(expectedHandshakes);
-        awaitNoFrameHeld();
-        List<SocketState> sockets = datapath.state().sockets();
-        assertThat(sockets).as("both queues carried connections")
-                .allSatisfy(socket -> assertThat(socket.rxPackets()).isPositive());
-        assertThat(sockets.stream().mapToLong(SocketState::rxBytes).sum()).as("the payloads came through the XSKs")
-                .isGreaterThan(2L * CONNECTIONS * (1 << 20));
     }
 
     @Test
     void aBurstOfFourMebibytesThroughATxRingOfSixteenFramesArrivesWhole() throws Exception {
         serve(DatapathSettings.builder().frameCount(2048).txRingSize(16).completionRingSize(16));
-        byte[] payload = new byte[4 << 20];
-        new Random(7).nextBytes(payload);
-        QuicChannel connection = connect(new InetSocketAddress(fixture.net().peerIpv4(), 0),
-                new InetSocketAddress(fixture.net().appIpv4(), PORT));
-        assertThat(QuicEchoOverXdp.startEcho(connection, payload).get(60, TimeUnit.SECONDS)).isEqualTo(payload);
+        echoOnOneConnection(4 << 20, 7, false);
         assertThat(datapath.state().sockets().stream().mapToLong(SocketState::txBackPressure).sum())
                 .as("the 16 TX frames ran out and the writes waited for them").isPositive();
-        connection.close().sync();
-        connection.parent().close().sync();
         awaitNoFrameHeld();
     }
 
     @Test
     void theCodecsSegmentedWritesGoAsBatchesAndArriveWholeThroughATxRingOfSixteenFrames() throws Exception {
         serve(DatapathSettings.builder().frameCount(2048).txRingSize(16).completionRingSize(16), true);
-        byte[] payload = new byte[4 << 20];
-        new Random(11).nextBytes(payload);
-        QuicChannel connection = connect(new InetSocketAddress(fixture.net().peerIpv6(), 0),
-                new InetSocketAddress(fixture.net().appIpv6(), PORT));
-        assertThat(QuicEchoOverXdp.startEcho(connection, payload).get(60, TimeUnit.SECONDS)).isEqualTo(payload);
+        echoOnOneConnection(4 << 20, 11, true);
         List<SocketState> sockets = datapath.state().sockets();
         long sent = sockets.stream().mapToLong(SocketState::txPackets).sum();
-        assertThat(sent).as("the echo left as datagrams").isGreaterThan(payload.length / 1500);
+        assertThat(sent).as("the echo left as datagrams").isGreaterThan((4 << 20) / 1500);
         assertThat(sockets.stream().mapToLong(SocketState::txKicks).sum()).as("woken per batch").isLessThan(sent);
-        connection.close().sync();
-        connection.parent().close().sync();
         awaitNoFrameHeld();
     }
 
     @Test
     void theCodecWritesItsDatagramsIntoTxFramesWhichLeaveWithoutACopyOverIpv4AndIpv6() throws Exception {
         serve(DatapathSettings.builder().frameCount(4096), true, true);
-        Random random = new Random(17);
-        for (InetAddress[] pair : new InetAddress[][] {{fixture.net().appIpv4(), fixture.net().peerIpv4()},
-                {fixture.net().appIpv6(), fixture.net().peerIpv6()}}) {
-            InetSocketAddress server = new InetSocketAddress(pair[0], PORT);
-            List<QuicChannel> connections = new ArrayList<>();
-            for (int i = 0; i < 4; i++) {
-                connections.add(connect(new InetSocketAddress(pair[1], 0), server));
-            }
-            List<Promise<byte[]>> echoes = new ArrayList<>();
-            List<byte[]> sent = new ArrayList<>();
-            for (QuicChannel connection : connections) {
-                for (int size : PAYLOADS) {
-                    byte[] payload = new byte[size];
-                    random.nextBytes(payload);
-                    sent.add(payload);
-                    echoes.add(QuicEchoOverXdp.startEcho(connection, payload));
-                }
-            }
-            for (int i = 0; i < echoes.size(); i++) {
-                assertThat(echoes.get(i).get(30, TimeUnit.SECONDS)).as("stream %d of %s", i, server)
-                        .isEqualTo(sent.get(i));
-            }
-            for (QuicChannel connection : connections) {
-                connection.close().sync();
-                connection.parent().close().sync();
-            }
-        }
+        echoOverIpv4AndIpv6(4, new Random(17));
         awaitNoFrameHeld();
         List<SocketState> sockets = datapath.state().sockets();
         long sent = sockets.stream().mapToLong(SocketState::txPackets).sum();
@@ -323,13 +290,7 @@ class QuicOverXdpTests {
     @Test
     void withoutSegmentsTheCodecsDatagramsLeaveFromTheirTxFramesToo() throws Exception {
         serve(DatapathSettings.builder().frameCount(4096), false, true);
-        byte[] payload = new byte[1 << 20];
-        new Random(19).nextBytes(payload);
-        QuicChannel connection = connect(new InetSocketAddress(fixture.net().peerIpv4(), 0),
-                new InetSocketAddress(fixture.net().appIpv4(), PORT));
-        assertThat(QuicEchoOverXdp.startEcho(connection, payload).get(30, TimeUnit.SECONDS)).isEqualTo(payload);
-        connection.close().sync();
-        connection.parent().close().sync();
+        echoOnOneConnection(1 << 20, 19, false);
         awaitNoFrameHeld();
         List<SocketState> sockets = datapath.state().sockets();
         long sent = sockets.stream().mapToLong(SocketState::txPackets).sum();
@@ -339,53 +300,47 @@ class QuicOverXdpTests {
     @Test
     void throughSixteenTxFramesTheCodecTakesOrdinaryBuffersWhenNoneIsFreeAndTheEchoArrivesWhole() throws Exception {
         serve(DatapathSettings.builder().frameCount(2048).txRingSize(16).completionRingSize(16), true, true);
-        byte[] payload = new byte[4 << 20];
-        new Random(23).nextBytes(payload);
-        QuicChannel connection = connect(new InetSocketAddress(fixture.net().peerIpv4(), 0),
-                new InetSocketAddress(fixture.net().appIpv4(), PORT));
-        assertThat(QuicEchoOverXdp.startEcho(connection, payload).get(60, TimeUnit.SECONDS)).isEqualTo(payload);
+        echoOnOneConnection(4 << 20, 23, false);
         List<SocketState> sockets = datapath.state().sockets();
         assertThat(sockets.stream().mapToLong(SocketState::txLendRefused).sum())
                 .as("the codec asked for more frames than were free").isPositive();
         assertThat(sockets.stream().mapToLong(SocketState::txInPlace).sum()).isPositive();
-        connection.close().sync();
-        connection.parent().close().sync();
         awaitNoFrameHeld();
     }
 
     @Test
     void withTheKernelTxPathBatchesWrittenIntoTxFramesAreCopiedCountedAndArriveWhole() throws Exception {
         serve(DatapathSettings.builder().frameCount(2048).txPath(TxPath.KERNEL_GSO), true, true);
-        byte[] payload = new byte[4 << 20];
-        new Random(29).nextBytes(payload);
-        QuicChannel connection = connect(new InetSocketAddress(fixture.net().peerIpv6(), 0),
-                new InetSocketAddress(fixture.net().appIpv6(), PORT));
-        assertThat(QuicEchoOverXdp.startEcho(connection, payload).get(60, TimeUnit.SECONDS)).isEqualTo(payload);
+        echoOnOneConnection(4 << 20, 29, true);
         List<SocketState> sockets = datapath.state().sockets();
         long throughKernel = sockets.stream().mapToLong(SocketState::txKernelPackets).sum();
         assertThat(throughKernel).as("the echo's batches went through the kernel").isPositive();
         assertThat(sockets.stream().mapToLong(SocketState::txFrameCopies).sum())
                 .as("each of them written into a TX frame, and copied").isEqualTo(throughKernel);
-        connection.close().sync();
-        connection.parent().close().sync();
         awaitNoFrameHeld();
     }
 
     @Test
     void withTheKernelTxPathTheCodecsBatchesLeaveThroughTheKernelsUdpSocketAndArriveWhole() throws Exception {
         serve(DatapathSettings.builder().frameCount(2048).txPath(TxPath.KERNEL_GSO), true);
-        byte[] payload = new byte[4 << 20];
-        new Random(13).nextBytes(payload);
-        QuicChannel connection = connect(new InetSocketAddress(fixture.net().peerIpv4(), 0),
-                new InetSocketAddress(fixture.net().appIpv4(), PORT));
-        assertThat(QuicEchoOverXdp.startEcho(connection, payload).get(60, TimeUnit.SECONDS)).isEqualTo(payload);
+        echoOnOneConnection(4 << 20, 13, false);
         List<SocketState> sockets = datapath.state().sockets();
         assertThat(sockets).allSatisfy(socket -> assertThat(socket.txPath()).isEqualTo("kernel-gso"));
         assertThat(sockets.stream().mapToLong(SocketState::txKernelPackets).sum())
-                .as("the echo's batches went through the kernel").isGreaterThan(payload.length / 1500 / 2);
+                .as("the echo's batches went through the kernel").isGreaterThan((4 << 20) / 1500 / 2);
+        awaitNoFrameHeld();
+    }
+
+    /** Echoes {@code size} random bytes of {@code seed} on one new connection over IPv4 or IPv6, then closes it. */
+    private void echoOnOneConnection(int size, long seed, boolean ipv6) throws Exception {
+        byte[] payload = new byte[size];
+        new Random(seed).nextBytes(payload);
+        QuicChannel connection = connect(new InetSocketAddress(ipv6 ? fixture.net().peerIpv6()
+                : fixture.net().peerIpv4(), 0), new InetSocketAddress(ipv6 ? fixture.net().appIpv6()
+                : fixture.net().appIpv4(), PORT));
+        assertThat(QuicEchoOverXdp.startEcho(connection, payload).get(60, TimeUnit.SECONDS)).isEqualTo(payload);
         connection.close().sync();
         connection.parent().close().sync();
-        awaitNoFrameHeld();
     }
 
     @Test
