@@ -8,7 +8,6 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.atomic.LongAdder;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -37,8 +36,6 @@ final class KeyedRetryTokens implements QuicTokenHandler {
 
     private final ThreadLocal<Mac> macs;
 
-    private final LongAdder issued = new LongAdder();
-
     KeyedRetryTokens(Clock clock) {
         byte[] secret = new byte[32];
         new SecureRandom().nextBytes(secret);
@@ -64,13 +61,7 @@ final class KeyedRetryTokens implements QuicTokenHandler {
         byte[] originalId = new byte[dcid.readableBytes()];
         dcid.getBytes(dcid.readerIndex(), originalId);
         out.writeLong(expiry).writeBytes(mac(expiry, address, originalId)).writeBytes(originalId);
-        this.issued.increment();
         return true;
-    }
-
-    /** Tokens issued, each with a Retry. */
-    long issued() {
-        return this.issued.sum();
     }
 
     @Override
