@@ -1,10 +1,12 @@
 package io.quicxdp.autoconfigure.http3;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http3.Http3Headers;
 import io.netty.util.AsciiString;
 import java.util.Map;
-import java.util.Set;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 
@@ -15,7 +17,7 @@ import org.jspecify.annotations.Nullable;
 final class Http3Fields {
 
     /** Fields that belong to an HTTP/1.1 connection: a message with one is malformed in HTTP/3. */
-    private static final Set<AsciiString> CONNECTION_SPECIFIC = Set.of(HttpHeaderNames.CONNECTION,
+    private static final List<AsciiString> CONNECTION_SPECIFIC = List.of(HttpHeaderNames.CONNECTION,
             HttpHeaderNames.KEEP_ALIVE, HttpHeaderNames.PROXY_CONNECTION, HttpHeaderNames.TRANSFER_ENCODING,
             HttpHeaderNames.UPGRADE);
 
@@ -39,9 +41,36 @@ final class Http3Fields {
         return lower;
     }
 
-    /** Whether a response may not carry the field {@code name} (lower case) over HTTP/3. */
-    static boolean connectionSpecific(AsciiString name) {
-        return CONNECTION_SPECIFIC.contains(name);
+    /** Removes the fields that a message may not carry over HTTP/3. */
+    static void removeConnectionSpecific(Http3Headers fields) {
+        for (AsciiString name : CONNECTION_SPECIFIC) {
+            fields.remove(name);
+        }
+    }
+
+    /** A direct buffer holding a DATA frame's header for {@code length} bytes of data: its type and length. */
+    static ByteBuf dataFrameHeader(ByteBufAllocator allocator, int length) {
+        return dataFrameHeader(allocator, length, 0);
+    }
+
+    /** As {@link #dataFrameHeader(ByteBufAllocator, int)}, with room for {@code room} bytes after it. */
+    static ByteBuf dataFrameHeader(ByteBufAllocator allocator, int length, int room) {
+        ByteBuf header = allocator.directBuffer(9 + room);
+        // the frame type DATA (0x00), then the length as a QUIC variable-length integer (RFC 9000, 16)
+        header.writeByte(0x00);
+        if (length < (1 << 6)) {
+            header.writeByte(length);
+        }
+        else if (length < (1 << 14)) {
+            header.writeShort(0x4000 | length);
+        }
+        else if (length < (1 << 30)) {
+            header.writeInt(0x80000000 | length);
+        }
+        else {
+            header.writeLong(0xC000000000000000L | length);
+        }
+        return header;
     }
 
     /**

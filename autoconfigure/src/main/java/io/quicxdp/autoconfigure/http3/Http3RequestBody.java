@@ -122,10 +122,17 @@ final class Http3RequestBody extends Flux<DataBuffer> implements Subscription {
         drain();
     }
 
-    /** Whether the subscriber waits for more than has arrived: the stream should read. */
+    /**
+     * Whether the stream should read more of the body: while nothing waits here unasked for (at most one read ahead
+     * of a subscriber that has not asked yet, so that a client's reset is seen), while the subscriber asks for more
+     * than has arrived, and once it is cancelled (what comes is dropped).
+     */
     boolean wantsMore() {
-        return !this.done && this.actual != null && this.demand > 0 && this.arrived.isEmpty() && !this.complete
-                && this.error == null;
+        if (this.done) {
+            return this.error == null;
+        }
+        return this.arrived.isEmpty() && !this.complete && this.error == null
+                && (this.actual == null || this.demand > 0);
     }
 
     /** Whether the body is cancelled or has ended for its subscriber. */
@@ -153,7 +160,7 @@ final class Http3RequestBody extends Flux<DataBuffer> implements Subscription {
             this.done = true;
             subscriber.onComplete();
         }
-        else if (wantsMore()) {
+        else if (this.demand > 0 && wantsMore()) {
             this.stream.read();
         }
     }

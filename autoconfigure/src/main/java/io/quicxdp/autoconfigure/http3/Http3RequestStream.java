@@ -10,7 +10,6 @@ import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http3.DefaultHttp3DataFrame;
 import io.netty.handler.codec.http3.DefaultHttp3Headers;
 import io.netty.handler.codec.http3.DefaultHttp3HeadersFrame;
 import io.netty.handler.codec.http3.Http3DataFrame;
@@ -69,6 +68,9 @@ final class Http3RequestStream extends ChannelInboundHandlerAdapter implements C
             AtomicReferenceFieldUpdater.newUpdater(Http3RequestStream.class, Http3RequestBody.class, "body");
 
     private static final AsciiString ZERO = AsciiString.cached("0");
+
+    /** A body part up to this size goes out copied behind its frame's header, in one buffer. */
+    private static final int COPY_LIMIT = 8192;
 
     private final Http3RequestStreams streams;
 
@@ -148,7 +150,8 @@ final class Http3RequestStream extends ChannelInboundHandlerAdapter implements C
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         Http3RequestBody body = this.body;
-        if (!this.inputDone && (this.request == null || this.ended || (body != null && body.wantsMore()))) {
+        // the request's fields, the body as the handler asks for it (and one read ahead), the rest once answered
+        if (!this.inputDone && (this.request == null || this.ended || body == null || body.wantsMore())) {
             ctx.read();
         }
     }
@@ -189,14 +192,17 @@ final class Http3RequestStream extends ChannelInboundHandlerAdapter implements C
             this.handling.cancel();
         }
         this.handled = true;
-        ClosedChannelException gone = null;
         Http3RequestBody body = this.body;
-        if (body != null && !body.done()) {
-            gone = new ClosedChannelException();
-            body.fail(gone);
-        }
-        if (this.writing != null) {
-            this.writing.fail((gone != null) ? gone : new ClosedChannelException());
+        boolean reading = body != null && !body.done();
+        boolean writing = this.writing != null && this.writing.active();
+        if (reading || writing) {
+            ClosedChannelException gone = new ClosedChannelException();
+            if (reading) {
+                body.fail(gone);
+            }
+            if (writing) {
+                this.writing.fail(gone);
+            }
         }
     }
 
@@ -348,12 +354,32 @@ final class Http3RequestStream extends ChannelInboundHandlerAdapter implements C
     /**
      * Writes a DATA frame with {@code buffer}, after the response's HEADERS frame if it did not go out yet: for the
      * response's body.
+     *
+     * <p>The frame goes to the stream itself, below Netty's HTTP/3 codec, as one buffer (a small body copied behind
+     * the frame's header) or as two (the header, then a large direct body as it is). Through the codec it would be
+     * one buffer of two parts, which the QUIC stream writes part by part and which then loses the client's
+     * STOP_SENDING: the write waits for ever instead of failing (Netty 4.2.18, {@code QuicheQuicChannel.streamSend}).
      */
     ChannelFuture writeData(DataBuffer buffer) {
         if (!this.headersSent) {
             writeHeaders(this.response.fields(), this.ctx.voidPromise());
         }
-        return this.ctx.write(new DefaultHttp3DataFrame(content(buffer)));
+        ChannelHandlerContext stream = this.ctx.pipeline().firstContext();
+        int length = buffer.readableByteCount();
+        if (length > COPY_LIMIT && buffer instanceof NettyDataBuffer netty && netty.getNativeBuffer().isDirect()) {
+            stream.write(Http3Fields.dataFrameHeader(this.ctx.alloc(), length), stream.voidPromise());
+            return stream.write(netty.getNativeBuffer());
+        }
+        ByteBuf frame = Http3Fields.dataFrameHeader(this.ctx.alloc(), length, length);
+        try (DataBuffer.ByteBufferIterator parts = buffer.readableByteBuffers()) {
+            while (parts.hasNext()) {
+                frame.writeBytes(parts.next());
+            }
+        }
+        finally {
+            DataBufferUtils.release(buffer);
+        }
+        return stream.write(frame);
     }
 
     /** The response's body is being written by {@code writing}. */
@@ -444,23 +470,6 @@ final class Http3RequestStream extends ChannelInboundHandlerAdapter implements C
         if (!this.inputDone && !this.closed) {
             this.ctx.read();
         }
-    }
-
-    /** A Netty buffer with the bytes of {@code buffer}: its own if it has one, else a direct copy. */
-    private ByteBuf content(DataBuffer buffer) {
-        if (buffer instanceof NettyDataBuffer netty) {
-            return netty.getNativeBuffer();
-        }
-        ByteBuf copy = this.ctx.alloc().directBuffer(buffer.readableByteCount());
-        try (DataBuffer.ByteBufferIterator parts = buffer.readableByteBuffers()) {
-            while (parts.hasNext()) {
-                copy.writeBytes(parts.next());
-            }
-        }
-        finally {
-            DataBufferUtils.release(buffer);
-        }
-        return copy;
     }
 
     private void onLoop(Runnable task) {

@@ -12,9 +12,10 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
 
 /**
- * Writing a response's body on its request stream, with back-pressure: one buffer is asked for at a time, and the
- * next only while the stream can take more (QUIC's flow and congestion control say so through the stream's
- * writability). Completes once the last DATA frame is written and the stream's output is shut, once; fails with
+ * Writing a response's body on its request stream, with back-pressure: buffers are asked for a few at a time
+ * (so that a source that cannot wait, such as {@code Flux.interval}, keeps going between two turns of the event
+ * loop), and more only while the stream can take them (QUIC's flow and congestion control say so through the
+ * stream's writability). Completes once the last DATA frame is written and the stream's output is shut, once; fails with
  * the write's own failure (a client that stopped the stream, a connection that closed), which resets the stream.
  *
  * <p>Everything runs on the stream's event loop: signals from other threads are handed to it in the order they
@@ -22,6 +23,12 @@ import reactor.core.publisher.Operators;
  */
 final class Http3ResponseBody extends Mono<Void> implements CoreSubscriber<DataBuffer>, Subscription,
         ChannelFutureListener {
+
+    /** Buffers asked for and not yet come: at most this many. */
+    private static final int PREFETCH = 32;
+
+    /** Asks for more once no more than this many are still to come. */
+    private static final int REFILL = PREFETCH / 4;
 
     private final Http3RequestStream stream;
 
@@ -37,6 +44,9 @@ final class Http3ResponseBody extends Mono<Void> implements CoreSubscriber<DataB
     private @Nullable ChannelFuture lastWrite;
 
     private boolean awaitingWritability;
+
+    /** Buffers asked for and not yet come. */
+    private int outstanding;
 
     private boolean upstreamDone;
 
@@ -91,6 +101,7 @@ final class Http3ResponseBody extends Mono<Void> implements CoreSubscriber<DataB
             DataBufferUtils.release(buffer);
             return;
         }
+        this.outstanding--;
         ChannelFuture write = this.stream.writeData(buffer);
         this.lastWrite = write;
         if (write.isDone()) {
@@ -106,12 +117,14 @@ final class Http3ResponseBody extends Mono<Void> implements CoreSubscriber<DataB
     }
 
     private void requestIfWritable() {
-        if (this.stream.channel().isWritable()) {
-            this.awaitingWritability = false;
-            this.upstream.request(1);
-        }
-        else {
+        if (!this.stream.channel().isWritable()) {
             this.awaitingWritability = true;
+        }
+        else if (this.outstanding <= REFILL) {
+            this.awaitingWritability = false;
+            int more = PREFETCH - this.outstanding;
+            this.outstanding = PREFETCH;
+            this.upstream.request(more);
         }
     }
 

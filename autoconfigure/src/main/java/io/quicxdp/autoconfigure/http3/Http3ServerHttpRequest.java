@@ -14,6 +14,7 @@ import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
 import java.util.HexFormat;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import org.jspecify.annotations.Nullable;
@@ -38,7 +39,7 @@ final class Http3ServerHttpRequest extends AbstractServerHttpRequest {
     private final Http3Headers fields;
 
     private Http3ServerHttpRequest(Http3RequestStream stream, Http3Headers fields, HttpMethod method, URI uri) {
-        super(method, uri, null, new HttpHeaders(new Http3RequestHeaders(fields)));
+        super(method, uri, null, new HttpHeaders(new Http3HeadersAdapter(fields)));
         this.stream = stream;
         this.fields = fields;
     }
@@ -100,19 +101,23 @@ final class Http3ServerHttpRequest extends AbstractServerHttpRequest {
 
     @Override
     protected @Nullable SslInfo initSslInfo() {
-        SSLSession session = (connection().sslEngine() != null) ? connection().sslEngine().getSession() : null;
+        SSLEngine engine = connection().sslEngine();
+        SSLSession session = (engine != null) ? engine.getSession() : null;
         if (session == null) {
             return null;
         }
-        X509Certificate[] peer;
-        try {
-            Certificate[] certificates = session.getPeerCertificates();
-            peer = Arrays.stream(certificates).filter(X509Certificate.class::isInstance)
-                .map(X509Certificate.class::cast)
-                .toArray(X509Certificate[]::new);
-        }
-        catch (SSLPeerUnverifiedException ex) {
-            peer = new X509Certificate[0];
+        X509Certificate[] peer = new X509Certificate[0];
+        // asked without client authentication, the session answers with an exception
+        if (engine.getNeedClientAuth() || engine.getWantClientAuth()) {
+            try {
+                Certificate[] certificates = session.getPeerCertificates();
+                peer = Arrays.stream(certificates).filter(X509Certificate.class::isInstance)
+                    .map(X509Certificate.class::cast)
+                    .toArray(X509Certificate[]::new);
+            }
+            catch (SSLPeerUnverifiedException ex) {
+                // the client sent none
+            }
         }
         byte[] id = session.getId();
         return SslInfo.from(HexFormat.of().formatHex((id != null) ? id : new byte[0]), peer);

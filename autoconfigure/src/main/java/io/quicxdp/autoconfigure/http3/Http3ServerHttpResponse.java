@@ -4,11 +4,11 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http3.DefaultHttp3Headers;
 import io.netty.handler.codec.http3.Http3Headers;
-import io.netty.util.AsciiString;
 import java.util.List;
 import org.reactivestreams.Publisher;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferFactory;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ResponseCookie;
@@ -25,9 +25,17 @@ final class Http3ServerHttpResponse extends AbstractServerHttpResponse {
 
     private final Http3RequestStream stream;
 
+    /** The HEADERS frame's fields, which Spring's headers write to. */
+    private final Http3Headers fields;
+
     Http3ServerHttpResponse(Http3RequestStream stream, DataBufferFactory buffers) {
-        super(buffers);
+        this(stream, buffers, new DefaultHttp3Headers(false, 16));
+    }
+
+    private Http3ServerHttpResponse(Http3RequestStream stream, DataBufferFactory buffers, Http3Headers fields) {
+        super(buffers, new HttpHeaders(new Http3HeadersAdapter(fields)));
         this.stream = stream;
+        this.fields = fields;
     }
 
     @Override
@@ -66,16 +74,13 @@ final class Http3ServerHttpResponse extends AbstractServerHttpResponse {
     protected void applyCookies() {
     }
 
-    /** The HEADERS frame's fields: status, headers (names in lower case, no connection-specific ones), cookies. */
+    /**
+     * The HEADERS frame's fields, once committed: status, headers (without connection-specific ones), cookies.
+     */
     Http3Headers fields() {
-        Http3Headers fields = new DefaultHttp3Headers(false, 16);
+        Http3Headers fields = this.fields;
         fields.status(HttpResponseStatus.valueOf(getStatusCode().value()).codeAsText());
-        getHeaders().forEach((name, values) -> {
-            AsciiString lower = Http3Fields.name(name);
-            if (!Http3Fields.connectionSpecific(lower)) {
-                fields.add(lower, values);
-            }
-        });
+        Http3Fields.removeConnectionSpecific(fields);
         for (List<ResponseCookie> cookies : getCookies().values()) {
             for (ResponseCookie cookie : cookies) {
                 fields.add(HttpHeaderNames.SET_COOKIE, cookie.toString());

@@ -63,9 +63,9 @@ public class XdpHttp3Properties implements Validator {
     private Duration shutdownTimeout = Duration.ofSeconds(5);
 
     /**
-     * Largest header section of a request, its field names and values with 32 bytes each (HTTP/3's measure),
-     * announced to clients; a client that sends a larger one loses its connection (H3_EXCESSIVE_LOAD). Defaults to
-     * server.max-http-request-header-size, else 8KB.
+     * Largest request header section taken, counted as HTTP/3 does (each field's name and value, plus 32 bytes), and
+     * announced to clients; a client that sends a larger one has its connection closed (H3_EXCESSIVE_LOAD). Defaults
+     * to server.max-http-request-header-size, else 8KB.
      */
     private @Nullable DataSize maxRequestHeaderSize;
 

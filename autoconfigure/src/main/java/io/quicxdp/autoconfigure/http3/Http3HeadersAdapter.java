@@ -12,18 +12,19 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.util.MultiValueMap;
 
 /**
- * A request's HTTP/3 fields as Spring's headers, read in place: no copy, the pseudo-fields ({@code :method},
- * {@code :path}, ...) left out. Names are looked up in any case (HTTP/3 sends them in lower case). Lookups by name
- * go straight to Netty's fields; iterating makes a view once.
+ * HTTP/3 fields as Spring's headers, in place: a request's as they came, a response's as they will go, without a
+ * copy and without the pseudo-fields ({@code :method}, {@code :status}, ...). Names are looked up and written in
+ * any case and kept in lower case, as HTTP/3 sends them. Lookups by name go straight to Netty's fields; iterating
+ * makes a view, until the next change.
  */
-final class Http3RequestHeaders extends AbstractMap<String, List<String>> implements MultiValueMap<String, String> {
+final class Http3HeadersAdapter extends AbstractMap<String, List<String>> implements MultiValueMap<String, String> {
 
     private final Http3Headers fields;
 
     /** The fields by name, without the pseudo-fields: made when first iterated. */
     private @Nullable Map<String, List<String>> view;
 
-    Http3RequestHeaders(Http3Headers fields) {
+    Http3HeadersAdapter(Http3Headers fields) {
         this.fields = fields;
     }
 
