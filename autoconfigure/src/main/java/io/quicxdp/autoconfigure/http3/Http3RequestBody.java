@@ -1,5 +1,6 @@
 package io.quicxdp.autoconfigure.http3;
 
+import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import org.jspecify.annotations.Nullable;
@@ -33,8 +34,6 @@ final class Http3RequestBody extends Flux<DataBuffer> implements Subscription {
     private @Nullable CoreSubscriber<? super DataBuffer> actual;
 
     private long demand;
-
-    private boolean complete;
 
     private @Nullable Throwable error;
 
@@ -107,9 +106,8 @@ final class Http3RequestBody extends Flux<DataBuffer> implements Subscription {
         drain();
     }
 
-    /** The client finished the body: on the event loop. */
+    /** The client finished the body (before or after this was made): on the event loop. */
     void complete() {
-        this.complete = true;
         drain();
     }
 
@@ -131,8 +129,7 @@ final class Http3RequestBody extends Flux<DataBuffer> implements Subscription {
         if (this.done) {
             return this.error == null;
         }
-        return this.arrived.isEmpty() && !this.complete && this.error == null
-                && (this.actual == null || this.demand > 0);
+        return this.arrived.isEmpty() && !finished() && this.error == null && (this.actual == null || this.demand > 0);
     }
 
     /** Whether the body is cancelled or has ended for its subscriber. */
@@ -152,17 +149,26 @@ final class Http3RequestBody extends Flux<DataBuffer> implements Subscription {
         if (this.done) {
             return;
         }
+        if (this.error == null && !finished() && this.stream.closed()) {
+            // made after its stream went away
+            this.error = new ClosedChannelException();
+        }
         if (this.error != null) {
             this.done = true;
             subscriber.onError(this.error);
         }
-        else if (this.complete && this.arrived.isEmpty()) {
+        else if (finished() && this.arrived.isEmpty()) {
             this.done = true;
             subscriber.onComplete();
         }
         else if (this.demand > 0 && wantsMore()) {
             this.stream.read();
         }
+    }
+
+    /** Whether the client finished the body, which the stream knows (also from before this was made). */
+    private boolean finished() {
+        return this.stream.inputDone();
     }
 
     private void discard() {

@@ -113,6 +113,16 @@ final class Http3RequestStream extends ChannelInboundHandlerAdapter implements C
         return this.channel;
     }
 
+    /** Whether the client finished its side of the stream: on the event loop. */
+    boolean inputDone() {
+        return this.inputDone;
+    }
+
+    /** Whether the stream closed: on the event loop. */
+    boolean closed() {
+        return this.closed;
+    }
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
