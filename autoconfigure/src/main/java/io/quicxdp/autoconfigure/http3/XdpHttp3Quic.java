@@ -150,8 +150,12 @@ public final class XdpHttp3Quic {
     void configure(QuicServerCodecBuilder codec, int loop, @Nullable QuicTokenHandler tokens) {
         codec.sslContext(this.sslContext).tokenHandler(tokens).resetTokenGenerator(this.resetTokenGenerator);
         if (this.connectionIds != null) {
-            codec.localConnectionIdLength(this.connectionIdLength)
-                .connectionIdAddressGenerator(this.connectionIds.apply(loop));
+            QuicConnectionIdGenerator generator = this.connectionIds.apply(loop);
+            if (generator.maxConnectionIdLength() < this.connectionIdLength) {
+                throw new IllegalStateException("The connection ID generator of event loop " + loop + " makes IDs of "
+                        + generator.maxConnectionIdLength() + " bytes at most, not " + this.connectionIdLength);
+            }
+            codec.localConnectionIdLength(this.connectionIdLength).connectionIdAddressGenerator(generator);
         }
         if (this.segmentedDatagrams != null) {
             codec.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, this.segmentedDatagrams);
