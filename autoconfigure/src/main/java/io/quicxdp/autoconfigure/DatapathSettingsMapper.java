@@ -48,6 +48,8 @@ final class DatapathSettingsMapper {
         map.from(properties::getNeighbourTimeout).to(settings::neighbourTimeout);
         map.from(properties::getRouteMaxAge).to(settings::routeMaxAge);
         map.from(properties::getUdpChecksum).to(settings::udpChecksumPolicy);
+        map.from(properties::isTxChecksumOffload).to(settings::txChecksumOffload);
+        map.from(properties::getTxPath).to(settings::txPath);
         return settings;
     }
 

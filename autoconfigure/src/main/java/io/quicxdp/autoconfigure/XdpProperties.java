@@ -2,6 +2,7 @@ package io.quicxdp.autoconfigure;
 
 import io.quicxdp.datapath.config.BindMode;
 import io.quicxdp.datapath.config.PollMode;
+import io.quicxdp.datapath.config.TxPath;
 import io.quicxdp.datapath.config.UdpChecksumPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,6 +52,19 @@ public class XdpProperties implements Validator {
      * skip, any.
      */
     private UdpChecksumPolicy udpChecksum = UdpChecksumPolicy.ACCEPT_PARTIAL;
+
+    /**
+     * Whether the UDP checksums of sent datagrams are left to the kernel and the device through AF_XDP TX
+     * metadata, where they take them (copy mode on Linux 6.8+); false computes every one in the datapath.
+     */
+    private boolean txChecksumOffload = true;
+
+    /**
+     * How batches of datagrams to one peer leave (the QUIC codec's segmented writes): xdp, through the AF_XDP
+     * socket; kernel-gso, through a kernel UDP socket on the port as one UDP_SEGMENT write; auto, kernel-gso on
+     * copy-mode sockets and xdp on zero-copy ones.
+     */
+    private TxPath txPath = TxPath.XDP;
 
     /** The memory each socket receives into and sends from. */
     private final Umem umem = new Umem();
@@ -119,6 +133,22 @@ public class XdpProperties implements Validator {
 
     public void setUdpChecksum(UdpChecksumPolicy udpChecksum) {
         this.udpChecksum = udpChecksum;
+    }
+
+    public boolean isTxChecksumOffload() {
+        return this.txChecksumOffload;
+    }
+
+    public void setTxChecksumOffload(boolean txChecksumOffload) {
+        this.txChecksumOffload = txChecksumOffload;
+    }
+
+    public TxPath getTxPath() {
+        return this.txPath;
+    }
+
+    public void setTxPath(TxPath txPath) {
+        this.txPath = txPath;
     }
 
     public Umem getUmem() {

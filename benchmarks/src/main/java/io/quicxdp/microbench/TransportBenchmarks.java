@@ -2,6 +2,7 @@ package io.quicxdp.microbench;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -16,6 +17,7 @@ import io.quicxdp.datapath.internal.xsk.MemoryKernel;
 import io.quicxdp.datapath.internal.xsk.XskParameters;
 import io.quicxdp.netty.XdpDatagramChannel;
 import io.quicxdp.netty.XdpIoHandlerFactory;
+import io.quicxdp.netty.XdpSegmentedDatagramPacket;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -84,6 +86,10 @@ public class TransportBenchmarks {
     @Param({"64", "1200"})
     public int payloadLength;
 
+    /** Who computes sent UDP checksums: the datapath ({@code software}) or the kernel, asked through TX metadata. */
+    @Param({"software", "offload"})
+    public String txChecksum;
+
     private final Application application = new Application();
 
     private MemoryDatapath datapath;
@@ -100,6 +106,9 @@ public class TransportBenchmarks {
     /** What the application sends back to the peer: one packet, retained for each write. */
     private DatagramPacket reply;
 
+    /** The 32 datagrams in one packet (a composite of 32 buffers, as Netty's QUIC codec makes), retained for each write. */
+    private XdpSegmentedDatagramPacket segmentedReply;
+
     private long delivered;
 
     private long written;
@@ -114,6 +123,7 @@ public class TransportBenchmarks {
                 .portReservation(false)
                 // the peer keeps the route learned from its first datagram for the whole run
                 .routeMaxAge(Duration.ofHours(1))
+                .txChecksumOffload(txChecksum.equals("offload"))
                 .build();
         datapath = MemoryDatapath.open(settings, "bench0", LOCAL_MAC, 1500);
         kernel = datapath.kernel();
@@ -142,6 +152,11 @@ public class TransportBenchmarks {
             content.writeByte(i * 7 + 1);
         }
         reply = new DatagramPacket(content, application.sender);
+        CompositeByteBuf batch = Unpooled.compositeBuffer(WRITES);
+        for (int i = 0; i < WRITES; i++) {
+            batch.addComponent(true, content.retainedDuplicate());
+        }
+        segmentedReply = new XdpSegmentedDatagramPacket(batch, payloadLength, application.sender);
         channel.writeAndFlush(reply.retain(), channel.voidPromise());
         written++;
         sent += kernel.complete();
@@ -189,7 +204,8 @@ public class TransportBenchmarks {
     }
 
     /**
-     * Sending. One operation: one {@link DatagramPacket} written to the channel (the same packet each time,
+     * Sending. One operation: one datagram written to the channel, in a {@link DatagramPacket} of its own or, with
+     * {@link Writes#segments} 32, within one {@link XdpSegmentedDatagramPacket} of 32 (the same packet each time,
      * retained, so that what the application allocates is not counted), then, per 32, one flush: each
      * becomes a TX frame (headers and payload copied, IP and UDP checksums computed) and a descriptor on the
      * TX ring; the kernel completes them all, and the frames come back to the free TX frames when the socket
@@ -197,9 +213,14 @@ public class TransportBenchmarks {
      */
     @Benchmark
     @OperationsPerInvocation(WRITES)
-    public int send() {
-        for (int i = 0; i < WRITES; i++) {
-            channel.write(reply.retain(), channel.voidPromise());
+    public int send(Writes writes) {
+        if (writes.segments == 1) {
+            for (int i = 0; i < WRITES; i++) {
+                channel.write(reply.retain(), channel.voidPromise());
+            }
+        }
+        else {
+            channel.write(segmentedReply.retain(), channel.voidPromise());
         }
         channel.flush();
         written += WRITES;
@@ -220,12 +241,22 @@ public class TransportBenchmarks {
         }
         finally {
             reply.release();
+            segmentedReply.release();
             loop.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             while (!loop.isTerminated()) {
                 loop.runNow();
             }
             datapath.close();
         }
+    }
+
+    /** How {@link #send} writes its 32 datagrams. */
+    @State(Scope.Thread)
+    public static class Writes {
+
+        /** 1: one {@link DatagramPacket} each; 32: one {@link XdpSegmentedDatagramPacket} of all of them. */
+        @Param({"1", "32"})
+        public int segments;
     }
 
     /** The application: reads each datagram's sender, length and first byte, then releases it, as a codec would. */

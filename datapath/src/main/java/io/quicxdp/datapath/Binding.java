@@ -1,5 +1,6 @@
 package io.quicxdp.datapath;
 
+import io.quicxdp.datapath.internal.linux.UdpGsoSocket;
 import io.quicxdp.datapath.internal.packet.ParsedUdpFrame;
 import io.quicxdp.datapath.internal.queue.Queue;
 import java.net.InetAddress;
@@ -33,11 +34,14 @@ final class Binding {
     /** The one queue this binding serves, or {@code null} for every queue. */
     final Queue queue;
 
+    /** The kernel UDP socket batches leave through with {@code TxPath.KERNEL_GSO} or {@code AUTO}, or {@code null}. */
+    final UdpGsoSocket kernelSocket;
+
     /** Set, under the endpoint table's lock, once the binding left the table. */
     volatile boolean closed;
 
     Binding(InetAddress localAddress, int port, UdpPeer remote, DatagramHandler handler, PortReservation reservation,
-            Queue queue) {
+            Queue queue, UdpGsoSocket kernelSocket) {
         this.handler = handler;
         this.wildcard = IpAddresses.isAnyLocal(localAddress);
         this.ipv6 = !wildcard && IpAddresses.isIpv6(localAddress);
@@ -47,6 +51,7 @@ final class Binding {
         this.remote = remote;
         this.reservation = reservation;
         this.queue = queue;
+        this.kernelSocket = kernelSocket;
     }
 
     /** The local address and port; the wildcard address when bound to all. */

@@ -51,6 +51,11 @@ final class DrivenQueue implements QueueDriver {
     }
 
     @Override
+    public boolean handKickToPoll() {
+        return queue.handKickToPoll();
+    }
+
+    @Override
     public long retain() {
         return queue.retain();
     }

@@ -44,6 +44,9 @@ final class EndpointTable {
         if (binding.reservation != null) {
             binding.reservation.close();
         }
+        if (binding.kernelSocket != null) {
+            binding.kernelSocket.close();
+        }
     }
 
     /** Closes every binding, as the datapath closes. */

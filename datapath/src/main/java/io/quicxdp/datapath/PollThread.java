@@ -22,9 +22,6 @@ final class PollThread implements Runnable {
 
     private static final System.Logger LOG = System.getLogger(PollThread.class.getName());
 
-    /** How long an idle turn sleeps while frames wait on the TX ring or for the fill ring. */
-    private static final long BACKLOG_SLEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-
     private final QueueDriver queue;
 
     private final QueueWaiter waiter;
@@ -97,18 +94,17 @@ final class PollThread implements Runnable {
     }
 
     private void idle() {
-        if (busy) {
-            Thread.onSpinWait();
-            return;
-        }
-        // frames waiting on the TX ring, or for the fill ring, move again within a millisecond; a link that is
-        // down moves nothing until it is up, so that waits the full timeout
+        // the wait is also where the kernel is woken for what the turns left on the TX ring: a busy thread
+        // waits for nothing, but makes that wake-up all the same
         try {
-            waiter.await(queue.hasBacklog() ? BACKLOG_SLEEP_NANOS : timeoutNanos);
+            waiter.await(busy ? 0 : timeoutNanos);
         }
         catch (IOException ex) {
             LOG.log(Level.ERROR, "poll on " + queue + " failed: " + ex.getMessage());
             LockSupport.parkNanos(timeoutNanos);
+        }
+        if (busy) {
+            Thread.onSpinWait();
         }
     }
 

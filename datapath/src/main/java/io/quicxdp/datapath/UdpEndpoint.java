@@ -48,6 +48,31 @@ public final class UdpEndpoint implements AutoCloseable {
      *     a configured interface: its first lookup failed, and the lookups retried since have not found one
      */
     public boolean send(UdpPeer peer, ByteBuffer payload) {
+        Binding local = route(peer);
+        return peer.transmitter.send(peer.nextHopMac, peer.ipv6, local.wildcard ? peer.localHigh : local.localHigh,
+                local.wildcard ? peer.localLow : local.localLow, local.port, peer.addressHigh, peer.addressLow,
+                peer.port, payload);
+    }
+
+    /**
+     * Sends the datagrams of {@code batch} from index {@code from} on to {@code peer}, as one batch: one lock, one
+     * route check, one TX ring reservation, each payload copied straight into its TX frame. On back-pressure
+     * only the first ones go: send the rest later, from where this left off.
+     *
+     * @return how many went on a TX ring, from {@code from} on
+     * @throws IllegalArgumentException when a payload does not fit one frame or the interface MTU (nothing is
+     *     sent then), or the peer's address family differs from this endpoint's address
+     * @throws IllegalStateException as {@link #send(UdpPeer, ByteBuffer)}
+     */
+    public int send(UdpPeer peer, DatagramBatch batch, int from) {
+        Binding local = route(peer);
+        return peer.transmitter.send(peer.nextHopMac, peer.ipv6, local.wildcard ? peer.localHigh : local.localHigh,
+                local.wildcard ? peer.localLow : local.localLow, local.port, peer.addressHigh, peer.addressLow,
+                peer.port, batch.payloads, from, local.kernelSocket);
+    }
+
+    /** Checks that this endpoint may send to {@code peer} and makes the peer's route ready; returns the binding. */
+    private Binding route(UdpPeer peer) {
         Binding local = binding;
         if (local.closed) {
             throw new IllegalStateException(this + " is closed");
@@ -59,9 +84,7 @@ public final class UdpEndpoint implements AutoCloseable {
         if (!peer.routeCurrent(routes.generation())) {
             routes.prepare(peer, local.wildcard);
         }
-        return peer.transmitter.send(peer.nextHopMac, peer.ipv6, local.wildcard ? peer.localHigh : local.localHigh,
-                local.wildcard ? peer.localLow : local.localLow, local.port, peer.addressHigh, peer.addressLow,
-                peer.port, payload);
+        return local;
     }
 
     /**

@@ -1,11 +1,13 @@
 package io.quicxdp.datapath;
 
 import io.quicxdp.datapath.config.DatapathSettings;
+import io.quicxdp.datapath.config.TxPath;
 import io.quicxdp.datapath.config.XdpMapConfig;
 import io.quicxdp.datapath.driver.QueueDriver;
 import io.quicxdp.datapath.failure.XdpDatapathException;
 import io.quicxdp.datapath.failure.XdpSocketException;
 import io.quicxdp.datapath.internal.linux.NativeIoException;
+import io.quicxdp.datapath.internal.linux.UdpGsoSocket;
 import io.quicxdp.datapath.internal.maps.MapBinding;
 import io.quicxdp.datapath.internal.maps.MapModeStartup;
 import io.quicxdp.datapath.internal.maps.StartupFailures;
@@ -290,9 +292,11 @@ public final class XdpDatapath implements AutoCloseable {
         ensureOpen();
         PortReservation reservation = null;
         int port = local.getPort();
+        boolean kernelBatches = settings.txPath() != TxPath.XDP;
         if (settings.portReservation()) {
             try {
-                reservation = PortReservation.reserve(local, remote, queue != null);
+                // the kernel socket batches leave through binds the same port beside the reservation
+                reservation = PortReservation.reserve(local, remote, queue != null || kernelBatches);
             }
             catch (UncheckedIOException ex) {
                 throw new IllegalStateException(ex.getMessage(), ex);
@@ -303,8 +307,23 @@ public final class XdpDatapath implements AutoCloseable {
             throw new IllegalArgumentException("port 0 picks an ephemeral port through port reservation, which is "
                     + "off: bind a concrete port or turn port reservation on");
         }
-        Binding binding = new Binding(local.getAddress(), port, remote == null ? null : UdpPeer.of(remote), handler,
-                reservation, queue);
+        UdpGsoSocket kernelSocket = null;
+        Binding binding;
+        try {
+            if (kernelBatches) {
+                kernelSocket = UdpGsoSocket.open(IpAddresses.isAnyLocal(local.getAddress()) ? null
+                        : local.getAddress().getAddress(), port);
+            }
+            binding = new Binding(local.getAddress(), port, remote == null ? null : UdpPeer.of(remote), handler,
+                    reservation, queue, kernelSocket);
+        }
+        catch (NativeIoException ex) {
+            if (reservation != null) {
+                reservation.close();
+            }
+            throw new IllegalStateException("cannot open the kernel UDP socket batches leave through on " + local
+                    + " (quic.xdp.tx-path " + settings.txPath() + "): " + ex.getMessage(), ex);
+        }
         try {
             if (binding.remote != null) {
                 routes.resolve(binding.remote, binding.wildcard);
@@ -314,6 +333,9 @@ public final class XdpDatapath implements AutoCloseable {
         catch (RuntimeException | Error ex) {
             if (reservation != null) {
                 reservation.close();
+            }
+            if (kernelSocket != null) {
+                kernelSocket.close();
             }
             throw ex;
         }

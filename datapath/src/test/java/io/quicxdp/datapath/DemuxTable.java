@@ -21,7 +21,7 @@ public final class DemuxTable {
      */
     public Object bind(InetAddress local, int port, InetSocketAddress remote) {
         Binding binding = new Binding(local, port, remote == null ? null : UdpPeer.of(remote), datagram -> { }, null,
-                null);
+                null, null);
         table.add(binding);
         return binding;
     }

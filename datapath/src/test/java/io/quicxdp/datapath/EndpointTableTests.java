@@ -62,7 +62,7 @@ class EndpointTableTests {
     }
 
     private static Binding endpoint(String local, int port, UdpPeer remote) throws Exception {
-        return new Binding(local == null ? null : InetAddress.getByName(local), port, remote, IGNORE, null, null);
+        return new Binding(local == null ? null : InetAddress.getByName(local), port, remote, IGNORE, null, null, null);
     }
 
     private ParsedUdpFrame ipv4(String source, int sourcePort, String destination, int destinationPort)

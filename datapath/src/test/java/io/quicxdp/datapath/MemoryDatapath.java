@@ -40,7 +40,7 @@ public final class MemoryDatapath implements AutoCloseable {
         }
         MemoryKernel kernel = MemoryKernel.open(XskParameters.of(settings), 0);
         Queue queue = new Queue(interfaceName, 0, kernel.socket(), interfaceMac, mtu, settings.udpChecksumPolicy(),
-                null);
+                settings.txPath(), null);
         RouteNetlinkSocket netlink = null;
         PeerRoutes routes = null;
         try {

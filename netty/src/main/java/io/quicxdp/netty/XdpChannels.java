@@ -17,9 +17,9 @@ public final class XdpChannels {
 
     /**
      * Binds a copy of {@code bootstrap} (its handler and options) on every loop of {@code group}, each to
-     * {@code localAddress}: the pattern of {@code SO_REUSEPORT}, with the queues in the kernel's role.
-     * Netty's {@code QuicCodecDispatcher} is built for it: each channel's connection ids carry its index, so
-     * a connection's packets reach its channel's loop even when they arrive on another queue.
+     * {@code localAddress}: the pattern of {@code SO_REUSEPORT}, with the queues in the kernel's role. A QUIC
+     * server binds its channels with an {@code io.quicxdp.netty.quic.XdpQuicDispatcher} as the handler: the
+     * connection ids name their loop, so a connection's packets reach it even when they arrive on another queue.
      *
      * @return the channels, in the group's loop order
      * @throws Exception the first bind failure; the channels bound before it are closed

@@ -15,6 +15,7 @@ import io.netty.channel.IoRegistration;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.internal.StringUtil;
+import io.quicxdp.datapath.DatagramBatch;
 import io.quicxdp.datapath.DatagramHandler;
 import io.quicxdp.datapath.ReceivedDatagram;
 import io.quicxdp.datapath.UdpEndpoint;
@@ -40,7 +41,8 @@ import java.util.Map;
  * frame back to its queue. {@code channelReadComplete} fires once per turn of the loop's queues. Writes of
  * {@link DatagramPacket} or {@code AddressedEnvelope<ByteBuf, InetSocketAddress>} (and {@link ByteBuf} when
  * connected) are copied into TX frames with their checksums, and their promise completes once the frame
- * is on the TX ring; when the TX frames run out the writes wait for the next turn, and writability follows
+ * is on the TX ring; an {@link XdpSegmentedDatagramPacket} goes as one batch of datagrams, its promise complete
+ * once the last is on the TX ring; when the TX frames run out the writes wait for the next turn, and writability follows
  * the outbound buffer's water marks.
  *
  * <p>A channel receives only the datagrams of its own loop's queues: to serve a port on every queue, bind
@@ -80,6 +82,9 @@ public final class XdpDatagramChannel extends AbstractChannel implements Datagra
 
     /** The packet being read, while the pipeline handles it on this loop. */
     private FramePacket reading;
+
+    /** The segmented packet being written, as the datapath takes a batch; reused. */
+    private final Segments segments = new Segments();
 
     /** Creates an unregistered channel; register it on a loop of an {@link XdpIoHandlerFactory} group. */
     public XdpDatagramChannel() {
@@ -238,9 +243,14 @@ public final class XdpDatagramChannel extends AbstractChannel implements Datagra
         for (Object msg = in.current(); msg != null; msg = in.current()) {
             boolean sent;
             try {
-                sent = msg instanceof AddressedEnvelope<?, ?> envelope
-                        ? send((InetSocketAddress) envelope.recipient(), (ByteBuf) envelope.content())
-                        : send(remote, (ByteBuf) msg);
+                if (msg instanceof XdpSegmentedDatagramPacket segmented) {
+                    sent = sendSegments(segmented, in);
+                }
+                else {
+                    sent = msg instanceof AddressedEnvelope<?, ?> envelope
+                            ? send((InetSocketAddress) envelope.recipient(), (ByteBuf) envelope.content())
+                            : send(remote, (ByteBuf) msg);
+                }
             }
             catch (RuntimeException ex) {
                 // a datagram that cannot go (too large, no route) fails alone; the channel goes on
@@ -263,6 +273,32 @@ public final class XdpDatagramChannel extends AbstractChannel implements Datagra
                 ? content.internalNioBuffer(content.readerIndex(), content.readableBytes())
                 : content.nioBuffer();
         return endpoints.get(0).send(peer, payload);
+    }
+
+    /**
+     * Sends what is left of a segmented packet as one batch; on back-pressure the datagrams that went are
+     * skipped, so that the next turn sends the rest.
+     *
+     * @return whether all of it went
+     */
+    private boolean sendSegments(XdpSegmentedDatagramPacket packet, ChannelOutboundBuffer in) {
+        ByteBuf content = packet.content();
+        segments.set(content, packet.segmentSize());
+        int count = segments.count();
+        int sent;
+        try {
+            sent = endpoints.get(0).send(peer(packet.recipient()), segments, 0);
+        }
+        finally {
+            segments.set(null, 1);
+        }
+        if (sent == count) {
+            return true;
+        }
+        int bytes = sent * packet.segmentSize();
+        content.skipBytes(bytes);
+        in.progress(bytes);
+        return false;
     }
 
     /** The peer kept for {@code address}, made the first time it is seen. */
@@ -478,6 +514,34 @@ public final class XdpDatagramChannel extends AbstractChannel implements Datagra
             FramePacket packet = new FramePacket(new FrameBuf(queue, frame, offset));
             packets[first + OFFSETS_PER_FRAME - 1] = packet;
             return packet;
+        }
+    }
+
+    /** A segmented packet's content as a batch of datagrams, each {@code segmentSize} bytes but the last. */
+    private static final class Segments extends DatagramBatch {
+
+        private ByteBuf content;
+
+        private int segmentSize;
+
+        void set(ByteBuf content, int segmentSize) {
+            this.content = content;
+            this.segmentSize = segmentSize;
+        }
+
+        @Override
+        public int count() {
+            return (content.readableBytes() + segmentSize - 1) / segmentSize;
+        }
+
+        @Override
+        public int length(int index) {
+            return Math.min(segmentSize, content.readableBytes() - index * segmentSize);
+        }
+
+        @Override
+        public void copyTo(int index, ByteBuffer target) {
+            content.getBytes(content.readerIndex() + index * segmentSize, target);
         }
     }
 

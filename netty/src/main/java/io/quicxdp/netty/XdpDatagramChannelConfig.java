@@ -21,6 +21,14 @@ import java.net.NetworkInterface;
  */
 public final class XdpDatagramChannelConfig extends DefaultChannelConfig implements DatagramChannelConfig {
 
+    /**
+     * The QUIC codec's option for batches of datagrams: a server that sets it on every channel it makes (Reactor
+     * Netty sets a server's options on its QUIC connections and on the datagram channel alike) sets it here too,
+     * where it has no meaning and is taken without a warning: the channel takes the batches as they come.
+     */
+    private static final String QUIC_SEGMENTED_ALLOCATOR =
+            "io.netty.handler.codec.quic.QuicChannelOption#SEGMENTED_DATAGRAM_PACKET_ALLOCATOR";
+
     XdpDatagramChannelConfig(XdpDatagramChannel channel) {
         super(channel, new FixedRecvByteBufAllocator(2048));
     }
@@ -40,6 +48,9 @@ public final class XdpDatagramChannelConfig extends DefaultChannelConfig impleme
                 || option == ChannelOption.IP_MULTICAST_LOOP_DISABLED || option == ChannelOption.IP_TOS
                 || option == ChannelOption.SO_REUSEADDR) {
             throw unsupported(option.name(), "the datapath writes unicast IP headers itself");
+        }
+        if (option.name().equals(QUIC_SEGMENTED_ALLOCATOR)) {
+            return true;
         }
         return super.setOption(option, value);
     }

@@ -22,14 +22,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The I/O of one event loop: the datapath queues it owns. Each {@link #run} polls every queue once (its
  * handlers, that is its channels, run inside), tells the channels the turn is over, and, when the loop
  * has no task due, sleeps in one {@code poll(2)} on the queues' sockets and an eventfd until a queue
- * receives, another thread wakes it, or the next scheduled task is due. In busy mode it never sleeps.
+ * receives, another thread wakes it, or the next scheduled task is due. In busy mode it never sleeps. That
+ * {@code poll(2)} is also what wakes the kernel for the datagrams the turn and its channels left on the TX
+ * rings: a loop that does not sleep makes it with a zero timeout.
  */
 final class XdpIoHandler implements IoHandler {
 
     private static final InternalLogger LOG = InternalLoggerFactory.getInstance(XdpIoHandler.class);
 
-    /** How long a loop with work outside {@code POLLIN} (TX backlog, frames for the fill ring) sleeps. */
-    private static final long BACKLOG_SLEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** How long a loop whose channels' writes wait for TX frames sleeps: completions free them without a wake-up. */
+    private static final long WRITES_WAITING_SLEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final XdpDatapath datapath;
 
@@ -88,11 +90,8 @@ final class XdpIoHandler implements IoHandler {
     @Override
     public int run(IoHandlerContext context) {
         int received = 0;
-        boolean backlog = false;
         for (int i = 0; i < queues.size(); i++) {
-            QueueDriver queue = queues.get(i);
-            received += queue.poll(budget);
-            backlog |= queue.hasBacklog();
+            received += queues.get(i).poll(budget);
         }
         writesWaiting = false;
         // backwards: a channel that closes while handling the event leaves the list at once
@@ -100,22 +99,24 @@ final class XdpIoHandler implements IoHandler {
             Registration registration = registrations.get(i);
             registration.handle.handle(registration, XdpIoEvent.TURN_COMPLETE);
         }
-        backlog |= writesWaiting;
+        // the wait also wakes the kernel for what the turn and its channels' writes left on the TX rings, so a
+        // loop that does not sleep (it received, has tasks due, or spins) still makes it, without sleeping
+        long timeout = 0;
+        if (received == 0 && !busy && context.canBlock()) {
+            // until the next scheduled task, or Netty's purge interval when none is: never 0, which would spin
+            timeout = context.delayNanos(System.nanoTime());
+            if (writesWaiting) {
+                timeout = Math.min(timeout, WRITES_WAITING_SLEEP_NANOS);
+            }
+        }
+        try {
+            waiter.await(timeout);
+        }
+        catch (IOException ex) {
+            LOG.warn("poll on the XDP queues {} failed; trying again", queues, ex);
+        }
         if (received == 0 && busy) {
             Thread.onSpinWait();
-        }
-        else if (received == 0 && context.canBlock()) {
-            // until the next scheduled task, or Netty's purge interval when none is: never 0, which would spin
-            long timeout = context.delayNanos(System.nanoTime());
-            if (backlog) {
-                timeout = Math.min(timeout, BACKLOG_SLEEP_NANOS);
-            }
-            try {
-                waiter.await(timeout);
-            }
-            catch (IOException ex) {
-                LOG.warn("poll on the XDP queues {} failed; trying again", queues, ex);
-            }
         }
         return received;
     }

@@ -33,6 +33,9 @@ import io.quicxdp.datapath.internal.linux.Namespaces;
 import io.quicxdp.datapath.state.SocketState;
 import io.quicxdp.datapath.testing.VethNamespace;
 import io.quicxdp.datapath.testing.XskMapFixture;
+import io.quicxdp.netty.quic.QuicLbConnectionIds;
+import io.quicxdp.netty.quic.XdpQuicDispatcher;
+import io.quicxdp.netty.quic.XdpQuicRouting;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -46,12 +49,15 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * For the hostile-input tests: Netty's QUIC server codec echoing streams on the XDP transport of a fixture's
- * app end, one loop, and Netty's QUIC client over ordinary sockets in the peer namespace. {@link #close()} closes
+ * app end, one loop, behind an {@link XdpQuicDispatcher} (server ID {@link #SERVER_ID}), and Netty's QUIC client
+ * over ordinary sockets in the peer namespace. {@link #close()} closes
  * the channels before the loops, as docs/netty.md asks, then the datapath.
  */
 final class QuicEchoOverXdp implements AutoCloseable {
 
     static final String ALPN = "quic-xdp-echo";
+
+    static final byte[] SERVER_ID = {0x5e, 0x17};
 
     private final XskMapFixture fixture;
 
@@ -65,9 +71,12 @@ final class QuicEchoOverXdp implements AutoCloseable {
 
     private final QuicSslContext clientTls;
 
+    private final XdpQuicRouting routing;
+
     private QuicEchoOverXdp(XskMapFixture fixture, XdpDatapath datapath, MultiThreadIoEventLoopGroup serverLoops,
-            List<Channel> serverChannels, MultiThreadIoEventLoopGroup clientLoops) {
+            XdpQuicRouting routing, List<Channel> serverChannels, MultiThreadIoEventLoopGroup clientLoops) {
         this.fixture = fixture;
+        this.routing = routing;
         this.datapath = datapath;
         this.serverLoops = serverLoops;
         this.serverChannels = serverChannels;
@@ -90,14 +99,19 @@ final class QuicEchoOverXdp implements AutoCloseable {
                     .setIsCertificateAuthority(true).buildSelfSigned();
             QuicSslContext serverTls = QuicSslContextBuilder.forServer(certificate.getKeyPair().getPrivate(), null,
                     certificate.getCertificate()).applicationProtocols(ALPN).build();
-            ChannelHandler codec = limits(new QuicServerCodecBuilder()).sslContext(serverTls)
-                    .tokenHandler(InsecureQuicTokenHandler.INSTANCE).handler(new Connection())
-                    // a stream echoes after the peer finished its side, so it must stay open half-closed
-                    .streamOption(ChannelOption.ALLOW_HALF_CLOSURE, true).streamHandler(new EchoStream()).build();
-            List<Channel> channels = XdpChannels.bindEveryLoop(new Bootstrap().handler(codec), serverLoops,
+            XdpQuicRouting routing = XdpQuicRouting.create(QuicLbConnectionIds.builder().serverId(SERVER_ID).build(),
+                    serverLoops);
+            XdpQuicDispatcher dispatcher = routing.dispatcher((channel, idLength, ids) -> channel.pipeline().addLast(
+                    limits(new QuicServerCodecBuilder()).sslContext(serverTls).localConnectionIdLength(idLength)
+                            .connectionIdAddressGenerator(ids).tokenHandler(InsecureQuicTokenHandler.INSTANCE)
+                            .handler(new Connection())
+                            // a stream echoes after the peer finished its side, so it must stay open half-closed
+                            .streamOption(ChannelOption.ALLOW_HALF_CLOSURE, true).streamHandler(new EchoStream())
+                            .build()));
+            List<Channel> channels = XdpChannels.bindEveryLoop(new Bootstrap().handler(dispatcher), serverLoops,
                     new InetSocketAddress(port));
             clientLoops = new MultiThreadIoEventLoopGroup(1, inPeerNamespace(fixture.net()), NioIoHandler.newFactory());
-            return new QuicEchoOverXdp(fixture, datapath, serverLoops, channels, clientLoops);
+            return new QuicEchoOverXdp(fixture, datapath, serverLoops, routing, channels, clientLoops);
         }
         catch (Exception | Error ex) {
             if (clientLoops != null) {
@@ -109,6 +123,11 @@ final class QuicEchoOverXdp implements AutoCloseable {
             datapath.close();
             throw ex;
         }
+    }
+
+    /** The routing in front of the codec: its connection IDs and counters. */
+    XdpQuicRouting routing() {
+        return routing;
     }
 
     /** The one socket's state: the fixture has one queue per end. */

@@ -8,6 +8,7 @@ import io.quicxdp.datapath.state.DropReason;
 import io.quicxdp.datapath.state.SocketState;
 import io.quicxdp.datapath.testing.TestPorts;
 import io.quicxdp.datapath.testing.XskMapFixture;
+import io.quicxdp.netty.quic.QuicLbConnectionIds;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -28,6 +29,8 @@ import org.junit.jupiter.api.Test;
  * bytes after a valid long header, a Length that lies, cut short, connection ids too long) and replayed copies
  * of a real client's Initial, over IPv4 and IPv6. Every datagram is received and counted, none is dropped as
  * one the channel threw on, every frame comes back, and a real client's handshake and echo work afterwards.
+ * Short headers whose connection ids this server did not issue are dropped in front of the codec, counted, and
+ * hold no frame.
  */
 class QuicHostileInitialsTests {
 
@@ -119,6 +122,47 @@ class QuicHostileInitialsTests {
         }
         assertThat(server.socket().receiveFrames().held()).as("frames held").isZero();
         assertThat(server.socket().receiveFrames().balanced()).isTrue();
+    }
+
+    @Test
+    void shortHeadersWithIdsThisServerDidNotIssueAreDroppedAndCountedAndHoldNoFrame() throws Exception {
+        QuicLbConnectionIds ours = server.routing().connectionIds();
+        QuicLbConnectionIds otherServer = QuicLbConnectionIds.builder().serverId(new byte[] {0x5e, 0x18}).build();
+        byte[] otherRotation = ours.newConnectionId(0);
+        otherRotation[0] ^= (byte) 0x20;
+        byte[] otherLoop = ours.newConnectionId(1);
+        List<byte[]> foreign = List.of(shortHeader(otherServer.newConnectionId(0)), shortHeader(otherRotation),
+                shortHeader(otherLoop), Arrays.copyOf(shortHeader(ours.newConnectionId(0)), 20), new byte[] {0x40});
+        // ours, for the loop there is, but no connection: the codec's to drop
+        byte[] unknownConnection = shortHeader(ours.newConnectionId(0));
+        long foreignBefore = server.routing().foreignPackets();
+        long expected = server.socket().rxPackets() + 10 * (foreign.size() + 1);
+        try (DatagramChannel sender = peerChannel(fixture.net().peerIpv4())) {
+            for (int round = 0; round < 10; round++) {
+                for (byte[] datagram : foreign) {
+                    send(sender, datagram, fixture.net().appIpv4());
+                }
+                send(sender, unknownConnection, fixture.net().appIpv4());
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while ((server.socket().rxPackets() < expected || server.socket().receiveFrames().held() > 0)
+                && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(server.socket().rxPackets()).isEqualTo(expected);
+        assertThat(server.routing().foreignPackets() - foreignBefore).as("dropped as foreign")
+                .isEqualTo(10L * foreign.size());
+        assertThat(server.socket().receiveFrames().held()).as("frames held").isZero();
+        assertThat(server.socket().drops().get(DropReason.HANDLER_FAILED)).isZero();
+    }
+
+    /** A 1-RTT packet to {@code dcid}: the first octet, the id, then a packet number and a payload of zeros. */
+    private static byte[] shortHeader(byte[] dcid) {
+        byte[] packet = new byte[1 + dcid.length + 40];
+        packet[0] = 0x41;
+        System.arraycopy(dcid, 0, packet, 1, dcid.length);
+        return packet;
     }
 
     /** Initials made hostile from a real one: its header kept and the rest random, lengths lying, cut short. */

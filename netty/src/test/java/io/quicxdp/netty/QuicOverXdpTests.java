@@ -13,9 +13,8 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.handler.codec.quic.InsecureQuicTokenHandler;
 import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.QuicClientCodecBuilder;
-import io.netty.handler.codec.quic.QuicCodecDispatcher;
-import io.netty.handler.codec.quic.QuicConnectionIdGenerator;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
@@ -27,10 +26,13 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Promise;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.config.DatapathSettings;
+import io.quicxdp.datapath.config.TxPath;
 import io.quicxdp.datapath.internal.linux.Namespaces;
 import io.quicxdp.datapath.state.SocketState;
 import io.quicxdp.datapath.testing.TestPorts;
 import io.quicxdp.datapath.testing.XskMapFixture;
+import io.quicxdp.netty.quic.QuicLbConnectionIds;
+import io.quicxdp.netty.quic.XdpQuicRouting;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -49,11 +51,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Netty's QUIC codec as a server on the XDP transport, one channel per loop under a
- * {@link QuicCodecDispatcher}, and Netty's QUIC client over ordinary sockets in the peer namespace: many
- * connections with several streams each, over IPv4 and IPv6, payloads from one byte to a mebibyte echoed
- * byte for byte; a burst through a TX ring of 16 frames; a connection whose client moves, as behind a NAT
- * that rebinds, to a port the peer's veth puts on the other queue.
+ * Netty's QUIC codec as a server on the XDP transport, one channel per loop under an
+ * {@link io.quicxdp.netty.quic.XdpQuicDispatcher}, and Netty's QUIC client over ordinary sockets in the peer
+ * namespace: many connections with several streams each, over IPv4 and IPv6, payloads from one byte to a mebibyte
+ * echoed byte for byte; a burst through a TX ring of 16 frames; connections whose clients move, as behind a NAT
+ * that rebinds, to ports the peer's veth puts on the other queue.
+ * The port on the other queue is found by trying ports ({@link QueueProbe}).
  */
 class QuicOverXdpTests {
 
@@ -79,6 +82,8 @@ class QuicOverXdpTests {
 
     private final AtomicInteger handshakes = new AtomicInteger();
 
+    private XdpQuicRouting routing;
+
     @BeforeEach
     void start() throws Exception {
         fixture = XskMapFixture.create(2, Set.of(PORT));
@@ -89,26 +94,34 @@ class QuicOverXdpTests {
 
     /** Opens the datapath with {@code settings} and serves QUIC echo on every loop, as an application would. */
     private void serve(DatapathSettings.Builder settings) throws Exception {
+        serve(settings, false);
+    }
+
+    /** As {@link #serve(DatapathSettings.Builder)}; {@code segmented}: the codec writes its datagrams in batches. */
+    private void serve(DatapathSettings.Builder settings, boolean segmented) throws Exception {
         datapath = XdpDatapath.open(List.of(fixture.config()), settings.neighbourTimeout(Duration.ofSeconds(10))
                 .pollThreads(false).build());
         serverLoops = XdpIoHandlerFactory.of(datapath).newGroup(new DefaultThreadFactory("xdp-quic-" + fixture.net().id()));
         QuicSslContext serverTls = QuicSslContextBuilder.forServer(certificate.getKeyPair().getPrivate(), null,
                 certificate.getCertificate()).applicationProtocols(ALPN).build();
         ChannelHandler echo = new QuicEchoOverXdp.EchoStream();
-        QuicCodecDispatcher dispatcher = new QuicCodecDispatcher() {
-            @Override
-            protected void initChannel(Channel channel, int localConnectionIdLength,
-                    QuicConnectionIdGenerator idGenerator) {
-                channel.pipeline().addLast(limits(new QuicServerCodecBuilder()).sslContext(serverTls)
-                        .localConnectionIdLength(localConnectionIdLength).connectionIdAddressGenerator(idGenerator)
-                        .tokenHandler(InsecureQuicTokenHandler.INSTANCE)
-                        .handler(new CountHandshakes())
-                        // a stream echoes after the peer finished its side, so it must stay open half-closed
-                        .streamOption(ChannelOption.ALLOW_HALF_CLOSURE, true).streamHandler(echo).build());
-            }
-        };
-        serverChannels = XdpChannels.bindEveryLoop(new Bootstrap().handler(dispatcher), serverLoops,
-                new InetSocketAddress(PORT));
+        routing = XdpQuicRouting.create(QuicLbConnectionIds.builder().serverId(new byte[] {0x0a, 0x01}).build(),
+                serverLoops);
+        ChannelHandler connection = routing.connectionHandler(new CountHandshakes());
+        serverChannels = XdpChannels.bindEveryLoop(new Bootstrap().handler(routing.dispatcher(
+                (channel, localConnectionIdLength, idGenerator) -> {
+                    QuicServerCodecBuilder codec = limits(new QuicServerCodecBuilder());
+                    if (segmented) {
+                        codec.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR,
+                                XdpQuic.segmentedAllocator());
+                    }
+                    channel.pipeline().addLast(codec.sslContext(serverTls)
+                            .localConnectionIdLength(localConnectionIdLength)
+                            .connectionIdAddressGenerator(idGenerator)
+                            .tokenHandler(InsecureQuicTokenHandler.INSTANCE).handler(connection)
+                            // a stream echoes after the peer finished its side, so it must stay open half-closed
+                            .streamOption(ChannelOption.ALLOW_HALF_CLOSURE, true).streamHandler(echo).build());
+                })), serverLoops, new InetSocketAddress(PORT));
     }
 
     /** Waits until every receive frame is back with the kernel: no packet of the test is still held. */
@@ -232,38 +245,79 @@ class QuicOverXdpTests {
     }
 
     @Test
-    void aConnectionWhoseClientMovesToAnotherPortAndQueueGoesOn() throws Exception {
+    void theCodecsSegmentedWritesGoAsBatchesAndArriveWholeThroughATxRingOfSixteenFrames() throws Exception {
+        serve(DatapathSettings.builder().frameCount(2048).txRingSize(16).completionRingSize(16), true);
+        byte[] payload = new byte[4 << 20];
+        new Random(11).nextBytes(payload);
+        QuicChannel connection = connect(new InetSocketAddress(fixture.net().peerIpv6(), 0),
+                new InetSocketAddress(fixture.net().appIpv6(), PORT));
+        assertThat(QuicEchoOverXdp.startEcho(connection, payload).get(60, TimeUnit.SECONDS)).isEqualTo(payload);
+        List<SocketState> sockets = datapath.state().sockets();
+        long sent = sockets.stream().mapToLong(SocketState::txPackets).sum();
+        assertThat(sent).as("the echo left as datagrams").isGreaterThan(payload.length / 1500);
+        assertThat(sockets.stream().mapToLong(SocketState::txKicks).sum()).as("woken per batch").isLessThan(sent);
+        connection.close().sync();
+        connection.parent().close().sync();
+        awaitNoFrameHeld();
+    }
+
+    @Test
+    void withTheKernelTxPathTheCodecsBatchesLeaveThroughTheKernelsUdpSocketAndArriveWhole() throws Exception {
+        serve(DatapathSettings.builder().frameCount(2048).txPath(TxPath.KERNEL_GSO), true);
+        byte[] payload = new byte[4 << 20];
+        new Random(13).nextBytes(payload);
+        QuicChannel connection = connect(new InetSocketAddress(fixture.net().peerIpv4(), 0),
+                new InetSocketAddress(fixture.net().appIpv4(), PORT));
+        assertThat(QuicEchoOverXdp.startEcho(connection, payload).get(60, TimeUnit.SECONDS)).isEqualTo(payload);
+        List<SocketState> sockets = datapath.state().sockets();
+        assertThat(sockets).allSatisfy(socket -> assertThat(socket.txPath()).isEqualTo("kernel-gso"));
+        assertThat(sockets.stream().mapToLong(SocketState::txKernelPackets).sum())
+                .as("the echo's batches went through the kernel").isGreaterThan(payload.length / 1500 / 2);
+        connection.close().sync();
+        connection.parent().close().sync();
+        awaitNoFrameHeld();
+    }
+
+    @Test
+    void connectionsWhoseClientsMoveToAPortOnTheOtherQueueGoOnWithoutANewHandshake() throws Exception {
         serve(DatapathSettings.builder().frameCount(4096));
         InetSocketAddress server = new InetSocketAddress(fixture.net().appIpv4(), PORT);
-        try (RebindingRelay relay = RebindingRelay.start(fixture.net(), server)) {
-            int firstQueue = queueOf(relay.upstream());
-            QuicChannel connection = connect(new InetSocketAddress(fixture.net().peerIpv4(), 0), relay.address());
-            byte[] before = new byte[64 << 10];
-            new Random(1).nextBytes(before);
-            assertThat(QuicEchoOverXdp.startEcho(connection, before).get(30, TimeUnit.SECONDS)).isEqualTo(before);
+        QueueProbe queues = new QueueProbe(datapath, fixture.net(), server);
+        int migrations = 6;
+        for (int i = 0; i < migrations; i++) {
+            try (RebindingRelay relay = RebindingRelay.start(fixture.net(), server)) {
+                int firstQueue = queues.queueOf(relay.upstream());
+                QuicChannel connection = connect(new InetSocketAddress(fixture.net().peerIpv4(), 0), relay.address());
+                byte[] before = new byte[64 << 10];
+                new Random(i).nextBytes(before);
+                assertThat(QuicEchoOverXdp.startEcho(connection, before).get(30, TimeUnit.SECONDS)).isEqualTo(before);
+                long handedBefore = routing.packetsHandedOver();
 
-            // as a NAT that rebinds: the client's packets now come from another port, received on the other queue
-            java.nio.channels.DatagramChannel moved = null;
-            for (int attempt = 0; attempt < 32 && moved == null; attempt++) {
-                java.nio.channels.DatagramChannel candidate = relay.newUpstream();
-                if (queueOf(candidate) != firstQueue) {
-                    moved = candidate;
-                }
-                else {
-                    candidate.close();
-                }
+                // as a NAT that rebinds: the client's packets now come from another port, received on the other queue
+                relay.switchTo(queues.upstreamOnAnotherQueue(relay, firstQueue));
+                byte[] after = new byte[1 << 20];
+                new Random(100 + i).nextBytes(after);
+                assertThat(QuicEchoOverXdp.startEcho(connection, after).get(30, TimeUnit.SECONDS))
+                        .as("connection %d, after the move", i).isEqualTo(after);
+                assertThat(routing.packetsHandedOver()).as("its packets were handed to its loop")
+                        .isGreaterThan(handedBefore);
+                connection.close().sync();
+                connection.parent().close().sync();
             }
-            assertThat(moved).as("a port whose datagrams the peer's veth puts on the other queue").isNotNull();
-            relay.switchTo(moved);
-            byte[] after = new byte[1 << 20];
-            new Random(2).nextBytes(after);
-            assertThat(QuicEchoOverXdp.startEcho(connection, after).get(30, TimeUnit.SECONDS)).as("the same connection, after the move")
-                    .isEqualTo(after);
-            assertThat(handshakes.get()).as("no new handshake: the connection moved").isEqualTo(1);
-            connection.close().sync();
-            connection.parent().close().sync();
         }
+        assertThat(handshakes.get()).as("no new handshake: the connections moved").isEqualTo(migrations);
+        awaitMigrationsSeen(migrations);
+        assertThat(routing.handOversDropped()).isZero();
+        assertThat(routing.foreignPackets()).isZero();
         awaitNoFrameHeld();
+    }
+
+    private void awaitMigrationsSeen(int migrations) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (routing.migrationsSeen() < migrations && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(routing.migrationsSeen()).as("migrations the connections saw").isEqualTo(migrations);
     }
 
     @Test
@@ -287,39 +341,14 @@ class QuicOverXdpTests {
             Thread.sleep(10);
         }
         awaitNoFrameHeld();
+        assertThat(routing.foreignPackets()).as("short headers with ids that are not ours, dropped")
+                .isEqualTo(3 * 20);
         // and the server still serves
         QuicChannel connection = connect(new InetSocketAddress(fixture.net().peerIpv4(), 0),
                 new InetSocketAddress(fixture.net().appIpv4(), PORT));
         assertThat(QuicEchoOverXdp.startEcho(connection, new byte[] {1, 2, 3}).get(10, TimeUnit.SECONDS)).containsExactly(1, 2, 3);
         connection.close().sync();
         connection.parent().close().sync();
-    }
-
-    /**
-     * The queue that datagrams from {@code upstream} arrive on: a version-negotiation probe (a long header
-     * with a reserved version, which the server answers and releases) is sent, and the queue whose count moves
-     * is the one.
-     */
-    private int queueOf(java.nio.channels.DatagramChannel upstream) throws Exception {
-        long[] before = datapath.state().sockets().stream().mapToLong(SocketState::rxPackets).toArray();
-        byte[] probe = new byte[1200];
-        probe[0] = (byte) 0xc0;
-        probe[1] = probe[2] = probe[3] = probe[4] = 0x0a;
-        probe[5] = 8;
-        probe[14] = 8;
-        fixture.net().inPeer(() -> upstream.send(java.nio.ByteBuffer.wrap(probe),
-                new InetSocketAddress(fixture.net().appIpv4(), PORT)));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (System.nanoTime() < deadline) {
-            List<SocketState> sockets = datapath.state().sockets();
-            for (int i = 0; i < sockets.size(); i++) {
-                if (sockets.get(i).rxPackets() > before[i]) {
-                    return sockets.get(i).queueId();
-                }
-            }
-            Thread.sleep(5);
-        }
-        throw new AssertionError("the probe did not arrive");
     }
 
     private QuicChannel connect(InetSocketAddress local, InetSocketAddress server) throws Exception {

@@ -13,8 +13,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What a NAT that rebinds does to a client, in the peer namespace: the client talks to the relay, which
- * forwards to the server from one port, and from another after {@link #switchTo}, passing the answers
- * back. The server then sees the same connection arrive from a new address. Stops when closed.
+ * forwards to the server from one port, and from another after {@link #switchTo} (or after so many answers,
+ * {@link #switchAfter}), passing the answers back. The server then sees the same connection arrive from a new
+ * address, and the client sees nothing. Stops when closed.
  */
 final class RebindingRelay implements AutoCloseable {
 
@@ -35,6 +36,11 @@ final class RebindingRelay implements AutoCloseable {
     private volatile boolean closed;
 
     private SocketAddress client;
+
+    /** Answers still to pass back before the switch that {@link #switchAfter} set up; 0 for none. */
+    private volatile int answersBeforeSwitch;
+
+    private volatile DatagramChannel switchAfterAnswers;
 
     private RebindingRelay(VethNamespace net, InetSocketAddress server, Selector selector,
             DatagramChannel clientFacing, DatagramChannel upstream) {
@@ -88,6 +94,12 @@ final class RebindingRelay implements AutoCloseable {
         selector.wakeup();
     }
 
+    /** From the {@code answers}-th answer the relay passes back on, the client's datagrams leave from {@code next}. */
+    void switchAfter(int answers, DatagramChannel next) {
+        switchAfterAnswers = next;
+        answersBeforeSwitch = answers;
+    }
+
     /** Forwards on this thread; the sockets were made in the peer namespace, which is all they need. */
     private void relay() {
         ByteBuffer buffer = ByteBuffer.allocateDirect(2048);
@@ -107,6 +119,13 @@ final class RebindingRelay implements AutoCloseable {
                         }
                         else if (client != null) {
                             clientFacing.send(buffer, client);
+                            int left = answersBeforeSwitch;
+                            if (left > 0) {
+                                answersBeforeSwitch = left - 1;
+                                if (left == 1) {
+                                    switches.add(switchAfterAnswers);
+                                }
+                            }
                         }
                     }
                 }

@@ -257,6 +257,64 @@ class XdpDatagramChannelTests {
     }
 
     @Test
+    void aSegmentedPacketLeavesAsItsDatagramsInOrderEvenThroughFewerTxFrames() throws Exception {
+        // 16 TX frames for 41 datagrams: the batch goes in parts, turn after turn, in order
+        start(small().txRingSize(16).completionRingSize(16));
+        int segments = 40;
+        int segmentSize = 100;
+        java.util.concurrent.CompletableFuture<Throwable> tooLarge = new java.util.concurrent.CompletableFuture<>();
+        Bootstrap bootstrap = new Bootstrap().handler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel channel) {
+                channel.pipeline().addLast(new SimpleChannelInboundHandler<DatagramPacket>() {
+                    @Override
+                    protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+                        ByteBuf data = ctx.alloc().directBuffer(segments * segmentSize + 37);
+                        for (int i = 0; i < segments * segmentSize + 37; i++) {
+                            data.writeByte(i / segmentSize);
+                        }
+                        ctx.writeAndFlush(new XdpSegmentedDatagramPacket(data, segmentSize, packet.sender()));
+                        ByteBuf huge = ctx.alloc().directBuffer(4000).writeZero(4000);
+                        ctx.writeAndFlush(new XdpSegmentedDatagramPacket(huge, 2000, packet.sender()))
+                                .addListener(future -> tooLarge.complete(future.cause()));
+                    }
+                });
+            }
+        });
+        List<Channel> channels = XdpChannels.bindEveryLoop(bootstrap, group, new InetSocketAddress(NETTY_PORT));
+        List<byte[]> received = fixture.net().inPeer(() -> {
+            try (DatagramChannel channel = DatagramChannel.open()) {
+                channel.socket().setSoTimeout(5000);
+                channel.send(ascii("go"), new InetSocketAddress(fixture.net().appIpv4(), NETTY_PORT));
+                List<byte[]> datagrams = new java.util.ArrayList<>();
+                for (int i = 0; i <= segments; i++) {
+                    java.net.DatagramPacket in = new java.net.DatagramPacket(new byte[2048], 2048);
+                    channel.socket().receive(in);
+                    datagrams.add(java.util.Arrays.copyOf(in.getData(), in.getLength()));
+                }
+                return datagrams;
+            }
+        });
+        assertThat(received).hasSize(segments + 1);
+        for (int i = 0; i < segments; i++) {
+            byte[] expected = new byte[segmentSize];
+            java.util.Arrays.fill(expected, (byte) i);
+            assertThat(received.get(i)).as("datagram %d", i).isEqualTo(expected);
+        }
+        byte[] last = new byte[37];
+        java.util.Arrays.fill(last, (byte) segments);
+        assertThat(received.get(segments)).as("the last, shorter one").isEqualTo(last);
+        assertThat(tooLarge.get(5, TimeUnit.SECONDS)).as("a segment larger than a frame fails the packet")
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not fit one frame");
+        List<SocketState> sockets = datapath.state().sockets();
+        assertThat(sockets.stream().mapToLong(SocketState::txPackets).sum()).as("nothing of the failed packet left")
+                .isEqualTo(segments + 1);
+        assertThat(sockets.stream().mapToLong(SocketState::txBackPressure).sum()).as("the TX frames ran out")
+                .isPositive();
+        channels.forEach(channel -> channel.close().syncUninterruptibly());
+    }
+
+    @Test
     void busyPollingLoopsServeToo() throws Exception {
         start(small().pollMode(io.quicxdp.datapath.config.PollMode.BUSY));
         Bootstrap bootstrap = echo((packet) -> { });
@@ -275,6 +333,9 @@ class XdpDatagramChannelTests {
         assertThatExceptionOfType(UnsupportedOperationException.class)
                 .isThrownBy(() -> xdp.config().setReceiveBufferSize(1 << 20))
                 .withMessageContaining("rxRingSize");
+        assertThat(xdp.config().setOption(io.netty.handler.codec.quic.QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR,
+                XdpQuic.segmentedAllocator())).as("the QUIC codec's option, which servers set everywhere, is taken")
+                .isTrue();
         assertThat(xdp.joinGroup(InetAddress.getByName("239.1.1.1")).await().cause())
                 .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("no multicast");
         assertThat(channel.writeAndFlush("text").await().cause()).isInstanceOf(UnsupportedOperationException.class)

@@ -34,9 +34,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Jazzer on the transport's whole read path, kernel included: each input becomes a frame that the peer's raw
  * socket sends to the app end of a veth pair, where the reference XDP program redirects it into the XSK, the
  * event loop's queue takes it off the RX ring and parses it, and the {@link XdpDatagramChannel} fires it as a
- * {@link FramePacket} into Netty's QUIC server codec. After each frame: the datapath counted it, nothing was
- * thrown out of the channel into the queue ({@link DropReason#HANDLER_FAILED} stays 0), and the frame came back
- * (none held). At the end, a real client still gets its echo and every frame is accounted for.
+ * {@link FramePacket} through the {@link io.quicxdp.netty.quic.XdpQuicDispatcher} into Netty's QUIC server codec.
+ * After each frame: the datapath counted it, nothing was thrown out of the channel into the queue
+ * ({@link DropReason#HANDLER_FAILED} stays 0), and the frame came back (none held). At the end, a real client still gets its echo and every frame is accounted for.
  *
  * <p>An input is a flags byte, then the IP packet. So that every frame reaches the socket, the fields the XDP
  * program matches on are set: version, protocol or next header UDP, no fragment, the header length where the
@@ -231,6 +231,11 @@ class XdpReadPathFuzzTests {
         new Random(3).nextBytes(shortHeader);
         shortHeader[0] = 0x40;
         seeds.add(seed("a short-header packet", agreeAndRight, false, shortHeader));
+        byte[] ours = server.routing().connectionIds().newConnectionId(0);
+        byte[] shortHeaderOfOurs = shortHeader.clone();
+        System.arraycopy(ours, 0, shortHeaderOfOurs, 1, ours.length);
+        seeds.add(seed("a short-header packet with one of the server's connection ids", agreeAndRight, false,
+                shortHeaderOfOurs));
         seeds.add(seed("an empty datagram", agreeAndRight | 1, true, new byte[0]));
         return seeds.stream();
     }

@@ -11,7 +11,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.handler.codec.quic.Quic;
-import io.netty.handler.codec.quic.QuicCodecDispatcher;
+import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.QuicConnectionIdGenerator;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicSslContext;
@@ -19,6 +19,8 @@ import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.quicxdp.autoconfigure.netty.XdpChannelBinder;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.state.MapState;
+import io.quicxdp.netty.XdpQuic;
+import io.quicxdp.netty.quic.XdpQuicInitializer;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -32,9 +34,9 @@ import org.springframework.context.SmartLifecycle;
  * every address. Each bidirectional stream a peer opens is echoed until the peer finishes its side, then
  * finished in turn.
  *
- * <p>It binds one channel per event loop of {@code xdpEventLoopGroup} through the {@link XdpChannelBinder},
- * under a {@link QuicCodecDispatcher}: each channel has its own codec, and the connection ids carry the
- * channel's index, so a connection's packets reach its codec from any queue. Everything runs on the loops.
+ * <p>It binds one channel per event loop of {@code xdpEventLoopGroup} with {@link XdpChannelBinder#bindQuic}:
+ * each channel has its own codec, the connection ids carry the server id ({@code quic.xdp.quic.*}) and the loop,
+ * and a connection's packets that arrive on another queue are handed to its loop. Everything runs on the loops.
  * Starts after the datapath and its loops, and stops before them (the default phase).
  */
 class QuicEchoService implements SmartLifecycle {
@@ -112,7 +114,8 @@ class QuicEchoService implements SmartLifecycle {
         logger.info("QUIC echo certificate: " + this.certificate.description());
         List<Channel> bound;
         try {
-            bound = channelBinder.bind(port(), new Dispatcher(this.certificate.sslContext()));
+            bound = channelBinder.bindQuic(port(), new Codec(this.certificate.sslContext(),
+                    channelBinder.quicRouting().connectionHandler(new Connection())));
         }
         catch (IllegalStateException ex) {
             throw new EchoPortUnavailableException("QUIC echo", "sample.quic.port", port(), ex);
@@ -145,20 +148,22 @@ class QuicEchoService implements SmartLifecycle {
     }
 
     /** Gives every channel of the binder its own QUIC server codec. */
-    private final class Dispatcher extends QuicCodecDispatcher {
+    private final class Codec implements XdpQuicInitializer {
 
         private final QuicSslContext tls;
 
-        private final ChannelHandler connection = new Connection();
+        private final ChannelHandler connection;
 
         private final ChannelHandler streams = new Streams();
 
-        Dispatcher(QuicSslContext tls) {
+        /** {@code connection} counts the handshakes, behind the routing's migration counter. */
+        Codec(QuicSslContext tls, ChannelHandler connection) {
             this.tls = tls;
+            this.connection = connection;
         }
 
         @Override
-        protected void initChannel(Channel channel, int localConnectionIdLength, QuicConnectionIdGenerator ids) {
+        public void initChannel(Channel channel, int localConnectionIdLength, QuicConnectionIdGenerator ids) {
             // no token handler: no Retry round trip; the anti-amplification limit still bounds unvalidated peers
             channel.pipeline()
                 .addLast(new QuicServerCodecBuilder().sslContext(this.tls)
@@ -168,6 +173,8 @@ class QuicEchoService implements SmartLifecycle {
                     .initialMaxData(16 << 20)
                     .initialMaxStreamDataBidirectionalRemote(1 << 20)
                     .initialMaxStreamsBidirectional(100)
+                    // the datagrams of one turn go to the XDP channel as batches
+                    .option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, XdpQuic.segmentedAllocator())
                     .handler(this.connection)
                     // a stream echoes after the peer finished its side, so it must stay open half-closed
                     .streamOption(ChannelOption.ALLOW_HALF_CLOSURE, true)

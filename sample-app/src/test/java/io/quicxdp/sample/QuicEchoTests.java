@@ -10,6 +10,8 @@ import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
+import io.quicxdp.autoconfigure.netty.QuicRoutingState;
+import io.quicxdp.autoconfigure.netty.XdpQuicStatus;
 import io.quicxdp.datapath.testing.KernelSupport;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -32,7 +34,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * The QUIC echo in the zero-setup demo, in this JVM: Netty's QUIC client in the sandbox's namespace connects
  * with ALPN quic-xdp-echo over IPv4 and IPv6, and streams of 1 B, 1 KiB, 64 KiB and 1 MiB, each finished by
  * the client after its bytes, come back byte for byte; with the generated certificate and with a configured
- * one. A port that another process holds fails the start, naming the property.
+ * one. The connection ids carry a server id drawn for the run. A port that another process holds fails the start, naming the property.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class QuicEchoTests {
@@ -72,6 +74,13 @@ class QuicEchoTests {
             assertThat(meters.get("sample.quic.connections").functionCounter().count()).isEqualTo(2);
             assertThat(meters.get("sample.quic.streams").functionCounter().count()).isEqualTo(8);
             assertThat(meters.get("sample.quic.echoed").functionCounter().count()).isEqualTo(bytes);
+            // the echo's connection ids name a server id drawn for this run, none being configured, and the loop
+            QuicRoutingState routing = context.getBean(XdpQuicStatus.class).state();
+            assertThat(routing.loops()).isEqualTo(2);
+            assertThat(routing.serverIdRandom()).isTrue();
+            assertThat(routing.foreignPackets()).isZero();
+            assertThat(output).contains("QUIC connection ids: 20 octets, config rotation 0, server id "
+                    + routing.serverId() + " (random for this process");
             assertThat(output).contains("redirects UDP ports ")
                 .contains(", " + quicPort + " (QUIC echo) and ")
                 .contains("QUIC echo certificate: self-signed " + QuicEchoCertificate.GENERATED_SUBJECT)

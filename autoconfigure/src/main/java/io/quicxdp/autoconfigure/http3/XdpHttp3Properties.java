@@ -6,6 +6,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.bind.DataObjectPropertyName;
 import org.springframework.core.env.Environment;
+import org.springframework.core.io.Resource;
 import org.springframework.util.unit.DataSize;
 import org.springframework.validation.Errors;
 import org.springframework.validation.Validator;
@@ -37,7 +38,7 @@ public class XdpHttp3Properties implements Validator {
 
     /**
      * Whether a new client's address is validated with a Retry first (a stateless token keyed for this
-     * process), at the cost of a round trip per connection.
+     * process, or by retry-token-keys), at the cost of a round trip per connection.
      */
     private boolean retry;
 
@@ -68,6 +69,30 @@ public class XdpHttp3Properties implements Validator {
      * to server.max-http-request-header-size, else 8KB.
      */
     private @Nullable DataSize maxRequestHeaderSize;
+
+    /**
+     * File of TLS session-ticket keys that every instance shares, so that a client resumes (and sends 0-RTT) on
+     * any of them: one base64 key of 48 bytes a line (openssl rand -base64 48), the one that issues first, all
+     * accepted. Unset: a key made at random for this process.
+     */
+    private @Nullable Resource sessionTicketKeys;
+
+    /**
+     * File of Retry-token keys that every instance shares, so that a token from one is accepted by another: one
+     * base64 key of 32 bytes a line (openssl rand -base64 32), the one that issues first, all accepted. Unset: a
+     * key made at random for this process.
+     */
+    private @Nullable Resource retryTokenKeys;
+
+    /**
+     * File of the stateless-reset key that every instance shares, so that any of them can reset a connection it
+     * does not hold: one base64 key of 32 bytes (openssl rand -base64 32). Unset: Netty's, made at random for
+     * this process.
+     */
+    private @Nullable Resource statelessResetKey;
+
+    /** How often the key files are read again, so that changed keys are used without a restart. */
+    private Duration keyReloadInterval = Duration.ofSeconds(10);
 
     public boolean isEnabled() {
         return this.enabled;
@@ -161,6 +186,38 @@ public class XdpHttp3Properties implements Validator {
         this.shutdownTimeout = shutdownTimeout;
     }
 
+    public @Nullable Resource getSessionTicketKeys() {
+        return this.sessionTicketKeys;
+    }
+
+    public void setSessionTicketKeys(@Nullable Resource sessionTicketKeys) {
+        this.sessionTicketKeys = sessionTicketKeys;
+    }
+
+    public @Nullable Resource getRetryTokenKeys() {
+        return this.retryTokenKeys;
+    }
+
+    public void setRetryTokenKeys(@Nullable Resource retryTokenKeys) {
+        this.retryTokenKeys = retryTokenKeys;
+    }
+
+    public @Nullable Resource getStatelessResetKey() {
+        return this.statelessResetKey;
+    }
+
+    public void setStatelessResetKey(@Nullable Resource statelessResetKey) {
+        this.statelessResetKey = statelessResetKey;
+    }
+
+    public Duration getKeyReloadInterval() {
+        return this.keyReloadInterval;
+    }
+
+    public void setKeyReloadInterval(Duration keyReloadInterval) {
+        this.keyReloadInterval = keyReloadInterval;
+    }
+
     /** TLS of the HTTP/3 server. */
     public static class Ssl {
 
@@ -217,6 +274,9 @@ public class XdpHttp3Properties implements Validator {
         }
         if (this.maxRequestHeaderSize != null && this.maxRequestHeaderSize.toBytes() < 1) {
             reject(errors, "maxRequestHeaderSize", "must be at least 1B");
+        }
+        if (this.keyReloadInterval.isNegative() || this.keyReloadInterval.isZero()) {
+            reject(errors, "keyReloadInterval", "must be positive");
         }
     }
 

@@ -6,6 +6,11 @@ import io.quicxdp.autoconfigure.XdpAutoConfiguration;
 import io.quicxdp.autoconfigure.XdpDatapathSettingsCustomizer;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.netty.XdpIoHandlerFactory;
+import io.quicxdp.netty.quic.QuicLbConnectionIds;
+import io.quicxdp.netty.quic.XdpQuicRouting;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -13,6 +18,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 
@@ -21,7 +27,8 @@ import org.springframework.core.annotation.Order;
  * class path (and {@code quic.xdp.netty.enabled} is not false): the datapath opens without poll threads,
  * Netty event loops drive its queues ({@code xdpEventLoopGroup}), and an {@link XdpChannelBinder} binds
  * Netty pipelines on its ports. Endpoints bound with plain {@code DatagramHandler}s are served by the same
- * loops.
+ * loops. With Netty's QUIC codec on the class path, an {@link XdpQuicRouting} ({@code quic.xdp.quic.*}) gives QUIC
+ * servers on the loops connection IDs that route, and hands datagrams between the loops.
  */
 @AutoConfiguration(after = XdpAutoConfiguration.class)
 @ConditionalOnClass({ XdpIoHandlerFactory.class, XdpDatapath.class })
@@ -55,13 +62,49 @@ public final class XdpNettyAutoConfiguration {
     @Bean
     @ConditionalOnBean(XdpDatapath.class)
     @ConditionalOnMissingBean
-    XdpChannelBinder xdpChannelBinder(MultiThreadIoEventLoopGroup xdpEventLoopGroup) {
-        return new XdpChannelBinder(xdpEventLoopGroup);
+    XdpChannelBinder xdpChannelBinder(MultiThreadIoEventLoopGroup xdpEventLoopGroup,
+            ObjectProvider<XdpQuicRouting> quic) {
+        return new XdpChannelBinder(xdpEventLoopGroup, quic.getIfAvailable());
     }
 
     @Bean
     @ConditionalOnBean(XdpDatapath.class)
     XdpNettyLifecycle xdpNettyLifecycle(MultiThreadIoEventLoopGroup xdpEventLoopGroup, XdpChannelBinder binder) {
         return new XdpNettyLifecycle(xdpEventLoopGroup, binder);
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "io.netty.handler.codec.quic.QuicConnectionIdGenerator")
+    @EnableConfigurationProperties(XdpQuicProperties.class)
+    static class QuicRoutingConfiguration {
+
+        private static final Log logger = LogFactory.getLog(QuicRoutingConfiguration.class);
+
+        @Bean
+        @ConditionalOnBean(XdpDatapath.class)
+        @ConditionalOnMissingBean
+        XdpQuicRouting xdpQuicRouting(MultiThreadIoEventLoopGroup xdpEventLoopGroup, XdpQuicProperties properties) {
+            QuicLbConnectionIds ids = QuicConnectionIdsMapper.connectionIds(properties);
+            logger.info("QUIC connection ids: " + ids.connectionIdLength() + " octets, config rotation "
+                    + ids.configRotation() + ", server id " + ids.serverIdHex()
+                    + ((properties.getServerId() == null)
+                            ? " (random for this process: set quic.xdp.quic.server-id behind a QUIC-LB load balancer)"
+                            : ""));
+            return XdpQuicRouting.create(ids, xdpEventLoopGroup);
+        }
+
+        @Bean
+        @ConditionalOnBean(XdpDatapath.class)
+        @ConditionalOnMissingBean
+        XdpQuicStatus xdpQuicStatus(XdpQuicRouting xdpQuicRouting, XdpQuicProperties properties) {
+            boolean random = properties.getServerId() == null;
+            return () -> {
+                QuicLbConnectionIds ids = xdpQuicRouting.connectionIds();
+                return new QuicRoutingState(ids.serverIdHex(), random, ids.connectionIdLength(), ids.configRotation(),
+                        ids.lengthSelfDescription(), xdpQuicRouting.loops(), xdpQuicRouting.packetsHandedOver(),
+                        xdpQuicRouting.handOversDropped(), xdpQuicRouting.foreignPackets(),
+                        xdpQuicRouting.migrationsSeen());
+            };
+        }
     }
 }

@@ -13,6 +13,9 @@ import io.quicxdp.autoconfigure.actuate.health.XdpHealthContributorAutoConfigura
 import io.quicxdp.autoconfigure.actuate.metrics.XdpHealthMetrics;
 import io.quicxdp.autoconfigure.actuate.metrics.XdpMetrics;
 import io.quicxdp.autoconfigure.actuate.metrics.XdpMetricsAutoConfiguration;
+import io.quicxdp.autoconfigure.actuate.metrics.XdpQuicMetrics;
+import io.quicxdp.autoconfigure.netty.QuicRoutingState;
+import io.quicxdp.autoconfigure.netty.XdpNettyAutoConfiguration;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.testing.XskMapFixture;
 import java.util.Set;
@@ -70,6 +73,7 @@ class XdpActuatorAutoConfigurationTests {
                 assertThat(map.keysHeld()).containsExactly(0, 1);
             });
             assertThat(all.sockets()).extracting("queue").containsExactly(0, 1);
+            assertThat(all.quic()).as("no QUIC routing without the Netty transport").isNull();
             assertThat(all.sockets()).allSatisfy((socket) -> {
                 assertThat(socket.bound()).isTrue();
                 assertThat(socket.inMap()).isTrue();
@@ -106,6 +110,25 @@ class XdpActuatorAutoConfigurationTests {
             assertThat(registry.get("quic.xdp.map.health").tag("interface", fixture.appInterface()).gauge().value())
                 .isOne();
         });
+    }
+
+    @Test
+    void withTheNettyTransportTheEndpointAndMetersShowTheQuicConnectionIds() {
+        contextRunner().withConfiguration(AutoConfigurations.of(XdpNettyAutoConfiguration.class))
+            .withPropertyValues("quic.xdp.quic.server-id=c0ffee", "quic.xdp.quic.config-rotation=1")
+            .run((context) -> {
+                assertThat(context).hasNotFailed().hasSingleBean(XdpQuicMetrics.class);
+                assertThat(context.getBean(XdpEndpoint.class).xdp().quic())
+                    .isEqualTo(new QuicRoutingState("c0ffee", false, 20, 1, false, 2, 0, 0, 0, 0));
+                MeterRegistry registry = context.getBean(MeterRegistry.class);
+                context.getBean(XdpQuicMetrics.class).bindTo(registry);
+                assertThat(registry.get("quic.xdp.quic.handovers").tag("result", "handed").functionCounter().count())
+                    .isZero();
+                assertThat(registry.get("quic.xdp.quic.handovers").tag("result", "dropped").functionCounter().count())
+                    .isZero();
+                assertThat(registry.get("quic.xdp.quic.foreign.packets").functionCounter().count()).isZero();
+                assertThat(registry.get("quic.xdp.quic.migrations").functionCounter().count()).isZero();
+            });
     }
 
     @Test

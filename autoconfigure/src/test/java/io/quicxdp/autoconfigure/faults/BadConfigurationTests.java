@@ -36,10 +36,11 @@ import org.springframework.core.io.support.SpringFactoriesLoader.ArgumentResolve
 import org.springframework.core.io.support.SpringFactoriesLoader;
 
 /**
- * Bad configurations of every map source ({@code path}, {@code device-plugin-socket}, {@code agent-socket}) and
- * of HTTP/3, each started for real as a WebFlux application with HTTP/3 on over a real map: each fails start-up
- * with a failure analysis naming the property and the fix, and leaves no socket in the map. A case lists the
- * properties it adds to a working configuration, and with a leading {@code -} those it takes away.
+ * Bad configurations of every map source ({@code path}, {@code device-plugin-socket}, {@code agent-socket}), of
+ * HTTP/3 and of the QUIC connection IDs, each started for real as a WebFlux application with HTTP/3 on over a real
+ * map: each fails start-up with a failure analysis naming the property and the fix, and leaves no socket in the
+ * map. A case lists the properties it adds to a working configuration, and with a leading {@code -} those it takes
+ * away.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BadConfigurationTests {
@@ -103,6 +104,19 @@ class BadConfigurationTests {
                         "quic.xdp.http3.ssl.bundle="),
                 bad("HTTP/3 with an unknown SSL bundle", "quic.xdp.http3.ssl.bundle", "spring.ssl.bundle.pem.nosuch",
                         "quic.xdp.http3.ssl.bundle=nosuch"),
+                bad("QUIC config rotation 7", "quic.xdp.quic.config-rotation", "unroutable",
+                        "quic.xdp.quic.config-rotation=7"),
+                bad("QUIC server id not hexadecimal", "quic.xdp.quic.server-id", "hexadecimal",
+                        "quic.xdp.quic.server-id=0g"),
+                bad("QUIC server id of 15 octets", "quic.xdp.quic.server-id-length", "from 1 to 14",
+                        "quic.xdp.quic.server-id-length=15"),
+                bad("QUIC server id and length apart", "quic.xdp.quic.server-id-length", "leave the length unset",
+                        "quic.xdp.quic.server-id=0a0b0c", "quic.xdp.quic.server-id-length=2"),
+                bad("QUIC connection ids too long", "quic.xdp.quic.connection-id-length", "at most 20",
+                        "quic.xdp.quic.connection-id-length=21"),
+                bad("QUIC connection ids too short for the server id", "quic.xdp.quic.connection-id-length",
+                        "lengthen the IDs or shorten the server ID", "quic.xdp.quic.server-id=0a0b0c0d",
+                        "quic.xdp.quic.connection-id-length=9"),
                 bad("maps with the datapath off", "quic.xdp.enabled", "quic.xdp.maps", "quic.xdp.enabled=false"));
     }
 

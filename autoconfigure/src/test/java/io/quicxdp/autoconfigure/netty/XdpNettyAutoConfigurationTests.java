@@ -1,6 +1,7 @@
 package io.quicxdp.autoconfigure.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -15,6 +16,8 @@ import io.quicxdp.datapath.testing.TestPorts;
 import io.quicxdp.datapath.testing.XskMapFixture;
 import io.quicxdp.netty.XdpDatagramChannel;
 import io.quicxdp.netty.XdpIoHandlerFactory;
+import io.quicxdp.netty.quic.QuicLbConnectionIds;
+import io.quicxdp.netty.quic.XdpQuicRouting;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
@@ -35,7 +38,8 @@ import org.springframework.context.annotation.Configuration;
 /**
  * The Netty transport in a Spring application: with quic-xdp-netty on the class path the datapath's queues
  * are driven by the event loops, a pipeline bound through {@link XdpChannelBinder} answers from the peer
- * namespace, and stopping closes the channels, then the loops, then the datapath.
+ * namespace, and stopping closes the channels, then the loops, then the datapath. With Netty's QUIC codec, the
+ * QUIC routing takes its connection IDs from {@code quic.xdp.quic.*}.
  */
 class XdpNettyAutoConfigurationTests {
 
@@ -83,6 +87,58 @@ class XdpNettyAutoConfigurationTests {
             assertThat(datapath.isOpen()).isFalse();
             assertThat(fixture.occupied(0)).isFalse();
             assertThat(fixture.occupied(1)).isFalse();
+        }
+    }
+
+    @Test
+    void quicConnectionIdsCarryTheConfiguredServerIdAndTheStateShowsIt() throws Exception {
+        try (XskMapFixture fixture = XskMapFixture.create(2, Set.of(PORT))) {
+            try (ConfigurableApplicationContext context = application(fixture)
+                .properties("quic.xdp.quic.server-id=0x0A0b", "quic.xdp.quic.connection-id-length=16",
+                        "quic.xdp.quic.config-rotation=2", "quic.xdp.quic.length-self-description=true")
+                .run()) {
+                XdpQuicRouting routing = context.getBean(XdpQuicRouting.class);
+                assertThat(context.getBean(XdpChannelBinder.class).quicRouting()).isSameAs(routing);
+                QuicLbConnectionIds ids = routing.connectionIds();
+                assertThat(ids.serverIdHex()).isEqualTo("0a0b");
+                assertThat(ids.connectionIdLength()).isEqualTo(16);
+                assertThat(ids.configRotation()).isEqualTo(2);
+                assertThat(ids.lengthSelfDescription()).isTrue();
+                assertThat(routing.loops()).isEqualTo(2);
+                byte[] id = ids.newConnectionId(1);
+                assertThat(id[0] & 0xFF).as("rotation 2, 15 octets after the first").isEqualTo(2 << 5 | 15);
+                assertThat(context.getBean(XdpQuicStatus.class).state())
+                    .isEqualTo(new QuicRoutingState("0a0b", false, 16, 2, true, 2, 0, 0, 0, 0));
+            }
+        }
+    }
+
+    @Test
+    void withoutAServerIdTheProcessDrawsOneOfTheConfiguredLength() throws Exception {
+        try (XskMapFixture fixture = XskMapFixture.create(2, Set.of(PORT))) {
+            try (ConfigurableApplicationContext context = application(fixture)
+                .properties("quic.xdp.quic.server-id-length=3").run()) {
+                QuicRoutingState state = context.getBean(XdpQuicStatus.class).state();
+                assertThat(state.serverIdRandom()).isTrue();
+                assertThat(state.serverId()).hasSize(6);
+                assertThat(state.connectionIdLength()).isEqualTo(20);
+                assertThat(state.configRotation()).isZero();
+            }
+        }
+    }
+
+    @Test
+    void withoutNettysQuicCodecTheBinderBindsNoQuicServer() throws Exception {
+        try (XskMapFixture fixture = XskMapFixture.create(2, Set.of(PORT))) {
+            this.contextRunner.withClassLoader(new FilteredClassLoader("io.netty.handler.codec.quic"))
+                .withPropertyValues("quic.xdp.umem.frame-count=256",
+                        "quic.xdp.maps[0].interface=" + fixture.appInterface(), "quic.xdp.maps[0].path=" + fixture.pin())
+                .run((context) -> {
+                    assertThat(context).hasNotFailed().hasSingleBean(XdpChannelBinder.class)
+                        .doesNotHaveBean(XdpQuicRouting.class).doesNotHaveBean(XdpQuicStatus.class);
+                    assertThatThrownBy(() -> context.getBean(XdpChannelBinder.class).quicRouting())
+                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("netty-codec-classes-quic");
+                });
         }
     }
 

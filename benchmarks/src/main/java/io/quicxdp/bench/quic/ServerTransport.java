@@ -23,6 +23,7 @@ import io.quicxdp.datapath.config.DatapathSettings;
 import io.quicxdp.datapath.config.XdpMapConfig;
 import io.quicxdp.netty.XdpChannels;
 import io.quicxdp.netty.XdpIoHandlerFactory;
+import io.quicxdp.netty.XdpQuic;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
@@ -111,7 +112,8 @@ final class ServerTransport implements AutoCloseable {
         try {
             XdpIoHandlerFactory factory = XdpIoHandlerFactory.of(datapath);
             loop = factory.newGroup(new DefaultThreadFactory("quic-server-xdp"));
-            List<Channel> channels = XdpChannels.bindEveryLoop(new Bootstrap().handler(codec.newCodec(b -> b)), loop,
+            List<Channel> channels = XdpChannels.bindEveryLoop(new Bootstrap().handler(codec.newCodec(b -> b.option(
+                    QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, XdpQuic.segmentedAllocator()))), loop,
                     new InetSocketAddress(options.port()));
             System.err.println("quic-server: xdp on " + options.interfaceName() + " queue 0, " + datapath.settings());
             return new ServerTransport(loop, channels, datapath);

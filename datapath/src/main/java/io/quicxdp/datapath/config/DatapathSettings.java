@@ -35,6 +35,8 @@ public final class DatapathSettings {
     private final Duration routeMaxAge;
     private final boolean pollThreads;
     private final UdpChecksumPolicy udpChecksumPolicy;
+    private final boolean txChecksumOffload;
+    private final TxPath txPath;
 
     private DatapathSettings(Builder builder) {
         this.frameCount = builder.frameCount;
@@ -56,6 +58,8 @@ public final class DatapathSettings {
         this.routeMaxAge = builder.routeMaxAge;
         this.pollThreads = builder.pollThreads;
         this.udpChecksumPolicy = builder.udpChecksumPolicy;
+        this.txChecksumOffload = builder.txChecksumOffload;
+        this.txPath = builder.txPath;
     }
 
     /**
@@ -78,7 +82,7 @@ public final class DatapathSettings {
                 .rxBatchSize(rxBatchSize).portReservation(portReservation).txDrainTimeout(txDrainTimeout)
                 .queueReleaseTimeout(queueReleaseTimeout).neighbourTimeout(neighbourTimeout)
                 .pollThreadFactory(pollThreadFactory).routeMaxAge(routeMaxAge).pollThreads(pollThreads)
-                .udpChecksumPolicy(udpChecksumPolicy);
+                .udpChecksumPolicy(udpChecksumPolicy).txChecksumOffload(txChecksumOffload).txPath(txPath);
     }
 
     public int frameCount() {
@@ -164,6 +168,19 @@ public final class DatapathSettings {
         return udpChecksumPolicy;
     }
 
+    /**
+     * Whether sent UDP checksums are left to the kernel and the device through AF_XDP TX metadata where they take
+     * them (copy mode on Linux 6.8 and later); else, and when false, the datapath computes them.
+     */
+    public boolean txChecksumOffload() {
+        return txChecksumOffload;
+    }
+
+    /** How batches of datagrams leave: through the AF_XDP socket, or the kernel's UDP GSO. */
+    public TxPath txPath() {
+        return txPath;
+    }
+
     /** The bytes of memory one socket's UMEM pins, which count against {@code RLIMIT_MEMLOCK}. */
     public long umemBytes() {
         return (long) frameCount * frameSize;
@@ -174,7 +191,8 @@ public final class DatapathSettings {
         return "DatapathSettings[frames=" + frameCount + "x" + frameSize + ", rings fill/completion/rx/tx="
                 + fillRingSize + "/" + completionRingSize + "/" + rxRingSize + "/" + txRingSize + ", bindMode="
                 + bindMode + ", needWakeup=" + needWakeup + ", pollMode=" + pollMode + ", portReservation="
-                + portReservation + ", udpChecksumPolicy=" + udpChecksumPolicy + "]";
+                + portReservation + ", udpChecksumPolicy=" + udpChecksumPolicy + ", txChecksumOffload=" + txChecksumOffload
+                + ", txPath=" + txPath + "]";
     }
 
     /** Builds {@link DatapathSettings}; {@link #build()} rejects values the kernel would refuse. */
@@ -199,6 +217,8 @@ public final class DatapathSettings {
         private Duration routeMaxAge = Duration.ofSeconds(30);
         private boolean pollThreads = true;
         private UdpChecksumPolicy udpChecksumPolicy = UdpChecksumPolicy.ACCEPT_PARTIAL;
+        private boolean txChecksumOffload = true;
+        private TxPath txPath = TxPath.XDP;
 
         private Builder() {
         }
@@ -329,6 +349,30 @@ public final class DatapathSettings {
          */
         public Builder udpChecksumPolicy(UdpChecksumPolicy udpChecksumPolicy) {
             this.udpChecksumPolicy = Objects.requireNonNull(udpChecksumPolicy, "udpChecksumPolicy");
+            return this;
+        }
+
+        /**
+         * Whether sent UDP checksums are left to the kernel and the device (default true): each TX frame then
+         * carries AF_XDP TX metadata asking for the checksum ({@code XDP_TXMD_FLAGS_CHECKSUM}) and the datapath
+         * writes only the pseudo-header sum. Taken where the kernel has TX metadata (Linux 6.8+) and the socket
+         * runs in copy mode, where the kernel finishes the checksum itself for a device that cannot; elsewhere
+         * (and when false) the datapath computes every checksum. The socket state says which applies.
+         */
+        public Builder txChecksumOffload(boolean txChecksumOffload) {
+            this.txChecksumOffload = txChecksumOffload;
+            return this;
+        }
+
+        /**
+         * How batches of datagrams to one peer leave (default {@link TxPath#XDP}); single datagrams always go
+         * through the AF_XDP socket. {@link TxPath#KERNEL_GSO} sends a batch through a kernel UDP socket on the
+         * served port as one {@code UDP_SEGMENT} write, {@link TxPath#AUTO} does so on copy-mode sockets only.
+         * It is a send path chosen here, never a fallback: receiving stays on AF_XDP, and start-up fails as ever
+         * when AF_XDP does.
+         */
+        public Builder txPath(TxPath txPath) {
+            this.txPath = Objects.requireNonNull(txPath, "txPath");
             return this;
         }
 

@@ -8,8 +8,11 @@ import java.nio.ByteBuffer;
  * transport (the Netty one) builds on; it binds endpoints on one queue with the datapath's
  * {@code bind(address, handler, queue)}. Applications bind on every queue instead.
  *
- * <p>Threading: {@link #attach}, {@link #poll}, {@link #hasBacklog}, {@link #retain} and {@link #detach} on
- * the driving thread only; {@link #release} from any thread. Handlers of the endpoints bound on the queue run
+ * <p>Threading: {@link #attach}, {@link #poll}, {@link #hasBacklog}, {@link #handKickToPoll}, {@link #retain}
+ * and {@link #detach} on the driving thread only; {@link #release} from any thread. After every turn that
+ * received nothing, and whenever it leaves a turn's sends for later, the driving thread calls
+ * {@link QueueWaiter#await} (with a zero timeout if it does not sleep): that is where the kernel is woken for
+ * frames the turn left on the TX ring. Handlers of the endpoints bound on the queue run
  * on the driving thread, inside {@link #poll}.
  *
  * <p>Frames: the queue's receive frames live in its UMEM ({@link #frames()}). A handler may keep the frame
@@ -51,6 +54,14 @@ public interface QueueDriver {
      * A driving thread that sleeps then comes back within about a millisecond.
      */
     boolean hasBacklog();
+
+    /**
+     * Called by {@link QueueWaiter} right before it waits: whether its {@code poll(2)} is to wake the kernel for
+     * frames this queue left on the TX ring since the last wake-up (with need_wakeup, {@code poll(2)} on the
+     * socket sends the TX ring in copy mode and wakes a zero-copy driver, as a {@code sendto(2)} would). A
+     * wake-up that {@code poll(2)} cannot give is made here.
+     */
+    boolean handKickToPoll();
 
     /**
      * Keeps the frame of the datagram being handled: called from a handler of this queue, while it handles

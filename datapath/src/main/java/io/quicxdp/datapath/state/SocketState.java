@@ -18,6 +18,18 @@ import java.util.Map;
  * @param txPackets frames put on the TX ring
  * @param txBytes bytes of those frames, Ethernet header included
  * @param txBackPressure sends refused because every TX frame or TX ring entry was in use
+ * @param txChecksum who computes the UDP checksums of sent datagrams: {@code offload} (the kernel, or the device,
+ *     finishes them as each frame's AF_XDP TX metadata asks; the datagram leaves the host with a valid checksum,
+ *     while on veth a peer on the same host gets it checksum-partial, as from any local sender) or
+ *     {@code software} (the datapath: TX metadata switched off, or not available on this kernel or in zero-copy
+ *     mode)
+ * @param txPath how batches of datagrams leave this socket's queue: {@code xdp} (its TX ring) or {@code kernel-gso}
+ *     (a kernel UDP socket's {@code UDP_SEGMENT} writes), as {@code DatapathSettings.txPath} and the bind mode
+ *     decide
+ * @param txKernelPackets of {@code txPackets}, the datagrams sent through the kernel's UDP socket
+ * @param txKicks wake-ups of the kernel for the TX ring: each {@code sendto(2)} made for it, and each
+ *     {@code poll(2)} that the driving thread made while frames waited for one; {@link #datagramsPerKick()}
+ *     says how well they are batched
  * @param drops received frames dropped, by reason (every reason present, zeros included)
  * @param receiveFrames where the socket's receive frames are: with the kernel, held, or free; {@code null}
  *     once it is closed
@@ -27,5 +39,11 @@ import java.util.Map;
  */
 public record SocketState(String interfaceName, int queueId, String bindMode, boolean bound, boolean inMap,
         long rxPackets, long rxBytes, long rxPartialChecksum, long txPackets, long txBytes, long txBackPressure,
-        Map<DropReason, Long> drops, FrameAccounting receiveFrames, int transmitQueue, XdpStatistics kernel) {
+        String txChecksum, String txPath, long txKernelPackets, long txKicks, Map<DropReason, Long> drops, FrameAccounting receiveFrames, int transmitQueue,
+        XdpStatistics kernel) {
+
+    /** Frames put on the TX ring per kick, over the socket's life; 0 before the first kick. */
+    public double datagramsPerKick() {
+        return txKicks == 0 ? 0 : (double) (txPackets - txKernelPackets) / txKicks;
+    }
 }

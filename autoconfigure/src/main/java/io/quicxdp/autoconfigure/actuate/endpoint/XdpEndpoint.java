@@ -2,6 +2,8 @@ package io.quicxdp.autoconfigure.actuate.endpoint;
 
 import io.quicxdp.autoconfigure.http3.Http3State;
 import io.quicxdp.autoconfigure.http3.XdpHttp3Status;
+import io.quicxdp.autoconfigure.netty.QuicRoutingState;
+import io.quicxdp.autoconfigure.netty.XdpQuicStatus;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.state.DatapathState;
 import io.quicxdp.datapath.state.DropReason;
@@ -33,6 +35,8 @@ public class XdpEndpoint {
 
     private final @Nullable XdpHttp3Status http3;
 
+    private final @Nullable XdpQuicStatus quic;
+
     /**
      * Creates the endpoint.
      *
@@ -49,14 +53,26 @@ public class XdpEndpoint {
      * @param http3 the HTTP/3 server served through the datapath, or {@code null}
      */
     public XdpEndpoint(XdpDatapath datapath, @Nullable XdpHttp3Status http3) {
+        this(datapath, http3, null);
+    }
+
+    /**
+     * Creates the endpoint, with the HTTP/3 server's state and the QUIC connection IDs' routing.
+     *
+     * @param datapath the datapath to describe
+     * @param http3 the HTTP/3 server served through the datapath, or {@code null}
+     * @param quic the QUIC connection IDs and their hand-over between the loops, or {@code null}
+     */
+    public XdpEndpoint(XdpDatapath datapath, @Nullable XdpHttp3Status http3, @Nullable XdpQuicStatus quic) {
         this.datapath = datapath;
         this.http3 = http3;
+        this.quic = quic;
     }
 
     /** Every map and socket. */
     @ReadOperation
     public XdpDescriptor xdp() {
-        return describe(this.datapath.state(), null, this.http3);
+        return describe(this.datapath.state(), null, this.http3, this.quic);
     }
 
     /**
@@ -69,11 +85,11 @@ public class XdpEndpoint {
     public @Nullable XdpDescriptor xdpInterface(@Selector String interfaceName) {
         DatapathState state = this.datapath.state();
         boolean configured = state.maps().stream().anyMatch((map) -> map.interfaceName().equals(interfaceName));
-        return configured ? describe(state, interfaceName, null) : null;
+        return configured ? describe(state, interfaceName, null, null) : null;
     }
 
     private static XdpDescriptor describe(DatapathState state, @Nullable String interfaceName,
-            @Nullable XdpHttp3Status http3) {
+            @Nullable XdpHttp3Status http3, @Nullable XdpQuicStatus quic) {
         List<MapDescriptor> maps = state.maps()
             .stream()
             .filter((map) -> interfaceName == null || map.interfaceName().equals(interfaceName))
@@ -84,7 +100,8 @@ public class XdpEndpoint {
             .filter((socket) -> interfaceName == null || socket.interfaceName().equals(interfaceName))
             .map(SocketDescriptor::of)
             .toList();
-        return new XdpDescriptor(state.open(), maps, sockets, (http3 != null) ? http3.state() : null);
+        return new XdpDescriptor(state.open(), maps, sockets, (http3 != null) ? http3.state() : null,
+                (quic != null) ? quic.state() : null);
     }
 
     /**
@@ -95,9 +112,11 @@ public class XdpEndpoint {
      * @param sockets one AF_XDP socket per interface queue
      * @param http3 the HTTP/3 server served through the datapath, or {@code null} without one (and for one
      *     interface)
+     * @param quic the QUIC connection IDs issued on the event loops and the hand-over of datagrams between the
+     *     loops, or {@code null} without Netty's QUIC codec (and for one interface)
      */
     public record XdpDescriptor(boolean open, List<MapDescriptor> maps, List<SocketDescriptor> sockets,
-            @Nullable Http3State http3) implements OperationResponseBody {
+            @Nullable Http3State http3, @Nullable QuicRoutingState quic) implements OperationResponseBody {
     }
 
     /**
@@ -151,6 +170,13 @@ public class XdpEndpoint {
      * @param txPackets frames sent
      * @param txBytes bytes of those frames, Ethernet header included
      * @param txBackPressure sends refused because every TX frame or ring entry was in use
+     * @param txChecksum who computes sent UDP checksums: {@code offload} (the kernel or the device, through TX
+     *     metadata) or {@code software} (the datapath)
+     * @param txPath how batches of datagrams leave: {@code xdp} (the TX ring) or {@code kernel-gso} (a kernel UDP
+     *     socket's {@code UDP_SEGMENT} writes; {@code quic.xdp.tx-path})
+     * @param txKernelPackets of {@code txPackets}, the datagrams sent through the kernel's UDP socket
+     * @param txKicks wake-ups of the kernel for the TX ring ({@code sendto}, or the poll thread's {@code poll})
+     * @param datagramsPerKick frames sent per wake-up, over the socket's life
      * @param drops received frames dropped, by reason ({@code udp_bad_checksum}, ...), zeros included
      * @param transmitQueue the queue whose socket sends for this one: itself, unless the device has no
      *     transmit queue with this id
@@ -159,7 +185,7 @@ public class XdpEndpoint {
      */
     public record SocketDescriptor(String interfaceName, int queue, String bindMode, boolean bound, boolean inMap,
             long rxPackets, long rxBytes, long rxPartialChecksum, long txPackets, long txBytes, long txBackPressure,
-            Map<String, Long> drops, int transmitQueue, @Nullable FramesDescriptor receiveFrames,
+            String txChecksum, String txPath, long txKernelPackets, long txKicks, double datagramsPerKick, Map<String, Long> drops, int transmitQueue, @Nullable FramesDescriptor receiveFrames,
             @Nullable KernelDescriptor kernel) {
 
         static SocketDescriptor of(SocketState socket) {
@@ -169,7 +195,9 @@ public class XdpEndpoint {
             }
             return new SocketDescriptor(socket.interfaceName(), socket.queueId(), socket.bindMode(), socket.bound(),
                     socket.inMap(), socket.rxPackets(), socket.rxBytes(), socket.rxPartialChecksum(),
-                    socket.txPackets(), socket.txBytes(), socket.txBackPressure(), drops, socket.transmitQueue(),
+                    socket.txPackets(), socket.txBytes(), socket.txBackPressure(), socket.txChecksum(), socket.txPath(),
+                    socket.txKernelPackets(), socket.txKicks(),
+                    socket.datagramsPerKick(), drops, socket.transmitQueue(),
                     FramesDescriptor.of(socket.receiveFrames()), KernelDescriptor.of(socket.kernel()));
         }
     }

@@ -2,6 +2,7 @@ package io.quicxdp.autoconfigure.actuate.endpoint;
 
 import io.quicxdp.autoconfigure.XdpAutoConfiguration;
 import io.quicxdp.autoconfigure.http3.XdpHttp3Status;
+import io.quicxdp.autoconfigure.netty.XdpQuicStatus;
 import io.quicxdp.datapath.XdpDatapath;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
@@ -14,7 +15,8 @@ import org.springframework.context.annotation.Bean;
 
 /** Auto-configuration of the {@link XdpEndpoint}, where Actuator is present and the endpoint available. */
 @AutoConfiguration(after = XdpAutoConfiguration.class,
-        afterName = "io.quicxdp.autoconfigure.http3.XdpHttp3AutoConfiguration")
+        afterName = { "io.quicxdp.autoconfigure.http3.XdpHttp3AutoConfiguration",
+                "io.quicxdp.autoconfigure.netty.XdpNettyAutoConfiguration" })
 @ConditionalOnClass({ XdpDatapath.class, Endpoint.class, ConditionalOnAvailableEndpoint.class })
 @ConditionalOnBean(XdpDatapath.class)
 public final class XdpEndpointAutoConfiguration {
@@ -23,7 +25,8 @@ public final class XdpEndpointAutoConfiguration {
     @Bean
     @ConditionalOnAvailableEndpoint
     @ConditionalOnMissingBean
-    XdpEndpoint xdpEndpoint(XdpDatapath xdpDatapath, ObjectProvider<XdpHttp3Status> http3) {
-        return new XdpEndpoint(xdpDatapath, http3.getIfAvailable());
+    XdpEndpoint xdpEndpoint(XdpDatapath xdpDatapath, ObjectProvider<XdpHttp3Status> http3,
+            ObjectProvider<XdpQuicStatus> quic) {
+        return new XdpEndpoint(xdpDatapath, http3.getIfAvailable(), quic.getIfAvailable());
     }
 }

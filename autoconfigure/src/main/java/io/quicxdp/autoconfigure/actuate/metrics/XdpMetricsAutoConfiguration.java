@@ -3,6 +3,7 @@ package io.quicxdp.autoconfigure.actuate.metrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quicxdp.autoconfigure.XdpAutoConfiguration;
 import io.quicxdp.autoconfigure.http3.XdpHttp3Status;
+import io.quicxdp.autoconfigure.netty.XdpQuicStatus;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.state.MapState;
 import org.springframework.beans.factory.ObjectProvider;
@@ -16,12 +17,13 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Auto-configuration of {@link XdpMetrics} where Micrometer is present and a registry exists, and of
- * {@link XdpHealthMetrics} where the {@code xdp} health contributor exists too; Boot binds them to every
- * registry.
+ * Auto-configuration of {@link XdpMetrics} where Micrometer is present and a registry exists, of
+ * {@link XdpHealthMetrics} where the {@code xdp} health contributor exists too, and of {@link XdpQuicMetrics} where
+ * QUIC connections are routed across the event loops; Boot binds them to every registry.
  */
 @AutoConfiguration(after = XdpAutoConfiguration.class,
         afterName = { "io.quicxdp.autoconfigure.http3.XdpHttp3AutoConfiguration",
+                "io.quicxdp.autoconfigure.netty.XdpNettyAutoConfiguration",
                 "io.quicxdp.autoconfigure.actuate.health.XdpHealthContributorAutoConfiguration",
                 "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
                 "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration" })
@@ -33,6 +35,13 @@ public final class XdpMetricsAutoConfiguration {
     @ConditionalOnMissingBean
     XdpMetrics xdpMetrics(XdpDatapath xdpDatapath, ObjectProvider<XdpHttp3Status> http3) {
         return new XdpMetrics(xdpDatapath, http3.getIfAvailable());
+    }
+
+    @Bean
+    @ConditionalOnBean(XdpQuicStatus.class)
+    @ConditionalOnMissingBean
+    XdpQuicMetrics xdpQuicMetrics(XdpQuicStatus xdpQuicStatus) {
+        return new XdpQuicMetrics(xdpQuicStatus);
     }
 
     @Configuration(proxyBeanMethods = false)

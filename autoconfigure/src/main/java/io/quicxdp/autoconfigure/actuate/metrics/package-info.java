@@ -1,4 +1,4 @@
-/** Micrometer meters over the datapath's socket and map counters. */
+/** Micrometer meters over the datapath's sockets and maps, and over the QUIC connections' routing. */
 @NullMarked
 package io.quicxdp.autoconfigure.actuate.metrics;
 

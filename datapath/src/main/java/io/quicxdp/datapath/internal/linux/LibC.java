@@ -42,6 +42,8 @@ final class LibC {
 
     static native long sendto(int fd, long buf, long length, int flags, long addr, int addrLen);
 
+    static native long sendmsg(int fd, long message, int flags);
+
     static native long recvfrom(int fd, long buf, long length, int flags, long addr, long addrLenAddr);
 
     static native int poll(long fds, long count, int timeoutMillis);

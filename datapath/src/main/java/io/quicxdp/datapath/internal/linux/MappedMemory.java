@@ -10,37 +10,57 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class MappedMemory implements AutoCloseable {
 
+    private static final int PROT_NONE = 0x0;
     private static final int PROT_READ = 0x1;
     private static final int PROT_WRITE = 0x2;
     private static final int MAP_SHARED = 0x01;
     private static final int MAP_PRIVATE = 0x02;
     private static final int MAP_ANONYMOUS = 0x20;
     private static final int MAP_FIXED = 0x10;
+    private static final int MAP_NORESERVE = 0x4000;
     private static final int MAP_POPULATE = 0x8000;
     private static final long MAP_FAILED = -1L;
+
+    /**
+     * Inaccessible memory on each side of an anonymous region: a stray access faults instead of landing in a
+     * neighbour, and the region never merges with a neighbouring mapping, so {@code /proc/PID/maps} shows each
+     * UMEM as one mapping of its own size. A whole number of pages on every Linux page size.
+     */
+    private static final long GUARD = 64 * 1024;
 
     private final long address;
 
     private final long length;
 
+    /** Bytes of guard mapped on each side, unmapped with the region. */
+    private final long guard;
+
     private final ByteBuffer buffer;
 
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private MappedMemory(long address, long length) {
+    private MappedMemory(long address, long length, long guard) {
         this.address = address;
         this.length = length;
+        this.guard = guard;
         this.buffer = DirectBuffers.view(address, length);
     }
 
-    /** Maps {@code length} bytes of zeroed, page-aligned, pre-faulted private memory. */
+    /** Maps {@code length} bytes of zeroed, page-aligned, pre-faulted private memory, between two guards. */
     public static MappedMemory anonymous(long length) throws NativeIoException {
-        long address = LibC.mmap(0, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+        long reserved = LibC.mmap(0, length + 2 * GUARD, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                 -1, 0);
-        if (address == MAP_FAILED) {
+        if (reserved == MAP_FAILED) {
             throw new NativeIoException("mmap(" + length + " bytes)", LibC.errno());
         }
-        return new MappedMemory(address, length);
+        long address = LibC.mmap(reserved + GUARD, length, PROT_READ | PROT_WRITE,
+                MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_POPULATE, -1, 0);
+        if (address == MAP_FAILED) {
+            NativeIoException failure = new NativeIoException("mmap(" + length + " bytes)", LibC.errno());
+            LibC.munmap(reserved, length + 2 * GUARD);
+            throw failure;
+        }
+        return new MappedMemory(address, length, GUARD);
     }
 
     /** Maps {@code length} bytes of {@code fd} at {@code offset}, shared with the kernel. */
@@ -49,7 +69,7 @@ public final class MappedMemory implements AutoCloseable {
         if (address == MAP_FAILED) {
             throw new NativeIoException("mmap(" + what + ")", LibC.errno());
         }
-        return new MappedMemory(address, length);
+        return new MappedMemory(address, length, 0);
     }
 
     /** The native address of the first byte. */
@@ -87,7 +107,7 @@ public final class MappedMemory implements AutoCloseable {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            LibC.munmap(address, length);
+            LibC.munmap(address - guard, length + 2 * guard);
         }
     }
 }

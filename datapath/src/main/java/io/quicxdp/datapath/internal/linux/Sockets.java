@@ -66,10 +66,21 @@ public final class Sockets {
     /** Sets an option whose value is the first {@code length} bytes of {@code value}. */
     public static void setOption(int fd, int level, int name, ByteBuffer value, int length, String what)
             throws NativeIoException {
+        int result = trySetOption(fd, level, name, value, length);
+        if (result < 0) {
+            throw new NativeIoException("setsockopt(" + what + ")", -result);
+        }
+    }
+
+    /**
+     * Sets an option as {@link #setOption(int, int, int, ByteBuffer, int, String)} does, returning {@code -errno}
+     * instead of throwing, for options a kernel may refuse.
+     *
+     * @return 0 on success, else the negated errno
+     */
+    public static int trySetOption(int fd, int level, int name, ByteBuffer value, int length) {
         try {
-            if (LibC.setsockopt(fd, level, name, DirectBuffers.address(value), length) < 0) {
-                throw new NativeIoException("setsockopt(" + what + ")", LibC.errno());
-            }
+            return LibC.setsockopt(fd, level, name, DirectBuffers.address(value), length) < 0 ? -LibC.errno() : 0;
         }
         finally {
             Reference.reachabilityFence(value);
@@ -89,9 +100,21 @@ public final class Sockets {
 
     /** Sets an {@code int} option. */
     public static void setOption(int fd, int level, int name, int value, String what) throws NativeIoException {
+        int result = trySetOption(fd, level, name, value);
+        if (result < 0) {
+            throw new NativeIoException("setsockopt(" + what + ")", -result);
+        }
+    }
+
+    /**
+     * Sets an {@code int} option and returns {@code -errno} instead of throwing, for options a kernel may not know.
+     *
+     * @return 0 on success, else the negated errno
+     */
+    public static int trySetOption(int fd, int level, int name, int value) {
         ByteBuffer buffer = DirectBuffers.allocate(4);
         buffer.putInt(0, value);
-        setOption(fd, level, name, buffer, 4, what);
+        return trySetOption(fd, level, name, buffer, 4);
     }
 
     /**

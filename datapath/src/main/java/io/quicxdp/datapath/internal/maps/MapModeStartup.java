@@ -2,6 +2,7 @@ package io.quicxdp.datapath.internal.maps;
 
 import io.quicxdp.datapath.config.DatapathSettings;
 import io.quicxdp.datapath.config.MapSource;
+import io.quicxdp.datapath.config.TxPath;
 import io.quicxdp.datapath.config.UdpChecksumPolicy;
 import io.quicxdp.datapath.config.XdpMapConfig;
 import io.quicxdp.datapath.failure.InvalidMapConfigException;
@@ -282,7 +283,7 @@ public final class MapModeStartup {
                             socketCount, ex);
                 }
             }
-            return bound(prepared, sockets, settings.udpChecksumPolicy());
+            return bound(prepared, sockets, settings.udpChecksumPolicy(), settings.txPath());
         }
         catch (RuntimeException | Error ex) {
             sockets.forEach(XdpSocket::close);
@@ -294,7 +295,8 @@ public final class MapModeStartup {
      * The queues over {@code sockets}: each queue without a transmit queue of its own sends through one that has
      * one, spread evenly. Fails when no configured queue can send, since replies would vanish without an error.
      */
-    private static MapBinding bound(Prepared prepared, List<XdpSocket> sockets, UdpChecksumPolicy checksumPolicy) {
+    private static MapBinding bound(Prepared prepared, List<XdpSocket> sockets, UdpChecksumPolicy checksumPolicy,
+            TxPath txPath) {
         LinkInfo link = prepared.link;
         String name = prepared.config.interfaceName();
         Queue[] queues = new Queue[sockets.size()];
@@ -302,7 +304,7 @@ public final class MapModeStartup {
         for (int i = 0; i < queues.length; i++) {
             if (prepared.queues.get(i) < link.transmitQueues()) {
                 queues[i] = new Queue(name, prepared.queues.get(i), sockets.get(i), link.mac(), link.mtu(),
-                        checksumPolicy, null);
+                        checksumPolicy, txPath, null);
                 transmitters.add(queues[i].transmitter());
             }
         }
@@ -313,7 +315,7 @@ public final class MapModeStartup {
         for (int i = 0; i < queues.length; i++) {
             if (queues[i] == null) {
                 queues[i] = new Queue(name, prepared.queues.get(i), sockets.get(i), link.mac(), link.mtu(),
-                        checksumPolicy, transmitters.get(next++ % transmitters.size()));
+                        checksumPolicy, txPath, transmitters.get(next++ % transmitters.size()));
             }
         }
         return new MapBinding(prepared.config, link, prepared.map, prepared.info, List.of(queues),

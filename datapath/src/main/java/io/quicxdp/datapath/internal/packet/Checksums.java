@@ -150,13 +150,18 @@ public final class Checksums {
         return UdpHeader.checksum(frame, udpOffset) == ipv6PseudoHeaderSum(frame, ipOffset, udpLength);
     }
 
-    // Source and destination addresses are adjacent, so one range covers both.
-    private static int ipv4PseudoHeaderSum(ByteBuffer frame, int ipOffset, int udpLength) {
+    /**
+     * The folded (not complemented) sum of the IPv4 pseudo-header of a UDP datagram of {@code udpLength} bytes:
+     * what a UDP checksum field holds for the kernel or a device to finish.
+     */
+    public static int ipv4PseudoHeaderSum(ByteBuffer frame, int ipOffset, int udpLength) {
+        // source and destination addresses are adjacent, so one range covers both
         int addresses = sum(frame, ipOffset + Ipv4Header.SOURCE_ADDRESS_OFFSET, 2 * Ipv4Header.ADDRESS_LENGTH);
         return fold(addresses + UdpHeader.IP_PROTOCOL_NUMBER + udpLength);
     }
 
-    private static int ipv6PseudoHeaderSum(ByteBuffer frame, int ipOffset, int udpLength) {
+    /** As {@link #ipv4PseudoHeaderSum}, for IPv6. */
+    public static int ipv6PseudoHeaderSum(ByteBuffer frame, int ipOffset, int udpLength) {
         int addresses = sum(frame, ipOffset + Ipv6Header.SOURCE_ADDRESS_OFFSET, 2 * Ipv6Header.ADDRESS_LENGTH);
         return fold(addresses + UdpHeader.IP_PROTOCOL_NUMBER + udpLength);
     }

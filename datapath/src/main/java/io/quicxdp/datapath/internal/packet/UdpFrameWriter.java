@@ -54,11 +54,33 @@ public final class UdpFrameWriter {
             int payloadLength) {
         int frameLength = checkRanges(
                 frame, offset, IPV4_HEADERS_LENGTH, payload, payloadOffset, payloadLength, MAX_IPV4_PAYLOAD_LENGTH);
+        // The payload goes first: both checksums are computed over bytes already in place.
+        frame.put(offset + IPV4_HEADERS_LENGTH, payload, payloadOffset, payloadLength);
+        writeIpv4Headers(frame, offset, destinationMac, sourceMac, sourceAddress, destinationAddress, sourcePort,
+                destinationPort, payloadLength, false);
+        return frameLength;
+    }
+
+    /**
+     * Writes the headers of an IPv4 UDP frame at index {@code offset} of {@code frame} whose {@code payloadLength}
+     * bytes of payload are already in place at {@code offset + IPV4_HEADERS_LENGTH}, as {@link #writeIpv4} does
+     * after copying the payload. The caller checks the ranges. With {@code partialChecksum} the UDP checksum field
+     * gets only the folded pseudo-header sum, for the kernel or the device to finish (TX checksum offload).
+     */
+    public static void writeIpv4Headers(
+            ByteBuffer frame,
+            int offset,
+            long destinationMac,
+            long sourceMac,
+            int sourceAddress,
+            int destinationAddress,
+            int sourcePort,
+            int destinationPort,
+            int payloadLength,
+            boolean partialChecksum) {
         int ipOffset = offset + EthernetHeader.LENGTH;
         int udpOffset = ipOffset + Ipv4Header.LENGTH;
         int udpLength = UdpHeader.LENGTH + payloadLength;
-        // The payload goes first: both checksums are computed over bytes already in place.
-        frame.put(udpOffset + UdpHeader.LENGTH, payload, payloadOffset, payloadLength);
 
         writeEthernet(frame, offset, destinationMac, sourceMac, EthernetHeader.ETHER_TYPE_IPV4);
 
@@ -74,8 +96,9 @@ public final class UdpFrameWriter {
         Ipv4Header.headerChecksum(frame, ipOffset, Checksums.ipv4HeaderChecksum(frame, ipOffset, Ipv4Header.LENGTH));
 
         writeUdpHeader(frame, udpOffset, sourcePort, destinationPort, udpLength);
-        UdpHeader.checksum(frame, udpOffset, Checksums.udpIpv4Checksum(frame, ipOffset, udpOffset, udpLength));
-        return frameLength;
+        UdpHeader.checksum(frame, udpOffset, partialChecksum
+                ? Checksums.ipv4PseudoHeaderSum(frame, ipOffset, udpLength)
+                : Checksums.udpIpv4Checksum(frame, ipOffset, udpOffset, udpLength));
     }
 
     /**
@@ -106,10 +129,34 @@ public final class UdpFrameWriter {
             int payloadLength) {
         int frameLength = checkRanges(
                 frame, offset, IPV6_HEADERS_LENGTH, payload, payloadOffset, payloadLength, MAX_IPV6_PAYLOAD_LENGTH);
+        frame.put(offset + IPV6_HEADERS_LENGTH, payload, payloadOffset, payloadLength);
+        writeIpv6Headers(frame, offset, destinationMac, sourceMac, sourceHigh, sourceLow, destinationHigh,
+                destinationLow, sourcePort, destinationPort, payloadLength, false);
+        return frameLength;
+    }
+
+    /**
+     * Writes the headers of an IPv6 UDP frame at index {@code offset} of {@code frame} whose {@code payloadLength}
+     * bytes of payload are already in place at {@code offset + IPV6_HEADERS_LENGTH}, as {@link #writeIpv6} does
+     * after copying the payload. The caller checks the ranges. With {@code partialChecksum} the UDP checksum field
+     * gets only the folded pseudo-header sum, for the kernel or the device to finish (TX checksum offload).
+     */
+    public static void writeIpv6Headers(
+            ByteBuffer frame,
+            int offset,
+            long destinationMac,
+            long sourceMac,
+            long sourceHigh,
+            long sourceLow,
+            long destinationHigh,
+            long destinationLow,
+            int sourcePort,
+            int destinationPort,
+            int payloadLength,
+            boolean partialChecksum) {
         int ipOffset = offset + EthernetHeader.LENGTH;
         int udpOffset = ipOffset + Ipv6Header.LENGTH;
         int udpLength = UdpHeader.LENGTH + payloadLength;
-        frame.put(udpOffset + UdpHeader.LENGTH, payload, payloadOffset, payloadLength);
 
         writeEthernet(frame, offset, destinationMac, sourceMac, EthernetHeader.ETHER_TYPE_IPV6);
 
@@ -121,8 +168,9 @@ public final class UdpFrameWriter {
         Ipv6Header.destinationAddress(frame, ipOffset, destinationHigh, destinationLow);
 
         writeUdpHeader(frame, udpOffset, sourcePort, destinationPort, udpLength);
-        UdpHeader.checksum(frame, udpOffset, Checksums.udpIpv6Checksum(frame, ipOffset, udpOffset, udpLength));
-        return frameLength;
+        UdpHeader.checksum(frame, udpOffset, partialChecksum
+                ? Checksums.ipv6PseudoHeaderSum(frame, ipOffset, udpLength)
+                : Checksums.udpIpv6Checksum(frame, ipOffset, udpOffset, udpLength));
     }
 
     /** Checks everything before the first write, so a bad call leaves the frame untouched; returns the frame length. */

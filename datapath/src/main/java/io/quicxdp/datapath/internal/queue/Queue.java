@@ -1,5 +1,6 @@
 package io.quicxdp.datapath.internal.queue;
 
+import io.quicxdp.datapath.config.TxPath;
 import io.quicxdp.datapath.config.UdpChecksumPolicy;
 import io.quicxdp.datapath.internal.linux.NativeIoException;
 import io.quicxdp.datapath.internal.packet.ParsedUdpFrame;
@@ -80,13 +81,13 @@ public final class Queue {
      *     queue's socket has a transmit queue of its own on the device
      */
     public Queue(String interfaceName, int queueId, XdpSocket socket, long interfaceMac, int mtu,
-            UdpChecksumPolicy checksumPolicy, Transmitter sendVia) {
+            UdpChecksumPolicy checksumPolicy, TxPath txPath, Transmitter sendVia) {
         this.interfaceName = interfaceName;
         this.queueId = queueId;
         this.socket = socket;
         this.frames = socket.frames();
         this.checksumPolicy = checksumPolicy;
-        this.own = new Transmitter(interfaceName, queueId, socket, interfaceMac, mtu, counters, driver);
+        this.own = new Transmitter(interfaceName, queueId, socket, interfaceMac, mtu, counters, driver, txPath);
         this.transmitter = sendVia != null ? sendVia : own;
         this.returns = new FrameReturns(socket.parameters().rxFrames());
     }
@@ -182,10 +183,7 @@ public final class Queue {
         if (socket.fillNeedsWakeup()) {
             socket.wakeReceive();
         }
-        own.afterTurn();
-        if (received == 0) {
-            own.reapWhenIdle();
-        }
+        own.afterTurn(received);
         return received;
     }
 
@@ -211,6 +209,16 @@ public final class Queue {
      */
     public boolean hasBacklog() {
         return own.hasBacklog() || socket.freeReceiveFrames() > 0;
+    }
+
+    /**
+     * Right before the driving thread waits: whether its {@code poll(2)} is to wake the kernel for what this
+     * queue's turns left on the TX ring.
+     *
+     * @see Transmitter#handKickToPoll()
+     */
+    public boolean handKickToPoll() {
+        return own.handKickToPoll();
     }
 
     /**
@@ -370,6 +378,7 @@ public final class Queue {
                 counters.rx(SocketCounters.RX_BYTES), counters.rx(SocketCounters.RX_PARTIAL_CHECKSUM),
                 counters.tx(SocketCounters.TX_PACKETS),
                 counters.tx(SocketCounters.TX_BYTES), counters.tx(SocketCounters.TX_BACK_PRESSURE),
-                counters.dropsByReason(), socket.frameAccounting(), transmitter.queueId(), kernel);
+                transmitter.checksum(), transmitter.path(), counters.tx(SocketCounters.TX_KERNEL_PACKETS),
+                counters.tx(SocketCounters.TX_KICKS), counters.dropsByReason(), socket.frameAccounting(), transmitter.queueId(), kernel);
     }
 }

@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * One socket's traffic counters: written by one thread at a time (the driving thread for RX and drops,
- * the TX lock holder for TX) with opaque stores, read from anywhere with opaque loads, without locks.
+ * the TX lock holder for TX) with opaque stores, read from anywhere with opaque loads, without locks; only
+ * the TX wake-ups, which a sender and the driving thread may make at once, are added atomically.
  * The two writers' counters live in separate arrays with a cache line of padding on each side, so that
  * they do not share a cache line.
  */
@@ -27,12 +28,14 @@ final class SocketCounters {
     static final int TX_PACKETS = PAD;
     static final int TX_BYTES = PAD + 1;
     static final int TX_BACK_PRESSURE = PAD + 2;
+    static final int TX_KICKS = PAD + 3;
+    static final int TX_KERNEL_PACKETS = PAD + 4;
 
     private static final DropReason[] REASONS = DropReason.values();
 
     private final long[] rx = new long[DROPS + REASONS.length + PAD];
 
-    private final long[] tx = new long[TX_BACK_PRESSURE + 1 + PAD];
+    private final long[] tx = new long[TX_KERNEL_PACKETS + 1 + PAD];
 
     /** Adds to an RX counter; the driving thread only. */
     void addRx(int counter, long delta) {
@@ -42,6 +45,11 @@ final class SocketCounters {
     /** Adds to a TX counter; the holder of the TX lock only. */
     void addTx(int counter, long delta) {
         add(tx, counter, delta);
+    }
+
+    /** Counts a wake-up of the kernel for the TX ring; any thread. */
+    void addKick() {
+        VALUES.getAndAdd(tx, TX_KICKS, 1L);
     }
 
     void drop(DropReason reason) {

@@ -1,11 +1,16 @@
 package io.quicxdp.datapath.internal.queue;
 
+import io.quicxdp.datapath.config.TxPath;
+import io.quicxdp.datapath.internal.linux.DirectBuffers;
 import io.quicxdp.datapath.internal.linux.Errno;
 import io.quicxdp.datapath.internal.linux.NativeIoException;
+import io.quicxdp.datapath.internal.linux.UdpGsoSocket;
 import io.quicxdp.datapath.internal.packet.UdpFrameWriter;
+import io.quicxdp.datapath.internal.packet.UdpHeader;
 import io.quicxdp.datapath.internal.xsk.XdpSocket;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -13,10 +18,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * The sending side of one queue's socket: it builds frames into free TX frames, puts them on the TX ring
  * under a lock that serialises the senders, kicks the kernel, and takes back completed frames.
  *
- * <p>Frames queued by a handler on the queue's driving thread only mark a kick as pending: after its batch
- * the driving thread kicks the kernel ({@link #afterTurn()}), again while the kernel's per-call budget runs
- * out with frames left (bounded per turn). Sends from other threads kick the kernel themselves, only when
- * need_wakeup asks for it, and wake the driving thread when frames are left over.
+ * <p>Frames queued on the queue's driving thread only mark a kick as pending. When the driving thread is about
+ * to wait (nothing more on the RX ring) and need_wakeup is on, the kick is left to the {@code poll(2)} it waits
+ * in, which sends the TX ring in copy mode and wakes a zero-copy driver just as a kick does: one system call
+ * fewer per wake-up ({@link #handKickToPoll()}). Otherwise it kicks after its turn ({@link #afterTurn}), again
+ * while the kernel's per-call budget runs out with frames left (bounded per turn); the budget is the whole TX
+ * ring where the kernel lets it be raised. Sends from other threads kick the kernel themselves, only when
+ * need_wakeup asks for it, and wake the driving thread when frames are left over. Completed frames are taken
+ * back every turn, so that sends reuse the frames that left last, still in the cache.
  *
  * <p>A queue with no transmit queue of its own on the device (copy mode skips such a socket's TX ring without
  * a word) sends through a sibling's transmitter: {@link Queue#transmitter()} says which.
@@ -27,10 +36,13 @@ public final class Transmitter {
 
     private static final long FAILURE_LOG_INTERVAL = TimeUnit.SECONDS.toNanos(10);
 
-    /** Kicks per turn while the kernel's budget (32 frames a call in copy mode) runs out. */
+    /** Kicks per turn while the kernel's budget (32 frames a call in copy mode, unless raised) runs out. */
     private static final int MAX_TX_KICKS = 16;
 
     private static final int ETHERNET_HEADER = 14;
+
+    /** {@code xsk_tx_metadata.flags}: the kernel or the device computes the checksum from csum_start on. */
+    private static final long XDP_TXMD_FLAGS_CHECKSUM = 1 << 1;
 
     private final String interfaceName;
 
@@ -50,8 +62,32 @@ public final class Transmitter {
 
     private final ReentrantLock lock = new ReentrantLock();
 
-    /** A frame was queued on the driving thread during this turn: kick at its end. */
+    /** Where a batch's payloads are copied: a view of the UMEM, used under the lock. */
+    private final ByteBuffer payloadView;
+
+    /** The UMEM in host byte order, for the TX metadata the kernel reads. */
+    private final ByteBuffer metadata;
+
+    /** Where each TX packet starts in its frame, after room for TX metadata. */
+    private final int txOffset;
+
+    /** Whether the kernel finishes the UDP checksums: the datapath writes only the pseudo-header sum. */
+    private final boolean checksumOffload;
+
+    /** Whether batches of datagrams go through the kernel's UDP socket ({@code UDP_SEGMENT}) rather than the ring. */
+    private final boolean kernelBatches;
+
+    /** Where a batch's payloads are gathered for the kernel's UDP socket; made on the first such batch. */
+    private ByteBuffer gather;
+
+    /** Whether a wake-up may be left to the driving thread's {@code poll(2)}: need_wakeup is on. */
+    private final boolean pollKicks;
+
+    /** A frame was queued on the driving thread since the last kick. */
     private boolean kickPending;
+
+    /** The kick of an earlier turn was left to the driving thread's {@code poll(2)}, which has not come yet. */
+    private boolean kickDeferred;
 
     /** The errno that held up the TX ring in the last turn, {@link Errno#EAGAIN} for more to do, or 0. */
     private int backlog;
@@ -59,20 +95,36 @@ public final class Transmitter {
     private volatile long lastKickFailureLog;
 
     Transmitter(String interfaceName, int queueId, XdpSocket socket, long interfaceMac, int mtu,
-            SocketCounters counters, QueueThread driver) {
+            SocketCounters counters, QueueThread driver, TxPath txPath) {
         this.interfaceName = interfaceName;
         this.queueId = queueId;
         this.socket = socket;
         this.frames = socket.frames();
+        this.payloadView = frames.duplicate();
+        this.metadata = frames.duplicate().order(ByteOrder.nativeOrder());
+        this.txOffset = socket.txOffset();
+        this.checksumOffload = socket.txChecksumOffload();
+        this.kernelBatches = txPath == TxPath.KERNEL_GSO || (txPath == TxPath.AUTO && !socket.zeroCopy());
         this.interfaceMac = interfaceMac;
         this.mtu = mtu;
         this.counters = counters;
         this.driver = driver;
+        this.pollKicks = socket.parameters().needWakeup();
     }
 
     /** The interface of the socket that sends. */
     public String interfaceName() {
         return interfaceName;
+    }
+
+    /** Who computes sent UDP checksums: {@code offload} (the kernel or the device) or {@code software}. */
+    public String checksum() {
+        return checksumOffload ? "offload" : "software";
+    }
+
+    /** How batches leave: {@code xdp} (the TX ring) or {@code kernel-gso} (a kernel UDP socket's GSO writes). */
+    public String path() {
+        return kernelBatches ? "kernel-gso" : "xdp";
     }
 
     /** The queue id of the socket that sends. */
@@ -90,18 +142,11 @@ public final class Transmitter {
     public boolean send(long nextHopMac, boolean ipv6, long sourceHigh, long sourceLow, int sourcePort,
             long destinationHigh, long destinationLow, int destinationPort, ByteBuffer payload) {
         int length = payload.remaining();
+        checkFits(length, ipv6);
         int headers = ipv6 ? UdpFrameWriter.IPV6_HEADERS_LENGTH : UdpFrameWriter.IPV4_HEADERS_LENGTH;
-        int maxPayload = Math.min(socket.parameters().frameSize(), mtu + ETHERNET_HEADER) - headers;
-        if (length > maxPayload) {
-            throw new IllegalArgumentException("a payload of " + length + " bytes does not fit one frame on "
-                    + interfaceName + " (at most " + maxPayload + " bytes for " + (ipv6 ? "IPv6" : "IPv4") + ")");
-        }
         lock.lock();
         try {
-            if (!driver.running() || socket.isClosed()) {
-                throw new IllegalStateException("the socket of " + interfaceName + " queue " + queueId
-                        + " is closing or closed");
-            }
+            checkOpen();
             long frame = socket.acquireTxFrame();
             if (frame < 0) {
                 counters.addTx(SocketCounters.TX_BACK_PRESSURE, 1);
@@ -109,33 +154,20 @@ public final class Transmitter {
             }
             int frameLength;
             try {
-                int offset = (int) frame;
-                frameLength = ipv6
-                        ? UdpFrameWriter.writeIpv6(frames, offset, nextHopMac, interfaceMac, sourceHigh, sourceLow,
-                                destinationHigh, destinationLow, sourcePort, destinationPort, payload,
-                                payload.position(), length)
-                        : UdpFrameWriter.writeIpv4(frames, offset, nextHopMac, interfaceMac, (int) sourceLow,
-                                (int) destinationLow, sourcePort, destinationPort, payload, payload.position(),
-                                length);
+                frames.put((int) frame + txOffset + headers, payload, payload.position(), length);
+                frameLength = writeHeaders(frame, ipv6, nextHopMac, sourceHigh, sourceLow, sourcePort,
+                        destinationHigh, destinationLow, destinationPort, length);
             }
             catch (RuntimeException | Error ex) {
                 socket.releaseTxFrame(frame);
                 throw ex;
             }
-            if (!socket.transmit(frame, frameLength)) {
+            if (!socket.transmit(frame + txOffset, frameLength)) {
                 socket.releaseTxFrame(frame);
                 counters.addTx(SocketCounters.TX_BACK_PRESSURE, 1);
                 return false;
             }
-            counters.addTx(SocketCounters.TX_PACKETS, 1);
-            counters.addTx(SocketCounters.TX_BYTES, frameLength);
-            if (driver.isCurrent()) {
-                kickPending = true;
-            }
-            else if (serviceTx(true) != 0) {
-                // what the kernel did not take now, the driving thread keeps moving
-                driver.wake();
-            }
+            submitted(1, frameLength);
             return true;
         }
         finally {
@@ -143,11 +175,247 @@ public final class Transmitter {
         }
     }
 
-    /** Keeps the TX ring moving at the end of a turn; the driving thread only. */
-    void afterTurn() {
-        boolean force = kickPending;
+    /**
+     * Sends the datagrams of {@code payloads} from index {@code from} on, all to one peer, under one lock, one TX
+     * ring reservation and one publication; any thread. Each payload is copied straight into its TX frame.
+     *
+     * @return how many went on the TX ring, from {@code from} on: fewer than the rest on back-pressure, when the
+     *     TX frames or the TX ring run short
+     * @throws IllegalArgumentException when a payload does not fit one frame or the MTU; nothing is sent then
+     * @throws IllegalStateException when the queue is closing or closed
+     */
+    public int send(long nextHopMac, boolean ipv6, long sourceHigh, long sourceLow, int sourcePort,
+            long destinationHigh, long destinationLow, int destinationPort, Payloads payloads, int from,
+            UdpGsoSocket kernelSocket) {
+        int count = payloads.count() - from;
+        for (int i = from; i < payloads.count(); i++) {
+            checkFits(payloads.length(i), ipv6);
+        }
+        if (count <= 0) {
+            return 0;
+        }
+        if (kernelBatches && kernelSocket != null && count > 1 && evenlySegmented(payloads, from)) {
+            return sendThroughKernel(ipv6, sourceHigh, sourceLow, destinationHigh, destinationLow, destinationPort,
+                    payloads, from, kernelSocket);
+        }
+        int headers = ipv6 ? UdpFrameWriter.IPV6_HEADERS_LENGTH : UdpFrameWriter.IPV4_HEADERS_LENGTH;
+        lock.lock();
+        try {
+            checkOpen();
+            int reserved = socket.reserveTx(count);
+            int written = 0;
+            long bytes = 0;
+            try {
+                for (; written < reserved; written++) {
+                    int length = payloads.length(from + written);
+                    long frame = socket.acquireTxFrame();
+                    int payloadAt = (int) frame + txOffset + headers;
+                    try {
+                        payloadView.limit(payloadAt + length).position(payloadAt);
+                        payloads.copyTo(from + written, payloadView);
+                        writeHeaders(frame, ipv6, nextHopMac, sourceHigh, sourceLow, sourcePort, destinationHigh,
+                                destinationLow, destinationPort, length);
+                    }
+                    catch (RuntimeException | Error ex) {
+                        socket.releaseTxFrame(frame);
+                        throw ex;
+                    }
+                    socket.setTxDescriptor(written, frame + txOffset, headers + length);
+                    bytes += headers + length;
+                }
+            }
+            finally {
+                // what was written goes out even when a copy failed half-way
+                if (written < reserved) {
+                    socket.cancelTx(reserved - written);
+                }
+                if (written > 0) {
+                    socket.submitTx();
+                    submitted(written, bytes);
+                }
+            }
+            if (written < count) {
+                counters.addTx(SocketCounters.TX_BACK_PRESSURE, 1);
+            }
+            return written;
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Writes the headers in front of a payload in place in {@code frame}, and, with checksum offload, the TX
+     * metadata asking the kernel to finish the UDP checksum.
+     *
+     * @return the packet's length
+     */
+    private int writeHeaders(long frame, boolean ipv6, long nextHopMac, long sourceHigh, long sourceLow,
+            int sourcePort, long destinationHigh, long destinationLow, int destinationPort, int length) {
+        int packet = (int) frame + txOffset;
+        int headers;
+        if (ipv6) {
+            UdpFrameWriter.writeIpv6Headers(frames, packet, nextHopMac, interfaceMac, sourceHigh, sourceLow,
+                    destinationHigh, destinationLow, sourcePort, destinationPort, length, checksumOffload);
+            headers = UdpFrameWriter.IPV6_HEADERS_LENGTH;
+        }
+        else {
+            UdpFrameWriter.writeIpv4Headers(frames, packet, nextHopMac, interfaceMac, (int) sourceLow,
+                    (int) destinationLow, sourcePort, destinationPort, length, checksumOffload);
+            headers = UdpFrameWriter.IPV4_HEADERS_LENGTH;
+        }
+        if (checksumOffload) {
+            // struct xsk_tx_metadata, in host byte order, right before the packet
+            int meta = packet - XdpSocket.TX_METADATA_LENGTH;
+            metadata.putLong(meta, XDP_TXMD_FLAGS_CHECKSUM);
+            metadata.putShort(meta + 8, (short) (headers - UdpHeader.LENGTH));
+            metadata.putShort(meta + 10, (short) UdpHeader.CHECKSUM_OFFSET);
+        }
+        return headers + length;
+    }
+
+    /** Whether every payload but the last has the first one's length, and the last is no longer: a GSO batch. */
+    private static boolean evenlySegmented(Payloads payloads, int from) {
+        int size = payloads.length(from);
+        int last = payloads.count() - 1;
+        for (int i = from + 1; i < last; i++) {
+            if (payloads.length(i) != size) {
+                return false;
+            }
+        }
+        return payloads.length(last) <= size;
+    }
+
+    /**
+     * Sends a batch through the kernel's UDP socket, as few {@code UDP_SEGMENT} writes as its limits allow; what
+     * is already on the TX ring is sent first, so that a peer gets its datagrams in the order they were sent.
+     *
+     * @return how many were sent: fewer on back-pressure (the socket's buffer is full)
+     * @throws IllegalStateException when the kernel refuses the send for another reason (no route, ...)
+     */
+    private int sendThroughKernel(boolean ipv6, long sourceHigh, long sourceLow, long destinationHigh,
+            long destinationLow, int destinationPort, Payloads payloads, int from, UdpGsoSocket kernelSocket) {
+        int count = payloads.count() - from;
+        int segmentSize = payloads.length(from);
+        int perSend = Math.min(UdpGsoSocket.MAX_SEGMENTS, UdpGsoSocket.MAX_BYTES / segmentSize);
+        int headers = ipv6 ? UdpFrameWriter.IPV6_HEADERS_LENGTH : UdpFrameWriter.IPV4_HEADERS_LENGTH;
+        lock.lock();
+        try {
+            checkOpen();
+            if (socket.txPending()) {
+                serviceTx(true);
+            }
+            if (gather == null) {
+                gather = DirectBuffers.allocate(UdpGsoSocket.MAX_BYTES);
+            }
+            long address = DirectBuffers.address(gather);
+            int sent = 0;
+            while (sent < count) {
+                int segments = Math.min(perSend, count - sent);
+                int length = 0;
+                for (int i = 0; i < segments; i++) {
+                    int size = payloads.length(from + sent + i);
+                    gather.limit(length + size).position(length);
+                    payloads.copyTo(from + sent + i, gather);
+                    length += size;
+                }
+                int result = kernelSocket.send(ipv6, destinationHigh, destinationLow, destinationPort, sourceHigh,
+                        sourceLow, address, length, segmentSize);
+                if (result < 0) {
+                    if (Errno.isTxRetry(-result)) {
+                        counters.addTx(SocketCounters.TX_BACK_PRESSURE, 1);
+                        break;
+                    }
+                    throw new IllegalStateException("sendmsg(UDP_SEGMENT) on " + interfaceName + " failed: "
+                            + Errno.name(-result));
+                }
+                sent += segments;
+                counters.addTx(SocketCounters.TX_PACKETS, segments);
+                counters.addTx(SocketCounters.TX_KERNEL_PACKETS, segments);
+                counters.addTx(SocketCounters.TX_BYTES, length + (long) segments * headers);
+            }
+            return sent;
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    private void checkFits(int length, boolean ipv6) {
+        int headers = ipv6 ? UdpFrameWriter.IPV6_HEADERS_LENGTH : UdpFrameWriter.IPV4_HEADERS_LENGTH;
+        int maxPayload = Math.min(socket.parameters().frameSize() - txOffset, mtu + ETHERNET_HEADER) - headers;
+        if (length > maxPayload) {
+            throw new IllegalArgumentException("a payload of " + length + " bytes does not fit one frame on "
+                    + interfaceName + " (at most " + maxPayload + " bytes for " + (ipv6 ? "IPv6" : "IPv4") + ")");
+        }
+    }
+
+    /** Under the lock. */
+    private void checkOpen() {
+        if (!driver.running() || socket.isClosed()) {
+            throw new IllegalStateException("the socket of " + interfaceName + " queue " + queueId
+                    + " is closing or closed");
+        }
+    }
+
+    /** Counts frames just published and sees that the kernel is woken for them; under the lock. */
+    private void submitted(int count, long bytes) {
+        counters.addTx(SocketCounters.TX_PACKETS, count);
+        counters.addTx(SocketCounters.TX_BYTES, bytes);
+        if (driver.isCurrent()) {
+            kickPending = true;
+        }
+        else if (serviceTx(true) != 0) {
+            // what the kernel did not take now, the driving thread keeps moving
+            driver.wake();
+        }
+    }
+
+    /**
+     * Keeps the TX ring moving at the end of a turn that received {@code received} frames, and takes back
+     * completed frames; the driving thread only. A kick for this turn's frames waits for the thread's
+     * {@code poll(2)} when nothing more is on the RX ring; one left waiting by an earlier turn is made now if
+     * this turn received, since the thread then goes on without waiting.
+     */
+    void afterTurn(int received) {
+        boolean owed = kickPending || kickDeferred;
+        boolean deferredBefore = kickDeferred;
         kickPending = false;
-        backlog = serviceTx(force);
+        kickDeferred = false;
+        if (owed && (received == 0 || !deferredBefore) && kickLeftToPoll() && !socket.rxWaiting()) {
+            kickDeferred = true;
+            backlog = 0;
+        }
+        else {
+            backlog = serviceTx(owed);
+        }
+        reap();
+    }
+
+    /**
+     * Called by the driving thread right before it waits: whether its {@code poll(2)} is to wake the kernel for
+     * frames queued since the last kick (counted as a kick), which a thread that does not sleep must then still
+     * make, with a zero timeout. A kick that {@code poll(2)} cannot make is made here.
+     */
+    boolean handKickToPoll() {
+        boolean owed = kickPending || kickDeferred;
+        kickPending = false;
+        kickDeferred = false;
+        if (!owed) {
+            return false;
+        }
+        if (kickLeftToPoll()) {
+            counters.addKick();
+            backlog = 0;
+            return true;
+        }
+        backlog = serviceTx(true);
+        return false;
+    }
+
+    /** Whether a {@code poll(2)} now would do the kick: the kernel asks for one, and one call sends what waits. */
+    private boolean kickLeftToPoll() {
+        return pollKicks && socket.txNeedsWakeup() && socket.txOutstanding() <= socket.txBudget();
     }
 
     /** Whether frames wait on the TX ring for a kernel that can move them; the driving thread only. */
@@ -156,8 +424,8 @@ public final class Transmitter {
         return backlog != 0 && backlog != Errno.ENETDOWN && backlog != Errno.ENXIO;
     }
 
-    /** On a turn that received nothing: takes back completed frames, unless a sender holds the lock. */
-    void reapWhenIdle() {
+    /** Takes back completed frames, unless a sender holds the lock. */
+    private void reap() {
         if (socket.txInFlight() > 0 && lock.tryLock()) {
             try {
                 socket.reapCompletions();
@@ -170,7 +438,8 @@ public final class Transmitter {
 
     /**
      * Keeps the TX ring moving: kicks the kernel while need_wakeup asks for it and frames wait, up to
-     * {@link #MAX_TX_KICKS} times, because copy mode sends at most a budget of frames per call.
+     * {@link #MAX_TX_KICKS} times, because copy mode sends at most a budget of frames per call (32 unless the
+     * kernel let it be raised).
      *
      * @param force kick even if the ring looks drained (a frame was queued this turn)
      * @return 0 when no frame waits on the TX ring; otherwise the errno that held it up, or
@@ -186,6 +455,7 @@ public final class Transmitter {
                 return socket.txPending() ? Errno.EAGAIN : 0;
             }
             int result = socket.kick();
+            counters.addKick();
             if (result < 0 && result != -Errno.EAGAIN) {
                 logKickFailure(-result);
                 return socket.txPending() ? -result : 0;
@@ -223,6 +493,7 @@ public final class Transmitter {
             socket.reapCompletions();
             if (socket.txInFlight() > 0 && socket.txNeedsWakeup()) {
                 socket.kick();
+                counters.addKick();
             }
             return socket.txInFlight();
         }

@@ -51,6 +51,12 @@ final class ConsumerRing extends XskRing {
         return taken;
     }
 
+    /** Whether the other side has published entries beyond those taken, reading its index now. */
+    boolean hasMore() {
+        cachedProducer = (int) INDEX.getAcquire(ring, producerOffset);
+        return cachedProducer != cachedConsumer;
+    }
+
     /** The index of the first entry taken by the last {@link #peek}, given the count it returned. */
     int peekedStart(int taken) {
         return cachedConsumer - taken;

@@ -57,6 +57,11 @@ final class ProducerRing extends XskRing {
         return claimed;
     }
 
+    /** Gives back the last {@code count} entries claimed and not yet submitted. */
+    void cancel(int count) {
+        cachedProducer -= count;
+    }
+
     /** The index of the first entry claimed by the last {@link #reserve}, given the count it returned. */
     int reservedStart(int claimed) {
         return cachedProducer - claimed;
@@ -68,11 +73,11 @@ final class ProducerRing extends XskRing {
     }
 
     /** Writes a TX descriptor. */
-    void setDescriptor(int index, long address, int length) {
+    void setDescriptor(int index, long address, int length, int options) {
         int at = descriptorsOffset + (index & mask) * entrySize;
         ring.putLong(at, address);
         ring.putInt(at + 8, length);
-        ring.putInt(at + 12, 0);
+        ring.putInt(at + 12, options);
     }
 
     /** Publishes every reserved entry to the kernel. */

@@ -84,6 +84,11 @@ final class ReceiveFrames {
         return rx.length(index);
     }
 
+    /** Whether the kernel has put frames on the RX ring beyond those taken so far. */
+    boolean waiting() {
+        return rx.hasMore();
+    }
+
     /** Gives the RX ring's entries taken so far back to the kernel; their frames stay held. */
     void releaseRxEntries() {
         rx.release();

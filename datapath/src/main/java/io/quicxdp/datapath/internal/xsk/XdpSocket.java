@@ -42,10 +42,27 @@ public final class XdpSocket implements AutoCloseable {
     private static final int XDP_STATISTICS = 7;
     private static final int XDP_OPTIONS = 8;
     private static final int XDP_OPTIONS_ZEROCOPY = 1;
+    /** Linux 6.17+: how many TX descriptors one wake-up may send in copy mode (32 before, and by default). */
+    private static final int XDP_MAX_TX_SKB_BUDGET = 9;
+
+    /** {@code xdp_umem_reg.flags}: TX descriptors may carry metadata in the {@code tx_metadata_len} bytes before them (6.8+). */
+    private static final int XDP_UMEM_TX_METADATA_LEN = 1 << 2;
+
+    /**
+     * Bytes of {@code struct xsk_tx_metadata} before each TX frame's packet: flags (u64), then the request's
+     * csum_start and csum_offset (u16 each) and launch_time (u64); a multiple of 8, as the kernel requires.
+     */
+    public static final int TX_METADATA_LENGTH = 24;
+
+    /** Descriptors one copy-mode wake-up sends when the kernel lets nobody raise it. */
+    static final int DEFAULT_TX_BUDGET = 32;
 
     private static final int XDP_COPY = 1 << 1;
     private static final int XDP_ZEROCOPY = 1 << 2;
     private static final int XDP_USE_NEED_WAKEUP = 1 << 3;
+
+    /** {@code xdp_desc.options}: the frame carries TX metadata before its packet (6.8+). */
+    private static final int XDP_TX_METADATA = 1 << 1;
 
     /** {@code struct xdp_mmap_offsets}: four {@code struct xdp_ring_offset}s of four u64 each. */
     private static final int RING_OFFSET_SIZE = 32;
@@ -101,10 +118,22 @@ public final class XdpSocket implements AutoCloseable {
 
     private final long frameMask;
 
+    /** TX descriptors one wake-up sends at most in copy mode. */
+    private final int txBudget;
+
+    /** Where a TX frame's packet starts in its frame: after the TX metadata, when the UMEM has room for it. */
+    private final int txOffset;
+
+    /** Whether the kernel finishes sent UDP checksums, asked for through each frame's TX metadata. */
+    private final boolean txChecksumOffload;
+
     /** Free TX frame addresses, a stack. */
     private final long[] txFree;
 
     private int txFreeCount;
+
+    /** TX ring entries claimed by the last {@link #reserveTx}. */
+    private int txReserved;
 
     private final ByteBuffer statistics = DirectBuffers.allocate(STATISTICS_SIZE);
 
@@ -122,7 +151,7 @@ public final class XdpSocket implements AutoCloseable {
      */
     XdpSocket(int fd, int ifindex, int queueId, XskParameters parameters, MappedMemory umem,
             List<MappedMemory> ringMappings, ReceiveFrames receiveFrames, ProducerRing tx, ConsumerRing completion,
-            boolean zeroCopy) {
+            boolean zeroCopy, int txBudget, boolean txMetadata) {
         this.fd = fd;
         this.ifindex = ifindex;
         this.queueId = queueId;
@@ -134,6 +163,10 @@ public final class XdpSocket implements AutoCloseable {
         this.tx = tx;
         this.completion = completion;
         this.zeroCopy = zeroCopy;
+        this.txBudget = txBudget;
+        this.txOffset = txMetadata ? TX_METADATA_LENGTH : 0;
+        // a zero-copy driver may ignore the request without a word: only the kernel's copy path is sure to honour it
+        this.txChecksumOffload = txMetadata && !zeroCopy;
         this.frameMask = ~((long) parameters.frameSize() - 1);
         this.txFree = new long[parameters.txFrames()];
         int firstTxFrame = parameters.rxFrames();
@@ -158,12 +191,13 @@ public final class XdpSocket implements AutoCloseable {
         List<MappedMemory> mappings = new ArrayList<>(4);
         try {
             umem = MappedMemory.anonymous(parameters.umemBytes());
-            registerUmem(fd, umem, parameters.frameSize());
+            boolean txMetadata = registerUmem(fd, umem, parameters.frameSize(), parameters.txChecksumOffload());
             Sockets.setOption(fd, SOL_XDP, XDP_UMEM_FILL_RING, parameters.fillRingSize(), "XDP_UMEM_FILL_RING");
             Sockets.setOption(fd, SOL_XDP, XDP_UMEM_COMPLETION_RING, parameters.completionRingSize(),
                     "XDP_UMEM_COMPLETION_RING");
             Sockets.setOption(fd, SOL_XDP, XDP_RX_RING, parameters.rxRingSize(), "XDP_RX_RING");
             Sockets.setOption(fd, SOL_XDP, XDP_TX_RING, parameters.txRingSize(), "XDP_TX_RING");
+            int txBudget = raiseTxBudget(fd, parameters.txRingSize());
             ByteBuffer offsets = DirectBuffers.allocate(MMAP_OFFSETS_SIZE);
             int length = Sockets.getOption(fd, SOL_XDP, XDP_MMAP_OFFSETS, offsets, "XDP_MMAP_OFFSETS");
             if (length < MMAP_OFFSETS_SIZE) {
@@ -188,7 +222,7 @@ public final class XdpSocket implements AutoCloseable {
             Sockets.getOption(fd, SOL_XDP, XDP_OPTIONS, options, "XDP_OPTIONS");
             boolean zeroCopy = (options.getInt(0) & XDP_OPTIONS_ZEROCOPY) != 0;
             return new XdpSocket(fd, ifindex, queueId, parameters, umem, mappings, receiveFrames, tx, completion,
-                    zeroCopy);
+                    zeroCopy, txBudget, txMetadata);
         }
         catch (NativeIoException | RuntimeException | Error ex) {
             mappings.forEach(MappedMemory::close);
@@ -220,12 +254,48 @@ public final class XdpSocket implements AutoCloseable {
         }
     }
 
-    private static void registerUmem(int fd, MappedMemory umem, int frameSize) throws NativeIoException {
+    /**
+     * Lets one copy-mode wake-up send the whole TX ring rather than 32 descriptors, where the kernel allows it
+     * (6.17 and later); older kernels refuse the option and keep 32.
+     *
+     * @return the budget in force
+     */
+    private static int raiseTxBudget(int fd, int txRingSize) {
+        if (txRingSize > DEFAULT_TX_BUDGET
+                && Sockets.trySetOption(fd, SOL_XDP, XDP_MAX_TX_SKB_BUDGET, txRingSize) == 0) {
+            return txRingSize;
+        }
+        return DEFAULT_TX_BUDGET;
+    }
+
+    /**
+     * Registers the UMEM, with room for TX metadata before each TX packet when {@code txMetadata} asks for it and
+     * the kernel knows the flag (6.8+; older ones refuse it as an unknown flag, and the UMEM is registered
+     * without).
+     *
+     * @return whether TX frames carry metadata
+     */
+    private static boolean registerUmem(int fd, MappedMemory umem, int frameSize, boolean txMetadata)
+            throws NativeIoException {
         ByteBuffer reg = DirectBuffers.allocate(UMEM_REG_SIZE);
         reg.putLong(0, umem.address());
         reg.putLong(8, umem.length());
         reg.putInt(16, frameSize);
+        if (txMetadata) {
+            reg.putInt(24, XDP_UMEM_TX_METADATA_LEN);
+            reg.putInt(28, TX_METADATA_LENGTH);
+            int result = Sockets.trySetOption(fd, SOL_XDP, XDP_UMEM_REG, reg, UMEM_REG_SIZE);
+            if (result == 0) {
+                return true;
+            }
+            if (result != -Errno.EINVAL) {
+                throw new NativeIoException("setsockopt(XDP_UMEM_REG)", -result);
+            }
+            reg.putInt(24, 0);
+            reg.putInt(28, 0);
+        }
         Sockets.setOption(fd, SOL_XDP, XDP_UMEM_REG, reg, UMEM_REG_SIZE, "XDP_UMEM_REG");
+        return false;
     }
 
     private static RingOffsets offsets(ByteBuffer offsets, int base) {
@@ -401,9 +471,48 @@ public final class XdpSocket implements AutoCloseable {
         if (tx.reserve(1) == 0) {
             return false;
         }
-        tx.setDescriptor(tx.reservedStart(1), address, length);
+        tx.setDescriptor(tx.reservedStart(1), address, length, txOptions());
         tx.submit();
         return true;
+    }
+
+    /**
+     * Claims TX ring entries and free TX frames for up to {@code wanted} frames, reaping completions when the
+     * free frames run short; take the frames with {@link #acquireTxFrame()}, describe them with
+     * {@link #setTxDescriptor}, then {@link #submitTx()} (after {@link #cancelTx} for those left unused).
+     *
+     * @return how many: fewer than wanted when the ring or the frames run short, 0 for none (back-pressure)
+     */
+    public int reserveTx(int wanted) {
+        if (txFreeCount < wanted) {
+            reapCompletions();
+        }
+        int claimed = tx.reserve(Math.min(wanted, txFreeCount));
+        txReserved = claimed;
+        return claimed;
+    }
+
+    /**
+     * Describes the {@code nth} frame of the last {@link #reserveTx}: the UMEM offset of its packet and its length;
+     * with {@link #txChecksumOffload()}, the descriptor also says the frame carries TX metadata.
+     */
+    public void setTxDescriptor(int nth, long address, int length) {
+        tx.setDescriptor(tx.reservedStart(txReserved) + nth, address, length, txOptions());
+    }
+
+    private int txOptions() {
+        return txChecksumOffload ? XDP_TX_METADATA : 0;
+    }
+
+    /** Gives back the last {@code count} entries of the last {@link #reserveTx}, left undescribed. */
+    public void cancelTx(int count) {
+        tx.cancel(count);
+        txReserved -= count;
+    }
+
+    /** Publishes the frames described since the last {@link #reserveTx} to the kernel. */
+    public void submitTx() {
+        tx.submit();
     }
 
     /** Whether a wake-up call is needed for the kernel to process the TX ring. */
@@ -414,6 +523,34 @@ public final class XdpSocket implements AutoCloseable {
     /** Whether the TX ring holds descriptors the kernel has not taken yet (reads its index). */
     public boolean txPending() {
         return tx.outstanding() > 0;
+    }
+
+    /** Descriptors on the TX ring the kernel has not taken yet (reads its index). */
+    public int txOutstanding() {
+        return tx.outstanding();
+    }
+
+    /**
+     * Where a TX frame's packet starts in its frame: {@link #TX_METADATA_LENGTH} when the UMEM was registered with
+     * TX metadata (the kernel reads the metadata just before the packet), else 0. Descriptors point there.
+     */
+    public int txOffset() {
+        return txOffset;
+    }
+
+    /** Whether sent UDP checksums are left to the kernel: each TX frame's metadata asks for it. */
+    public boolean txChecksumOffload() {
+        return txChecksumOffload;
+    }
+
+    /** The most TX descriptors one wake-up sends in copy mode: the ring's size where the kernel allows it, else 32. */
+    public int txBudget() {
+        return txBudget;
+    }
+
+    /** Whether received frames wait on the RX ring beyond those taken so far (reads the kernel's index). */
+    public boolean rxWaiting() {
+        return receiveFrames.waiting();
     }
 
     /**

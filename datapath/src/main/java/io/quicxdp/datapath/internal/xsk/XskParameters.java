@@ -14,15 +14,23 @@ import io.quicxdp.datapath.config.DatapathSettings;
  * @param txRingSize entries in the TX ring (power of two)
  * @param bindMode zero-copy, copy, or whichever the driver offers
  * @param needWakeup whether the kernel may ask for wake-up calls instead of being kicked every time
+ * @param txChecksumOffload whether to ask for TX metadata, so that the kernel finishes sent UDP checksums
  */
 public record XskParameters(int frameCount, int frameSize, int fillRingSize, int completionRingSize,
-        int rxRingSize, int txRingSize, BindMode bindMode, boolean needWakeup) {
+        int rxRingSize, int txRingSize, BindMode bindMode, boolean needWakeup, boolean txChecksumOffload) {
+
+    /** A geometry whose sent checksums the datapath computes itself. */
+    public XskParameters(int frameCount, int frameSize, int fillRingSize, int completionRingSize, int rxRingSize,
+            int txRingSize, BindMode bindMode, boolean needWakeup) {
+        this(frameCount, frameSize, fillRingSize, completionRingSize, rxRingSize, txRingSize, bindMode, needWakeup,
+                false);
+    }
 
     /** The geometry {@code settings} describe. */
     public static XskParameters of(DatapathSettings settings) {
         return new XskParameters(settings.frameCount(), settings.frameSize(), settings.fillRingSize(),
                 settings.completionRingSize(), settings.rxRingSize(), settings.txRingSize(), settings.bindMode(),
-                settings.needWakeup());
+                settings.needWakeup(), settings.txChecksumOffload());
     }
 
     /** The bytes of memory the UMEM pins, which count against {@code RLIMIT_MEMLOCK}. */

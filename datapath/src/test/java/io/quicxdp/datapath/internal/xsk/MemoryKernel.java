@@ -14,6 +14,8 @@ import java.util.List;
  * {@link #complete} moves TX descriptors to the completion ring, each by plain index updates, as a
  * zero-copy driver would. The kernel never asks for a wake-up (the need_wakeup flags stay clear), so the
  * socket makes no system call; it has no descriptor (-1). The socket owns the memory and frees it on close.
+ * With {@link XskParameters#txChecksumOffload()} its TX frames carry TX metadata asking for the UDP checksum, as a
+ * copy-mode socket's do on Linux 6.8+; this kernel computes none.
  *
  * <p>What a received frame holds is whatever its UMEM frame holds past {@link #HEADROOM}: write it there
  * beforehand, since this kernel copies nothing.
@@ -81,7 +83,9 @@ public final class MemoryKernel {
         receiveFrames.refill();
         socket = new XdpSocket(-1, 0, queueId, parameters, umem, List.copyOf(rings), receiveFrames,
                 ProducerRing.tx(tx, OFFSETS, parameters.txRingSize()),
-                ConsumerRing.completion(completion, OFFSETS, parameters.completionRingSize()), true);
+                ConsumerRing.completion(completion, OFFSETS, parameters.completionRingSize()),
+                // a socket that asks for TX metadata plays copy mode, where the kernel honours it
+                !parameters.txChecksumOffload(), parameters.txRingSize(), parameters.txChecksumOffload());
     }
 
     /**

@@ -74,4 +74,16 @@ class XdpSocketTests {
                 .isThrownBy(() -> XdpSocket.open(ifindex, 0, zeroCopy, Duration.ZERO))
                 .satisfies(e -> assertThat(e.operation()).isEqualTo("bind(AF_XDP)"));
     }
+
+    @Test
+    void oneWakeUpMaySendTheWholeTxRingWhereTheKernelLetsTheBudgetBeRaised() throws Exception {
+        // XDP_MAX_TX_SKB_BUDGET came with Linux 6.17; before, copy mode sends 32 descriptors per wake-up
+        String[] release = System.getProperty("os.version").split("[.-]");
+        int major = Integer.parseInt(release[0]);
+        int minor = Integer.parseInt(release[1]);
+        boolean raisable = major > 6 || (major == 6 && minor >= 17);
+        try (XdpSocket socket = XdpSocket.open(ifindex, 0, SMALL, Duration.ZERO)) {
+            assertThat(socket.txBudget()).isEqualTo(raisable ? SMALL.txRingSize() : XdpSocket.DEFAULT_TX_BUDGET);
+        }
+    }
 }

@@ -1,0 +1,55 @@
+package io.quicxdp.autoconfigure.actuate.metrics;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.quicxdp.autoconfigure.netty.QuicRoutingState;
+import io.quicxdp.autoconfigure.netty.XdpQuicStatus;
+import java.util.function.ToLongFunction;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Micrometer meters over the QUIC connections' routing across the event loops: datagrams handed to the loop that
+ * owns their connection ({@code quic.xdp.quic.handovers}, {@code result}: {@code handed} or {@code dropped}),
+ * short-header datagrams with destination IDs this server did not issue ({@code quic.xdp.quic.foreign.packets}),
+ * and connections whose peer moved ({@code quic.xdp.quic.migrations}). Each read takes the routing's counters,
+ * a few sums.
+ */
+public class XdpQuicMetrics implements MeterBinder {
+
+    private final XdpQuicStatus quic;
+
+    /**
+     * Creates the meters' source.
+     *
+     * @param quic the routing whose counters the meters read
+     */
+    public XdpQuicMetrics(XdpQuicStatus quic) {
+        this.quic = quic;
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        counter(registry, "quic.xdp.quic.handovers", "handed", QuicRoutingState::packetsHandedOver,
+                "Datagrams received on one event loop for a QUIC connection of another, by result: handed to its "
+                        + "codec, or dropped (its channel closed, or too many waiting)");
+        counter(registry, "quic.xdp.quic.handovers", "dropped", QuicRoutingState::handOversDropped,
+                "Datagrams received on one event loop for a QUIC connection of another, by result: handed to its "
+                        + "codec, or dropped (its channel closed, or too many waiting)");
+        counter(registry, "quic.xdp.quic.foreign.packets", null, QuicRoutingState::foreignPackets,
+                "Short-header QUIC datagrams whose destination connection ID this server did not issue, dropped");
+        counter(registry, "quic.xdp.quic.migrations", null, QuicRoutingState::migrationsSeen,
+                "QUIC connections whose peer moved to a new address");
+    }
+
+    private void counter(MeterRegistry registry, String name, @Nullable String result,
+            ToLongFunction<QuicRoutingState> value, String description) {
+        FunctionCounter.Builder<XdpQuicStatus> counter = FunctionCounter
+            .builder(name, this.quic, (status) -> value.applyAsLong(status.state()))
+            .description(description);
+        if (result != null) {
+            counter.tags("result", result);
+        }
+        counter.register(registry);
+    }
+}

@@ -1,0 +1,51 @@
+package io.quicxdp.netty;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.handler.codec.quic.QuicChannelOption;
+import io.netty.handler.codec.quic.SegmentedDatagramPacketAllocator;
+import io.netty.util.internal.ObjectUtil;
+import java.net.InetSocketAddress;
+
+/**
+ * Netty's QUIC codec on the XDP transport. Needs {@code netty-codec-classes-quic} on the class path, which this
+ * module declares optional.
+ */
+public final class XdpQuic {
+
+    /** Datagrams per batch the QUIC codec collects by default: as many as a kernel {@code UDP_SEGMENT} write takes. */
+    public static final int DEFAULT_MAX_SEGMENTS = 64;
+
+    private XdpQuic() {
+    }
+
+    /**
+     * An allocator for {@link QuicChannelOption#SEGMENTED_DATAGRAM_PACKET_ALLOCATOR} that makes the QUIC codec hand
+     * an {@link XdpDatagramChannel} its datagrams to one peer as one {@link XdpSegmentedDatagramPacket} of up to
+     * {@value #DEFAULT_MAX_SEGMENTS}, instead of one write each.
+     */
+    public static SegmentedDatagramPacketAllocator segmentedAllocator() {
+        return segmentedAllocator(DEFAULT_MAX_SEGMENTS);
+    }
+
+    /**
+     * As {@link #segmentedAllocator()}, with up to {@code maxNumSegments} datagrams per batch.
+     *
+     * @throws IllegalArgumentException when {@code maxNumSegments} is not positive
+     */
+    public static SegmentedDatagramPacketAllocator segmentedAllocator(int maxNumSegments) {
+        ObjectUtil.checkPositive(maxNumSegments, "maxNumSegments");
+        return new SegmentedDatagramPacketAllocator() {
+
+            @Override
+            public int maxNumSegments() {
+                return maxNumSegments;
+            }
+
+            @Override
+            public DatagramPacket newPacket(ByteBuf buffer, int segmentSize, InetSocketAddress remoteAddress) {
+                return new XdpSegmentedDatagramPacket(buffer, segmentSize, remoteAddress);
+            }
+        };
+    }
+}

@@ -1,0 +1,191 @@
+package io.quicxdp.netty.quic;
+
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DatagramPacket;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * In front of each event loop's QUIC codec on one port: reads every datagram's destination connection ID and
+ * hands the datagram to the loop whose connection it names. What Netty's {@code QuicCodecDispatcher} does for
+ * {@code SO_REUSEPORT} channels, for XDP channels: with QUIC-LB IDs, without allocating per datagram, with
+ * counters.
+ *
+ * <ul>
+ * <li>A datagram for this loop's connection, or whose ID the client chose (a long header before the client has
+ * our ID: the codec here creates the connection, and the ID it gives names this loop), goes on to the codec
+ * here, in place. An ID a client chose that happens to read as ours is routed as if it were: all of that
+ * connection's packets then go to the same loop, which creates it.</li>
+ * <li>A datagram for another loop's connection is handed to that loop with its UMEM frame: a receive frame may be
+ * released on any thread, and goes back to its own queue from there. The receiving loop queues it for the owner
+ * (a bounded queue per loop, no allocation) and submits one task per batch, which fires the batch into the
+ * owner's codec and then {@code channelReadComplete}, so the codec flushes once per batch. Behind a port whose
+ * clients migrated, the loop of the new address keeps handing their packets over: a hand-over costs a queue
+ * entry each and a task per batch, and the frame stays held until the owner's codec has read it.</li>
+ * <li>A short header whose ID this server did not issue is dropped and counted, its frame given back at once. A
+ * stateless reset is not sent: only the instance that issued the ID knows its reset token, and none is shared.</li>
+ * </ul>
+ *
+ * The first answer of a loop to an address it has not received from (a migrated client whose packets reach it
+ * through another loop) looks up the route, as any first send of a channel to a new address does.
+ *
+ * <p>Add it to the channel of every loop of the routing's group, once each; a channel whose loop already has one
+ * fails to register. Sharable.
+ */
+@ChannelHandler.Sharable
+public final class XdpQuicDispatcher extends ChannelInboundHandlerAdapter {
+
+    /** Datagrams that may wait for one loop; beyond, a hand-over is dropped, like a full socket buffer. */
+    static final int INBOX_CAPACITY = 1024;
+
+    /** Datagrams one task fires before it lets the loop's other work run. */
+    private static final int BATCH = 64;
+
+    private final XdpQuicRouting routing;
+
+    private final XdpQuicInitializer codec;
+
+    private final AtomicReferenceArray<Inbox> inboxes;
+
+    XdpQuicDispatcher(XdpQuicRouting routing, XdpQuicInitializer codec) {
+        this.routing = routing;
+        this.codec = codec;
+        this.inboxes = new AtomicReferenceArray<>(routing.loops());
+    }
+
+    /** What the codecs' {@code localConnectionIdLength} is. */
+    public int connectionIdLength() {
+        return routing.connectionIds().connectionIdLength();
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+        int loop = routing.loopOf(ctx.channel().eventLoop());
+        Inbox inbox = new Inbox(ctx);
+        if (!inboxes.compareAndSet(loop, null, inbox)) {
+            throw new IllegalStateException("event loop " + loop + " has a channel with this dispatcher already: add "
+                    + "a dispatcher to one channel per loop, and make one dispatcher per port");
+        }
+        try {
+            codec.initChannel(ctx.channel(), connectionIdLength(), routing.connectionIds().generator(loop));
+        }
+        catch (Exception | Error ex) {
+            inboxes.compareAndSet(loop, inbox, null);
+            throw ex;
+        }
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        for (int loop = 0; loop < inboxes.length(); loop++) {
+            Inbox inbox = inboxes.get(loop);
+            if (inbox != null && inbox.ctx == ctx) {
+                inboxes.compareAndSet(loop, inbox, null);
+                inbox.releaseAll();
+            }
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof DatagramPacket packet)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        int route = QuicDatagrams.route(packet.content(), routing.connectionIds(), inboxes.length());
+        if (route == QuicDatagrams.LOCAL) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        if (route == QuicDatagrams.FOREIGN) {
+            routing.foreign.increment();
+            packet.release();
+            return;
+        }
+        Inbox owner = inboxes.get(route);
+        if (owner != null && owner.ctx == ctx) {
+            ctx.fireChannelRead(msg);
+        }
+        else if (owner == null || !owner.offer(packet)) {
+            routing.handOversDropped.increment();
+            packet.release();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "XdpQuicDispatcher[" + routing + "]";
+    }
+
+    /** The datagrams handed to one loop's codec, and the task that fires them there. */
+    private final class Inbox implements Runnable {
+
+        final ChannelHandlerContext ctx;
+
+        private final ArrayBlockingQueue<DatagramPacket> packets = new ArrayBlockingQueue<>(INBOX_CAPACITY);
+
+        /** Whether a task to drain is submitted and has not started draining yet. */
+        private final AtomicBoolean scheduled = new AtomicBoolean();
+
+        Inbox(ChannelHandlerContext ctx) {
+            this.ctx = ctx;
+        }
+
+        /** Queues a datagram, from another loop; false when the queue is full or the loop is gone. */
+        boolean offer(DatagramPacket packet) {
+            if (!packets.offer(packet)) {
+                return false;
+            }
+            schedule();
+            return true;
+        }
+
+        private void schedule() {
+            if (scheduled.compareAndSet(false, true)) {
+                try {
+                    ctx.executor().execute(this);
+                }
+                catch (RejectedExecutionException shutDown) {
+                    // the loop is shutting down: nobody will read what waits
+                    releaseAll();
+                }
+            }
+        }
+
+        @Override
+        public void run() {
+            // before draining: a datagram queued from now on schedules the next run
+            scheduled.set(false);
+            if (ctx.isRemoved()) {
+                releaseAll();
+                return;
+            }
+            int fired = 0;
+            for (DatagramPacket packet = packets.poll(); packet != null; packet = packets.poll()) {
+                ctx.fireChannelRead(packet);
+                if (++fired == BATCH) {
+                    break;
+                }
+            }
+            if (fired > 0) {
+                routing.handedOver.add(fired);
+                ctx.fireChannelReadComplete();
+            }
+            if (!packets.isEmpty()) {
+                schedule();
+            }
+        }
+
+        /** Gives back the frames of what waits, counted as dropped hand-overs. */
+        void releaseAll() {
+            for (DatagramPacket packet = packets.poll(); packet != null; packet = packets.poll()) {
+                routing.handOversDropped.increment();
+                packet.release();
+            }
+        }
+    }
+}
