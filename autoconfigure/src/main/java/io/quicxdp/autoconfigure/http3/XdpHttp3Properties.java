@@ -18,6 +18,9 @@ import org.springframework.validation.Validator;
 @ConfigurationProperties("quic.xdp.http3")
 public class XdpHttp3Properties implements Validator {
 
+    /** Boot's default for {@code server.max-http-request-header-size}. */
+    private static final DataSize DEFAULT_MAX_REQUEST_HEADER_SIZE = DataSize.ofKilobytes(8);
+
     /** Whether to serve the application's reactive HttpHandler over HTTP/3 through the datapath. */
     private boolean enabled;
 
@@ -59,6 +62,13 @@ public class XdpHttp3Properties implements Validator {
 
     /** How long shutdown waits for the requests in flight to finish before it closes the connections. */
     private Duration shutdownTimeout = Duration.ofSeconds(5);
+
+    /**
+     * Largest request header section taken, counted as HTTP/3 does (each field's name and value, plus 32 bytes), and
+     * announced to clients; a client that sends a larger one has its connection closed (H3_EXCESSIVE_LOAD). Defaults
+     * to server.max-http-request-header-size, else 8KB.
+     */
+    private @Nullable DataSize maxRequestHeaderSize;
 
     /**
      * File of TLS session-ticket keys that every instance shares, so that a client resumes (and sends 0-RTT) on
@@ -160,6 +170,14 @@ public class XdpHttp3Properties implements Validator {
         this.maxStreamData = maxStreamData;
     }
 
+    public @Nullable DataSize getMaxRequestHeaderSize() {
+        return this.maxRequestHeaderSize;
+    }
+
+    public void setMaxRequestHeaderSize(@Nullable DataSize maxRequestHeaderSize) {
+        this.maxRequestHeaderSize = maxRequestHeaderSize;
+    }
+
     public Duration getShutdownTimeout() {
         return this.shutdownTimeout;
     }
@@ -229,10 +247,13 @@ public class XdpHttp3Properties implements Validator {
             .orElseGet(() -> binder.bind("server.port", Integer.class).orElse(8080));
     }
 
-    /** What the HTTP/3 server is given: these properties as plain settings. */
-    XdpHttp3Settings toSettings() {
+    /** What the HTTP/3 server is given: these properties as plain settings, defaults from {@code environment}. */
+    XdpHttp3Settings toSettings(Environment environment) {
+        DataSize maxRequestHeaderSize = (this.maxRequestHeaderSize != null) ? this.maxRequestHeaderSize
+                : Binder.get(environment).bind("server.max-http-request-header-size", DataSize.class)
+                    .orElse(DEFAULT_MAX_REQUEST_HEADER_SIZE);
         return new XdpHttp3Settings(this.idleTimeout, this.maxStreams, this.maxData.toBytes(),
-                this.maxStreamData.toBytes(), this.retry, this.shutdownTimeout);
+                this.maxStreamData.toBytes(), this.retry, this.shutdownTimeout, maxRequestHeaderSize.toBytes());
     }
 
     @Override
@@ -250,6 +271,9 @@ public class XdpHttp3Properties implements Validator {
         }
         if (this.maxStreams < 1) {
             reject(errors, "maxStreams", "must be at least 1");
+        }
+        if (this.maxRequestHeaderSize != null && this.maxRequestHeaderSize.toBytes() < 1) {
+            reject(errors, "maxRequestHeaderSize", "must be at least 1B");
         }
         if (this.keyReloadInterval.isNegative() || this.keyReloadInterval.isZero()) {
             reject(errors, "keyReloadInterval", "must be positive");
