@@ -2,6 +2,7 @@ package io.quicxdp.microbench;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
@@ -18,6 +19,7 @@ import io.quicxdp.datapath.internal.xsk.XskParameters;
 import io.quicxdp.netty.XdpDatagramChannel;
 import io.quicxdp.netty.XdpIoHandlerFactory;
 import io.quicxdp.netty.XdpSegmentedDatagramPacket;
+import io.quicxdp.netty.XdpTxFrameAllocator;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -51,8 +53,10 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-// the benchmark thread is the event loop's, and like Netty's own a FastThreadLocalThread
-@Fork(value = 1, jvmArgsAppend = {"-Djmh.executor=CUSTOM", "-Djmh.executor.class=io.quicxdp.microbench.EventLoopThreads"})
+// the benchmark thread is the event loop's, and like Netty's own a FastThreadLocalThread; Netty's leak detection,
+// which tracks one buffer in 128 with objects of its own, is off, so that the bytes per operation are the send's
+@Fork(value = 1, jvmArgsAppend = {"-Djmh.executor=CUSTOM", "-Djmh.executor.class=io.quicxdp.microbench.EventLoopThreads",
+        "-Dio.netty.leakDetection.level=disabled"})
 public class TransportBenchmarks {
 
     /** Datagrams received per invocation: one RX batch, one turn of the loop. */
@@ -205,28 +209,53 @@ public class TransportBenchmarks {
 
     /**
      * Sending. One operation: one datagram written to the channel, in a {@link DatagramPacket} of its own or, with
-     * {@link Writes#segments} 32, within one {@link XdpSegmentedDatagramPacket} of 32 (the same packet each time,
-     * retained, so that what the application allocates is not counted), then, per 32, one flush: each
-     * becomes a TX frame (headers and payload copied, IP and UDP checksums computed) and a descriptor on the
-     * TX ring; the kernel completes them all, and the frames come back to the free TX frames when the socket
-     * next runs out of them.
+     * {@link Writes#segments} 32, within one {@link XdpSegmentedDatagramPacket} of 32, then, per 32, one flush: each
+     * becomes a TX frame (headers written, IP and UDP checksums computed or left to the kernel) and a descriptor on
+     * the TX ring; the kernel completes them all, and the frames come back to the free TX frames at the loop's next
+     * turn or when the socket next runs out of them. How the payloads are written, {@link Writes#buffers}:
+     * {@code retained} writes the same packet each time, retained, and its payload is copied into the frame
+     * (nothing allocated); {@code pooled} and {@code txframe} write what Netty's QUIC codec writes: per datagram, a
+     * buffer from the allocator (Netty's default, or {@link XdpTxFrameAllocator} whose buffers are TX frames) into
+     * which the payload is copied as quiche writes it, in a new {@link DatagramPacket}, or per 32 a composite of
+     * them ({@code Unpooled.wrappedBuffer}) in a new {@link XdpSegmentedDatagramPacket}. So their bytes per operation
+     * include the codec's own objects (a packet per datagram, a composite per 32), the rest being the transport's.
      */
     @Benchmark
     @OperationsPerInvocation(WRITES)
     public int send(Writes writes) {
-        if (writes.segments == 1) {
+        if (writes.allocator == null) {
+            if (writes.segments == 1) {
+                for (int i = 0; i < WRITES; i++) {
+                    channel.write(reply.retain(), channel.voidPromise());
+                }
+            }
+            else {
+                channel.write(segmentedReply.retain(), channel.voidPromise());
+            }
+        }
+        else if (writes.segments == 1) {
             for (int i = 0; i < WRITES; i++) {
-                channel.write(reply.retain(), channel.voidPromise());
+                channel.write(new DatagramPacket(written(writes.allocator), application.sender), channel.voidPromise());
             }
         }
         else {
-            channel.write(segmentedReply.retain(), channel.voidPromise());
+            for (int i = 0; i < WRITES; i++) {
+                writes.parts[i] = written(writes.allocator);
+            }
+            channel.write(new XdpSegmentedDatagramPacket(Unpooled.wrappedBuffer(writes.parts), payloadLength,
+                    application.sender), channel.voidPromise());
         }
         channel.flush();
         written += WRITES;
         int completed = kernel.complete();
         sent += completed;
         return completed;
+    }
+
+    /** A buffer of {@code allocator} holding the reply's payload, written into it as quiche writes a datagram. */
+    private ByteBuf written(ByteBufAllocator allocator) {
+        ByteBuf content = reply.content();
+        return allocator.directBuffer(payloadLength).writeBytes(content, content.readerIndex(), payloadLength);
     }
 
     @TearDown
@@ -257,6 +286,29 @@ public class TransportBenchmarks {
         /** 1: one {@link DatagramPacket} each; 32: one {@link XdpSegmentedDatagramPacket} of all of them. */
         @Param({"1", "32"})
         public int segments;
+
+        /**
+         * Where the payloads are: {@code retained}, one packet written again and again; {@code pooled}, a buffer of
+         * Netty's default allocator per datagram; {@code txframe}, a buffer of {@link XdpTxFrameAllocator} per datagram.
+         */
+        @Param({"retained", "pooled", "txframe"})
+        public String buffers;
+
+        /** The allocator of {@link #buffers}, or {@code null} for {@code retained}. */
+        ByteBufAllocator allocator;
+
+        /** The buffers of one segmented write. */
+        final ByteBuf[] parts = new ByteBuf[WRITES];
+
+        @Setup
+        public void setUp() {
+            allocator = switch (buffers) {
+                case "retained" -> null;
+                case "pooled" -> ByteBufAllocator.DEFAULT;
+                case "txframe" -> XdpTxFrameAllocator.DEFAULT;
+                default -> throw new IllegalArgumentException("unknown buffers " + buffers);
+            };
+        }
     }
 
     /** The application: reads each datagram's sender, length and first byte, then releases it, as a codec would. */

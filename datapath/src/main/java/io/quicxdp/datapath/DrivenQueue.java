@@ -66,6 +66,26 @@ final class DrivenQueue implements QueueDriver {
     }
 
     @Override
+    public long lendTxFrame() {
+        return queue.transmitter().lend();
+    }
+
+    @Override
+    public void returnTxFrame(long frame) {
+        queue.transmitter().returnLent(frame);
+    }
+
+    @Override
+    public ByteBuffer txFrameMemory() {
+        return queue.transmitter().frames();
+    }
+
+    @Override
+    public int txHeadroom() {
+        return queue.transmitter().lentPayloadOffset();
+    }
+
+    @Override
     public ByteBuffer frames() {
         return queue.frames();
     }

@@ -56,7 +56,8 @@ public final class UdpEndpoint implements AutoCloseable {
 
     /**
      * Sends the datagrams of {@code batch} from index {@code from} on to {@code peer}, as one batch: one lock, one
-     * route check, one TX ring reservation, each payload copied straight into its TX frame. On back-pressure
+     * route check, one TX ring reservation, each payload copied straight into its TX frame, or sent from the TX frame
+     * it was written into when the socket that sends lent that frame ({@link DatagramBatch#lender}). On back-pressure
      * only the first ones go: send the rest later, from where this left off.
      *
      * @return how many went on a TX ring, from {@code from} on

@@ -43,7 +43,8 @@ import java.util.Map;
  * connected) are copied into TX frames with their checksums, and their promise completes once the frame
  * is on the TX ring; an {@link XdpSegmentedDatagramPacket} goes as one batch of datagrams, its promise complete
  * once the last is on the TX ring; when the TX frames run out the writes wait for the next turn, and writability follows
- * the outbound buffer's water marks.
+ * the outbound buffer's water marks. A datagram written into a buffer of {@link XdpTxFrameAllocator} on this
+ * channel's loop is not copied: its TX frame goes on the ring, headers written in front of it.
  *
  * <p>A channel receives only the datagrams of its own loop's queues: to serve a port on every queue, bind
  * one channel per loop, as with {@code SO_REUSEPORT} ({@link XdpChannels#bindEveryLoop}). The first datagram
@@ -275,6 +276,19 @@ public final class XdpDatagramChannel extends AbstractChannel implements Datagra
             return true;
         }
         UdpPeer peer = peer(to);
+        int length = content.readableBytes();
+        if (length > 0) {
+            segments.set(content, length);
+            try {
+                if (segments.lender(0) != null) {
+                    // written into a TX frame: it goes from there, as a batch of one
+                    return endpoints.get(0).send(peer, segments, 0) == 1;
+                }
+            }
+            finally {
+                segments.set(null, 1);
+            }
+        }
         ByteBuffer payload = content.nioBufferCount() == 1
                 ? content.internalNioBuffer(content.readerIndex(), content.readableBytes())
                 : content.nioBuffer();
@@ -523,16 +537,66 @@ public final class XdpDatagramChannel extends AbstractChannel implements Datagra
         }
     }
 
-    /** A segmented packet's content as a batch of datagrams, each {@code segmentSize} bytes but the last. */
+    /**
+     * A segmented packet's content as a batch of datagrams, each {@code segmentSize} bytes but the last. A datagram
+     * written into a TX frame ({@link XdpTxFrameAllocator}) and lying whole in it, its buffer's only reference, is
+     * offered to the datapath in place.
+     */
     private static final class Segments extends DatagramBatch {
+
+        /** Finds the TX frame a datagram lies in; the datapath asks about one datagram at a time. */
+        private final PayloadProbe probe = new PayloadProbe();
 
         private ByteBuf content;
 
         private int segmentSize;
 
+        /**
+         * The datagram last probed, or -1; and what was found: a buffer in a TX frame holding it or part of it, and
+         * whether it holds it whole, from where.
+         */
+        private int probed = -1;
+
+        private TxFrameBuf frameBuffer;
+
+        private boolean whole;
+
+        private int frameIndex;
+
         void set(ByteBuf content, int segmentSize) {
             this.content = content;
             this.segmentSize = segmentSize;
+            this.probed = -1;
+            this.frameBuffer = null;
+        }
+
+        private TxFrameBuf frameBuffer(int index) {
+            if (probed != index) {
+                probed = index;
+                frameBuffer = probe.find(content, content.readerIndex() + index * segmentSize, length(index));
+                whole = probe.whole();
+                frameIndex = probe.index();
+            }
+            return frameBuffer;
+        }
+
+        @Override
+        public QueueDriver lender(int index) {
+            TxFrameBuf buffer = frameBuffer(index);
+            return buffer == null ? null : buffer.owner().queue();
+        }
+
+        @Override
+        public long inPlace(int index) {
+            TxFrameBuf buffer = frameBuffer(index);
+            // a buffer someone else still references is not handed to the kernel under them
+            return buffer != null && whole && buffer.inFrame() && buffer.refCnt() == 1
+                    ? buffer.owner().payloadAt(buffer.frame()) + frameIndex : NOT_IN_PLACE;
+        }
+
+        @Override
+        protected void sentInPlace(int index) {
+            frameBuffer(index).sent();
         }
 
         @Override

@@ -81,6 +81,7 @@ final class XdpIoHandler implements IoHandler {
             QueueWaiter created = new QueueWaiter(queues);
             waiter = created;
             queues.forEach(queue -> queue.attach(created::wakeup));
+            TxFrames.attach(queues.get(0));
         }
         catch (IOException ex) {
             throw new UncheckedIOException("cannot make the event loop's wake-up descriptor", ex);
@@ -132,6 +133,7 @@ final class XdpIoHandler implements IoHandler {
     public void destroy() {
         // a loop shut down with no quiet period can end without prepareToDestroy: its channels must not stay bound
         prepareToDestroy();
+        TxFrames.detach();
         queues.forEach(QueueDriver::detach);
         QueueWaiter created = waiter;
         if (created != null) {

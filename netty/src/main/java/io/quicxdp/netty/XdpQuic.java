@@ -1,6 +1,7 @@
 package io.quicxdp.netty;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.SegmentedDatagramPacketAllocator;
@@ -17,6 +18,17 @@ public final class XdpQuic {
     public static final int DEFAULT_MAX_SEGMENTS = 64;
 
     private XdpQuic() {
+    }
+
+    /**
+     * The allocator for {@code ChannelOption.ALLOCATOR} on the QUIC channels (a server codec builder's
+     * {@code option(ChannelOption.ALLOCATOR, ...)}, a client's {@code QuicChannel.newBootstrap(...).option(...)}):
+     * the codec then has quiche write each datagram straight into a TX frame of its loop's queue, which the
+     * {@link XdpDatagramChannel} sends from there, without a copy. Stream channels keep their own allocator. Works
+     * with and without {@link #segmentedAllocator()}. See {@link XdpTxFrameAllocator} for who owns the frames when.
+     */
+    public static ByteBufAllocator txFrameAllocator() {
+        return XdpTxFrameAllocator.DEFAULT;
     }
 
     /**

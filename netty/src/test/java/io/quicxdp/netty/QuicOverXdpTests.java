@@ -56,6 +56,8 @@ import org.junit.jupiter.api.Test;
  * namespace: many connections with several streams each, over IPv4 and IPv6, payloads from one byte to a mebibyte
  * echoed byte for byte; a burst through a TX ring of 16 frames; connections whose clients move, as behind a NAT
  * that rebinds, to ports the peer's veth puts on the other queue.
+ * The codec writing its datagrams straight into TX frames ({@link XdpQuic#txFrameAllocator()}), with and without
+ * segments, through few frames, and on the kernel's TX path; every TX frame free again after each test.
  * The port on the other queue is found by trying ports ({@link QueueProbe}).
  */
 class QuicOverXdpTests {
@@ -99,6 +101,14 @@ class QuicOverXdpTests {
 
     /** As {@link #serve(DatapathSettings.Builder)}; {@code segmented}: the codec writes its datagrams in batches. */
     private void serve(DatapathSettings.Builder settings, boolean segmented) throws Exception {
+        serve(settings, segmented, false);
+    }
+
+    /**
+     * As {@link #serve(DatapathSettings.Builder, boolean)}; {@code txFrames}: the codec writes its datagrams into TX
+     * frames ({@link XdpQuic#txFrameAllocator()}).
+     */
+    private void serve(DatapathSettings.Builder settings, boolean segmented, boolean txFrames) throws Exception {
         datapath = XdpDatapath.open(List.of(fixture.config()), settings.neighbourTimeout(Duration.ofSeconds(10))
                 .pollThreads(false).build());
         serverLoops = XdpIoHandlerFactory.of(datapath).newGroup(new DefaultThreadFactory("xdp-quic-" + fixture.net().id()));
@@ -115,6 +125,9 @@ class QuicOverXdpTests {
                         codec.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR,
                                 XdpQuic.segmentedAllocator());
                     }
+                    if (txFrames) {
+                        codec.option(ChannelOption.ALLOCATOR, XdpQuic.txFrameAllocator());
+                    }
                     channel.pipeline().addLast(codec.sslContext(serverTls)
                             .localConnectionIdLength(localConnectionIdLength)
                             .connectionIdAddressGenerator(idGenerator)
@@ -124,16 +137,22 @@ class QuicOverXdpTests {
                 })), serverLoops, new InetSocketAddress(PORT));
     }
 
-    /** Waits until every receive frame is back with the kernel: no packet of the test is still held. */
+    /**
+     * Waits until every receive frame is back with the kernel and every TX frame free: no packet of the test is
+     * still held, and no buffer holds a TX frame.
+     */
     private void awaitNoFrameHeld() throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (datapath.state().sockets().stream().anyMatch(s -> s.receiveFrames().held() > 0)
-                && System.nanoTime() < deadline) {
+        while (datapath.state().sockets().stream().anyMatch(s -> s.receiveFrames().held() > 0
+                || s.transmitFrames().free() < s.transmitFrames().transmitFrames()) && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
         assertThat(datapath.state().sockets()).allSatisfy(socket -> {
             assertThat(socket.receiveFrames().held()).as("frames held on queue %d", socket.queueId()).isZero();
             assertThat(socket.receiveFrames().balanced()).isTrue();
+            assertThat(socket.transmitFrames().free()).as("TX frames free on queue %d", socket.queueId())
+                    .isEqualTo(socket.transmitFrames().transmitFrames());
+            assertThat(socket.transmitFrames().balanced()).isTrue();
         });
     }
 
@@ -190,19 +209,31 @@ class QuicOverXdpTests {
     @Test
     void connectionsWithStreamsFromOneByteToAMebibyteAreEchoedOverIpv4AndIpv6() throws Exception {
         serve(DatapathSettings.builder().frameCount(4096));
-        Random random = new Random(42);
-        int expectedHandshakes = 0;
+        echoOverIpv4AndIpv6(CONNECTIONS, new Random(42));
+        assertThat(handshakes.get()).isEqualTo(2 * CONNECTIONS);
+        awaitNoFrameHeld();
+        List<SocketState> sockets = datapath.state().sockets();
+        assertThat(sockets).as("both queues carried connections")
+                .allSatisfy(socket -> assertThat(socket.rxPackets()).isPositive());
+        assertThat(sockets.stream().mapToLong(SocketState::rxBytes).sum()).as("the payloads came through the XSKs")
+                .isGreaterThan(2L * CONNECTIONS * (1 << 20));
+    }
+
+    /**
+     * Connects {@code connections} clients over IPv4, then as many over IPv6, echoes a stream of each of
+     * {@link #PAYLOADS}' sizes on every one at once, checks every byte that comes back, and closes them.
+     */
+    private void echoOverIpv4AndIpv6(int connections, Random random) throws Exception {
         for (InetAddress[] pair : new InetAddress[][] {{fixture.net().appIpv4(), fixture.net().peerIpv4()},
                 {fixture.net().appIpv6(), fixture.net().peerIpv6()}}) {
             InetSocketAddress server = new InetSocketAddress(pair[0], PORT);
-            List<QuicChannel> connections = new ArrayList<>();
-            for (int i = 0; i < CONNECTIONS; i++) {
-                connections.add(connect(new InetSocketAddress(pair[1], 0), server));
+            List<QuicChannel> clients = new ArrayList<>();
+            for (int i = 0; i < connections; i++) {
+                clients.add(connect(new InetSocketAddress(pair[1], 0), server));
             }
-            expectedHandshakes += CONNECTIONS;
             List<Promise<byte[]>> echoes = new ArrayList<>();
             List<byte[]> sent = new ArrayList<>();
-            for (QuicChannel connection : connections) {
+            for (QuicChannel connection : clients) {
                 for (int size : PAYLOADS) {
                     byte[] payload = new byte[size];
                     random.nextBytes(payload);
@@ -215,67 +246,101 @@ class QuicOverXdpTests {
                 assertThat(back).as("stream %d of %s (%d bytes)", i, server, sent.get(i).length)
                         .isEqualTo(sent.get(i));
             }
-            for (QuicChannel connection : connections) {
+            for (QuicChannel connection : clients) {
                 connection.close().sync();
                 connection.parent().close().sync();
             }
         }
-        assertThat(handshakes.get()).isEqualTo(expectedHandshakes);
-        awaitNoFrameHeld();
-        List<SocketState> sockets = datapath.state().sockets();
-        assertThat(sockets).as("both queues carried connections")
-                .allSatisfy(socket -> assertThat(socket.rxPackets()).isPositive());
-        assertThat(sockets.stream().mapToLong(SocketState::rxBytes).sum()).as("the payloads came through the XSKs")
-                .isGreaterThan(2L * CONNECTIONS * (1 << 20));
     }
 
     @Test
     void aBurstOfFourMebibytesThroughATxRingOfSixteenFramesArrivesWhole() throws Exception {
         serve(DatapathSettings.builder().frameCount(2048).txRingSize(16).completionRingSize(16));
-        byte[] payload = new byte[4 << 20];
-        new Random(7).nextBytes(payload);
-        QuicChannel connection = connect(new InetSocketAddress(fixture.net().peerIpv4(), 0),
-                new InetSocketAddress(fixture.net().appIpv4(), PORT));
-        assertThat(QuicEchoOverXdp.startEcho(connection, payload).get(60, TimeUnit.SECONDS)).isEqualTo(payload);
+        echoOnOneConnection(4 << 20, 7, false);
         assertThat(datapath.state().sockets().stream().mapToLong(SocketState::txBackPressure).sum())
                 .as("the 16 TX frames ran out and the writes waited for them").isPositive();
-        connection.close().sync();
-        connection.parent().close().sync();
         awaitNoFrameHeld();
     }
 
     @Test
     void theCodecsSegmentedWritesGoAsBatchesAndArriveWholeThroughATxRingOfSixteenFrames() throws Exception {
         serve(DatapathSettings.builder().frameCount(2048).txRingSize(16).completionRingSize(16), true);
-        byte[] payload = new byte[4 << 20];
-        new Random(11).nextBytes(payload);
-        QuicChannel connection = connect(new InetSocketAddress(fixture.net().peerIpv6(), 0),
-                new InetSocketAddress(fixture.net().appIpv6(), PORT));
-        assertThat(QuicEchoOverXdp.startEcho(connection, payload).get(60, TimeUnit.SECONDS)).isEqualTo(payload);
+        echoOnOneConnection(4 << 20, 11, true);
         List<SocketState> sockets = datapath.state().sockets();
         long sent = sockets.stream().mapToLong(SocketState::txPackets).sum();
-        assertThat(sent).as("the echo left as datagrams").isGreaterThan(payload.length / 1500);
+        assertThat(sent).as("the echo left as datagrams").isGreaterThan((4 << 20) / 1500);
         assertThat(sockets.stream().mapToLong(SocketState::txKicks).sum()).as("woken per batch").isLessThan(sent);
-        connection.close().sync();
-        connection.parent().close().sync();
+        awaitNoFrameHeld();
+    }
+
+    @Test
+    void theCodecWritesItsDatagramsIntoTxFramesWhichLeaveWithoutACopyOverIpv4AndIpv6() throws Exception {
+        serve(DatapathSettings.builder().frameCount(4096), true, true);
+        echoOverIpv4AndIpv6(4, new Random(17));
+        awaitNoFrameHeld();
+        List<SocketState> sockets = datapath.state().sockets();
+        long sent = sockets.stream().mapToLong(SocketState::txPackets).sum();
+        long inPlace = sockets.stream().mapToLong(SocketState::txInPlace).sum();
+        assertThat(sent).as("the echoes left as datagrams").isGreaterThan(8L * (1 << 20) / 1500);
+        assertThat(inPlace).as("datagrams sent from the frame the codec wrote them into, of %d", sent)
+                .isGreaterThan(sent * 9 / 10);
+        assertThat(sockets.stream().mapToLong(SocketState::txFrameCopies).sum()).isZero();
+    }
+
+    @Test
+    void withoutSegmentsTheCodecsDatagramsLeaveFromTheirTxFramesToo() throws Exception {
+        serve(DatapathSettings.builder().frameCount(4096), false, true);
+        echoOnOneConnection(1 << 20, 19, false);
+        awaitNoFrameHeld();
+        List<SocketState> sockets = datapath.state().sockets();
+        long sent = sockets.stream().mapToLong(SocketState::txPackets).sum();
+        assertThat(sockets.stream().mapToLong(SocketState::txInPlace).sum()).isGreaterThan(sent * 9 / 10);
+    }
+
+    @Test
+    void throughSixteenTxFramesTheCodecTakesOrdinaryBuffersWhenNoneIsFreeAndTheEchoArrivesWhole() throws Exception {
+        serve(DatapathSettings.builder().frameCount(2048).txRingSize(16).completionRingSize(16), true, true);
+        echoOnOneConnection(4 << 20, 23, false);
+        List<SocketState> sockets = datapath.state().sockets();
+        assertThat(sockets.stream().mapToLong(SocketState::txLendRefused).sum())
+                .as("the codec asked for more frames than were free").isPositive();
+        assertThat(sockets.stream().mapToLong(SocketState::txInPlace).sum()).isPositive();
+        awaitNoFrameHeld();
+    }
+
+    @Test
+    void withTheKernelTxPathBatchesWrittenIntoTxFramesAreCopiedCountedAndArriveWhole() throws Exception {
+        serve(DatapathSettings.builder().frameCount(2048).txPath(TxPath.KERNEL_GSO), true, true);
+        echoOnOneConnection(4 << 20, 29, true);
+        List<SocketState> sockets = datapath.state().sockets();
+        long throughKernel = sockets.stream().mapToLong(SocketState::txKernelPackets).sum();
+        assertThat(throughKernel).as("the echo's batches went through the kernel").isPositive();
+        assertThat(sockets.stream().mapToLong(SocketState::txFrameCopies).sum())
+                .as("each of them written into a TX frame, and copied").isEqualTo(throughKernel);
         awaitNoFrameHeld();
     }
 
     @Test
     void withTheKernelTxPathTheCodecsBatchesLeaveThroughTheKernelsUdpSocketAndArriveWhole() throws Exception {
         serve(DatapathSettings.builder().frameCount(2048).txPath(TxPath.KERNEL_GSO), true);
-        byte[] payload = new byte[4 << 20];
-        new Random(13).nextBytes(payload);
-        QuicChannel connection = connect(new InetSocketAddress(fixture.net().peerIpv4(), 0),
-                new InetSocketAddress(fixture.net().appIpv4(), PORT));
-        assertThat(QuicEchoOverXdp.startEcho(connection, payload).get(60, TimeUnit.SECONDS)).isEqualTo(payload);
+        echoOnOneConnection(4 << 20, 13, false);
         List<SocketState> sockets = datapath.state().sockets();
         assertThat(sockets).allSatisfy(socket -> assertThat(socket.txPath()).isEqualTo("kernel-gso"));
         assertThat(sockets.stream().mapToLong(SocketState::txKernelPackets).sum())
-                .as("the echo's batches went through the kernel").isGreaterThan(payload.length / 1500 / 2);
+                .as("the echo's batches went through the kernel").isGreaterThan((4 << 20) / 1500 / 2);
+        awaitNoFrameHeld();
+    }
+
+    /** Echoes {@code size} random bytes of {@code seed} on one new connection over IPv4 or IPv6, then closes it. */
+    private void echoOnOneConnection(int size, long seed, boolean ipv6) throws Exception {
+        byte[] payload = new byte[size];
+        new Random(seed).nextBytes(payload);
+        QuicChannel connection = connect(new InetSocketAddress(ipv6 ? fixture.net().peerIpv6()
+                : fixture.net().peerIpv4(), 0), new InetSocketAddress(ipv6 ? fixture.net().appIpv6()
+                : fixture.net().appIpv4(), PORT));
+        assertThat(QuicEchoOverXdp.startEcho(connection, payload).get(60, TimeUnit.SECONDS)).isEqualTo(payload);
         connection.close().sync();
         connection.parent().close().sync();
-        awaitNoFrameHeld();
     }
 
     @Test

@@ -175,6 +175,8 @@ class QuicEchoService implements SmartLifecycle {
                     .initialMaxStreamsBidirectional(100)
                     // the datagrams of one turn go to the XDP channel as batches
                     .option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, XdpQuic.segmentedAllocator())
+                    // written by quiche straight into TX frames, and sent from there
+                    .option(ChannelOption.ALLOCATOR, XdpQuic.txFrameAllocator())
                     .handler(this.connection)
                     // a stream echoes after the peer finished its side, so it must stay open half-closed
                     .streamOption(ChannelOption.ALLOW_HALF_CLOSURE, true)

@@ -121,7 +121,7 @@ class SignalDuringBurstTests {
     }
 
     /**
-     * Both sockets bound and in the map, the health UP, every receive frame accounted for, and the process's
+     * Both sockets bound and in the map, the health UP, every receive and TX frame accounted for, and the process's
      * eight ring mappings (four per socket) there: what the stop must give back.
      */
     private void assertServingWithFramesAccountedFor(String actuator) throws Exception {
@@ -129,8 +129,9 @@ class SignalDuringBurstTests {
         assertThat(this.fixture.occupied(1)).isTrue();
         Await.until(() -> {
             String xdp = getQuietly(actuator + "xdp");
-            return count(xdp, "\"bound\":true,\"inMap\":true") == 2 && count(xdp, "\"held\":0,") == 2
-                    && count(xdp, "\"balanced\":true") == 2;
+            // two sockets, each with its receive frames and its TX frames
+            return count(xdp, "\"bound\":true,\"inMap\":true") == 2 && count(xdp, "\"held\":0,") == 4
+                    && count(xdp, "\"balanced\":true") == 4;
         }, "both sockets serving, frames balanced, none held");
         assertThat(get(actuator + "health/xdp")).endsWith("\"status\":\"UP\"}");
         long pid = this.sample.pid();

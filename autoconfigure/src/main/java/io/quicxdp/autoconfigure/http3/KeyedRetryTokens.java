@@ -2,20 +2,23 @@ package io.quicxdp.autoconfigure.http3;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.quic.QuicTokenHandler;
+import io.quicxdp.autoconfigure.http3.keys.KeyKind;
+import io.quicxdp.autoconfigure.http3.keys.KeyRing;
+import io.quicxdp.autoconfigure.http3.keys.SharedKeys;
 import java.net.InetSocketAddress;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Address validation with Retry (RFC 9000, 8.1.2), stateless: a token is its expiry, a MAC over the expiry,
  * the client's address and port and the original destination connection id, and that id. The key is made at
- * random when the server starts, so tokens are good for this process only and for {@link #LIFETIME}.
+ * random when the server starts, so tokens are good for this process only and for {@link #LIFETIME}; or it is
+ * shared by a fleet ({@code quic.xdp.http3.retry-token-keys}): the first key makes tokens, every key is accepted,
+ * so a token made by one instance, before or after a rotation, is good on another.
  */
 final class KeyedRetryTokens implements QuicTokenHandler {
 
@@ -31,31 +34,21 @@ final class KeyedRetryTokens implements QuicTokenHandler {
     /** QUIC v1's longest connection id. */
     private static final int MAX_CONNECTION_ID_LENGTH = 20;
 
-    private final SecretKeySpec key;
+    private final Supplier<KeyRing> keys;
 
     private final Clock clock;
-
-    private final ThreadLocal<Mac> macs;
 
     private final LongAdder issued = new LongAdder();
 
     KeyedRetryTokens(Clock clock) {
-        byte[] secret = new byte[32];
-        new SecureRandom().nextBytes(secret);
-        this.key = new SecretKeySpec(secret, "HmacSHA256");
+        KeyRing random = KeyRing.random(KeyKind.RETRY_TOKEN);
+        this.keys = () -> random;
         this.clock = clock;
-        this.macs = ThreadLocal.withInitial(this::newMac);
     }
 
-    private Mac newMac() {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(this.key);
-            return mac;
-        }
-        catch (GeneralSecurityException ex) {
-            throw new IllegalStateException("HmacSHA256 is not available", ex);
-        }
+    KeyedRetryTokens(Clock clock, SharedKeys keys) {
+        this.keys = keys::current;
+        this.clock = clock;
     }
 
     @Override
@@ -63,7 +56,8 @@ final class KeyedRetryTokens implements QuicTokenHandler {
         long expiry = this.clock.millis() + LIFETIME.toMillis();
         byte[] originalId = new byte[dcid.readableBytes()];
         dcid.getBytes(dcid.readerIndex(), originalId);
-        out.writeLong(expiry).writeBytes(mac(expiry, address, originalId)).writeBytes(originalId);
+        out.writeLong(expiry).writeBytes(mac(this.keys.get().hmac(0), expiry, address, originalId))
+            .writeBytes(originalId);
         this.issued.increment();
         return true;
     }
@@ -88,7 +82,13 @@ final class KeyedRetryTokens implements QuicTokenHandler {
         token.getBytes(start + EXPIRY_LENGTH, given);
         byte[] originalId = new byte[length - HEADER_LENGTH];
         token.getBytes(start + HEADER_LENGTH, originalId);
-        return MessageDigest.isEqual(given, mac(expiry, address, originalId)) ? HEADER_LENGTH : -1;
+        KeyRing ring = this.keys.get();
+        for (int key = 0; key < ring.size(); key++) {
+            if (MessageDigest.isEqual(given, mac(ring.hmac(key), expiry, address, originalId))) {
+                return HEADER_LENGTH;
+            }
+        }
+        return -1;
     }
 
     @Override
@@ -96,8 +96,7 @@ final class KeyedRetryTokens implements QuicTokenHandler {
         return HEADER_LENGTH + MAX_CONNECTION_ID_LENGTH;
     }
 
-    private byte[] mac(long expiry, InetSocketAddress address, byte[] originalId) {
-        Mac mac = this.macs.get();
+    private static byte[] mac(Mac mac, long expiry, InetSocketAddress address, byte[] originalId) {
         for (int shift = 56; shift >= 0; shift -= 8) {
             mac.update((byte) (expiry >>> shift));
         }

@@ -1,13 +1,15 @@
 package io.quicxdp.autoconfigure.http3;
 
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.handler.codec.http3.Http3;
 import io.netty.handler.codec.quic.QuicSslContext;
+import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.SslSessionTicketKey;
 import io.quicxdp.autoconfigure.netty.XdpNettyAutoConfiguration;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.netty.XdpIoHandlerFactory;
 import java.security.SecureRandom;
-import javax.net.ssl.SSLException;
+import java.time.Clock;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -29,18 +31,17 @@ import org.springframework.core.env.Environment;
 import org.springframework.http.server.reactive.HttpHandler;
 import org.springframework.util.StringUtils;
 import org.springframework.web.server.WebFilter;
-import reactor.netty.http.Http3SslContextSpec;
-import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerResponse;
 
 /**
  * HTTP/3 for a reactive application, with {@code quic.xdp.http3.enabled=true}: the application's
- * {@link HttpHandler} served by Reactor Netty's HTTP/3 server on the XDP event loops, beside the TCP web
+ * {@link HttpHandler} served over Netty's QUIC and HTTP/3 codecs on the XDP event loops, beside the TCP web
  * server, with TLS from an SSL bundle; the TCP server's responses advertise it with {@code Alt-Svc}. A servlet
- * application with it enabled fails to start, as does one without an SSL bundle.
+ * application with it enabled fails to start, as does one without an SSL bundle. {@link XdpHttp3QuicCustomizer}
+ * beans adjust the QUIC side.
  */
 @AutoConfiguration(after = XdpNettyAutoConfiguration.class)
-@ConditionalOnClass({ HttpServer.class, XdpIoHandlerFactory.class, HttpHandler.class })
+@ConditionalOnClass({ Http3.class, XdpIoHandlerFactory.class, HttpHandler.class })
 @ConditionalOnBooleanProperty("quic.xdp.http3.enabled")
 @EnableConfigurationProperties(XdpHttp3Properties.class)
 @Import({ XdpHttp3AutoConfiguration.ReactiveConfiguration.class, XdpHttp3AutoConfiguration.ServletConfiguration.class })
@@ -56,7 +57,8 @@ public final class XdpHttp3AutoConfiguration {
         @Bean
         @ConditionalOnMissingBean
         XdpHttp3Server xdpHttp3Server(MultiThreadIoEventLoopGroup xdpEventLoopGroup, ObjectProvider<HttpHandler> handler,
-                ObjectProvider<SslBundles> sslBundles, XdpHttp3Properties http3, Environment environment) {
+                ObjectProvider<SslBundles> sslBundles, XdpHttp3Properties http3, Environment environment,
+                ObjectProvider<XdpHttp3QuicCustomizer> customizers) {
             boolean own = StringUtils.hasText(http3.getSsl().getBundle());
             String bundleName = own ? http3.getSsl().getBundle() : environment.getProperty("server.ssl.bundle");
             SslBundles bundles = sslBundles.getIfAvailable();
@@ -71,11 +73,14 @@ public final class XdpHttp3AutoConfiguration {
                 throw new XdpHttp3SslBundleUnknownException(own ? "quic.xdp.http3.ssl.bundle" : "server.ssl.bundle",
                         bundleName, bundles.getBundleNames(), ex);
             }
-            QuicSslContext tls = tls(bundle, http3.isEarlyData());
+            // one Retry key for every loop: a token issued by one is good on another
+            XdpHttp3Quic quic = new XdpHttp3Quic(tls(bundle, http3.isEarlyData()), xdpEventLoopGroup.executorCount(),
+                    http3.isRetry() ? new KeyedRetryTokens(Clock.systemUTC()) : null);
+            customizers.orderedStream().forEach((customizer) -> customizer.customize(quic));
             // the handler is taken at start: made now, its DispatcherHandler would miss every handler mapping that
             // needs this server, such as the actuator's (the xdp endpoint shows HTTP/3), and answer them 404
-            return new XdpHttp3Server(xdpEventLoopGroup, handler::getObject, tls, XdpHttp3Properties.port(environment),
-                    http3.toSettings());
+            return new XdpHttp3Server(xdpEventLoopGroup, handler::getObject, XdpHttp3Properties.port(environment),
+                    http3.toSettings(environment), quic);
         }
 
         /** {@code Alt-Svc} on the Reactor Netty TCP server's responses only: over HTTP/3 it would say nothing. */
@@ -122,16 +127,11 @@ public final class XdpHttp3AutoConfiguration {
          * sends its first requests in 0-RTT).
          */
         private static QuicSslContext tls(SslBundle bundle, boolean earlyData) {
-            QuicSslContext tls;
-            try {
-                // the key travels to BoringSSL as PKCS#8, so the key manager's password does not apply
-                tls = (QuicSslContext) Http3SslContextSpec.forServer(bundle.getManagers().getKeyManagerFactory(), null)
-                    .configure((builder) -> builder.earlyData(earlyData))
-                    .sslContext();
-            }
-            catch (SSLException ex) {
-                throw new IllegalStateException("The SSL bundle cannot serve QUIC: " + ex.getMessage(), ex);
-            }
+            // the key travels to BoringSSL as PKCS#8, so the key manager's password does not apply
+            QuicSslContext tls = QuicSslContextBuilder.forServer(bundle.getManagers().getKeyManagerFactory(), null)
+                .applicationProtocols(Http3.supportedApplicationProtocols())
+                .earlyData(earlyData)
+                .build();
             SecureRandom random = new SecureRandom();
             byte[] name = new byte[SslSessionTicketKey.NAME_SIZE];
             byte[] hmacKey = new byte[SslSessionTicketKey.HMAC_KEY_SIZE];

@@ -6,6 +6,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.bind.DataObjectPropertyName;
 import org.springframework.core.env.Environment;
+import org.springframework.core.io.Resource;
 import org.springframework.util.unit.DataSize;
 import org.springframework.validation.Errors;
 import org.springframework.validation.Validator;
@@ -16,6 +17,9 @@ import org.springframework.validation.Validator;
  */
 @ConfigurationProperties("quic.xdp.http3")
 public class XdpHttp3Properties implements Validator {
+
+    /** Boot's default for {@code server.max-http-request-header-size}. */
+    private static final DataSize DEFAULT_MAX_REQUEST_HEADER_SIZE = DataSize.ofKilobytes(8);
 
     /** Whether to serve the application's reactive HttpHandler over HTTP/3 through the datapath. */
     private boolean enabled;
@@ -34,7 +38,7 @@ public class XdpHttp3Properties implements Validator {
 
     /**
      * Whether a new client's address is validated with a Retry first (a stateless token keyed for this
-     * process), at the cost of a round trip per connection.
+     * process, or by retry-token-keys), at the cost of a round trip per connection.
      */
     private boolean retry;
 
@@ -58,6 +62,37 @@ public class XdpHttp3Properties implements Validator {
 
     /** How long shutdown waits for the requests in flight to finish before it closes the connections. */
     private Duration shutdownTimeout = Duration.ofSeconds(5);
+
+    /**
+     * Largest request header section taken, counted as HTTP/3 does (each field's name and value, plus 32 bytes), and
+     * announced to clients; a client that sends a larger one has its connection closed (H3_EXCESSIVE_LOAD). Defaults
+     * to server.max-http-request-header-size, else 8KB.
+     */
+    private @Nullable DataSize maxRequestHeaderSize;
+
+    /**
+     * File of TLS session-ticket keys that every instance shares, so that a client resumes (and sends 0-RTT) on
+     * any of them: one base64 key of 48 bytes a line (openssl rand -base64 48), the one that issues first, all
+     * accepted. Unset: a key made at random for this process.
+     */
+    private @Nullable Resource sessionTicketKeys;
+
+    /**
+     * File of Retry-token keys that every instance shares, so that a token from one is accepted by another: one
+     * base64 key of 32 bytes a line (openssl rand -base64 32), the one that issues first, all accepted. Unset: a
+     * key made at random for this process.
+     */
+    private @Nullable Resource retryTokenKeys;
+
+    /**
+     * File of the stateless-reset key that every instance shares, so that any of them can reset a connection it
+     * does not hold: one base64 key of 32 bytes (openssl rand -base64 32). Unset: Netty's, made at random for
+     * this process.
+     */
+    private @Nullable Resource statelessResetKey;
+
+    /** How often the key files are read again, so that changed keys are used without a restart. */
+    private Duration keyReloadInterval = Duration.ofSeconds(10);
 
     public boolean isEnabled() {
         return this.enabled;
@@ -135,12 +170,52 @@ public class XdpHttp3Properties implements Validator {
         this.maxStreamData = maxStreamData;
     }
 
+    public @Nullable DataSize getMaxRequestHeaderSize() {
+        return this.maxRequestHeaderSize;
+    }
+
+    public void setMaxRequestHeaderSize(@Nullable DataSize maxRequestHeaderSize) {
+        this.maxRequestHeaderSize = maxRequestHeaderSize;
+    }
+
     public Duration getShutdownTimeout() {
         return this.shutdownTimeout;
     }
 
     public void setShutdownTimeout(Duration shutdownTimeout) {
         this.shutdownTimeout = shutdownTimeout;
+    }
+
+    public @Nullable Resource getSessionTicketKeys() {
+        return this.sessionTicketKeys;
+    }
+
+    public void setSessionTicketKeys(@Nullable Resource sessionTicketKeys) {
+        this.sessionTicketKeys = sessionTicketKeys;
+    }
+
+    public @Nullable Resource getRetryTokenKeys() {
+        return this.retryTokenKeys;
+    }
+
+    public void setRetryTokenKeys(@Nullable Resource retryTokenKeys) {
+        this.retryTokenKeys = retryTokenKeys;
+    }
+
+    public @Nullable Resource getStatelessResetKey() {
+        return this.statelessResetKey;
+    }
+
+    public void setStatelessResetKey(@Nullable Resource statelessResetKey) {
+        this.statelessResetKey = statelessResetKey;
+    }
+
+    public Duration getKeyReloadInterval() {
+        return this.keyReloadInterval;
+    }
+
+    public void setKeyReloadInterval(Duration keyReloadInterval) {
+        this.keyReloadInterval = keyReloadInterval;
     }
 
     /** TLS of the HTTP/3 server. */
@@ -172,10 +247,13 @@ public class XdpHttp3Properties implements Validator {
             .orElseGet(() -> binder.bind("server.port", Integer.class).orElse(8080));
     }
 
-    /** What the HTTP/3 server is given: these properties as plain settings. */
-    XdpHttp3Settings toSettings() {
+    /** What the HTTP/3 server is given: these properties as plain settings, defaults from {@code environment}. */
+    XdpHttp3Settings toSettings(Environment environment) {
+        DataSize maxRequestHeaderSize = (this.maxRequestHeaderSize != null) ? this.maxRequestHeaderSize
+                : Binder.get(environment).bind("server.max-http-request-header-size", DataSize.class)
+                    .orElse(DEFAULT_MAX_REQUEST_HEADER_SIZE);
         return new XdpHttp3Settings(this.idleTimeout, this.maxStreams, this.maxData.toBytes(),
-                this.maxStreamData.toBytes(), this.retry, this.shutdownTimeout);
+                this.maxStreamData.toBytes(), this.retry, this.shutdownTimeout, maxRequestHeaderSize.toBytes());
     }
 
     @Override
@@ -193,6 +271,12 @@ public class XdpHttp3Properties implements Validator {
         }
         if (this.maxStreams < 1) {
             reject(errors, "maxStreams", "must be at least 1");
+        }
+        if (this.maxRequestHeaderSize != null && this.maxRequestHeaderSize.toBytes() < 1) {
+            reject(errors, "maxRequestHeaderSize", "must be at least 1B");
+        }
+        if (this.keyReloadInterval.isNegative() || this.keyReloadInterval.isZero()) {
+            reject(errors, "keyReloadInterval", "must be positive");
         }
     }
 

@@ -11,7 +11,8 @@ import java.time.Duration;
  * @param maxStreamData bytes a client may send on one stream before the server grants more
  * @param retry whether a new client's address is validated with a Retry first
  * @param shutdownTimeout how long shutdown waits for the requests in flight
+ * @param maxFieldSectionSize the largest request header section taken, in QPACK's measure (RFC 9114, 4.2.2)
  */
 record XdpHttp3Settings(Duration idleTimeout, long maxStreams, long maxData, long maxStreamData, boolean retry,
-        Duration shutdownTimeout) {
+        Duration shutdownTimeout, long maxFieldSectionSize) {
 }

@@ -1,4 +1,4 @@
-/** HTTP/3 for reactive applications, served by Reactor Netty on the XDP transport's event loops. */
+/** HTTP/3 for reactive applications, over Netty's QUIC and HTTP/3 codecs on the XDP transport's event loops. */
 @NullMarked
 package io.quicxdp.autoconfigure.http3;
 

@@ -22,7 +22,8 @@ import org.jspecify.annotations.Nullable;
  * connection, and a datagram that arrives on another loop is handed to that one. Give its codec builder
  * {@code QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR} set to
  * {@link io.quicxdp.netty.XdpQuic#segmentedAllocator()}: the channels then take each turn's datagrams to a
- * peer as one batch.
+ * peer as one batch; and {@code ChannelOption.ALLOCATOR} set to {@link io.quicxdp.netty.XdpQuic#txFrameAllocator()}:
+ * the codec then writes each datagram straight into a TX frame of the loop's queue, sent from there without a copy.
  */
 public final class XdpChannelBinder {
 

@@ -72,6 +72,8 @@ class XdpActuatorHttpTests {
                 assertThat(xdp.get("sockets").findValues("rxPackets")).allSatisfy((rx) -> assertThat(rx.asLong()).isPositive());
                 assertThat(xdp.get("sockets").findValues("receiveFrames"))
                     .allSatisfy((frames) -> assertThat(frames.get("balanced").asBoolean()).as(frames.toString()).isTrue());
+                assertThat(xdp.get("sockets").findValues("transmitFrames")).hasSize(2)
+                    .allSatisfy((frames) -> assertThat(frames.get("balanced").asBoolean()).as(frames.toString()).isTrue());
                 assertThat(sum(xdp, "rxPartialChecksum")).as("the veth peer's checksum offload is on: every datagram")
                     .isEqualTo(SENT);
                 JsonNode map = xdp.get("maps").get(0);

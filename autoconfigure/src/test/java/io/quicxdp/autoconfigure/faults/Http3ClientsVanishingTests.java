@@ -2,7 +2,6 @@ package io.quicxdp.autoconfigure.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
 import io.netty.util.ResourceLeakDetector;
@@ -159,7 +158,7 @@ class Http3ClientsVanishingTests {
             return now.fds() <= before.fds() && now.ringMappings() == before.ringMappings()
                     && now.umemMappings() == before.umemMappings();
         }, "back to " + before + ", not " + ProcessResources.now(umemBytes));
-        assertNoBufferLeaked(output);
+        BufferLeaks.assertNoneLeaked(output);
     }
 
     private ConfigurableApplicationContext application(XskMapFixture fixture) throws Exception {
@@ -228,21 +227,6 @@ class Http3ClientsVanishingTests {
         return response.body();
     }
 
-    /**
-     * Collects what is garbage now, then allocates tracked buffers: paranoid leak detection reports a buffer
-     * collected unreleased on the next allocation, as an error naming {@code LEAK:}.
-     */
-    private static void assertNoBufferLeaked(CapturedOutput output) throws InterruptedException {
-        for (int i = 0; i < 5; i++) {
-            System.gc();
-            Thread.sleep(50);
-            for (int j = 0; j < 64; j++) {
-                ByteBufAllocator.DEFAULT.directBuffer(64).release();
-                ByteBufAllocator.DEFAULT.heapBuffer(64).release();
-            }
-        }
-        assertThat(output.toString()).doesNotContain("LEAK:");
-    }
 
     static byte[] body() {
         byte[] bytes = new byte[SIZE];

@@ -35,7 +35,8 @@ import java.util.function.UnaryOperator;
  * <ul>
  * <li>{@code xdp}: the quic-xdp datapath in map mode on queue 0 of the interface, without poll threads, its
  * queue driven by one {@link XdpIoHandlerFactory} loop, one {@code XdpDatagramChannel} on the port; the
- * datapath serves IPv4 and IPv6 on it;</li>
+ * datapath serves IPv4 and IPv6 on it; the codec writes its datagrams into the queue's TX frames
+ * ({@link XdpQuic#txFrameAllocator()}) and hands them to the channel in batches;</li>
  * <li>{@code epoll}: one dual-stack {@link EpollDatagramChannel} on the wildcard address, reading with
  * recvmmsg and UDP GRO, the codec writing with UDP GSO;</li>
  * <li>{@code nio}: one dual-stack {@link NioDatagramChannel} on the wildcard address.</li>
@@ -112,8 +113,10 @@ final class ServerTransport implements AutoCloseable {
         try {
             XdpIoHandlerFactory factory = XdpIoHandlerFactory.of(datapath);
             loop = factory.newGroup(new DefaultThreadFactory("quic-server-xdp"));
-            List<Channel> channels = XdpChannels.bindEveryLoop(new Bootstrap().handler(codec.newCodec(b -> b.option(
-                    QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, XdpQuic.segmentedAllocator()))), loop,
+            // the codec writes its datagrams into TX frames, and hands them over in batches
+            List<Channel> channels = XdpChannels.bindEveryLoop(new Bootstrap().handler(codec.newCodec(b -> b
+                    .option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, XdpQuic.segmentedAllocator())
+                    .option(ChannelOption.ALLOCATOR, XdpQuic.txFrameAllocator()))), loop,
                     new InetSocketAddress(options.port()));
             System.err.println("quic-server: xdp on " + options.interfaceName() + " queue 0, " + datapath.settings());
             return new ServerTransport(loop, channels, datapath);

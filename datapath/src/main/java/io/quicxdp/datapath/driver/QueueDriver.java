@@ -9,7 +9,8 @@ import java.nio.ByteBuffer;
  * {@code bind(address, handler, queue)}. Applications bind on every queue instead.
  *
  * <p>Threading: {@link #attach}, {@link #poll}, {@link #hasBacklog}, {@link #handKickToPoll}, {@link #retain}
- * and {@link #detach} on the driving thread only; {@link #release} from any thread. After every turn that
+ * and {@link #detach} on the driving thread only; {@link #release}, {@link #lendTxFrame} and {@link #returnTxFrame}
+ * from any thread. After every turn that
  * received nothing, and whenever it leaves a turn's sends for later, the driving thread calls
  * {@link QueueWaiter#await} (with a zero timeout if it does not sleep): that is where the kernel is woken for
  * frames the turn left on the TX ring. Handlers of the endpoints bound on the queue run
@@ -19,6 +20,12 @@ import java.nio.ByteBuffer;
  * of the datagram it is handling beyond the call with {@link #retain()}, for example to hand the payload on
  * without copying; the frame then stays out of the fill ring until {@link #release} returns it, from any
  * thread. Frames retained when the datapath closes keep the UMEM mapped until the last one is released.
+ *
+ * <p>TX frames: a transport may borrow a free TX frame with {@link #lendTxFrame()}, have a payload written into it
+ * (at {@link #txHeadroom()}), and send it from there in a {@code DatagramBatch} without a copy; a frame not sent
+ * goes back with {@link #returnTxFrame}. Lent frames count as {@code held} in the socket's
+ * {@code SocketState.transmitFrames}, and, like retained receive frames, keep the UMEM mapped after the datapath
+ * closed until the last one is back.
  */
 public interface QueueDriver {
 
@@ -74,6 +81,30 @@ public interface QueueDriver {
 
     /** Returns a frame kept with {@link #retain()}; any thread, once per retain. */
     void release(long frame);
+
+    /**
+     * Lends a free TX frame of the socket that sends for this queue (its own, or a sibling's when the device gives
+     * this queue no transmit queue), for a payload to be written into it from {@link #txHeadroom()} on. The frame
+     * is held until a {@code DatagramBatch} sends the payload from it on the same socket, or {@link #returnTxFrame}
+     * gives it back. Any thread: it takes the socket's TX lock, as a send does. A quarter of the TX frames is never
+     * lent, so that sends of payloads that must be copied find frames whatever lent buffers are waiting.
+     *
+     * @return the frame's offset in {@link #txFrameMemory()}, or -1 when only that quarter is free (counted as
+     *     {@code txLendRefused}) or the datapath is closing
+     */
+    long lendTxFrame();
+
+    /** Gives back a frame {@link #lendTxFrame()} lent that was not sent, addressed by any offset inside it; any thread. */
+    void returnTxFrame(long frame);
+
+    /** The UMEM the frames {@link #lendTxFrame()} lends are in, big-endian. Shared: read through duplicates. */
+    ByteBuffer txFrameMemory();
+
+    /**
+     * Where a payload goes in a lent frame: after the room its packet's headers (and TX metadata) need, for either
+     * address family.
+     */
+    int txHeadroom();
 
     /** The queue's UMEM, big-endian; frames are addressed by their offset. Shared: read through duplicates. */
     ByteBuffer frames();

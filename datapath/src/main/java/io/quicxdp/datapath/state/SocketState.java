@@ -30,9 +30,16 @@ import java.util.Map;
  * @param txKicks wake-ups of the kernel for the TX ring: each {@code sendto(2)} made for it, and each
  *     {@code poll(2)} that the driving thread made while frames waited for one; {@link #datagramsPerKick()}
  *     says how well they are batched
+ * @param txInPlace of {@code txPackets}, the datagrams sent from the TX frame their buffer had been written into
+ *     (a transport's TX-frame allocator lent it), without a copy
+ * @param txFrameCopies datagrams whose buffer had been written into a lent TX frame but that were copied: lent by
+ *     another socket, sent through the kernel's UDP socket ({@code kernel-gso}), or not lying whole in its frame
+ * @param txLendRefused times a TX frame was asked for a buffer while no more could be lent: only the quarter of the TX
+ *     frames kept for copied datagrams was free (the buffer then came from ordinary memory)
  * @param drops received frames dropped, by reason (every reason present, zeros included)
  * @param receiveFrames where the socket's receive frames are: with the kernel, held, or free; {@code null}
  *     once it is closed
+ * @param transmitFrames where the socket's TX frames are: with the kernel, held by buffers, or free
  * @param transmitQueue the queue whose socket sends for this one: itself, unless the device has no
  *     transmit queue with this id
  * @param kernel the kernel's counters for the socket, or {@code null} when it is closed
@@ -41,8 +48,10 @@ import java.util.Map;
  */
 public record SocketState(String interfaceName, int queueId, String bindMode, boolean bound, boolean inMap,
         long rxPackets, long rxBytes, long rxPartialChecksum, long txPackets, long txBytes, long txBackPressure,
-        String txChecksum, String txPath, long txKernelPackets, long txKicks, Map<DropReason, Long> drops, FrameAccounting receiveFrames, int transmitQueue,
-        XdpStatistics kernel, FillRingStarvation fillRingStarvation) {
+        String txChecksum, String txPath, long txKernelPackets, long txKicks, long txInPlace, long txFrameCopies,
+        long txLendRefused, Map<DropReason, Long> drops, FrameAccounting receiveFrames,
+        TxFrameAccounting transmitFrames, int transmitQueue, XdpStatistics kernel,
+        FillRingStarvation fillRingStarvation) {
 
     /** Frames put on the TX ring per kick, over the socket's life; 0 before the first kick. */
     public double datagramsPerKick() {

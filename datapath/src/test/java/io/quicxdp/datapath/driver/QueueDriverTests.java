@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 
+import io.quicxdp.datapath.DatagramBatch;
+import io.quicxdp.datapath.UdpEndpoint;
+import io.quicxdp.datapath.UdpPeer;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.config.DatapathSettings;
 import io.quicxdp.datapath.state.SocketState;
@@ -34,7 +37,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The seam a transport drives queues through, on a real veth pair: a thread of the test's own drives both
  * queues, handlers keep frames and another thread reads and releases them, and closing the datapath while
- * frames are kept leaves them readable until released.
+ * frames are kept leaves them readable until released. TX frames lent for payloads written in place: sent from
+ * there by the queue that lent them, copied by another, given back unsent from any thread, refused beyond three
+ * quarters of them, and readable after close until given back.
  */
 class QueueDriverTests {
 
@@ -210,6 +215,152 @@ class QueueDriverTests {
         try (XdpDatapath ownThreads = XdpDatapath.open(List.of(fixture.config()), DatapathSettings.builder()
                 .frameCount(64).fillRingSize(64).completionRingSize(32).rxRingSize(32).txRingSize(32).build())) {
             assertThatIllegalStateException().isThrownBy(ownThreads::queues).withMessageContaining("pollThreads(false)");
+        }
+    }
+
+    @Test
+    void aPayloadWrittenIntoALentTxFrameLeavesFromItAndOneInAnotherQueuesFrameIsCopied() throws Exception {
+        List<QueueDriver> queues = datapath.queues();
+        List<UdpEndpoint> endpoints = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger inPlace = new java.util.concurrent.atomic.AtomicInteger();
+        for (QueueDriver queue : queues) {
+            QueueDriver other = queues.get(1 - queues.indexOf(queue));
+            endpoints.add(datapath.bind(new InetSocketAddress(PORT), datagram -> {
+                UdpPeer peer = new UdpPeer();
+                datagram.copySourceTo(peer);
+                String text = StandardCharsets.US_ASCII.decode(datagram.payload()).toString();
+                UdpEndpoint endpoint = endpoints.get(queues.indexOf(queue));
+                // from a frame of the queue that received, whose socket answers the peer: sent from the frame
+                InFrame own = InFrame.write(queue, "own " + text);
+                assertThat(endpoint.send(peer, own, 0)).isEqualTo(1);
+                if (own.sent) {
+                    inPlace.incrementAndGet();
+                }
+                // from a frame of the other queue: copied, and the frame stays the writer's to give back
+                InFrame foreign = InFrame.write(other, "foreign " + text);
+                assertThat(endpoint.send(peer, foreign, 0)).isEqualTo(1);
+                assertThat(foreign.sent).isFalse();
+                other.returnTxFrame(foreign.frame);
+            }, queue));
+        }
+        drive(queues);
+        List<String> replies = fixture.net().inPeer(() -> {
+            try (DatagramChannel channel = DatagramChannel.open()) {
+                channel.bind(new InetSocketAddress(fixture.net().peerIpv4(), 0));
+                channel.socket().setSoTimeout(5000);
+                List<String> texts = new java.util.ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    channel.send(ByteBuffer.wrap(("ask " + i).getBytes(StandardCharsets.US_ASCII)),
+                            new InetSocketAddress(fixture.net().appIpv4(), PORT));
+                    for (int reply = 0; reply < 2; reply++) {
+                        java.net.DatagramPacket in = new java.net.DatagramPacket(new byte[2048], 2048);
+                        channel.socket().receive(in);
+                        texts.add(new String(in.getData(), 0, in.getLength(), StandardCharsets.US_ASCII));
+                    }
+                }
+                return texts;
+            }
+        });
+        for (int i = 0; i < 8; i++) {
+            assertThat(replies).contains("own ask " + i, "foreign ask " + i);
+        }
+        assertThat(inPlace.get()).isEqualTo(8);
+        Await.until(() -> datapath.state().sockets().stream().allMatch(s -> s.transmitFrames().free()
+                == s.transmitFrames().transmitFrames()), "every TX frame free again");
+        assertThat(datapath.state().sockets().stream().mapToLong(SocketState::txInPlace).sum()).isEqualTo(8);
+        assertThat(datapath.state().sockets().stream().mapToLong(SocketState::txFrameCopies).sum()).isEqualTo(8);
+        assertThat(datapath.state().sockets()).allSatisfy(socket -> {
+            assertThat(socket.transmitFrames().balanced()).isTrue();
+            assertThat(socket.transmitFrames().held()).isZero();
+        });
+    }
+
+    @Test
+    void lentTxFramesAreHeldUntilGivenBackRefusedBeyondThreeQuartersAndReadableAfterCloseUntilBack() throws Exception {
+        QueueDriver queue = datapath.queues().get(0);
+        int total = datapath.state().sockets().get(0).transmitFrames().transmitFrames();
+        List<Long> lent = new java.util.ArrayList<>();
+        for (long frame = queue.lendTxFrame(); frame >= 0; frame = queue.lendTxFrame()) {
+            lent.add(frame);
+        }
+        assertThat(lent).as("all TX frames but the quarter kept for copies, each once").hasSize(total - total / 4)
+                .doesNotHaveDuplicates();
+        SocketState socket = datapath.state().sockets().get(0);
+        assertThat(socket.transmitFrames().held()).isEqualTo(lent.size());
+        assertThat(socket.transmitFrames().free()).isEqualTo(total / 4);
+        assertThat(socket.transmitFrames().balanced()).isTrue();
+        assertThat(socket.txLendRefused()).as("the one asked for beyond them").isEqualTo(1);
+        // given back from another thread than the one that borrowed them
+        Thread giver = new Thread(() -> lent.subList(1, lent.size()).forEach(queue::returnTxFrame));
+        giver.start();
+        giver.join(5000);
+        assertThat(datapath.state().sockets().get(0).transmitFrames().held()).isEqualTo(1);
+        // one still held across close keeps its memory readable until it is given back
+        long held = lent.get(0);
+        ByteBuffer memory = queue.txFrameMemory();
+        memory.put((int) held + queue.txHeadroom(), (byte) 42);
+        datapath.close();
+        assertThat(fixture.occupied(0)).isFalse();
+        assertThat(queue.lendTxFrame()).as("nothing lent after close").isEqualTo(-1);
+        assertThat(memory.get((int) held + queue.txHeadroom())).isEqualTo((byte) 42);
+        queue.returnTxFrame(held);
+        assertThat(datapath.state().sockets().get(0).transmitFrames().held()).isZero();
+    }
+
+    /** One payload written into a TX frame lent by {@code lender}, at its headroom, offered to the datapath in place. */
+    private static final class InFrame extends DatagramBatch {
+
+        final QueueDriver lender;
+
+        final long frame;
+
+        final int length;
+
+        boolean sent;
+
+        private InFrame(QueueDriver lender, long frame, int length) {
+            this.lender = lender;
+            this.frame = frame;
+            this.length = length;
+        }
+
+        static InFrame write(QueueDriver lender, String text) {
+            long frame = lender.lendTxFrame();
+            assertThat(frame).as("a free TX frame").isNotNegative();
+            byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
+            lender.txFrameMemory().put((int) frame + lender.txHeadroom(), bytes);
+            return new InFrame(lender, frame, bytes.length);
+        }
+
+        @Override
+        public int count() {
+            return 1;
+        }
+
+        @Override
+        public int length(int index) {
+            return length;
+        }
+
+        @Override
+        public void copyTo(int index, ByteBuffer target) {
+            target.put(target.position(), lender.txFrameMemory(), (int) frame + lender.txHeadroom(), length);
+            target.position(target.limit());
+        }
+
+        @Override
+        public QueueDriver lender(int index) {
+            return lender;
+        }
+
+        @Override
+        public long inPlace(int index) {
+            return frame + lender.txHeadroom();
+        }
+
+        @Override
+        protected void sentInPlace(int index) {
+            sent = true;
         }
     }
 

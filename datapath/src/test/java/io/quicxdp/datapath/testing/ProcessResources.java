@@ -15,9 +15,8 @@ import java.util.stream.Stream;
  *
  * @param fds open file descriptors
  * @param ringMappings mappings of sockets: the RX, TX, fill and completion rings of every open XSK
- * @param umemMappings anonymous mappings of exactly {@code umemBytes}: the datapath guards each UMEM, so no
- *     neighbouring mapping merges with one and this is the number of UMEMs (when no other mapping of the
- *     process has that size)
+ * @param umemMappings UMEMs of {@code umemBytes}: anonymous read-write mappings of exactly that size with an
+ *     inaccessible guard right before and right after, as the datapath maps each UMEM
  */
 public record ProcessResources(int fds, int ringMappings, int umemMappings) {
 
@@ -28,7 +27,12 @@ public record ProcessResources(int fds, int ringMappings, int umemMappings) {
             int open = (int) fds.count();
             List<String> maps = Files.readAllLines(Path.of("/proc/self/maps"));
             int rings = (int) maps.stream().filter(line -> line.contains("socket:[")).count();
-            int umems = (int) maps.stream().filter(line -> isAnonymousOfSize(line, umemBytes)).count();
+            int umems = 0;
+            for (int i = 1; i + 1 < maps.size(); i++) {
+                if (isGuardedUmem(maps.get(i - 1), maps.get(i), maps.get(i + 1), umemBytes)) {
+                    umems++;
+                }
+            }
             return new ProcessResources(open, rings, umems);
         }
         catch (IOException ex) {
@@ -36,12 +40,23 @@ public record ProcessResources(int fds, int ringMappings, int umemMappings) {
         }
     }
 
-    private static boolean isAnonymousOfSize(String line, long bytes) {
+    private static boolean isGuardedUmem(String before, String line, String after, long bytes) {
         String[] fields = line.trim().split("\\s+");
-        if (fields.length > 5) {
+        if (fields.length > 5 || !fields[1].equals("rw-p")) {
             return false;
         }
-        String[] range = fields[0].split("-");
-        return Long.parseUnsignedLong(range[1], 16) - Long.parseUnsignedLong(range[0], 16) == bytes;
+        long[] range = range(line);
+        return range[1] - range[0] == bytes && isGuard(before) && range(before)[1] == range[0] && isGuard(after)
+                && range(after)[0] == range[1];
+    }
+
+    private static boolean isGuard(String line) {
+        String[] fields = line.trim().split("\\s+");
+        return fields.length <= 5 && fields[1].equals("---p");
+    }
+
+    private static long[] range(String line) {
+        String[] range = line.substring(0, line.indexOf(' ')).split("-");
+        return new long[] {Long.parseUnsignedLong(range[0], 16), Long.parseUnsignedLong(range[1], 16)};
     }
 }

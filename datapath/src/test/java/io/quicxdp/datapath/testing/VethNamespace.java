@@ -1,6 +1,5 @@
 package io.quicxdp.datapath.testing;
 
-import io.quicxdp.datapath.internal.linux.Namespaces;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -10,13 +9,7 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
@@ -55,7 +48,7 @@ public final class VethNamespace implements AutoCloseable {
 
     private final Path pinDirectory;
 
-    private final ExecutorService peerThread;
+    private final NamespaceThread peerThread;
 
     private final Thread cleanupOnExit = new Thread(this::removeAll, "veth-namespace-cleanup");
 
@@ -90,15 +83,7 @@ public final class VethNamespace implements AutoCloseable {
                 Commands.run("ip", "netns", "exec", namespace, "ethtool", "-K", peerInterface, "tx", "off");
             }
             Files.createDirectories(pinDirectory);
-            this.peerThread = Executors.newSingleThreadExecutor(task -> new Thread(() -> {
-                try {
-                    Namespaces.enterNetworkNamespace("/var/run/netns/" + namespace);
-                }
-                catch (IOException ex) {
-                    throw new UncheckedIOException(ex);
-                }
-                task.run();
-            }, "peer-" + namespace));
+            this.peerThread = new NamespaceThread(namespace);
             built = true;
         }
         catch (IOException ex) {
@@ -167,20 +152,7 @@ public final class VethNamespace implements AutoCloseable {
      * Fails when the task does not finish within 30 seconds.
      */
     public <T> T inPeer(Callable<T> task) throws Exception {
-        Future<T> result = peerThread.submit(task);
-        try {
-            return result.get(30, TimeUnit.SECONDS);
-        }
-        catch (ExecutionException ex) {
-            if (ex.getCause() instanceof Exception cause) {
-                throw cause;
-            }
-            throw ex;
-        }
-        catch (TimeoutException ex) {
-            result.cancel(true);
-            throw ex;
-        }
+        return peerThread.call(task);
     }
 
     /** Runs a command inside the peer namespace. */
@@ -197,7 +169,7 @@ public final class VethNamespace implements AutoCloseable {
     @Override
     public void close() {
         if (peerThread != null) {
-            peerThread.shutdownNow();
+            peerThread.close();
         }
         removeAll();
         try {

@@ -11,6 +11,7 @@ import io.quicxdp.datapath.state.FillRingStarvation;
 import io.quicxdp.datapath.state.FrameAccounting;
 import io.quicxdp.datapath.state.MapState;
 import io.quicxdp.datapath.state.SocketState;
+import io.quicxdp.datapath.state.TxFrameAccounting;
 import io.quicxdp.datapath.state.XdpStatistics;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -178,17 +179,26 @@ public class XdpEndpoint {
      * @param txKernelPackets of {@code txPackets}, the datagrams sent through the kernel's UDP socket
      * @param txKicks wake-ups of the kernel for the TX ring ({@code sendto}, or the poll thread's {@code poll})
      * @param datagramsPerKick frames sent per wake-up, over the socket's life
+     * @param txInPlace of {@code txPackets}, the datagrams sent from the TX frame the QUIC codec wrote them into
+     *     ({@code XdpQuic.txFrameAllocator()}), without a copy
+     * @param txFrameCopies datagrams written into a lent TX frame that were copied all the same (another queue's
+     *     frame, the {@code kernel-gso} path, a buffer not whole in its frame)
+     * @param txLendRefused TX frames asked for a buffer while no more could be lent (a quarter is kept for copied
+     *     datagrams); the buffer came from ordinary memory
      * @param drops received frames dropped, by reason ({@code udp_bad_checksum}, ...), zeros included
      * @param transmitQueue the queue whose socket sends for this one: itself, unless the device has no
      *     transmit queue with this id
      * @param receiveFrames where the socket's receive frames are, or {@code null} once it is closed
+     * @param transmitFrames where the socket's TX frames are
      * @param kernel the kernel's {@code XDP_STATISTICS} counters, or {@code null} once the socket is closed
      * @param fillRingStarvation the latest stretch of time in which the kernel kept finding the fill ring empty,
      *     or {@code null} when it never did
      */
     public record SocketDescriptor(String interfaceName, int queue, String bindMode, boolean bound, boolean inMap,
             long rxPackets, long rxBytes, long rxPartialChecksum, long txPackets, long txBytes, long txBackPressure,
-            String txChecksum, String txPath, long txKernelPackets, long txKicks, double datagramsPerKick, Map<String, Long> drops, int transmitQueue, @Nullable FramesDescriptor receiveFrames,
+            String txChecksum, String txPath, long txKernelPackets, long txKicks, double datagramsPerKick,
+            long txInPlace, long txFrameCopies, long txLendRefused, Map<String, Long> drops, int transmitQueue,
+            @Nullable FramesDescriptor receiveFrames, TxFramesDescriptor transmitFrames,
             @Nullable KernelDescriptor kernel, @Nullable StarvationDescriptor fillRingStarvation) {
 
         static SocketDescriptor of(SocketState socket) {
@@ -199,9 +209,10 @@ public class XdpEndpoint {
             return new SocketDescriptor(socket.interfaceName(), socket.queueId(), socket.bindMode(), socket.bound(),
                     socket.inMap(), socket.rxPackets(), socket.rxBytes(), socket.rxPartialChecksum(),
                     socket.txPackets(), socket.txBytes(), socket.txBackPressure(), socket.txChecksum(), socket.txPath(),
-                    socket.txKernelPackets(), socket.txKicks(),
-                    socket.datagramsPerKick(), drops, socket.transmitQueue(),
-                    FramesDescriptor.of(socket.receiveFrames()), KernelDescriptor.of(socket.kernel()),
+                    socket.txKernelPackets(), socket.txKicks(), socket.datagramsPerKick(), socket.txInPlace(),
+                    socket.txFrameCopies(), socket.txLendRefused(), drops, socket.transmitQueue(),
+                    FramesDescriptor.of(socket.receiveFrames()), TxFramesDescriptor.of(socket.transmitFrames()),
+                    KernelDescriptor.of(socket.kernel()),
                     StarvationDescriptor.of(socket.fillRingStarvation()));
         }
     }
@@ -224,6 +235,24 @@ public class XdpEndpoint {
             return (starvation.since() != null) ? new StarvationDescriptor(starvation.ongoing(),
                     starvation.since().toString(), starvation.lastSeen().toString(),
                     starvation.duration().toMillis() / 1000.0, starvation.packets()) : null;
+        }
+    }
+
+    /**
+     * Where one socket's TX frames are. Every frame is in exactly one place, so {@code withKernel + held + free}
+     * equals {@code total} ({@code balanced}).
+     *
+     * @param total the UMEM frames set aside for sending
+     * @param withKernel frames on the TX ring, being sent, or sent and not yet taken back
+     * @param held frames lent to buffers the QUIC codec writes its datagrams into, not yet sent or released
+     * @param free frames ready for the next send
+     * @param balanced whether the frames add up to the total
+     */
+    public record TxFramesDescriptor(int total, int withKernel, int held, int free, boolean balanced) {
+
+        static TxFramesDescriptor of(TxFrameAccounting frames) {
+            return new TxFramesDescriptor(frames.transmitFrames(), frames.withKernel(), frames.held(), frames.free(),
+                    frames.balanced());
         }
     }
 

@@ -12,7 +12,8 @@ import java.nio.file.Path;
  * A BPF map held through a file descriptor this object owns. The map lives on while the kernel holds other
  * references to it (a pin, a loaded program), so closing this object only releases this process's handle.
  *
- * <p>The element operations take 4-byte keys and values, as XSKMAPs and the small arrays used here have.
+ * <p>The element operations take 4-byte keys and values, as XSKMAPs and the small arrays used here have, or
+ * byte arrays of the map's own key and value sizes.
  */
 public final class BpfMap implements AutoCloseable {
 
@@ -116,6 +117,37 @@ public final class BpfMap implements AutoCloseable {
      */
     public void update(int key, int value, long flags) throws NativeIoException {
         Bpf.mapUpdate(fd.intValue(), key, value, flags);
+    }
+
+    /**
+     * Sets the value at {@code key}, both of the sizes the map was created with.
+     *
+     * @param flags {@link #BPF_ANY}, {@link #BPF_NOEXIST} or {@link #BPF_EXIST}
+     * @throws IllegalArgumentException when the key or the value has another size than the map's
+     */
+    public void update(byte[] key, byte[] value, long flags) throws NativeIoException {
+        BpfMapInfo info = info();
+        checkSize("key", key, info.keySize());
+        checkSize("value", value, info.valueSize());
+        Bpf.mapUpdate(fd.intValue(), key, value, flags);
+    }
+
+    /**
+     * The value at {@code key}, which has the map's key size.
+     *
+     * @throws NativeIoException {@code ENOENT} when there is none
+     * @throws IllegalArgumentException when the key has another size than the map's
+     */
+    public byte[] lookup(byte[] key) throws NativeIoException {
+        BpfMapInfo info = info();
+        checkSize("key", key, info.keySize());
+        return Bpf.mapLookup(fd.intValue(), key, info.valueSize());
+    }
+
+    private static void checkSize(String what, byte[] bytes, int size) {
+        if (bytes.length != size) {
+            throw new IllegalArgumentException("the map's " + what + "s have " + size + " bytes, not " + bytes.length);
+        }
     }
 
     /** Removes the element at {@code key}; {@code ENOENT} when there is none. */

@@ -8,7 +8,6 @@ import static io.quicxdp.datapath.internal.bpf.BpfAssembler.R4;
 import static io.quicxdp.datapath.internal.bpf.BpfAssembler.R5;
 import static io.quicxdp.datapath.internal.bpf.BpfAssembler.R6;
 
-import io.quicxdp.datapath.internal.bpf.BpfAssembler.AluOp;
 import io.quicxdp.datapath.internal.bpf.BpfAssembler.JumpOp;
 import io.quicxdp.datapath.internal.bpf.BpfAssembler.Size;
 import io.quicxdp.datapath.internal.bpf.BpfSetupException.Problem;
@@ -48,16 +47,6 @@ public final class ReferenceXdpProgram {
 
     /** The most ports one program compares against, one instruction each. */
     static final int MAX_PORTS = 1024;
-
-    private static final int ETH_HEADER = 14;
-    private static final int ETH_P_IP = 0x0800;
-    private static final int ETH_P_IPV6 = 0x86dd;
-    private static final int IPV4_MIN_HEADER = 20;
-    private static final int IPV6_HEADER = 40;
-    private static final int UDP_HEADER = 8;
-    private static final int IPPROTO_UDP = 17;
-    /** The "more fragments" flag and the fragment offset in IPv4's flags and fragment offset field. */
-    private static final int IPV4_FRAGMENT_MASK = 0x3fff;
 
     private ReferenceXdpProgram() {
     }
@@ -135,67 +124,17 @@ public final class ReferenceXdpProgram {
                 () -> XdpProgram.load(PROGRAM_NAME, instructions(xskMap.fd(), ports), XdpProgram.DUAL_BSD_GPL));
     }
 
-    /**
-     * The program: parse Ethernet, then IPv4 or IPv6, then UDP, compare the destination port, and redirect.
-     * Every packet read is preceded by the bounds check the verifier demands.
-     */
+    /** The program: parse Ethernet, then IPv4 or IPv6, then UDP ({@link UdpParsing}), compare the port, redirect. */
     static long[] instructions(int xskMapFd, int[] ports) {
         BpfAssembler asm = new BpfAssembler()
                 .mov64Reg(R6, R1)
                 // R2 = data, R3 = data_end
                 .load(Size.WORD, R2, R6, 0)
-                .load(Size.WORD, R3, R6, 4)
-                .mov64Reg(R4, R2)
-                .alu64(AluOp.ADD, R4, ETH_HEADER)
-                .jumpReg(JumpOp.JGT, R4, R3, "pass")
-                .load(Size.HALF, R5, R2, 12)
-                .toBigEndian(R5, 16)
-                .jump(JumpOp.JEQ, R5, ETH_P_IP, "ipv4")
-                .jump(JumpOp.JEQ, R5, ETH_P_IPV6, "ipv6")
-                .jumpAlways("pass");
+                .load(Size.WORD, R3, R6, 4);
+        UdpParsing.emit(asm, R2, R3, R4, R5, "pass", (ipv4) -> { }, (ipv6) -> { });
+        // R4 = the UDP header
 
-        asm.label("ipv4")
-                .mov64Reg(R4, R2)
-                .alu64(AluOp.ADD, R4, ETH_HEADER + IPV4_MIN_HEADER)
-                .jumpReg(JumpOp.JGT, R4, R3, "pass")
-                // version 4, and IHL of at least 5 words
-                .load(Size.BYTE, R5, R2, ETH_HEADER)
-                .mov64Reg(R4, R5)
-                .alu64(AluOp.RSH, R4, 4)
-                .jump(JumpOp.JNE, R4, 4, "pass")
-                .alu64(AluOp.AND, R5, 0x0f)
-                .jump(JumpOp.JLT, R5, IPV4_MIN_HEADER / 4, "pass")
-                .load(Size.BYTE, R4, R2, ETH_HEADER + 9)
-                .jump(JumpOp.JNE, R4, IPPROTO_UDP, "pass")
-                .load(Size.HALF, R4, R2, ETH_HEADER + 6)
-                .toBigEndian(R4, 16)
-                .alu64(AluOp.AND, R4, IPV4_FRAGMENT_MASK)
-                .jump(JumpOp.JNE, R4, 0, "pass")
-                // R4 = the UDP header, after the options: the header length is 20 to 60 bytes
-                .alu64(AluOp.LSH, R5, 2)
-                .mov64Reg(R4, R2)
-                .alu64Reg(AluOp.ADD, R4, R5)
-                .alu64(AluOp.ADD, R4, ETH_HEADER)
-                .mov64Reg(R5, R4)
-                .alu64(AluOp.ADD, R5, UDP_HEADER)
-                .jumpReg(JumpOp.JGT, R5, R3, "pass")
-                .jumpAlways("udp");
-
-        asm.label("ipv6")
-                .mov64Reg(R4, R2)
-                .alu64(AluOp.ADD, R4, ETH_HEADER + IPV6_HEADER + UDP_HEADER)
-                .jumpReg(JumpOp.JGT, R4, R3, "pass")
-                .load(Size.BYTE, R5, R2, ETH_HEADER)
-                .alu64(AluOp.RSH, R5, 4)
-                .jump(JumpOp.JNE, R5, 6, "pass")
-                // next header: UDP right after the fixed header, no extension headers
-                .load(Size.BYTE, R5, R2, ETH_HEADER + 6)
-                .jump(JumpOp.JNE, R5, IPPROTO_UDP, "pass")
-                .mov64Reg(R4, R2)
-                .alu64(AluOp.ADD, R4, ETH_HEADER + IPV6_HEADER);
-
-        asm.label("udp")
-                .load(Size.HALF, R5, R4, 2)
+        asm.load(Size.HALF, R5, R4, 2)
                 .toBigEndian(R5, 16);
         for (int port : ports) {
             asm.jump(JumpOp.JEQ, R5, port, "redirect");

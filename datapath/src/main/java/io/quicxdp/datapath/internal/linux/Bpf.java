@@ -92,11 +92,24 @@ public final class Bpf {
 
     /** {@code BPF_MAP_UPDATE_ELEM} on a map with 4-byte keys and values: map_fd@0, key@8, value@16, flags@24. */
     public static void mapUpdate(int mapFd, int key, int value, long flags) throws NativeIoException {
-        ByteBuffer keyAndValue = DirectBuffers.allocate(8).putInt(0, key).putInt(4, value);
+        update(mapFd, DirectBuffers.allocate(8).putInt(0, key).putInt(4, value), 4, flags, "key " + key);
+    }
+
+    /**
+     * {@code BPF_MAP_UPDATE_ELEM} with a key and a value of the map's own sizes, which the caller has checked:
+     * the kernel reads as many bytes as the map was created with.
+     */
+    public static void mapUpdate(int mapFd, byte[] key, byte[] value, long flags) throws NativeIoException {
+        ByteBuffer keyAndValue = DirectBuffers.allocate(key.length + value.length).put(0, key).put(key.length, value);
+        update(mapFd, keyAndValue, key.length, flags, "of " + key.length + " bytes");
+    }
+
+    private static void update(int mapFd, ByteBuffer keyAndValue, int keySize, long flags, String key)
+            throws NativeIoException {
         ByteBuffer attr = attr();
         long address = DirectBuffers.address(keyAndValue);
-        attr.putInt(0, mapFd).putLong(8, address).putLong(16, address + 4).putLong(24, flags);
-        call(BPF_MAP_UPDATE_ELEM, attr, "BPF_MAP_UPDATE_ELEM key " + key, keyAndValue);
+        attr.putInt(0, mapFd).putLong(8, address).putLong(16, address + keySize).putLong(24, flags);
+        call(BPF_MAP_UPDATE_ELEM, attr, "BPF_MAP_UPDATE_ELEM " + key, keyAndValue);
     }
 
     /** {@code BPF_MAP_DELETE_ELEM} on a map with 4-byte keys: map_fd@0, key@8. */
@@ -114,12 +127,30 @@ public final class Bpf {
      *         that cannot be read from user space, such as an XSKMAP
      */
     public static int mapLookup(int mapFd, int key) throws NativeIoException {
-        ByteBuffer keyAndValue = DirectBuffers.allocate(8).putInt(0, key);
+        return lookup(mapFd, DirectBuffers.allocate(8).putInt(0, key), 4, "key " + key).getInt(4);
+    }
+
+    /**
+     * {@code BPF_MAP_LOOKUP_ELEM} with a key of the map's own size, returning {@code valueSize} bytes, the map's
+     * value size, which the caller has checked.
+     *
+     * @throws NativeIoException with {@code ENOENT} when the key has no value
+     */
+    public static byte[] mapLookup(int mapFd, byte[] key, int valueSize) throws NativeIoException {
+        ByteBuffer found = lookup(mapFd, DirectBuffers.allocate(key.length + valueSize).put(0, key), key.length,
+                "of " + key.length + " bytes");
+        byte[] value = new byte[valueSize];
+        found.get(key.length, value);
+        return value;
+    }
+
+    private static ByteBuffer lookup(int mapFd, ByteBuffer keyAndValue, int keySize, String key)
+            throws NativeIoException {
         ByteBuffer attr = attr();
         long address = DirectBuffers.address(keyAndValue);
-        attr.putInt(0, mapFd).putLong(8, address).putLong(16, address + 4);
-        call(BPF_MAP_LOOKUP_ELEM, attr, "BPF_MAP_LOOKUP_ELEM key " + key, keyAndValue);
-        return keyAndValue.getInt(4);
+        attr.putInt(0, mapFd).putLong(8, address).putLong(16, address + keySize);
+        call(BPF_MAP_LOOKUP_ELEM, attr, "BPF_MAP_LOOKUP_ELEM " + key, keyAndValue);
+        return keyAndValue;
     }
 
     /**

@@ -294,13 +294,20 @@ public final class Queue {
 
     /**
      * Once nobody polls: counts the frames released since back, which the fill ring no longer needs, and frees
-     * the UMEM after the last one that close left mapped. Under the lifecycle lock.
+     * the UMEM after the last one that close left mapped (unless lent TX frames still keep it). Under the
+     * lifecycle lock.
      */
     private void countBackReturns() {
         for (long frame = returns.poll(); frame >= 0; frame = returns.poll()) {
             if (retained.decrementAndGet() == 0 && umemKept) {
-                socket.close();
                 umemKept = false;
+                try {
+                    own.closeSocket();
+                }
+                catch (NativeIoException ex) {
+                    LOG.log(Level.ERROR, "Could not let go of the socket of " + interfaceName + " queue " + queueId
+                            + " while TX frames are lent: " + ex.getMessage());
+                }
             }
         }
     }
@@ -386,7 +393,9 @@ public final class Queue {
                 counters.tx(SocketCounters.TX_PACKETS),
                 counters.tx(SocketCounters.TX_BYTES), counters.tx(SocketCounters.TX_BACK_PRESSURE),
                 transmitter.checksum(), transmitter.path(), counters.tx(SocketCounters.TX_KERNEL_PACKETS),
-                counters.tx(SocketCounters.TX_KICKS), counters.dropsByReason(), socket.frameAccounting(), transmitter.queueId(), kernel,
-                starved);
+                counters.tx(SocketCounters.TX_KICKS), counters.tx(SocketCounters.TX_IN_PLACE),
+                counters.tx(SocketCounters.TX_FRAME_COPIES), counters.tx(SocketCounters.TX_LEND_REFUSED),
+                counters.dropsByReason(), socket.frameAccounting(), own.frameAccounting(), transmitter.queueId(),
+                kernel, starved);
     }
 }

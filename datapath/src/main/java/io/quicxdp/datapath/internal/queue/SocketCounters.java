@@ -30,12 +30,15 @@ final class SocketCounters {
     static final int TX_BACK_PRESSURE = PAD + 2;
     static final int TX_KICKS = PAD + 3;
     static final int TX_KERNEL_PACKETS = PAD + 4;
+    static final int TX_IN_PLACE = PAD + 5;
+    static final int TX_FRAME_COPIES = PAD + 6;
+    static final int TX_LEND_REFUSED = PAD + 7;
 
     private static final DropReason[] REASONS = DropReason.values();
 
     private final long[] rx = new long[DROPS + REASONS.length + PAD];
 
-    private final long[] tx = new long[TX_KERNEL_PACKETS + 1 + PAD];
+    private final long[] tx = new long[TX_LEND_REFUSED + 1 + PAD];
 
     /** Adds to an RX counter; the driving thread only. */
     void addRx(int counter, long delta) {

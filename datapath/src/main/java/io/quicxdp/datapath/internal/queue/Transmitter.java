@@ -8,6 +8,7 @@ import io.quicxdp.datapath.internal.linux.UdpGsoSocket;
 import io.quicxdp.datapath.internal.packet.UdpFrameWriter;
 import io.quicxdp.datapath.internal.packet.UdpHeader;
 import io.quicxdp.datapath.internal.xsk.XdpSocket;
+import io.quicxdp.datapath.state.TxFrameAccounting;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -80,6 +81,12 @@ public final class Transmitter {
     /** Where a batch's payloads are gathered for the kernel's UDP socket; made on the first such batch. */
     private ByteBuffer gather;
 
+    /** TX frames {@link #lend()} leaves free: a quarter, at least one. */
+    private final int lendReserve;
+
+    /** Set once the queue closed while frames were lent: the last one given back frees the UMEM. */
+    private boolean closeWhenReturned;
+
     /** Whether a wake-up may be left to the driving thread's {@code poll(2)}: need_wakeup is on. */
     private final boolean pollKicks;
 
@@ -110,6 +117,7 @@ public final class Transmitter {
         this.counters = counters;
         this.driver = driver;
         this.pollKicks = socket.parameters().needWakeup();
+        this.lendReserve = Math.max(1, socket.parameters().txFrames() / 4);
     }
 
     /** The interface of the socket that sends. */
@@ -155,7 +163,7 @@ public final class Transmitter {
             int frameLength;
             try {
                 frames.put((int) frame + txOffset + headers, payload, payload.position(), length);
-                frameLength = writeHeaders(frame, ipv6, nextHopMac, sourceHigh, sourceLow, sourcePort,
+                frameLength = writeHeaders(frame + txOffset, ipv6, nextHopMac, sourceHigh, sourceLow, sourcePort,
                         destinationHigh, destinationLow, destinationPort, length);
             }
             catch (RuntimeException | Error ex) {
@@ -177,7 +185,8 @@ public final class Transmitter {
 
     /**
      * Sends the datagrams of {@code payloads} from index {@code from} on, all to one peer, under one lock, one TX
-     * ring reservation and one publication; any thread. Each payload is copied straight into its TX frame.
+     * ring reservation and one publication; any thread. A payload written in place into a TX frame this transmitter
+     * lent goes from there, its headers written in front of it; any other is copied straight into a free TX frame.
      *
      * @return how many went on the TX ring, from {@code from} on: fewer than the rest on back-pressure, when the
      *     TX frames or the TX ring run short
@@ -204,23 +213,45 @@ public final class Transmitter {
             checkOpen();
             int reserved = socket.reserveTx(count);
             int written = 0;
+            int inPlace = 0;
+            int copiedFromFrames = 0;
             long bytes = 0;
             try {
                 for (; written < reserved; written++) {
-                    int length = payloads.length(from + written);
-                    long frame = socket.acquireTxFrame();
-                    int payloadAt = (int) frame + txOffset + headers;
-                    try {
-                        payloadView.limit(payloadAt + length).position(payloadAt);
-                        payloads.copyTo(from + written, payloadView);
-                        writeHeaders(frame, ipv6, nextHopMac, sourceHigh, sourceLow, sourcePort, destinationHigh,
+                    int index = from + written;
+                    int length = payloads.length(index);
+                    long payloadAt = payloads.inPlace(index, this);
+                    long packet;
+                    if (payloadAt >= 0 && fitsInPlace(payloadAt, headers, length)) {
+                        packet = payloadAt - headers;
+                        writeHeaders(packet, ipv6, nextHopMac, sourceHigh, sourceLow, sourcePort, destinationHigh,
                                 destinationLow, destinationPort, length);
+                        socket.setTxDescriptor(written, packet, headers + length);
+                        socket.lentTxFrameSent();
+                        payloads.sentInPlace(index);
+                        inPlace++;
                     }
-                    catch (RuntimeException | Error ex) {
-                        socket.releaseTxFrame(frame);
-                        throw ex;
+                    else {
+                        long frame = socket.acquireTxFrame();
+                        if (frame < 0) {
+                            break;
+                        }
+                        if (payloadAt != Payloads.NOT_LENT) {
+                            copiedFromFrames++;
+                        }
+                        packet = frame + txOffset;
+                        try {
+                            payloadView.limit((int) packet + headers + length).position((int) packet + headers);
+                            payloads.copyTo(index, payloadView);
+                            writeHeaders(packet, ipv6, nextHopMac, sourceHigh, sourceLow, sourcePort,
+                                    destinationHigh, destinationLow, destinationPort, length);
+                        }
+                        catch (RuntimeException | Error ex) {
+                            socket.releaseTxFrame(frame);
+                            throw ex;
+                        }
+                        socket.setTxDescriptor(written, packet, headers + length);
                     }
-                    socket.setTxDescriptor(written, frame + txOffset, headers + length);
                     bytes += headers + length;
                 }
             }
@@ -232,6 +263,8 @@ public final class Transmitter {
                 if (written > 0) {
                     socket.submitTx();
                     submitted(written, bytes);
+                    counters.addTx(SocketCounters.TX_IN_PLACE, inPlace);
+                    counters.addTx(SocketCounters.TX_FRAME_COPIES, copiedFromFrames);
                 }
             }
             if (written < count) {
@@ -245,14 +278,95 @@ public final class Transmitter {
     }
 
     /**
-     * Writes the headers in front of a payload in place in {@code frame}, and, with checksum offload, the TX
-     * metadata asking the kernel to finish the UDP checksum.
+     * Whether a payload at {@code payloadAt} leaves room in its frame before it for the headers (and the TX
+     * metadata), and ends in the frame.
+     */
+    private boolean fitsInPlace(long payloadAt, int headers, int length) {
+        int frameSize = socket.parameters().frameSize();
+        long inFrame = payloadAt & (frameSize - 1);
+        return inFrame >= txOffset + headers && inFrame + length <= frameSize;
+    }
+
+    /**
+     * Lends a free TX frame for a payload to be written into it, at {@link #lentPayloadOffset()}, and sent from
+     * there: the frame is held until a {@link #send} takes it from a batch, or {@link #returnLent} gives it back;
+     * any thread. A quarter of the TX frames is never lent: buffers can wait in a channel behind a write that needs
+     * free frames for its copies, and those must come back once the kernel sent what it has.
+     *
+     * @return the frame's offset in {@link #frames()}, or -1 when no TX frame may be lent now (counted) or the queue
+     *     is closing
+     */
+    public long lend() {
+        lock.lock();
+        try {
+            if (!driver.running() || socket.isClosed()) {
+                return -1;
+            }
+            if (socket.txFree() <= lendReserve) {
+                socket.reapCompletions();
+                if (socket.txFree() <= lendReserve) {
+                    counters.addTx(SocketCounters.TX_LEND_REFUSED, 1);
+                    return -1;
+                }
+            }
+            return socket.lendTxFrame();
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Gives back a frame {@link #lend()} lent that was not sent, addressed by any offset inside it; any thread. After
+     * the queue closed, the last one back frees the UMEM.
+     */
+    public void returnLent(long frame) {
+        lock.lock();
+        try {
+            socket.returnLentTxFrame(frame);
+            if (closeWhenReturned && socket.txLent() == 0) {
+                socket.close();
+            }
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Where the payload goes in a lent frame: after room for the TX metadata and the largest headers (IPv6's), so
+     * that a datagram of either family can be sent from it.
+     */
+    public int lentPayloadOffset() {
+        return txOffset + UdpFrameWriter.IPV6_HEADERS_LENGTH;
+    }
+
+    /** The UMEM of the socket that sends, where the frames {@link #lend()} lends are; big-endian. */
+    public ByteBuffer frames() {
+        return frames;
+    }
+
+    /** Where the socket's TX frames are, from any thread: a snapshot under the lock, so it always balances. */
+    public TxFrameAccounting frameAccounting() {
+        lock.lock();
+        try {
+            return new TxFrameAccounting(socket.parameters().txFrames(), socket.txInFlight(), socket.txLent(),
+                    socket.txFree());
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Writes the headers of the packet at {@code packetAt}, in front of its payload in place, and, with checksum
+     * offload, the TX metadata before it asking the kernel to finish the UDP checksum.
      *
      * @return the packet's length
      */
-    private int writeHeaders(long frame, boolean ipv6, long nextHopMac, long sourceHigh, long sourceLow,
+    private int writeHeaders(long packetAt, boolean ipv6, long nextHopMac, long sourceHigh, long sourceLow,
             int sourcePort, long destinationHigh, long destinationLow, int destinationPort, int length) {
-        int packet = (int) frame + txOffset;
+        int packet = (int) packetAt;
         int headers;
         if (ipv6) {
             UdpFrameWriter.writeIpv6Headers(frames, packet, nextHopMac, interfaceMac, sourceHigh, sourceLow,
@@ -313,11 +427,16 @@ public final class Transmitter {
             while (sent < count) {
                 int segments = Math.min(perSend, count - sent);
                 int length = 0;
+                int copiedFromFrames = 0;
                 for (int i = 0; i < segments; i++) {
-                    int size = payloads.length(from + sent + i);
+                    int index = from + sent + i;
+                    int size = payloads.length(index);
                     gather.limit(length + size).position(length);
-                    payloads.copyTo(from + sent + i, gather);
+                    payloads.copyTo(index, gather);
                     length += size;
+                    if (payloads.inPlace(index, this) != Payloads.NOT_LENT) {
+                        copiedFromFrames++;
+                    }
                 }
                 int result = kernelSocket.send(ipv6, destinationHigh, destinationLow, destinationPort, sourceHigh,
                         sourceLow, address, length, segmentSize);
@@ -332,6 +451,7 @@ public final class Transmitter {
                 sent += segments;
                 counters.addTx(SocketCounters.TX_PACKETS, segments);
                 counters.addTx(SocketCounters.TX_KERNEL_PACKETS, segments);
+                counters.addTx(SocketCounters.TX_FRAME_COPIES, copiedFromFrames);
                 counters.addTx(SocketCounters.TX_BYTES, length + (long) segments * headers);
             }
             return sent;
@@ -513,11 +633,20 @@ public final class Transmitter {
         }
     }
 
-    /** Closes the socket and frees its memory while no sender writes into it. */
-    void closeSocket() {
+    /**
+     * Closes the socket and frees its memory while no sender writes into it. While buffers still hold lent frames,
+     * only the socket goes now, and the last frame given back frees the UMEM.
+     */
+    void closeSocket() throws NativeIoException {
         lock.lock();
         try {
-            socket.close();
+            if (socket.txLent() > 0) {
+                socket.release();
+                closeWhenReturned = true;
+            }
+            else {
+                socket.close();
+            }
         }
         finally {
             lock.unlock();

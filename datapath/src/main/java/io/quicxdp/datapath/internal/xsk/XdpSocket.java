@@ -132,6 +132,9 @@ public final class XdpSocket implements AutoCloseable {
 
     private int txFreeCount;
 
+    /** TX frames lent out ({@link #lendTxFrame()}) for a payload to be written in place, neither free nor in flight. */
+    private int txLent;
+
     /** TX ring entries claimed by the last {@link #reserveTx}. */
     private int txReserved;
 
@@ -463,6 +466,41 @@ public final class XdpSocket implements AutoCloseable {
     }
 
     /**
+     * Takes a free TX frame, as {@link #acquireTxFrame()} does, for a payload to be written into it before it is
+     * sent: the frame counts as lent, until {@link #lentTxFrameSent()} or {@link #returnLentTxFrame}.
+     *
+     * @return the frame's UMEM offset, or -1 when every TX frame is lent or in flight
+     */
+    public long lendTxFrame() {
+        long frame = acquireTxFrame();
+        if (frame >= 0) {
+            txLent++;
+        }
+        return frame;
+    }
+
+    /** Takes back a lent frame that was not sent, addressed by any offset inside it. */
+    public void returnLentTxFrame(long address) {
+        txFree[txFreeCount++] = address & frameMask;
+        txLent--;
+    }
+
+    /** Counts a lent frame, just described on the TX ring, as in flight. */
+    public void lentTxFrameSent() {
+        txLent--;
+    }
+
+    /** TX frames lent out and not yet sent or returned. */
+    public int txLent() {
+        return txLent;
+    }
+
+    /** TX frames free to take. */
+    public int txFree() {
+        return txFreeCount;
+    }
+
+    /**
      * Puts one frame on the TX ring and publishes it.
      *
      * @return false when the TX ring is full; the frame stays the caller's
@@ -477,17 +515,17 @@ public final class XdpSocket implements AutoCloseable {
     }
 
     /**
-     * Claims TX ring entries and free TX frames for up to {@code wanted} frames, reaping completions when the
-     * free frames run short; take the frames with {@link #acquireTxFrame()}, describe them with
-     * {@link #setTxDescriptor}, then {@link #submitTx()} (after {@link #cancelTx} for those left unused).
+     * Claims up to {@code wanted} TX ring entries, reaping completions first when fewer frames are free; take the
+     * frames with {@link #acquireTxFrame()} (or send lent ones), describe them with {@link #setTxDescriptor}, then
+     * {@link #submitTx()} (after {@link #cancelTx} for those left unused, as when the frames ran out).
      *
-     * @return how many: fewer than wanted when the ring or the frames run short, 0 for none (back-pressure)
+     * @return how many: fewer than wanted when the ring runs short, 0 for none (back-pressure)
      */
     public int reserveTx(int wanted) {
         if (txFreeCount < wanted) {
             reapCompletions();
         }
-        int claimed = tx.reserve(Math.min(wanted, txFreeCount));
+        int claimed = tx.reserve(wanted);
         txReserved = claimed;
         return claimed;
     }
@@ -580,9 +618,9 @@ public final class XdpSocket implements AutoCloseable {
         return done;
     }
 
-    /** TX frames handed to the kernel and not yet completed. */
+    /** TX frames handed to the kernel and not yet taken back from the completion ring. */
     public int txInFlight() {
-        return txFree.length - txFreeCount;
+        return txFree.length - txFreeCount - txLent;
     }
 
     /** Reads the kernel's counters for this socket (one system call). */

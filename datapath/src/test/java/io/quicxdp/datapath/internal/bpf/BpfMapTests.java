@@ -136,6 +136,30 @@ class BpfMapTests {
     }
 
     @Test
+    void hashWithKeysAndValuesOfOtherSizesRoundTripsBytes() throws Exception {
+        try (BpfMap map = BpfMap.create(BpfMapType.HASH, 3, 12, 4, "qx_test_hash")) {
+            byte[] key = {1, 2, 3};
+            byte[] value = {10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21};
+            map.update(key, value, BpfMap.BPF_NOEXIST);
+            assertThat(map.lookup(key)).containsExactly(value);
+            assertThatExceptionOfType(NativeIoException.class)
+                    .isThrownBy(() -> map.update(key, value, BpfMap.BPF_NOEXIST))
+                    .satisfies(e -> {
+                        assertThat(e.errno()).isEqualTo(Errno.EEXIST);
+                        assertThat(e.operation()).isEqualTo("bpf(BPF_MAP_UPDATE_ELEM of 3 bytes)");
+                    });
+            assertThatExceptionOfType(NativeIoException.class).isThrownBy(() -> map.lookup(new byte[] {3, 2, 1}))
+                    .satisfies(e -> assertThat(e.errno()).isEqualTo(Errno.ENOENT));
+            assertThatExceptionOfType(IllegalArgumentException.class)
+                    .isThrownBy(() -> map.update(new byte[4], value, BpfMap.BPF_ANY))
+                    .withMessage("the map's keys have 3 bytes, not 4");
+            assertThatExceptionOfType(IllegalArgumentException.class)
+                    .isThrownBy(() -> map.update(key, new byte[4], BpfMap.BPF_ANY))
+                    .withMessage("the map's values have 12 bytes, not 4");
+        }
+    }
+
+    @Test
     void openPinnedRefusesAPinnedProgram() throws Exception {
         Path pin = pins.resolve("program");
         try (XdpProgram program = XdpProgram.load("qx_test_pass",

@@ -16,6 +16,11 @@ final class TestFrames {
     static final int IPPROTO_FRAGMENT = 44;
     static final int IPV4_MORE_FRAGMENTS = 0x2000;
 
+    /** The addresses {@link #ipv4} and {@link #ipv6} write: from the first, to the second. */
+    static final String[] IPV4_ADDRESSES = {"198.18.0.2", "198.18.0.1"};
+
+    static final String[] IPV6_ADDRESSES = {"fd00:198:18::2", "fd00:198:18::1"};
+
     private static final byte[] PAYLOAD = "hello".getBytes(StandardCharsets.US_ASCII);
 
     private TestFrames() {
@@ -99,9 +104,14 @@ final class TestFrames {
     }
 
     private static byte[] udp(int port) {
-        ByteBuffer udp = ByteBuffer.allocate(8 + PAYLOAD.length);
-        udp.putShort(0, (short) 40000).putShort(2, (short) port).putShort(4, (short) (8 + PAYLOAD.length))
-                .put(8, PAYLOAD);
+        return udp(40000, port, PAYLOAD);
+    }
+
+    /** A UDP header from {@code sourcePort} to {@code port}, then {@code payload}. */
+    static byte[] udp(int sourcePort, int port, byte[] payload) {
+        ByteBuffer udp = ByteBuffer.allocate(8 + payload.length);
+        udp.putShort(0, (short) sourcePort).putShort(2, (short) port).putShort(4, (short) (8 + payload.length))
+                .put(8, payload);
         return udp.array();
     }
 }
