@@ -25,6 +25,7 @@ import io.netty.handler.codec.http3.Http3DataFrame;
 import io.netty.handler.codec.http3.Http3Headers;
 import io.netty.handler.codec.http3.Http3HeadersFrame;
 import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicConnectionCloseEvent;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
@@ -53,6 +54,15 @@ import java.util.concurrent.TimeUnit;
  * whose threads enter it.
  */
 public final class ConnectionLoad implements AutoCloseable {
+
+    /**
+     * Why a connection failed when the server refused it with QUIC's CONNECTION_REFUSED, as the check's reasons
+     * name it.
+     */
+    public static final String REFUSED = "refused: CONNECTION_REFUSED";
+
+    /** QUIC's CONNECTION_REFUSED transport error code. */
+    private static final int CONNECTION_REFUSED = 0x2;
 
     /** How often each loop begins handshakes and requests. */
     private static final long TICK_MILLIS = 10;
@@ -570,7 +580,9 @@ public final class ConnectionLoad implements AutoCloseable {
                     Shard.this.open--;
                     if (!closing) {
                         lost++;
-                        why = "lost: closed by the server, an idle timeout or an error";
+                        if (why == null) {
+                            why = "lost: closed by the server, an idle timeout or an error";
+                        }
                     }
                 }
                 else {
@@ -586,6 +598,24 @@ public final class ConnectionLoad implements AutoCloseable {
                 if (why == null && !closing) {
                     why = "error: " + cause;
                 }
+            }
+
+            /**
+             * The server's CONNECTION_CLOSE, which quiche reports before the connection goes inactive: a refusal may
+             * come before the client's side of the handshake completes, or just after.
+             */
+            @Override
+            public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+                if (event instanceof QuicConnectionCloseEvent close) {
+                    boolean refused = !close.isApplicationClose() && close.error() == CONNECTION_REFUSED;
+                    if (!open) {
+                        handshakeFailed(refused ? REFUSED : "closed by the server during the handshake: " + close);
+                    }
+                    else if (refused && why == null) {
+                        why = REFUSED;
+                    }
+                }
+                ctx.fireUserEventTriggered(event);
             }
 
             void ask(long now) {
