@@ -2,12 +2,21 @@ package io.quicxdp.sample;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicConnectionCloseEvent;
+import io.netty.handler.codec.quic.QuicSslContext;
+import io.netty.handler.codec.quic.QuicSslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.quicxdp.bench.load.ConnectionLoad;
 import io.quicxdp.datapath.testing.Await;
 import io.quicxdp.datapath.testing.KernelSupport;
+import io.quicxdp.netty.quic.QuicConnectionLimit;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -59,6 +68,38 @@ class ConnectionLimitTests {
             }
             assertThat(((Number) limits(sample).get("connectionsRefused")).longValue()).as("none more")
                 .isEqualTo(refused);
+        }
+    }
+
+    /**
+     * {@code quic.xdp.quic.max-connections}, for the sample's QUIC echo bound with the binder: the connection past
+     * it is closed with CONNECTION_REFUSED, counted, and the ones held still echo.
+     */
+    @Test
+    void aQuicServerBoundWithTheBinderRefusesPastItsLimitAndTheConnectionsHeldStillEcho() throws Exception {
+        KernelSupport.assumeAvailable();
+        QuicSslContext tls = QuicSslContextBuilder.forClient()
+            .trustManager(InsecureTrustManagerFactory.INSTANCE)
+            .applicationProtocols(QuicEchoService.ALPN)
+            .build();
+        try (SampleOnMap sample = SampleOnMap.start("--quic.xdp.quic.max-connections=3");
+                QuicEchoClient client = new QuicEchoClient(sample.fixture().net().namespace(), tls)) {
+            List<QuicChannel> held = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                held.add(client.connect(sample.quic()));
+            }
+            QuicConnectionCloseEvent refusal = client.closedByServer(sample.quic());
+            assertThat(refusal.isApplicationClose()).as(refusal.toString()).isFalse();
+            assertThat(refusal.error()).as(refusal.toString()).isEqualTo(QuicConnectionLimit.CONNECTION_REFUSED);
+            byte[] payload = "still served".getBytes(StandardCharsets.US_ASCII);
+            for (QuicChannel connection : held) {
+                assertThat(QuicEchoClient.echo(connection, payload).get(10, TimeUnit.SECONDS)).isEqualTo(payload);
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> limits = (Map<String, Object>) ((Map<String, Object>) sample.actuator("xdp")
+                .get("quic")).get("limits");
+            assertThat(((Number) limits.get("connectionsRefused")).longValue()).isPositive();
+            assertThat(((Number) limits.get("maxConnections")).intValue()).isEqualTo(3);
         }
     }
 

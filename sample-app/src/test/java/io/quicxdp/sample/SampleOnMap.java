@@ -40,12 +40,15 @@ final class SampleOnMap implements AutoCloseable {
 
     private final int echoPort;
 
+    private final int quicPort;
+
     private final int http3Port;
 
-    private SampleOnMap(XskMapFixture fixture, SampleProcess process, int echoPort, int http3Port) {
+    private SampleOnMap(XskMapFixture fixture, SampleProcess process, int echoPort, int quicPort, int http3Port) {
         this.fixture = fixture;
         this.process = process;
         this.echoPort = echoPort;
+        this.quicPort = quicPort;
         this.http3Port = http3Port;
     }
 
@@ -63,7 +66,7 @@ final class SampleOnMap implements AutoCloseable {
             all.addAll(List.of(arguments));
             process = SampleProcess.start(List.of(), all.toArray(String[]::new));
             process.awaitOutput("Started SampleApplication", START);
-            return new SampleOnMap(fixture, process, echoPort, http3Port);
+            return new SampleOnMap(fixture, process, echoPort, quicPort, http3Port);
         }
         catch (Exception | Error ex) {
             if (process != null) {
@@ -84,6 +87,10 @@ final class SampleOnMap implements AutoCloseable {
 
     InetSocketAddress echo() {
         return new InetSocketAddress(fixture.net().appIpv4(), echoPort);
+    }
+
+    InetSocketAddress quic() {
+        return new InetSocketAddress(fixture.net().appIpv4(), quicPort);
     }
 
     InetSocketAddress http3() {

@@ -1,5 +1,7 @@
 package io.quicxdp.autoconfigure.http3;
 
+import io.quicxdp.autoconfigure.netty.QuicLimitsState;
+
 /**
  * What the HTTP/3 server has done, read without stopping it. Counters count from the start.
  *
@@ -19,5 +21,5 @@ package io.quicxdp.autoconfigure.http3;
  */
 public record Http3State(int port, boolean running, int connectionsOpen, long handshakesDone, long handshakesFailed,
         long requests, int requestsInFlight, long bytesReceived, long bytesSent, long retriesSent,
-        Http3Limits limits) {
+        QuicLimitsState limits) {
 }

@@ -14,6 +14,7 @@ import io.netty.handler.codec.http3.Http3;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicTokenHandler;
 import io.netty.util.concurrent.EventExecutor;
+import io.quicxdp.autoconfigure.netty.QuicLimitsState;
 import io.quicxdp.netty.XdpChannels;
 import io.quicxdp.netty.quic.QuicConnectionLimit;
 import java.net.InetSocketAddress;
@@ -172,7 +173,7 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
                 (connections != null) ? connections.handshakesDone() : 0,
                 (connections != null) ? connections.handshakesFailed() : 0,
                 (streams != null) ? streams.requests() : 0, requestsInFlight(), this.bytesReceived.sum(),
-                this.bytesSent.sum(), this.retries.sum(), Http3Limits.of(this.limit));
+                this.bytesSent.sum(), this.retries.sum(), QuicLimitsState.of(this.limit));
     }
 
     @Override

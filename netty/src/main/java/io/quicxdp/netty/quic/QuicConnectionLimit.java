@@ -36,7 +36,8 @@ import java.util.concurrent.atomic.LongAdder;
  * </ul>
  *
  * Add {@link #connectionHandler} as the codec builder's connection handler and {@link #initialShedder()} in front
- * of the codec of every loop: both are sharable, and the counts are the whole server's.
+ * of the codec of every loop (an {@link XdpQuicRouting}'s handlers and dispatchers do both): both are sharable, and
+ * the counts are the whole server's.
  */
 public final class QuicConnectionLimit {
 
@@ -142,6 +143,15 @@ public final class QuicConnectionLimit {
         return false;
     }
 
+    /** Whether to drop {@code content}, an Initial while the handshake budget is spent; counts it if so. */
+    boolean shed(ByteBuf content) {
+        if (this.handshaking.get() >= this.maxHandshakes && isInitial(content)) {
+            this.shed.increment();
+            return true;
+        }
+        return false;
+    }
+
     /** Whether {@code content} begins with a QUIC version 1 Initial packet (RFC 9000, 17.2.2). */
     static boolean isInitial(ByteBuf content) {
         int at = content.readerIndex();
@@ -224,9 +234,7 @@ public final class QuicConnectionLimit {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (QuicConnectionLimit.this.handshaking.get() >= QuicConnectionLimit.this.maxHandshakes
-                    && msg instanceof DatagramPacket packet && isInitial(packet.content())) {
-                QuicConnectionLimit.this.shed.increment();
+            if (msg instanceof DatagramPacket packet && shed(packet.content())) {
                 packet.release();
                 return;
             }

@@ -1,10 +1,11 @@
-package io.quicxdp.autoconfigure.http3;
+package io.quicxdp.autoconfigure.netty;
 
 import io.quicxdp.netty.quic.QuicConnectionLimit;
 
 /**
- * How the HTTP/3 server turns new clients away past what it takes ({@code quic.xdp.http3.max-connections},
- * {@code max-handshakes}, {@code handshake-timeout}), read without stopping it. Counters count from the start.
+ * How a QUIC server turns new clients away past what it takes ({@code quic.xdp.http3.max-connections},
+ * {@code max-handshakes} and {@code handshake-timeout} for HTTP/3; {@code quic.xdp.quic.*} for the servers bound
+ * with {@link XdpChannelBinder#bindQuic}), read without stopping it. Counters count from the start.
  *
  * @param maxConnections connections taken at most, 0 for no limit
  * @param maxHandshakes handshakes under way at most, 0 for no limit
@@ -15,11 +16,12 @@ import io.quicxdp.netty.quic.QuicConnectionLimit;
  *     being under way
  * @param handshakesTimedOut connections closed because their handshake did not complete within the handshake timeout
  */
-public record Http3Limits(int maxConnections, int maxHandshakes, int handshakesInProgress, long connectionsRefused,
+public record QuicLimitsState(int maxConnections, int maxHandshakes, int handshakesInProgress, long connectionsRefused,
         long initialsShed, long handshakesTimedOut) {
 
-    static Http3Limits of(QuicConnectionLimit limit) {
-        return new Http3Limits(limit.maxConnections(), limit.maxHandshakes(), limit.handshaking(), limit.refused(),
+    /** The limits and counts of {@code limit} now. */
+    public static QuicLimitsState of(QuicConnectionLimit limit) {
+        return new QuicLimitsState(limit.maxConnections(), limit.maxHandshakes(), limit.handshaking(), limit.refused(),
                 limit.initialsShed(), limit.handshakesTimedOut());
     }
 }
