@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.quicxdp.bench.load.AmplificationMeter;
 import io.quicxdp.bench.load.ConnectionLoad;
 import io.quicxdp.bench.load.InitialFlood;
+import io.quicxdp.datapath.testing.Await;
 import io.quicxdp.datapath.testing.KernelSupport;
 import io.quicxdp.datapath.testing.PeerCapture;
 import java.net.InetAddress;
@@ -60,6 +61,43 @@ class HandshakeFloodTests {
             assertThat(flooded.meter().answered()).as("handshakes begun for the flood's real Initials").isPositive();
             System.out.println("handshake flood without Retry: " + flooded.report());
         }
+    }
+
+    /**
+     * Past its handshake budget ({@code quic.xdp.http3.max-handshakes}) the server drops Initials before the codec:
+     * the flood's handshakes fill the budget, the rest of its Initials are shed and counted while the established
+     * client is served; the flood's handshakes time out, and once the flood stops new clients are taken again.
+     */
+    @Test
+    void pastItsHandshakeBudgetTheServerShedsInitialsKeepsServingAndTakesNewClientsOnceTheFloodStops()
+            throws Exception {
+        KernelSupport.assumeAvailable();
+        try (SampleOnMap sample = SampleOnMap.start("--quic.xdp.http3.max-handshakes=16",
+                "--quic.xdp.http3.handshake-timeout=2s")) {
+            flood(sample, 3000);
+            Map<String, Object> limits = ConnectionLimitTests.limits(sample);
+            System.out.println("handshake flood past the budget: " + limits);
+            assertThat(((Number) limits.get("initialsShed")).longValue()).as("Initials shed").isPositive();
+            assertThat(((Number) limits.get("handshakesTimedOut")).longValue()).as("the flood's handshakes")
+                .isPositive();
+            Await.until(() -> handshakesInProgress(sample) == 0, "the flood's handshakes gone");
+            ConnectionLoad.Settings newcomers = new ConnectionLoad.Settings(sample.http3(), "/", 8, 4, 1, 100, 8, 0,
+                    Duration.ofSeconds(10), Duration.ofMinutes(5));
+            try (ConnectionLoad after = ConnectionLoad.start(newcomers, sample.peerThreads())) {
+                assertThat(after.awaitAttempted(Duration.ofSeconds(30))).isTrue();
+                ConnectionLoad.Check check = after.checkEveryConnection();
+                assertThat(check.served()).as("new clients after the flood: " + check.line() + " " + check.reasons())
+                    .isEqualTo(8);
+            }
+        }
+    }
+
+    /** {@code http3.limits.handshakesInProgress}; -1 while it cannot be read. */
+    @SuppressWarnings("unchecked")
+    private static int handshakesInProgress(SampleOnMap sample) {
+        Object http3 = sample.actuatorQuietly("xdp").get("http3");
+        return (http3 instanceof Map<?, ?> section) ? ((Number) ((Map<String, Object>) ((Map<String, Object>) section)
+            .get("limits")).get("handshakesInProgress")).intValue() : -1;
     }
 
     /** What the meter saw, the per-source ratios, and its report. */
