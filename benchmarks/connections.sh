@@ -45,7 +45,7 @@ SERVER_IDLE_TIMEOUT="${CONN_SERVER_IDLE_TIMEOUT:-600s}"
 for value in "$COUNT" "$SOCKETS" "$LOOPS" "$OPEN_RATE" "$IN_FLIGHT" "$RATE" "$BASELINE" "$IDLE" "$HOLD"; do
   [[ "$value" =~ ^[0-9]+$ ]] || { echo "connections.sh: '$value' is not a whole number (CONN_* settings)" >&2; exit 2; }
 done
-COMMAND_LINE="$(env | grep -E '^CONN_[A-Z_]+=' | sort | tr '\n' ' ')benchmarks/connections.sh"
+COMMAND_LINE="$(env | { grep -E '^CONN_[A-Z_]+=' || true; } | sort | tr '\n' ' ')benchmarks/connections.sh"
 
 # shellcheck source=benchmarks/sample-run.sh
 . "$HERE/sample-run.sh"

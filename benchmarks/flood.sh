@@ -54,7 +54,7 @@ done
 [ "$SECONDS_FLOOD" -le 600 ] || { echo "flood.sh: FLOOD_SECONDS is at most 600" >&2; exit 2; }
 NAME="flood-$KIND$([ "$KIND" = initial ] && [ "$RETRY" = 1 ] && echo -retry || true)"
 OUT="$HERE/target/$NAME"
-COMMAND_LINE="$(env | grep -E '^FLOOD_[A-Z_]+=' | sort | tr '\n' ' ')benchmarks/flood.sh"
+COMMAND_LINE="$(env | { grep -E '^FLOOD_[A-Z_]+=' || true; } | sort | tr '\n' ' ')benchmarks/flood.sh"
 
 # shellcheck source=benchmarks/sample-run.sh
 . "$HERE/sample-run.sh"

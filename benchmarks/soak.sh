@@ -66,7 +66,7 @@ if [ $((LOAD - WARMUP)) -lt $((8 * INTERVAL)) ]; then
   echo "soak.sh: SOAK_WARMUP_SECONDS=$WARMUP leaves fewer than 8 samples of steady load in $LOAD s" >&2
   exit 2
 fi
-COMMAND_LINE="$(env | grep -E '^SOAK_[A-Z_]+=' | sort | tr '\n' ' ')benchmarks/soak.sh"
+COMMAND_LINE="$(env | { grep -E '^SOAK_[A-Z_]+=' || true; } | sort | tr '\n' ' ')benchmarks/soak.sh"
 
 # shellcheck source=benchmarks/sample-run.sh
 . "$HERE/sample-run.sh"
