@@ -21,6 +21,7 @@
 #   CONN_HEAP=1g              the sample's heap (-Xms = -Xmx, touched at start)
 #   CONN_CLIENT_HEAP=2g       the generator's heap
 #   CONN_SERVER_IDLE_TIMEOUT=600s   quic.xdp.http3.idle-timeout of the sample, longer than the idle phase
+#   CONN_TIMEOUT=10           seconds a handshake or a request (the check's included) may take before it fails
 #   CONN_SAMPLE_ARGS          more arguments for the sample (such as --quic.xdp.umem.frame-count=4096)
 #   CONN_UPDATE_DOCS=1        0: leave docs/reliability.md and docs/reliability/ alone
 #   BUILD=1                   0: use the jars already built;  MAVEN_FLAGS: extra flags for the build (-o)
@@ -42,7 +43,8 @@ HOLD="${CONN_HOLD_SECONDS:-60}"
 HEAP="${CONN_HEAP:-1g}"
 CLIENT_HEAP="${CONN_CLIENT_HEAP:-2g}"
 SERVER_IDLE_TIMEOUT="${CONN_SERVER_IDLE_TIMEOUT:-600s}"
-for value in "$COUNT" "$SOCKETS" "$LOOPS" "$OPEN_RATE" "$IN_FLIGHT" "$RATE" "$BASELINE" "$IDLE" "$HOLD"; do
+TIMEOUT="${CONN_TIMEOUT:-10}"
+for value in "$TIMEOUT" "$COUNT" "$SOCKETS" "$LOOPS" "$OPEN_RATE" "$IN_FLIGHT" "$RATE" "$BASELINE" "$IDLE" "$HOLD"; do
   [[ "$value" =~ ^[0-9]+$ ]] || { echo "connections.sh: '$value' is not a whole number (CONN_* settings)" >&2; exit 2; }
 done
 COMMAND_LINE="$(env | { grep -E '^CONN_[A-Z_]+=' || true; } | sort | tr '\n' ' ')benchmarks/connections.sh"
@@ -128,7 +130,7 @@ echo "baseline: heap after GC ${B_HEAP} MiB, NMT committed ${B_NMT} MiB, RSS ${B
 echo opening >"$PHASE_FILE"
 ip netns exec "$NS" "$JAVA" "-Xmx$CLIENT_HEAP" -cp "$CP" io.quicxdp.bench.load.ConnectionsMain \
   --server "$APP4:$PORT" --connections "$COUNT" --sockets "$SOCKETS" --loops "$LOOPS" --open-rate "$OPEN_RATE" \
-  --in-flight "$IN_FLIGHT" --rate "$RATE" --idle "$IDLE" --hold "$HOLD" --interval 2 --timeout 10 \
+  --in-flight "$IN_FLIGHT" --rate "$RATE" --idle "$IDLE" --hold "$HOLD" --interval 2 --timeout "$TIMEOUT" \
   --idle-timeout 900 >"$OUT/client.out" 2>"$OUT/client.log" &
 CLIENT_PID=$!
 await_line() {
@@ -162,6 +164,8 @@ HOLD_START="$(date +%s.%N)"
 await_line "^check" $((HOLD + COUNT / 100 + 120))
 HOLD_CPU="$(awk -v a="$(process_figures | cut -d, -f4)" -v b="$HOLD_START_CPU" -v t="$(date +%s.%N)" \
   -v s="$HOLD_START" 'BEGIN { printf "%.2f", (a - b) / (t - s) * 100 }')"
+# what the datapath dropped, and why, by the end of the check
+curl -sf -m 5 "$ACTUATOR/xdp" >"$OUT/xdp-after-check.json" || true
 echo closing >"$PHASE_FILE"
 wait "$CLIENT_PID" && client_status=0 || client_status=$?
 CLIENT_PID=""
@@ -207,6 +211,8 @@ SUMMARY="$OUT/summary.md"
   echo "- CPU of the service with them idle: $(cut -d' ' -f1 <<<"$IDLE_CPU") % of a core (over $(cut -d' ' -f2 \
     <<<"$IDLE_CPU") s); with the trickle: $HOLD_CPU %"
   echo "- open descriptors with them open: $FDS_IDLE (UDP goes through the AF_XDP sockets: none per connection)"
+  echo "- the datapath by the end of the check: $(jq -r '[.sockets[] | "queue \(.queue): drops \([.drops | to_entries[] | select(.value > 0) | "\(.key) \(.value)"] | join(", ") | if . == "" then "none" else . end), kernel rx_dropped \(.kernel.rxDropped // 0) (fill ring empty \(.kernel.rxFillRingEmpty // 0), RX ring full \(.kernel.rxRingFull // 0)), TX back-pressure \(.txBackPressure)"] | join("; ")' \
+    "$OUT/xdp-after-check.json" 2>/dev/null || echo "not read")"
   echo "- exit status after SIGTERM: ${exit_status:-none}; the generator's: $client_status"
 } >"$SUMMARY"
 cat "$SUMMARY"

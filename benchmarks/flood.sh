@@ -176,6 +176,7 @@ FLOOD_END="$(date +%s.%N)"
 echo after >"$PHASE_FILE"
 pause "$AFTER"
 after_counters="$(curl -sf -m 5 "$ACTUATOR/xdp" | jq -r "$XDP_ROW")"
+limits_after="$(curl -sf -m 5 "$ACTUATOR/xdp" | jq -c '.http3.limits' || echo "not read")"
 after_veth="$(peer_dropped)"
 health_after="$(curl -s -m 5 "$ACTUATOR/health/xdp")"
 if [ "$KIND" = initial ]; then
@@ -246,6 +247,8 @@ SUMMARY="$OUT/summary.md"
       '^amplification_datagrams' "$OUT/flood.out" | sed 's/^amplification_datagrams //')"
     echo "- handshakes done by the server during the run: $(delta "$before_counters" "$after_counters" 2);" \
       "Retries sent: $(delta "$before_counters" "$after_counters" 3)"
+    echo "- the server past its limits (quic.xdp.http3.max-handshakes, handshake-timeout), by the run's end:" \
+      "$limits_after"
   else
     sent="$(cat "$OUT"/udpgen-*.out | sed -n 's/.* sent=\([0-9]*\) .*/\1/p' | awk '{ s += $1 } END { print s }')"
     rx="$(delta "$before_counters" "$after_counters" 4)"
