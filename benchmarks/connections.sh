@@ -247,20 +247,7 @@ EOF
   echo "plot: $PLOT"
 fi
 
-DOC="$ROOT/docs/reliability.md"
 if [ "${CONN_UPDATE_DOCS:-1}" != "0" ]; then
-  mkdir -p "$ROOT/docs/reliability"
-  cp "$CSV" "$ROOT/docs/reliability/connections.csv"
-  [ -f "$PLOT" ] && cp "$PLOT" "$ROOT/docs/reliability/connections.png"
-  {
-    echo "Run of $(date -u +%Y-%m-%dT%H:%M:%SZ): \`$COMMAND_LINE\`; $(machine_line)."
-    echo
-    cat "$SUMMARY"
-    echo
-    [ -f "$PLOT" ] && echo "![connections run](reliability/connections.png)" && echo
-    echo "Every sample: [reliability/connections.csv](reliability/connections.csv)."
-  } >"$OUT/doc-section.md"
-  write_between_markers "$DOC" connections-results "$OUT/doc-section.md"
-  echo "figures written into $DOC"
+  publish_run connections "$CSV" "$PLOT" "$SUMMARY"
 fi
 [ "$served" = "$COUNT" ] && [ "${exit_status:-}" = "0" ]

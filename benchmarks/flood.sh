@@ -312,20 +312,7 @@ EOF
   echo "plot: $PLOT"
 fi
 
-DOC="$ROOT/docs/reliability.md"
 if [ "${FLOOD_UPDATE_DOCS:-1}" != "0" ]; then
-  mkdir -p "$ROOT/docs/reliability"
-  cp "$CSV" "$ROOT/docs/reliability/$NAME.csv"
-  [ -f "$PLOT" ] && cp "$PLOT" "$ROOT/docs/reliability/$NAME.png"
-  {
-    echo "Run of $(date -u +%Y-%m-%dT%H:%M:%SZ): \`$COMMAND_LINE\`; $(machine_line)."
-    echo
-    cat "$SUMMARY"
-    echo
-    [ -f "$PLOT" ] && echo "![$NAME](reliability/$NAME.png)" && echo
-    echo "Every sample: [reliability/$NAME.csv](reliability/$NAME.csv)."
-  } >"$OUT/doc-section.md"
-  write_between_markers "$DOC" "$NAME-results" "$OUT/doc-section.md"
-  echo "figures written into $DOC"
+  publish_run "$NAME" "$CSV" "$PLOT" "$SUMMARY"
 fi
 [ "${exit_status:-}" = "0" ]

@@ -165,6 +165,28 @@ machine_line() {
     | head -1 | sed 's/"//g'), kernel $(uname -r)"
 }
 
+# publish_run NAME CSV PLOT SUMMARY: copies the run's CSV and plot (when there is one) to docs/reliability/NAME.*
+# and writes the run's line (COMMAND_LINE, the machine), SUMMARY and links between the markers NAME-results of
+# docs/reliability.md
+publish_run() {
+  local name="$1" csv="$2" plot="$3" summary="$4"
+  local doc="$ROOT/docs/reliability.md" section
+  section="$(dirname "$summary")/doc-section.md"
+  mkdir -p "$ROOT/docs/reliability"
+  cp "$csv" "$ROOT/docs/reliability/$name.csv"
+  [ -f "$plot" ] && cp "$plot" "$ROOT/docs/reliability/$name.png"
+  {
+    echo "Run of $(date -u +%Y-%m-%dT%H:%M:%SZ): \`$COMMAND_LINE\`; $(machine_line)."
+    echo
+    cat "$summary"
+    echo
+    [ -f "$plot" ] && echo "![$name run](reliability/$name.png)" && echo
+    echo "Every sample: [reliability/$name.csv](reliability/$name.csv)."
+  } >"$section"
+  write_between_markers "$doc" "$name-results" "$section"
+  echo "figures written into $doc"
+}
+
 # replaces what DOC holds between the lines <!-- MARKER:begin --> and <!-- MARKER:end --> with the file SECTION
 write_between_markers() {
   local doc="$1" marker="$2" section="$3"

@@ -508,7 +508,8 @@ public final class ConnectionLoad implements AutoCloseable {
                     served++;
                 }
                 else {
-                    reason(why);
+                    // what befell the connection (a refusal, say) says more than its stream closing with it
+                    reason((connection.why != null) ? connection.why : why);
                 }
             }
         }

@@ -18,6 +18,7 @@ import io.quicxdp.datapath.internal.bpf.BpfAssembler.JumpOp;
 import io.quicxdp.datapath.internal.bpf.BpfAssembler.Size;
 import io.quicxdp.datapath.internal.bpf.BpfMap;
 import io.quicxdp.datapath.internal.bpf.BpfMapType;
+import io.quicxdp.datapath.internal.bpf.ReferenceXdpProgram;
 import io.quicxdp.datapath.internal.bpf.UdpParsing;
 import io.quicxdp.datapath.internal.bpf.XdpAction;
 import io.quicxdp.datapath.internal.bpf.XdpLink;
@@ -161,18 +162,12 @@ public final class InitialRateLimitProgram implements AutoCloseable {
                 .atomicAdd(Size.DOUBLE, R9, WINDOW_COUNT, R2)
                 .jumpAlways("redirect");
 
-        return asm.label("drop")
+        asm.label("drop")
                 .mov64(R2, 1)
                 .atomicAdd(Size.DOUBLE, R9, WINDOW_DROPPED, R2)
                 .mov64(R0, XdpAction.DROP)
-                .exit()
-                .label("redirect")
-                // bpf_redirect_map(&xsks, ctx->rx_queue_index, XDP_PASS)
-                .load(Size.WORD, R2, R6, 16)
-                .loadMapFd(R1, xskMapFd)
-                .mov64(R3, XdpAction.PASS)
-                .call(BpfAssembler.HELPER_REDIRECT_MAP)
-                .exit()
+                .exit();
+        return ReferenceXdpProgram.redirectByQueue(asm.label("redirect"), xskMapFd)
                 .label("pass")
                 .mov64(R0, XdpAction.PASS)
                 .exit()
