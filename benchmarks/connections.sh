@@ -248,6 +248,6 @@ EOF
 fi
 
 if [ "${CONN_UPDATE_DOCS:-1}" != "0" ]; then
-  publish_run connections "$CSV" "$PLOT" "$SUMMARY"
+  publish_run reliability connections "$CSV" "$PLOT" "$SUMMARY"
 fi
 [ "$served" = "$COUNT" ] && [ "${exit_status:-}" = "0" ]

@@ -313,6 +313,6 @@ EOF
 fi
 
 if [ "${FLOOD_UPDATE_DOCS:-1}" != "0" ]; then
-  publish_run "$NAME" "$CSV" "$PLOT" "$SUMMARY"
+  publish_run reliability "$NAME" "$CSV" "$PLOT" "$SUMMARY"
 fi
 [ "${exit_status:-}" = "0" ]

@@ -165,23 +165,23 @@ machine_line() {
     | head -1 | sed 's/"//g'), kernel $(uname -r)"
 }
 
-# publish_run NAME CSV PLOT SUMMARY: copies the run's CSV and plot (when there is one) to docs/reliability/NAME.*
-# and writes the run's line (COMMAND_LINE, the machine), SUMMARY and links between the markers NAME-results of
-# docs/reliability.md
+# publish_run PAGE NAME CSV PLOT SUMMARY: copies the run's CSV and plot (when there is one) to docs/PAGE/NAME.* and
+# writes the run's line (COMMAND_LINE, the machine), SUMMARY and links between the markers NAME-results of
+# docs/PAGE.md
 publish_run() {
-  local name="$1" csv="$2" plot="$3" summary="$4"
-  local doc="$ROOT/docs/reliability.md" section
+  local page="$1" name="$2" csv="$3" plot="$4" summary="$5"
+  local doc="$ROOT/docs/$page.md" section
   section="$(dirname "$summary")/doc-section.md"
-  mkdir -p "$ROOT/docs/reliability"
-  cp "$csv" "$ROOT/docs/reliability/$name.csv"
-  [ -f "$plot" ] && cp "$plot" "$ROOT/docs/reliability/$name.png"
+  mkdir -p "$ROOT/docs/$page"
+  cp "$csv" "$ROOT/docs/$page/$name.csv"
+  [ -f "$plot" ] && cp "$plot" "$ROOT/docs/$page/$name.png"
   {
     echo "Run of $(date -u +%Y-%m-%dT%H:%M:%SZ): \`$COMMAND_LINE\`; $(machine_line)."
     echo
     cat "$summary"
     echo
-    [ -f "$plot" ] && echo "![$name run](reliability/$name.png)" && echo
-    echo "Every sample: [reliability/$name.csv](reliability/$name.csv)."
+    [ -f "$plot" ] && echo "![$name run]($page/$name.png)" && echo
+    echo "Every sample: [$page/$name.csv]($page/$name.csv)."
   } >"$section"
   write_between_markers "$doc" "$name-results" "$section"
   echo "figures written into $doc"

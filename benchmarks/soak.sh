@@ -393,19 +393,7 @@ PROMETHEUS_PID=""
 # --- docs ----------------------------------------------------------------------------------------------
 DOC="$ROOT/docs/soak.md"
 if [ "$CHECK" != "1" ] && [ "${SOAK_UPDATE_DOCS:-1}" != "0" ] && grep -q '<!-- soak-results:begin -->' "$DOC"; then
-  mkdir -p "$ROOT/docs/soak"
-  cp "$CSV" "$ROOT/docs/soak/soak.csv"
-  [ -f "$PLOT" ] && cp "$PLOT" "$ROOT/docs/soak/soak.png"
+  publish_run soak soak "$CSV" "$PLOT" "$SUMMARY"
   [ -f "$DASHBOARD_PNG" ] && cp "$DASHBOARD_PNG" "$ROOT/docs/grafana/quic-xdp-dashboard.png"
-  {
-    echo "Run of $(date -u +%Y-%m-%dT%H:%M:%SZ): \`$COMMAND_LINE\`; $(machine_line)."
-    echo
-    cat "$SUMMARY"
-    echo
-    [ -f "$PLOT" ] && echo "![soak run](soak/soak.png)" && echo
-    echo "Every sample: [soak/soak.csv](soak/soak.csv)."
-  } >"$OUT/doc-section.md"
-  write_between_markers "$DOC" soak-results "$OUT/doc-section.md"
-  echo "figures written into $DOC, CSV and plot into docs/soak/"
 fi
 exit "$verdict"
