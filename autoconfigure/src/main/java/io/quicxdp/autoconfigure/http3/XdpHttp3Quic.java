@@ -1,6 +1,8 @@
 package io.quicxdp.autoconfigure.http3;
 
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.QuicConnectionIdGenerator;
 import io.netty.handler.codec.quic.QuicResetTokenGenerator;
@@ -8,6 +10,7 @@ import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicTokenHandler;
 import io.netty.handler.codec.quic.SegmentedDatagramPacketAllocator;
+import io.quicxdp.netty.XdpQuic;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntFunction;
@@ -40,7 +43,9 @@ public final class XdpHttp3Quic {
 
     private @Nullable IntFunction<QuicConnectionIdGenerator> connectionIds;
 
-    private @Nullable SegmentedDatagramPacketAllocator segmentedDatagrams;
+    private @Nullable SegmentedDatagramPacketAllocator segmentedDatagrams = XdpQuic.segmentedAllocator();
+
+    private @Nullable ByteBufAllocator datagramAllocator = XdpQuic.txFrameAllocator();
 
     private final List<ChannelStep> channelSteps = new ArrayList<>();
 
@@ -116,10 +121,22 @@ public final class XdpHttp3Quic {
 
     /**
      * Lets the codec hand the channel several datagrams to one peer as one packet, made by {@code allocator}
-     * ({@code QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR}); {@code null}, one write per datagram.
+     * ({@code QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR}); {@code null}, one write per datagram. By
+     * default {@link XdpQuic#segmentedAllocator()}: a turn's datagrams to a client leave as one batch.
      */
     public XdpHttp3Quic segmentedDatagrams(@Nullable SegmentedDatagramPacketAllocator allocator) {
         this.segmentedDatagrams = allocator;
+        return this;
+    }
+
+    /**
+     * Where the codec has quiche write each datagram: the QUIC connections' {@code ChannelOption.ALLOCATOR}. By
+     * default {@link XdpQuic#txFrameAllocator()}, whose buffers are TX frames of the loop's queue, so that a
+     * datagram is sent from where quiche wrote it; {@code null}, Netty's default allocator (each datagram copied
+     * into a TX frame as it is sent).
+     */
+    public XdpHttp3Quic datagramAllocator(@Nullable ByteBufAllocator allocator) {
+        this.datagramAllocator = allocator;
         return this;
     }
 
@@ -159,6 +176,9 @@ public final class XdpHttp3Quic {
         }
         if (this.segmentedDatagrams != null) {
             codec.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, this.segmentedDatagrams);
+        }
+        if (this.datagramAllocator != null) {
+            codec.option(ChannelOption.ALLOCATOR, this.datagramAllocator);
         }
         for (CodecStep step : this.codecSteps) {
             step.configure(loop, codec);
