@@ -2,6 +2,8 @@ package io.quicxdp.autoconfigure.http3;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.QuicConnectionIdGenerator;
@@ -50,6 +52,8 @@ public final class XdpHttp3Quic {
     private final List<ChannelStep> channelSteps = new ArrayList<>();
 
     private final List<CodecStep> codecSteps = new ArrayList<>();
+
+    private final List<ChannelHandler> connectionHandlers = new ArrayList<>();
 
     /**
      * @param sslContext the server's TLS, shared by every loop's codec
@@ -119,6 +123,11 @@ public final class XdpHttp3Quic {
         return this;
     }
 
+    /** What makes each loop's connection ID generator, or {@code null} for Netty's random IDs. */
+    @Nullable IntFunction<QuicConnectionIdGenerator> connectionIdGenerators() {
+        return this.connectionIds;
+    }
+
     /**
      * Lets the codec hand the channel several datagrams to one peer as one packet, made by {@code allocator}
      * ({@code QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR}); {@code null}, one write per datagram. By
@@ -161,6 +170,25 @@ public final class XdpHttp3Quic {
     }
 
     /**
+     * Adds {@code handler} to the pipeline of every QUIC connection, in front of the server's own handlers: for
+     * what watches connections (their events, such as a peer's migration), not their request streams. It must be
+     * {@link ChannelHandler.Sharable} or a {@link ChannelInitializer}. Handlers go in the order added.
+     */
+    public XdpHttp3Quic connectionHandler(ChannelHandler handler) {
+        this.connectionHandlers.add(handler);
+        return this;
+    }
+
+    /** The codec's connection handler: the {@linkplain #connectionHandler added handlers}, then {@code server}. */
+    ChannelHandler connectionPipeline(ChannelHandler server) {
+        if (this.connectionHandlers.isEmpty()) {
+            return server;
+        }
+        ChannelHandler[] handlers = this.connectionHandlers.toArray(ChannelHandler[]::new);
+        return new ConnectionPipeline(handlers, server);
+    }
+
+    /**
      * Applies the hooks to the codec builder of the loop numbered {@code loop}, with {@code tokens} standing for
      * the token handler (the server's count of the Retry packets around it).
      */
@@ -189,6 +217,25 @@ public final class XdpHttp3Quic {
     void initChannel(int loop, Channel channel) throws Exception {
         for (ChannelStep step : this.channelSteps) {
             step.initChannel(loop, channel);
+        }
+    }
+
+    /** Puts the added connection handlers and then the server's on each new QUIC connection. */
+    @ChannelHandler.Sharable
+    private static final class ConnectionPipeline extends ChannelInitializer<Channel> {
+
+        private final ChannelHandler[] handlers;
+
+        private final ChannelHandler server;
+
+        ConnectionPipeline(ChannelHandler[] handlers, ChannelHandler server) {
+            this.handlers = handlers;
+            this.server = server;
+        }
+
+        @Override
+        protected void initChannel(Channel connection) {
+            connection.pipeline().addLast(this.handlers).addLast(this.server);
         }
     }
 

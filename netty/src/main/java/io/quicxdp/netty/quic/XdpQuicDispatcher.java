@@ -47,6 +47,7 @@ public final class XdpQuicDispatcher extends ChannelInboundHandlerAdapter {
 
     private final XdpQuicRouting routing;
 
+    /** Builds each loop's codec behind the dispatcher; {@code null} where the codec is in place already. */
     private final XdpQuicInitializer codec;
 
     private final AtomicReferenceArray<Inbox> inboxes;
@@ -69,6 +70,9 @@ public final class XdpQuicDispatcher extends ChannelInboundHandlerAdapter {
         if (!inboxes.compareAndSet(loop, null, inbox)) {
             throw new IllegalStateException("event loop " + loop + " has a channel with this dispatcher already: add "
                     + "a dispatcher to one channel per loop, and make one dispatcher per port");
+        }
+        if (codec == null) {
+            return;
         }
         try {
             codec.initChannel(ctx.channel(), connectionIdLength(), routing.connectionIds().generator(loop));

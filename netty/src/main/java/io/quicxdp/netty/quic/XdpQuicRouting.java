@@ -66,6 +66,15 @@ public final class XdpQuicRouting {
         return new XdpQuicDispatcher(this, codec);
     }
 
+    /**
+     * A dispatcher for one port whose codecs are built elsewhere: add it in front of the codec of every loop's
+     * channel, that codec built with {@code connectionIds().generator(loop)} for the loop's index in the group and
+     * {@code localConnectionIdLength(connectionIds().connectionIdLength())}. The starter's HTTP/3 server does so.
+     */
+    public XdpQuicDispatcher dispatcher() {
+        return new XdpQuicDispatcher(this, null);
+    }
+
     /** The connection IDs' format. */
     public QuicLbConnectionIds connectionIds() {
         return ids;
