@@ -1,6 +1,5 @@
-package io.quicxdp.netty;
+package io.quicxdp.datapath.testing;
 
-import io.quicxdp.datapath.testing.VethNamespace;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -17,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * {@link #switchAfter}), passing the answers back. The server then sees the same connection arrive from a new
  * address, and the client sees nothing. Stops when closed.
  */
-final class RebindingRelay implements AutoCloseable {
+public final class RebindingRelay implements AutoCloseable {
 
     private final InetSocketAddress server;
 
@@ -53,7 +52,7 @@ final class RebindingRelay implements AutoCloseable {
     }
 
     /** A relay in {@code net}'s peer namespace towards {@code server}. */
-    static RebindingRelay start(VethNamespace net, InetSocketAddress server) throws Exception {
+    public static RebindingRelay start(VethNamespace net, InetSocketAddress server) throws Exception {
         RebindingRelay relay = net.inPeer(() -> {
             Selector selector = Selector.open();
             DatagramChannel clientFacing = open(net);
@@ -74,28 +73,28 @@ final class RebindingRelay implements AutoCloseable {
     }
 
     /** Where the client sends. */
-    InetSocketAddress address() throws IOException {
+    public InetSocketAddress address() throws IOException {
         return (InetSocketAddress) clientFacing.getLocalAddress();
     }
 
     /** The socket the relay forwards from now. */
-    DatagramChannel upstream() {
+    public DatagramChannel upstream() {
         return upstream;
     }
 
     /** A fresh socket in the peer namespace, to {@link #switchTo} or to discard. */
-    DatagramChannel newUpstream() throws Exception {
+    public DatagramChannel newUpstream() throws Exception {
         return net.inPeer(() -> open(net));
     }
 
     /** From now on the client's datagrams leave from {@code next}; answers to either socket still reach it. */
-    void switchTo(DatagramChannel next) {
+    public void switchTo(DatagramChannel next) {
         switches.add(next);
         selector.wakeup();
     }
 
     /** From the {@code answers}-th answer the relay passes back on, the client's datagrams leave from {@code next}. */
-    void switchAfter(int answers, DatagramChannel next) {
+    public void switchAfter(int answers, DatagramChannel next) {
         switchAfterAnswers = next;
         answersBeforeSwitch = answers;
     }
