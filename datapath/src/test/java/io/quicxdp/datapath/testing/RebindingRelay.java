@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RebindingRelay implements AutoCloseable {
 
-    private final InetSocketAddress server;
+    private volatile InetSocketAddress server;
 
     private final Selector selector;
 
@@ -91,6 +91,14 @@ public final class RebindingRelay implements AutoCloseable {
     public void switchTo(DatagramChannel next) {
         switches.add(next);
         selector.wakeup();
+    }
+
+    /**
+     * From now on the client's datagrams go to {@code next}, as a load balancer that lost track of the client's
+     * server would send them; answers from either still reach the client.
+     */
+    public void redirectTo(InetSocketAddress next) {
+        server = next;
     }
 
     /** From the {@code answers}-th answer the relay passes back on, the client's datagrams leave from {@code next}. */
