@@ -34,7 +34,10 @@ public final class Ngtcp2 {
 
     private static final String LOG = "gtlsclient.log";
 
+    /** Where the relays run; {@code null} for a client namespace of another fixture, without relays. */
     private final VethNamespace net;
+
+    private final String namespace;
 
     private final Path files;
 
@@ -49,7 +52,20 @@ public final class Ngtcp2 {
      * @param blob what the server serves there
      */
     public Ngtcp2(VethNamespace net, Path files, String path, byte[] blob) {
+        this(net, net.namespace(), files, path, blob);
+    }
+
+    /**
+     * A client in {@code namespace} (a {@link FleetFixture}'s client, say), which cannot run the relays of
+     * {@link #rebindUntilCompleted}.
+     */
+    public Ngtcp2(String namespace, Path files, String path, byte[] blob) {
+        this(null, namespace, files, path, blob);
+    }
+
+    private Ngtcp2(VethNamespace net, String namespace, Path files, String path, byte[] blob) {
         this.net = net;
+        this.namespace = namespace;
         this.files = files;
         this.path = path;
         this.blob = blob;
@@ -99,7 +115,7 @@ public final class Ngtcp2 {
         Path directory = Files.createDirectories(files.resolve(name));
         String host = server.getAddress().getHostAddress();
         String port = Integer.toString(server.getPort());
-        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", net.namespace(), "gtlsclient",
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", namespace, "gtlsclient",
                 "--no-quic-dump", "--no-http-dump", "--exit-on-all-streams-close", "--timeout=5s",
                 "--download=" + directory));
         command.addAll(Arrays.asList(options));
@@ -225,6 +241,9 @@ public final class Ngtcp2 {
      */
     public Moves rebindUntilCompleted(InetSocketAddress server, String prefix, int completions, int maxRuns,
             QueueProbe queues, LongSupplier handedOver, boolean strandedAllowed) throws Exception {
+        if (net == null) {
+            throw new IllegalStateException("the relay runs in a VethNamespace's peer: make this with one");
+        }
         int runs = 0;
         int completed = 0;
         while (completed < completions && runs < maxRuns) {

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DatagramPacket;
+import io.quicxdp.netty.XdpDatagramChannel;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -34,7 +35,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * </ul>
  *
  * The first answer of a loop to an address it has not received from (a migrated client whose packets reach it
- * through another loop) looks up the route, as any first send of a channel to a new address does.
+ * through another loop) looks up the route, as any first send of a channel to a new address does, and leaves from
+ * the address the client sent to ({@code XdpDatagramChannel.answerFrom}), not the route's source address.
  *
  * <p>Add it to the channel of every loop of the routing's group, once each; a channel whose loop already has one
  * fails to register. Sharable.
@@ -199,6 +201,10 @@ public final class XdpQuicDispatcher extends ChannelInboundHandlerAdapter {
             }
             int fired = 0;
             for (DatagramPacket packet = packets.poll(); packet != null; packet = packets.poll()) {
+                if (ctx.channel() instanceof XdpDatagramChannel xdp && packet.recipient() != null) {
+                    // the answers go from where the client sent, as they would from the loop that received it
+                    xdp.answerFrom(packet.sender(), packet.recipient());
+                }
                 ctx.fireChannelRead(packet);
                 if (++fired == BATCH) {
                     break;

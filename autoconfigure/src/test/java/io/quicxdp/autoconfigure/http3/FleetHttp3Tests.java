@@ -1,0 +1,281 @@
+package io.quicxdp.autoconfigure.http3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.pkitesting.CertificateBuilder;
+import io.netty.pkitesting.X509Bundle;
+import io.quicxdp.autoconfigure.http3.keys.XdpHttp3Keys;
+import io.quicxdp.datapath.testing.FleetFixture;
+import io.quicxdp.datapath.testing.FleetFixture.Host;
+import io.quicxdp.datapath.testing.Ngtcp2;
+import io.quicxdp.datapath.testing.TestPorts;
+import io.quicxdp.netty.quic.XdpQuicRouting;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DefaultDataBufferFactory;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Flux;
+
+/**
+ * Two instances of a WebFlux application with HTTP/3 through the starter, each in a network namespace of its own
+ * standing for a host ({@link FleetFixture}: its own veth with two queues, the reference XDP program and XSKMAP,
+ * server ID 0001 and 0002), behind a load-balancer namespace running the reference program, with ngtcp2's
+ * {@code gtlsclient} in a fourth. The instances share one set of key files. Both run in this JVM, each started on
+ * a thread in its host's namespace, so that its XSKs, its event loops and the neighbour lookups its datapath makes
+ * are that host's.
+ *
+ * <ul>
+ * <li>A client that moves to a new port mid-download stays with the instance that holds its connection: the
+ * load balancer routes its short headers by the server ID, whatever its new port hashes to.</li>
+ * <li>A client with a session ticket from one instance resumes on the other, without the certificate, and its
+ * 0-RTT request is kept.</li>
+ * <li>A client whose packets the load balancer sends to the other instance (its table moved the server ID) gets
+ * a stateless reset from that one, which it recognizes.</li>
+ * <li>A Retry token that one instance's token handler wrote is accepted by the other's.</li>
+ * </ul>
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class FleetHttp3Tests {
+
+    private static final int PORT = TestPorts.ECHO;
+
+    private static final String PATH = "blob";
+
+    private static final byte[] blob = new byte[4 << 20];
+
+    private FleetFixture fleet;
+
+    private final List<ConfigurableApplicationContext> instances = new ArrayList<>();
+
+    private Ngtcp2 ngtcp2;
+
+    private Path files;
+
+    @BeforeAll
+    void start() throws Exception {
+        Ngtcp2.assumeInstalled(false);
+        fleet = FleetFixture.builder(PORT).hosts(2).queues(2).build();
+        new Random(21).nextBytes(blob);
+        files = Files.createDirectories(Path.of("target", "fleet-http3", fleet.id()));
+        ngtcp2 = new Ngtcp2(fleet.clientNamespace(), files, PATH, blob);
+        Path sessionTickets = keyFile("session-ticket-keys", 48);
+        Path retryTokens = keyFile("retry-token-keys", 32);
+        Path reset = keyFile("stateless-reset-key", 32);
+        // RSA: GnuTLS refuses the JDK's PKCS#8 EC keys, which leave out the optional public key
+        X509Bundle certificate = new CertificateBuilder().subject("CN=quic-xdp test").setIsCertificateAuthority(true)
+            .algorithm(CertificateBuilder.Algorithm.rsa2048)
+            .buildSelfSigned();
+        Path cert = Files.writeString(files.resolve("cert.pem"), certificate.getCertificatePEM());
+        Path key = Files.writeString(files.resolve("key.pem"), certificate.getPrivateKeyPEM());
+        for (Host host : fleet.hosts()) {
+            instances.add(host.inHost(() -> new SpringApplicationBuilder(Blob.class).web(WebApplicationType.REACTIVE)
+                .properties("spring.main.banner-mode=off", "server.port=0", "quic.xdp.umem.frame-count=4096",
+                        "quic.xdp.neighbour-timeout=10s", "quic.xdp.maps[0].interface=" + host.interfaceName(),
+                        "quic.xdp.maps[0].path=" + host.mapPin(), "quic.xdp.http3.enabled=true",
+                        "quic.xdp.http3.port=" + PORT, "quic.xdp.http3.early-data=true",
+                        "quic.xdp.quic.server-id=" + HexFormat.of().formatHex(host.serverId()),
+                        "quic.xdp.http3.session-ticket-keys=file:" + sessionTickets,
+                        "quic.xdp.http3.retry-token-keys=file:" + retryTokens,
+                        "quic.xdp.http3.stateless-reset-key=file:" + reset, "quic.xdp.http3.ssl.bundle=h3",
+                        "spring.ssl.bundle.pem.h3.keystore.certificate=file:" + cert,
+                        "spring.ssl.bundle.pem.h3.keystore.private-key=file:" + key)
+                .run()));
+        }
+    }
+
+    @AfterAll
+    void stop() {
+        instances.forEach(ConfigurableApplicationContext::close);
+        if (fleet != null) {
+            fleet.close();
+        }
+    }
+
+    @Test
+    void aClientThatMovesStaysWithTheInstanceThatHoldsItsConnection() throws Exception {
+        long handshakesBefore = handshakes();
+        long foreignBefore = foreign();
+        long handedBefore = instances.stream().mapToLong((instance) -> routing(instance).packetsHandedOver()).sum();
+        int runs = 6;
+        int completed = 0;
+        for (int i = 0; i < runs; i++) {
+            completed += ngtcp2.completedOrStranded(ngtcp2.download(service(), "moving-" + i,
+                    "--change-local-addr=50ms")) ? 1 : 0;
+        }
+        assertThat(completed).as("downloads completed after the client moved, of %d", runs).isGreaterThan(runs / 2);
+        assertThat(handshakes() - handshakesBefore).as("one handshake per download, on one instance or the other")
+            .isEqualTo(runs);
+        assertThat(foreign() - foreignBefore).as("no instance saw another's connection").isZero();
+        long handed = instances.stream().mapToLong((instance) -> routing(instance).packetsHandedOver()).sum()
+                - handedBefore;
+        System.out.printf("fleet: gtlsclient --change-local-addr, %d of %d downloads completed, handshakes %s, "
+                + "%d packets handed between loops%n", completed, runs, instances.stream()
+                    .map((instance) -> server(instance).state().handshakesDone())
+                    .toList(), handed);
+    }
+
+    @Test
+    void aClientResumesOnTheOtherInstanceWithItsTicketAndItsEarlyDataIsKept() throws Exception {
+        Path session = files.resolve("session");
+        Path parameters = files.resolve("transport-parameters");
+        String[] resume = { "--session-file=" + session, "--tp-file=" + parameters };
+        long[] before = handshakesEach();
+        Path full = ngtcp2.download(service(), "full", resume);
+        ngtcp2.assertDownloaded(full, false);
+        int first = servedBy(before);
+        for (int attempt = 0; attempt < 16; attempt++) {
+            before = handshakesEach();
+            Path resumed = ngtcp2.download(service(), "resumed-" + attempt, resume);
+            ngtcp2.assertDownloaded(resumed, false);
+            if (servedBy(before) == first) {
+                continue;
+            }
+            String log = Ngtcp2.log(resumed);
+            // the server's first Handshake flight carries its certificate unless the session is resumed
+            assertThat(Http3InteropTestBase.serverHandshakeBytes(log)).as("resumed on the other instance: no "
+                    + "certificate sent").isLessThan(Http3InteropTestBase.serverHandshakeBytes(Ngtcp2.log(full)) / 2);
+            assertThat(log).as("the request went out in 0-RTT and was kept").contains("type=0RTT")
+                .doesNotContain("Early data was rejected by server");
+            System.out.printf("fleet: ticket from instance %d, resumed with 0-RTT on instance %d after %d tries%n",
+                    first, 1 - first, attempt + 1);
+            return;
+        }
+        throw new AssertionError("in 16 connections the load balancer never hashed the client to the other instance");
+    }
+
+    @Test
+    void aClientSentToTheOtherInstanceAcceptsItsStatelessReset() throws Exception {
+        long[] before = handshakesEach();
+        long resetsBefore = resets();
+        long started = System.nanoTime();
+        // a move gets the client to a connection ID with a reset token: Netty gives none for the first
+        CompletableFuture<Path> download = CompletableFuture.supplyAsync(() -> {
+            try {
+                return ngtcp2.download(service(), "reset", "--change-local-addr=300ms", "--delay-stream=2s");
+            }
+            catch (Exception ex) {
+                throw new IllegalStateException(ex);
+            }
+        });
+        Thread.sleep(1000);
+        int holder = servedBy(before);
+        Host other = fleet.host(1 - holder);
+        // the load balancer loses track: the holder's server ID now routes to the other host
+        fleet.loadBalancer().serverId(fleet.host(holder).serverId(), other.index());
+        try {
+            Path client = download.get(40, TimeUnit.SECONDS);
+            Duration took = Duration.ofNanos(System.nanoTime() - started);
+            String log = Ngtcp2.log(client);
+            assertThat(log).as("the client's log: the reset recognized, the connection draining")
+                .contains("SR token=")
+                .contains("ERR_DRAINING");
+            assertThat(routing(instances.get(other.index())).statelessResetsSent()).as("sent by the other instance")
+                .isPositive();
+            assertThat(resets() - resetsBefore).isPositive();
+            assertThat(took).as("ended by the reset, not by the client's idle timeout of 5 s")
+                .isLessThan(Duration.ofSeconds(5));
+        }
+        finally {
+            fleet.loadBalancer().serverId(fleet.host(holder).serverId(), holder);
+        }
+    }
+
+    @Test
+    void aRetryTokenFromOneInstanceIsAcceptedByTheOther() {
+        ByteBuf token = Unpooled.buffer();
+        InetSocketAddress client = new InetSocketAddress(fleet.clientIpv4(), 40000);
+        new KeyedRetryTokens(Clock.systemUTC(), keys(0).retryTokens()).writeToken(token,
+                Unpooled.wrappedBuffer(new byte[20]), client);
+        assertThat(new KeyedRetryTokens(Clock.systemUTC(), keys(1).retryTokens()).validateToken(token, client))
+            .as("the token from instance 0, checked with instance 1's keys").isPositive();
+        token.release();
+    }
+
+    private XdpHttp3Keys keys(int instance) {
+        return instances.get(instance).getBean(XdpHttp3Keys.class);
+    }
+
+    private InetSocketAddress service() {
+        return new InetSocketAddress(fleet.serviceIpv4(), PORT);
+    }
+
+    /** The instance whose handshake count moved since {@code before}. */
+    private int servedBy(long[] before) {
+        long[] now = handshakesEach();
+        for (int i = 0; i < now.length; i++) {
+            if (now[i] > before[i]) {
+                return i;
+            }
+        }
+        throw new AssertionError("no instance completed a handshake");
+    }
+
+    private long[] handshakesEach() {
+        return instances.stream().mapToLong((instance) -> server(instance).state().handshakesDone()).toArray();
+    }
+
+    private long handshakes() {
+        return instances.stream().mapToLong((instance) -> server(instance).state().handshakesDone()).sum();
+    }
+
+    private long foreign() {
+        return instances.stream().mapToLong((instance) -> routing(instance).foreignPackets()).sum();
+    }
+
+    private long resets() {
+        return instances.stream().mapToLong((instance) -> routing(instance).statelessResetsSent()).sum();
+    }
+
+    private static XdpHttp3Server server(ConfigurableApplicationContext instance) {
+        return instance.getBean(XdpHttp3Server.class);
+    }
+
+    private static XdpQuicRouting routing(ConfigurableApplicationContext instance) {
+        return instance.getBean(XdpQuicRouting.class);
+    }
+
+    private Path keyFile(String name, int length) throws Exception {
+        byte[] key = new byte[length];
+        new SecureRandom().nextBytes(key);
+        return Files.writeString(files.resolve(name), Base64.getEncoder().encodeToString(key) + "\n");
+    }
+
+    @SpringBootConfiguration
+    @EnableAutoConfiguration
+    static class Blob {
+
+        @Bean
+        RouterFunction<ServerResponse> blob() {
+            return RouterFunctions.route()
+                .GET("/" + PATH, (request) -> ServerResponse.ok()
+                    .body(Flux.just(DefaultDataBufferFactory.sharedInstance.wrap(blob)), DataBuffer.class))
+                .build();
+        }
+    }
+}
