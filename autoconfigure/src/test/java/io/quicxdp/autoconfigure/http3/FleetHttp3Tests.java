@@ -22,25 +22,15 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
-import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.annotation.Bean;
-import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.core.io.buffer.DefaultDataBufferFactory;
-import org.springframework.web.reactive.function.server.RouterFunction;
-import org.springframework.web.reactive.function.server.RouterFunctions;
-import org.springframework.web.reactive.function.server.ServerResponse;
-import reactor.core.publisher.Flux;
 
 /**
  * Two instances of a WebFlux application with HTTP/3 through the starter, each in a network namespace of its own
@@ -65,10 +55,6 @@ class FleetHttp3Tests {
 
     private static final int PORT = TestPorts.ECHO;
 
-    private static final String PATH = "blob";
-
-    private static final byte[] blob = new byte[4 << 20];
-
     private FleetFixture fleet;
 
     private final List<ConfigurableApplicationContext> instances = new ArrayList<>();
@@ -81,9 +67,8 @@ class FleetHttp3Tests {
     void start() throws Exception {
         Ngtcp2.assumeInstalled(false);
         fleet = FleetFixture.builder(PORT).hosts(2).queues(2).build();
-        new Random(21).nextBytes(blob);
         files = Files.createDirectories(Path.of("target", "fleet-http3", fleet.id()));
-        ngtcp2 = new Ngtcp2(fleet.clientNamespace(), files, PATH, blob);
+        ngtcp2 = new Ngtcp2(fleet.clientNamespace(), files, BlobApplication.PATH, BlobApplication.BLOB);
         Path sessionTickets = keyFile("session-ticket-keys", 48);
         Path retryTokens = keyFile("retry-token-keys", 32);
         Path reset = keyFile("stateless-reset-key", 32);
@@ -91,20 +76,18 @@ class FleetHttp3Tests {
         X509Bundle certificate = new CertificateBuilder().subject("CN=quic-xdp test").setIsCertificateAuthority(true)
             .algorithm(CertificateBuilder.Algorithm.rsa2048)
             .buildSelfSigned();
-        Path cert = Files.writeString(files.resolve("cert.pem"), certificate.getCertificatePEM());
-        Path key = Files.writeString(files.resolve("key.pem"), certificate.getPrivateKeyPEM());
         for (Host host : fleet.hosts()) {
-            instances.add(host.inHost(() -> new SpringApplicationBuilder(Blob.class).web(WebApplicationType.REACTIVE)
-                .properties("spring.main.banner-mode=off", "server.port=0", "quic.xdp.umem.frame-count=4096",
-                        "quic.xdp.neighbour-timeout=10s", "quic.xdp.maps[0].interface=" + host.interfaceName(),
-                        "quic.xdp.maps[0].path=" + host.mapPin(), "quic.xdp.http3.enabled=true",
-                        "quic.xdp.http3.port=" + PORT, "quic.xdp.http3.early-data=true",
+            Path directory = Files.createDirectories(files.resolve("host-" + host.index()));
+            String[] properties = Http3TestApplications.properties(host.interfaceName(), host.mapPin(), PORT, 4096,
+                    certificate, directory);
+            instances.add(host.inHost(() -> new SpringApplicationBuilder(BlobApplication.class)
+                .web(WebApplicationType.REACTIVE)
+                .properties(properties)
+                .properties("quic.xdp.http3.early-data=true",
                         "quic.xdp.quic.server-id=" + HexFormat.of().formatHex(host.serverId()),
                         "quic.xdp.http3.session-ticket-keys=file:" + sessionTickets,
                         "quic.xdp.http3.retry-token-keys=file:" + retryTokens,
-                        "quic.xdp.http3.stateless-reset-key=file:" + reset, "quic.xdp.http3.ssl.bundle=h3",
-                        "spring.ssl.bundle.pem.h3.keystore.certificate=file:" + cert,
-                        "spring.ssl.bundle.pem.h3.keystore.private-key=file:" + key)
+                        "quic.xdp.http3.stateless-reset-key=file:" + reset)
                 .run()));
         }
     }
@@ -264,18 +247,5 @@ class FleetHttp3Tests {
         byte[] key = new byte[length];
         new SecureRandom().nextBytes(key);
         return Files.writeString(files.resolve(name), Base64.getEncoder().encodeToString(key) + "\n");
-    }
-
-    @SpringBootConfiguration
-    @EnableAutoConfiguration
-    static class Blob {
-
-        @Bean
-        RouterFunction<ServerResponse> blob() {
-            return RouterFunctions.route()
-                .GET("/" + PATH, (request) -> ServerResponse.ok()
-                    .body(Flux.just(DefaultDataBufferFactory.sharedInstance.wrap(blob)), DataBuffer.class))
-                .build();
-        }
     }
 }

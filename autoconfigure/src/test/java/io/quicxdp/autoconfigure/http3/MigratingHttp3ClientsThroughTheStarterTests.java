@@ -13,25 +13,15 @@ import io.quicxdp.netty.quic.XdpQuicRouting;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
-import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.annotation.Bean;
-import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.core.io.buffer.DefaultDataBufferFactory;
-import org.springframework.web.reactive.function.server.RouterFunction;
-import org.springframework.web.reactive.function.server.RouterFunctions;
-import org.springframework.web.reactive.function.server.ServerResponse;
-import reactor.core.publisher.Flux;
 
 /**
  * ngtcp2's HTTP/3 client (Debian's {@code gtlsclient}) changes its address in the middle of a 4 MiB download from
@@ -60,11 +50,7 @@ class MigratingHttp3ClientsThroughTheStarterTests {
 
     private static final int KERNEL_PORT = TestPorts.UNREDIRECTED;
 
-    private static final String PATH = "blob";
-
     private static final int CROSSINGS = 4;
-
-    private static final byte[] blob = new byte[4 << 20];
 
     private XskMapFixture fixture;
 
@@ -78,22 +64,15 @@ class MigratingHttp3ClientsThroughTheStarterTests {
     void start() throws Exception {
         Ngtcp2.assumeInstalled(true);
         fixture = XskMapFixture.create(2, Set.of(PORT));
-        new Random(21).nextBytes(blob);
         Path files = Files.createDirectories(Path.of("target", "migrating-http3-starter", fixture.net().id()));
-        ngtcp2 = new Ngtcp2(fixture.net(), files, PATH, blob);
+        ngtcp2 = new Ngtcp2(fixture.net(), files, BlobApplication.PATH, BlobApplication.BLOB);
         // RSA: GnuTLS refuses the JDK's PKCS#8 EC keys, which leave out the optional public key
         X509Bundle certificate = new CertificateBuilder().subject("CN=quic-xdp test").setIsCertificateAuthority(true)
             .algorithm(CertificateBuilder.Algorithm.rsa2048)
             .buildSelfSigned();
-        Path cert = Files.writeString(files.resolve("app-cert.pem"), certificate.getCertificatePEM());
-        Path key = Files.writeString(files.resolve("app-key.pem"), certificate.getPrivateKeyPEM());
-        application = new SpringApplicationBuilder(Blob.class).web(WebApplicationType.REACTIVE)
-            .properties("spring.main.banner-mode=off", "server.port=0", "quic.xdp.umem.frame-count=4096",
-                    "quic.xdp.neighbour-timeout=10s", "quic.xdp.maps[0].interface=" + fixture.appInterface(),
-                    "quic.xdp.maps[0].path=" + fixture.pin(), "quic.xdp.http3.enabled=true",
-                    "quic.xdp.http3.port=" + PORT, "quic.xdp.http3.ssl.bundle=h3",
-                    "spring.ssl.bundle.pem.h3.keystore.certificate=file:" + cert,
-                    "spring.ssl.bundle.pem.h3.keystore.private-key=file:" + key)
+        application = new SpringApplicationBuilder(BlobApplication.class).web(WebApplicationType.REACTIVE)
+            .properties(Http3TestApplications.properties(fixture.appInterface(), fixture.pin(), PORT, 4096, certificate,
+                    Files.createDirectories(files.resolve("application"))))
             .run();
         ngtcp2Server = ngtcp2.startServer(new InetSocketAddress(fixture.net().appIpv4(), KERNEL_PORT),
                 certificate.getKeyPair().getPrivate(), certificate.getCertificate());
@@ -154,19 +133,5 @@ class MigratingHttp3ClientsThroughTheStarterTests {
 
     private XdpHttp3Server server() {
         return application.getBean(XdpHttp3Server.class);
-    }
-
-    @SpringBootConfiguration
-    @EnableAutoConfiguration
-    static class Blob {
-
-        @Bean
-        RouterFunction<ServerResponse> blob() {
-            return RouterFunctions.route()
-                .GET("/" + PATH, (request) -> ServerResponse.ok()
-                    .body(Flux.just(DefaultDataBufferFactory.sharedInstance.wrap(blob)),
-                            DataBuffer.class))
-                .build();
-        }
     }
 }

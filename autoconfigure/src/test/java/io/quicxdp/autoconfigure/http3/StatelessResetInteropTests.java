@@ -161,16 +161,10 @@ class StatelessResetInteropTests {
     /** The application through the starter: server ID 01, the shared reset key. */
     private static ConfigurableApplicationContext application(XskMapFixture fixture, Path files,
             X509Bundle certificate, Path resetKey) throws Exception {
-        Path cert = Files.writeString(files.resolve("app-cert.pem"), certificate.getCertificatePEM());
-        Path key = Files.writeString(files.resolve("app-key.pem"), certificate.getPrivateKeyPEM());
         return new SpringApplicationBuilder(Plain.class).web(WebApplicationType.REACTIVE)
-            .properties("spring.main.banner-mode=off", "server.port=0", "quic.xdp.umem.frame-count=1024",
-                    "quic.xdp.neighbour-timeout=10s", "quic.xdp.maps[0].interface=" + fixture.appInterface(),
-                    "quic.xdp.maps[0].path=" + fixture.pin(), "quic.xdp.http3.enabled=true",
-                    "quic.xdp.http3.port=" + PORT, "quic.xdp.http3.ssl.bundle=h3", "quic.xdp.quic.server-id=01",
-                    "quic.xdp.http3.stateless-reset-key=file:" + resetKey,
-                    "spring.ssl.bundle.pem.h3.keystore.certificate=file:" + cert,
-                    "spring.ssl.bundle.pem.h3.keystore.private-key=file:" + key)
+            .properties(Http3TestApplications.properties(fixture.appInterface(), fixture.pin(), PORT, 1024,
+                    certificate, Files.createDirectories(files.resolve("application"))))
+            .properties("quic.xdp.quic.server-id=01", "quic.xdp.http3.stateless-reset-key=file:" + resetKey)
             .run();
     }
 
