@@ -37,24 +37,21 @@ class StatelessResetsTests {
     @Test
     void theResetEndsInTheTokenOfThePacketsConnectionIdAfterAShortHeaderAndUnpredictableBits() {
         StatelessResets resets = StatelessResets.create(TOKENS, 100);
-        ByteBuf reset = resets.resetFor(packet(200), id.length, UnpooledByteBufAllocator.DEFAULT);
-        byte[] octets = ByteBufUtil.getBytes(reset);
+        byte[] octets = octets(resets.resetFor(packet(200), id.length, UnpooledByteBufAllocator.DEFAULT));
         assertThat(octets).hasSize(StatelessResets.MAX_LENGTH);
         assertThat(octets[0] & 0xc0).as("header form 0, fixed bit 1").isEqualTo(0x40);
         assertThat(Arrays.copyOfRange(octets, octets.length - 16, octets.length))
             .isEqualTo(bytes(TOKENS.newResetToken(ByteBuffer.wrap(id))));
-        byte[] again = ByteBufUtil.getBytes(resets.resetFor(packet(200), id.length, UnpooledByteBufAllocator.DEFAULT));
+        byte[] again = octets(resets.resetFor(packet(200), id.length, UnpooledByteBufAllocator.DEFAULT));
         assertThat(Arrays.copyOfRange(again, 1, again.length - 16)).as("unpredictable")
             .isNotEqualTo(Arrays.copyOfRange(octets, 1, octets.length - 16));
-        reset.release();
     }
 
     @Test
     void theResetIsSmallerThanThePacketThatCausedItAndNoneBelowTwentyOneOctets() {
         StatelessResets resets = StatelessResets.create(TOKENS, 100);
-        assertThat(resets.resetFor(packet(40), id.length, UnpooledByteBufAllocator.DEFAULT).readableBytes())
-            .isEqualTo(39);
-        assertThat(resets.resetFor(packet(22), 1, UnpooledByteBufAllocator.DEFAULT).readableBytes()).isEqualTo(21);
+        assertThat(octets(resets.resetFor(packet(40), id.length, UnpooledByteBufAllocator.DEFAULT))).hasSize(39);
+        assertThat(octets(resets.resetFor(packet(22), 1, UnpooledByteBufAllocator.DEFAULT))).hasSize(21);
         assertThat(resets.resetFor(packet(21), 1, UnpooledByteBufAllocator.DEFAULT)).as("cannot be smaller").isNull();
     }
 
@@ -63,7 +60,11 @@ class StatelessResetsTests {
         StatelessResets resets = StatelessResets.create(TOKENS, 3);
         int made = 0;
         for (int i = 0; i < 10; i++) {
-            made += (resets.resetFor(packet(100), id.length, UnpooledByteBufAllocator.DEFAULT) != null) ? 1 : 0;
+            ByteBuf reset = resets.resetFor(packet(100), id.length, UnpooledByteBufAllocator.DEFAULT);
+            if (reset != null) {
+                reset.release();
+                made++;
+            }
         }
         // ten calls straddle at most one change of second
         assertThat(made).isBetween(3, 6);
@@ -81,6 +82,16 @@ class StatelessResetsTests {
         packet[0] = 0x41;
         System.arraycopy(id, 0, packet, 1, Math.min(id.length, length - 1));
         return Unpooled.wrappedBuffer(packet);
+    }
+
+    /** The reset's octets; it is released. */
+    private static byte[] octets(ByteBuf reset) {
+        try {
+            return ByteBufUtil.getBytes(reset);
+        }
+        finally {
+            reset.release();
+        }
     }
 
     private static byte[] bytes(ByteBuffer buffer) {
