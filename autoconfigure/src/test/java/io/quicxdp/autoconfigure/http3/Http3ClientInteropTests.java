@@ -116,6 +116,8 @@ class Http3ClientInteropTests extends Http3InteropTestBase {
     }
 
     private long txInPlace() {
-        return application.getBean(XdpDatapath.class).state().sockets().stream().mapToLong(SocketState::txInPlace).sum();
+        return application.getBean(XdpDatapath.class).state().sockets().stream()
+            .mapToLong(SocketState::txInPlace)
+            .sum();
     }
 }

@@ -81,7 +81,8 @@ class XdpHttp3KeysAutoConfigurationTests {
                 XdpHttp3Quic quic = new XdpHttp3Quic(tls(), 2, null);
                 context.getBean("xdpHttp3SharedKeys", XdpHttp3QuicCustomizer.class).customize(quic);
                 XdpHttp3Keys keys = context.getBean(XdpHttp3Keys.class);
-                assertThat(quic.tokenHandler()).as("Retry tokens from the shared key").isInstanceOf(KeyedRetryTokens.class);
+                assertThat(quic.tokenHandler()).as("Retry tokens from the shared key")
+                    .isInstanceOf(KeyedRetryTokens.class);
                 ByteBuf token = Unpooled.buffer();
                 InetSocketAddress client = new InetSocketAddress("198.18.0.2", 4433);
                 quic.tokenHandler().writeToken(token, Unpooled.wrappedBuffer(new byte[8]), client);
