@@ -14,11 +14,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What a NAT that rebinds does to a client, in the client's namespace (a {@link VethNamespace}'s peer, a
- * {@link FleetFixture}'s client): the client talks to the relay, which
- * forwards to the server from one port, and from another after {@link #switchTo} (or after so many answers,
- * {@link #switchAfter}), passing the answers back. The server then sees the same connection arrive from a new
- * address, and the client sees nothing. It can also hold answers back for a while ({@link #holdAnswers}), as a slow
- * path would, and send the client's datagrams elsewhere ({@link #redirectTo}). Stops when closed.
+ * {@link FleetFixture}'s client): the client talks to the relay, which forwards to the server from one port, and
+ * from another after {@link #switchTo} (or after so many answers, {@link #switchAfter}), passing the answers back.
+ * The server then sees the same connection arrive from a new address, and the client sees nothing. It can also
+ * hold answers back for a while ({@link #holdAnswers}), as a slow path would, and send the client's datagrams
+ * elsewhere ({@link #redirectTo}). Stops when closed.
  */
 public final class RebindingRelay implements AutoCloseable {
 
