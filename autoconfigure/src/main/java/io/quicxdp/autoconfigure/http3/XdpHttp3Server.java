@@ -126,7 +126,7 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
             .initialMaxStreamDataBidirectionalRemote(this.settings.maxStreamData())
             .initialMaxStreamsBidirectional(this.settings.maxStreams());
         this.quic.configure(codec, loop, tokens);
-        return codec.handler(this.connections).build();
+        return codec.handler(this.quic.connectionPipeline(this.connections)).build();
     }
 
     @Override

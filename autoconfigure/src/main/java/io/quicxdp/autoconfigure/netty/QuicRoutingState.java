@@ -14,9 +14,10 @@ package io.quicxdp.autoconfigure.netty;
  *     connection
  * @param handOversDropped datagrams for another loop dropped instead (its channel closed, or too many waiting)
  * @param foreignPackets short-header datagrams whose destination ID this server did not issue, dropped
+ * @param statelessResetsSent of those, the ones answered with a stateless reset (with a shared reset key)
  * @param migrationsSeen connections whose peer moved to a new address
  */
 public record QuicRoutingState(String serverId, boolean serverIdRandom, int connectionIdLength, int configRotation,
         boolean lengthSelfDescription, int loops, long packetsHandedOver, long handOversDropped, long foreignPackets,
-        long migrationsSeen) {
+        long statelessResetsSent, long migrationsSeen) {
 }

@@ -103,7 +103,7 @@ public final class XdpNettyAutoConfiguration {
                 return new QuicRoutingState(ids.serverIdHex(), random, ids.connectionIdLength(), ids.configRotation(),
                         ids.lengthSelfDescription(), xdpQuicRouting.loops(), xdpQuicRouting.packetsHandedOver(),
                         xdpQuicRouting.handOversDropped(), xdpQuicRouting.foreignPackets(),
-                        xdpQuicRouting.migrationsSeen());
+                        xdpQuicRouting.statelessResetsSent(), xdpQuicRouting.migrationsSeen());
             };
         }
     }
