@@ -25,7 +25,7 @@
 #   QUIC_WARMUP=1 QUIC_WARMUP_ROUNDS=6 QUIC_JIT_QUIET=0.02   warm-up rounds of QUIC_WARMUP s per cell (after its
 #                   1 s ramp) until the JIT threads take at most QUIC_JIT_QUIET of a round's CPU (two rounds at least)
 #   QUIC_NETTY_ALLOCATOR=adaptive   io.netty.allocator.type of every Java HTTP/3 server
-#   QUIC_SERVERS=xdp,epoll,nio,webflux-xdp,webflux-epoll,ngtcp2   a subset of the HTTP/3 servers, by id
+#   QUIC_SERVERS=xdp,xdp-gso,epoll,nio,webflux-xdp,webflux-epoll,ngtcp2   a subset of the HTTP/3 servers, by id
 #   QUIC_PROFILER=jfr|async   profile each Java HTTP/3 server into target/results/logs: JFR (Java frames), or
 #                   async-profiler (Java, native and kernel frames; fetched from Maven Central), collapsed stacks
 #   JAVA25=/path/to/java   the second JDK for the quic-xdp receiver (default: an installed Temurin 25)

@@ -7,7 +7,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * How to start one HTTP/3 server under test: the same Java server on the XDP transport, on epoll and on NIO; a
+ * How to start one HTTP/3 server under test: the same Java server on the XDP transport (its batches sent through
+ * AF_XDP, or through the kernel's UDP GSO), on epoll and on NIO; a
  * WebFlux application through the HTTP/3 starter on XDP and on Reactor Netty's HTTP/3 over epoll; and ngtcp2's
  * C server as the anchor. All send datagrams of at most {@value #MAX_UDP_PAYLOAD} bytes and grant the client
  * the same flow-control windows and streams.
@@ -23,6 +24,9 @@ final class QuicServerSpec {
     static final String BASELINE = "epoll";
 
     static final String XDP = "xdp";
+
+    /** The same XDP server with its batches sent through the kernel's UDP GSO ({@code tx-path=kernel-gso}). */
+    static final String XDP_GSO = "xdp-gso";
 
     static final String WEBFLUX_XDP = "webflux-xdp";
 
@@ -49,6 +53,8 @@ final class QuicServerSpec {
     static List<QuicServerSpec> all(Config config, QuicFiles files) {
         List<QuicServerSpec> specs = new ArrayList<>();
         specs.add(java(config, files, XDP, "quic-xdp (XDP map mode)", "QuicServerMain", "xdp"));
+        specs.add(java(config, files, XDP_GSO, "quic-xdp, TX by kernel GSO", "QuicServerMain", "xdp", "--tx-path",
+                "kernel-gso"));
         specs.add(java(config, files, BASELINE, "Netty epoll (GSO/GRO)", "QuicServerMain", "epoll"));
         specs.add(java(config, files, "nio", "Netty NIO", "QuicServerMain", "nio"));
         specs.add(java(config, files, WEBFLUX_XDP, "WebFlux, HTTP/3 starter (XDP)", "WebFluxServerMain", "xdp"));
@@ -69,7 +75,7 @@ final class QuicServerSpec {
     }
 
     private static QuicServerSpec java(Config config, QuicFiles files, String id, String name, String main,
-            String transport) {
+            String transport, String... more) {
         List<String> command = new ArrayList<>(List.of(config.java17, "-Xms512m", "-Xmx512m", "-XX:+UseG1GC",
                 "-XX:-UseDynamicNumberOfCompilerThreads", "-Dio.netty.leakDetection.level=disabled",
                 "-Dio.netty.allocator.type=" + config.nettyAllocator, "--enable-native-access=ALL-UNNAMED",
@@ -79,6 +85,7 @@ final class QuicServerSpec {
         if (transport.equals(XDP)) {
             command.addAll(List.of("--interface", config.appInterface, "--pin", config.quicPin));
         }
+        command.addAll(List.of(more));
         return new QuicServerSpec(id, name, command);
     }
 

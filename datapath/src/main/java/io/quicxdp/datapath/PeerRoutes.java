@@ -218,7 +218,9 @@ final class PeerRoutes implements AutoCloseable {
         Transmitter via = current != null && current.interfaceName().equals(lookup.transmitter.interfaceName())
                 ? current : lookup.transmitter;
         peer.routed(lookup.mac, via, lookup.generation, lookup.askedAt + maxAgeNanos);
-        if (lookup.hasSource) {
+        // an answer leaves from where the peer sent, which a host serving an address on its loopback (behind a
+        // load balancer) must keep: the route names the link's own address
+        if (lookup.hasSource && !peer.localFromPeer) {
             peer.localHigh = lookup.localHigh;
             peer.localLow = lookup.localLow;
         }

@@ -141,6 +141,7 @@ public final class ReceivedDatagram {
         peer.port = frame.sourcePort();
         peer.localHigh = IpAddresses.highAt(frames, destination, ipv6);
         peer.localLow = IpAddresses.lowAt(frames, destination, ipv6);
+        peer.localFromPeer = true;
         routes.learned(peer, frame.sourceMac(), queue.transmitter());
         return peer;
     }

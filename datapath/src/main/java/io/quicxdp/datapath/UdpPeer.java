@@ -2,6 +2,7 @@ package io.quicxdp.datapath;
 
 import io.quicxdp.datapath.config.DatapathSettings;
 import io.quicxdp.datapath.internal.queue.Transmitter;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -51,6 +52,13 @@ public final class UdpPeer {
 
     long localLow;
 
+    /**
+     * Whether the local address is the one the peer sent to (from a received frame, or {@link #answerFrom}): a
+     * route lookup then leaves it, as an answer must come from where the peer sent. Otherwise the route's
+     * source address is taken.
+     */
+    boolean localFromPeer;
+
     /** The routing generation the route was learned or last looked up at. */
     long routeGeneration;
 
@@ -92,7 +100,31 @@ public final class UdpPeer {
         this.routeFailure = null;
         this.lookup = null;
         this.retryDelay = 0;
+        this.localFromPeer = false;
         return this;
+    }
+
+    /**
+     * Sends to this peer from {@code local}, the address the peer sent to, from now on, whatever source address
+     * the kernel's route to it names: for answers to a datagram that another socket (or thread) received, such
+     * as one sent to an address the host serves on its loopback behind a load balancer. A wildcard endpoint
+     * sends from it; one bound to an address, from that. Its route is still looked up on the next send.
+     *
+     * @throws IllegalArgumentException when {@code local} is of the other IP version than the peer
+     */
+    public UdpPeer answerFrom(InetAddress local) {
+        if (IpAddresses.isIpv6(local) != ipv6) {
+            throw new IllegalArgumentException("peer " + socketAddress() + " cannot be answered from " + local);
+        }
+        this.localHigh = IpAddresses.high(local);
+        this.localLow = IpAddresses.low(local);
+        this.localFromPeer = true;
+        return this;
+    }
+
+    /** Whether the local address is one the peer sent to, which {@link #answerFrom} or a received frame set. */
+    public boolean answersFromWhereItSent() {
+        return localFromPeer;
     }
 
     /** Whether the peer's address is IPv6 (else IPv4). */

@@ -118,6 +118,32 @@ class UdpPeerRefreshTests {
     }
 
     @Test
+    void aPeerToldWhereItSentIsAnsweredFromThereNotFromTheRoutesSourceAddress() throws Exception {
+        // a second address on the link, as a service address a host holds behind a load balancer
+        String text = net.appIpv4().getHostAddress();
+        InetAddress service = InetAddress.getByName(text.substring(0, text.lastIndexOf('.')) + ".200");
+        Commands.run("ip", "addr", "add", service.getHostAddress() + "/32", "dev", fixture.appInterface());
+        try (XdpDatapath datapath = XdpDatapath.open(List.of(fixture.config()), TestSettings.small());
+                UdpEndpoint endpoint = datapath.bind(PORT, datagram -> { });
+                DatagramChannel receiver = net.inPeer(() -> DatagramChannel.open()
+                        .bind(new InetSocketAddress(PEER_PORT)))) {
+            receiver.socket().setSoTimeout(5000);
+            InetSocketAddress client = new InetSocketAddress(net.peerIpv4(), PEER_PORT);
+            UdpPeer told = UdpPeer.of(client).answerFrom(service);
+            assertThat(endpoint.send(told, ascii("told"))).isTrue();
+            assertThat(sourceOfNext(receiver)).as("from the address the peer sent to").isEqualTo(service);
+            assertThat(endpoint.send(UdpPeer.of(client), ascii("not told"))).isTrue();
+            assertThat(sourceOfNext(receiver)).as("from the route's source address").isEqualTo(net.appIpv4());
+        }
+    }
+
+    private static InetAddress sourceOfNext(DatagramChannel receiver) throws Exception {
+        DatagramPacket packet = new DatagramPacket(new byte[64], 64);
+        receiver.socket().receive(packet);
+        return packet.getAddress();
+    }
+
+    @Test
     void aNextHopWhoseMacChangedSilentlyIsFoundAgainWithinTheRouteMaxAge() throws Exception {
         // fast neighbour timers on the app's end, so that the kernel's own checks take milliseconds, not seconds
         Commands.run("ip", "ntable", "change", "name", "arp_cache", "dev", fixture.appInterface(), "base_reachable",

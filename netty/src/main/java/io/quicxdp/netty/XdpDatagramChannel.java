@@ -321,6 +321,20 @@ public final class XdpDatagramChannel extends AbstractChannel implements Datagra
         return false;
     }
 
+    /**
+     * Answers to {@code sender} leave from {@code recipient}'s address, the one it sent to, even before this
+     * channel has heard from it: for a datagram that another loop's channel received and handed to this one
+     * ({@code XdpQuicDispatcher} does). Without, the first answer would leave from the source address of the
+     * kernel's route to the sender, which is not the one it sent to where the host serves an address on its
+     * loopback behind a load balancer. Call it on this channel's event loop.
+     */
+    public void answerFrom(InetSocketAddress sender, InetSocketAddress recipient) {
+        UdpPeer peer = peer(sender);
+        if (!peer.answersFromWhereItSent()) {
+            peer.answerFrom(recipient.getAddress());
+        }
+    }
+
     /** The peer kept for {@code address}, made the first time it is seen. */
     private UdpPeer peer(InetSocketAddress address) {
         UdpPeer peer = peers.get(address);

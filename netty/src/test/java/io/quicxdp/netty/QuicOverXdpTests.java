@@ -29,6 +29,8 @@ import io.quicxdp.datapath.config.DatapathSettings;
 import io.quicxdp.datapath.config.TxPath;
 import io.quicxdp.datapath.internal.linux.Namespaces;
 import io.quicxdp.datapath.state.SocketState;
+import io.quicxdp.datapath.testing.QueueProbe;
+import io.quicxdp.datapath.testing.RebindingRelay;
 import io.quicxdp.datapath.testing.TestPorts;
 import io.quicxdp.datapath.testing.XskMapFixture;
 import io.quicxdp.netty.quic.QuicLbConnectionIds;

@@ -8,6 +8,7 @@ import io.netty.handler.codec.quic.SslSessionTicketKey;
 import io.quicxdp.autoconfigure.netty.XdpNettyAutoConfiguration;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.netty.XdpIoHandlerFactory;
+import io.quicxdp.netty.quic.XdpQuicRouting;
 import java.security.SecureRandom;
 import java.time.Clock;
 import org.springframework.beans.factory.ObjectProvider;
@@ -27,6 +28,8 @@ import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.core.env.Environment;
 import org.springframework.http.server.reactive.HttpHandler;
 import org.springframework.util.StringUtils;
@@ -81,6 +84,14 @@ public final class XdpHttp3AutoConfiguration {
             // needs this server, such as the actuator's (the xdp endpoint shows HTTP/3), and answer them 404
             return new XdpHttp3Server(xdpEventLoopGroup, handler::getObject, XdpHttp3Properties.port(environment),
                     http3.toSettings(environment), quic);
+        }
+
+        /** First, so that the application's customizers see (and may replace) the routing's hooks. */
+        @Bean
+        @Order(Ordered.HIGHEST_PRECEDENCE)
+        @ConditionalOnBean(XdpQuicRouting.class)
+        XdpHttp3QuicCustomizer xdpHttp3Routing(XdpQuicRouting xdpQuicRouting) {
+            return new Http3Routing(xdpQuicRouting);
         }
 
         /** {@code Alt-Svc} on the Reactor Netty TCP server's responses only: over HTTP/3 it would say nothing. */

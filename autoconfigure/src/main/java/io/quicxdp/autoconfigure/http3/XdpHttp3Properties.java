@@ -101,8 +101,9 @@ public class XdpHttp3Properties implements Validator {
 
     /**
      * File of the stateless-reset key that every instance shares, so that any of them can reset a connection it
-     * does not hold: one base64 key of 32 bytes (openssl rand -base64 32). Unset: Netty's, made at random for
-     * this process.
+     * does not hold: one base64 key of 32 bytes (openssl rand -base64 32). Set, packets for another instance's
+     * connection IDs are answered with a stateless reset. Unset: Netty's, made at random for this process, and
+     * no reset is sent.
      */
     private @Nullable Resource statelessResetKey;
 

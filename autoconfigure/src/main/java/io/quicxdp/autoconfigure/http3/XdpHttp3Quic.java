@@ -1,6 +1,10 @@
 package io.quicxdp.autoconfigure.http3;
 
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.QuicConnectionIdGenerator;
 import io.netty.handler.codec.quic.QuicResetTokenGenerator;
@@ -8,6 +12,7 @@ import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicTokenHandler;
 import io.netty.handler.codec.quic.SegmentedDatagramPacketAllocator;
+import io.quicxdp.netty.XdpQuic;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntFunction;
@@ -41,11 +46,15 @@ public final class XdpHttp3Quic {
 
     private @Nullable IntFunction<QuicConnectionIdGenerator> connectionIds;
 
-    private @Nullable SegmentedDatagramPacketAllocator segmentedDatagrams;
+    private @Nullable SegmentedDatagramPacketAllocator segmentedDatagrams = XdpQuic.segmentedAllocator();
+
+    private @Nullable ByteBufAllocator datagramAllocator = XdpQuic.txFrameAllocator();
 
     private final List<ChannelStep> channelSteps = new ArrayList<>();
 
     private final List<CodecStep> codecSteps = new ArrayList<>();
+
+    private final List<ChannelHandler> connectionHandlers = new ArrayList<>();
 
     /**
      * @param sslContext the server's TLS, shared by every loop's codec
@@ -115,12 +124,29 @@ public final class XdpHttp3Quic {
         return this;
     }
 
+    /** What makes each loop's connection ID generator, or {@code null} for Netty's random IDs. */
+    @Nullable IntFunction<QuicConnectionIdGenerator> connectionIdGenerators() {
+        return this.connectionIds;
+    }
+
     /**
      * Lets the codec hand the channel several datagrams to one peer as one packet, made by {@code allocator}
-     * ({@code QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR}); {@code null}, one write per datagram.
+     * ({@code QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR}); {@code null}, one write per datagram. By
+     * default {@link XdpQuic#segmentedAllocator()}: a turn's datagrams to a client leave as one batch.
      */
     public XdpHttp3Quic segmentedDatagrams(@Nullable SegmentedDatagramPacketAllocator allocator) {
         this.segmentedDatagrams = allocator;
+        return this;
+    }
+
+    /**
+     * Where the codec has quiche write each datagram: the QUIC connections' {@code ChannelOption.ALLOCATOR}. By
+     * default {@link XdpQuic#txFrameAllocator()}, whose buffers are TX frames of the loop's queue, so that a
+     * datagram is sent from where quiche wrote it; {@code null}, Netty's default allocator (each datagram copied
+     * into a TX frame as it is sent).
+     */
+    public XdpHttp3Quic datagramAllocator(@Nullable ByteBufAllocator allocator) {
+        this.datagramAllocator = allocator;
         return this;
     }
 
@@ -145,6 +171,25 @@ public final class XdpHttp3Quic {
     }
 
     /**
+     * Adds {@code handler} to the pipeline of every QUIC connection, in front of the server's own handlers: for
+     * what watches connections (their events, such as a peer's migration), not their request streams. It must be
+     * {@link ChannelHandler.Sharable} or a {@link ChannelInitializer}. Handlers go in the order added.
+     */
+    public XdpHttp3Quic connectionHandler(ChannelHandler handler) {
+        this.connectionHandlers.add(handler);
+        return this;
+    }
+
+    /** The codec's connection handler: the {@linkplain #connectionHandler added handlers}, then {@code server}. */
+    ChannelHandler connectionPipeline(ChannelHandler server) {
+        if (this.connectionHandlers.isEmpty()) {
+            return server;
+        }
+        ChannelHandler[] handlers = this.connectionHandlers.toArray(ChannelHandler[]::new);
+        return new ConnectionPipeline(handlers, server);
+    }
+
+    /**
      * Applies the hooks to the codec builder of the loop numbered {@code loop}, with {@code tokens} standing for
      * the token handler (the server's count of the Retry packets around it).
      */
@@ -161,6 +206,9 @@ public final class XdpHttp3Quic {
         if (this.segmentedDatagrams != null) {
             codec.option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, this.segmentedDatagrams);
         }
+        if (this.datagramAllocator != null) {
+            codec.option(ChannelOption.ALLOCATOR, this.datagramAllocator);
+        }
         for (CodecStep step : this.codecSteps) {
             step.configure(loop, codec);
         }
@@ -170,6 +218,25 @@ public final class XdpHttp3Quic {
     void initChannel(int loop, Channel channel) throws Exception {
         for (ChannelStep step : this.channelSteps) {
             step.initChannel(loop, channel);
+        }
+    }
+
+    /** Puts the added connection handlers and then the server's on each new QUIC connection. */
+    @ChannelHandler.Sharable
+    private static final class ConnectionPipeline extends ChannelInitializer<Channel> {
+
+        private final ChannelHandler[] handlers;
+
+        private final ChannelHandler server;
+
+        ConnectionPipeline(ChannelHandler[] handlers, ChannelHandler server) {
+            this.handlers = handlers;
+            this.server = server;
+        }
+
+        @Override
+        protected void initChannel(Channel connection) {
+            connection.pipeline().addLast(this.handlers).addLast(this.server);
         }
     }
 

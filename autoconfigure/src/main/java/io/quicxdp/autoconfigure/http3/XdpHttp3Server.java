@@ -136,7 +136,8 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
             .initialMaxStreamDataBidirectionalRemote(this.settings.maxStreamData())
             .initialMaxStreamsBidirectional(this.settings.maxStreams());
         this.quic.configure(codec, loop, tokens);
-        return codec.handler(this.limit.connectionHandler(this.connections)).build();
+        // the limit admits first; an admitted connection gets the hooks' handlers, then the server's
+        return codec.handler(this.limit.connectionHandler(this.quic.connectionPipeline(this.connections))).build();
     }
 
     @Override

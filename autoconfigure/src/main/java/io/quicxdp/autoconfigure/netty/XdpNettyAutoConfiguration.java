@@ -106,7 +106,8 @@ public final class XdpNettyAutoConfiguration {
                 return new QuicRoutingState(ids.serverIdHex(), random, ids.connectionIdLength(), ids.configRotation(),
                         ids.lengthSelfDescription(), xdpQuicRouting.loops(), xdpQuicRouting.packetsHandedOver(),
                         xdpQuicRouting.handOversDropped(), xdpQuicRouting.foreignPackets(),
-                        xdpQuicRouting.migrationsSeen(), QuicLimitsState.of(xdpQuicRouting.connectionLimit()));
+                        xdpQuicRouting.statelessResetsSent(), xdpQuicRouting.migrationsSeen(),
+                        QuicLimitsState.of(xdpQuicRouting.connectionLimit()));
             };
         }
     }

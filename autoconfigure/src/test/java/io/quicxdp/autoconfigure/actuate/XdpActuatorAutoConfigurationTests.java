@@ -120,7 +120,7 @@ class XdpActuatorAutoConfigurationTests {
             .run((context) -> {
                 assertThat(context).hasNotFailed().hasSingleBean(XdpQuicMetrics.class);
                 assertThat(context.getBean(XdpEndpoint.class).xdp().quic())
-                    .isEqualTo(new QuicRoutingState("c0ffee", false, 20, 1, false, 2, 0, 0, 0, 0,
+                    .isEqualTo(new QuicRoutingState("c0ffee", false, 20, 1, false, 2, 0, 0, 0, 0, 0,
                             new QuicLimitsState(0, 1000, 0, 0, 0, 0)));
                 MeterRegistry registry = context.getBean(MeterRegistry.class);
                 context.getBean(XdpQuicMetrics.class).bindTo(registry);
@@ -129,6 +129,7 @@ class XdpActuatorAutoConfigurationTests {
                 assertThat(registry.get("quic.xdp.quic.handovers").tag("result", "dropped").functionCounter().count())
                     .isZero();
                 assertThat(registry.get("quic.xdp.quic.foreign.packets").functionCounter().count()).isZero();
+                assertThat(registry.get("quic.xdp.quic.stateless.resets").functionCounter().count()).isZero();
                 assertThat(registry.get("quic.xdp.quic.migrations").functionCounter().count()).isZero();
             });
     }

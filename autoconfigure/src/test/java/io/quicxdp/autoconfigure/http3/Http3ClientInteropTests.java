@@ -2,6 +2,8 @@ package io.quicxdp.autoconfigure.http3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.quicxdp.datapath.XdpDatapath;
+import io.quicxdp.datapath.state.SocketState;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +26,7 @@ class Http3ClientInteropTests extends Http3InteropTestBase {
     @Test
     void transferOfSeveralFilesOneOfFiveMegabytesIsByteExact(@TempDir Path downloads) throws Exception {
         long sentBefore = application.getBean(XdpHttp3Server.class).state().bytesSent();
+        long inPlaceBefore = txInPlace();
         gtlsclient(fixture.net().appIpv4(), downloads, List.of("--quiet"), "/file/1", "/file/1000", "/file/65536",
                 "/file/5242880");
         for (int size : new int[] {1, 1000, 65536, 5242880}) {
@@ -31,6 +34,9 @@ class Http3ClientInteropTests extends Http3InteropTestBase {
         }
         assertThat(application.getBean(XdpHttp3Server.class).state().bytesSent() - sentBefore)
             .as("response bytes counted").isGreaterThanOrEqualTo(1 + 1000 + 65536 + 5242880);
+        // by default quiche writes each datagram into a TX frame, which leaves from there
+        assertThat(txInPlace() - inPlaceBefore).as("datagrams sent from the TX frame quiche wrote them into")
+            .isGreaterThan((1000 + 65536 + 5242880) / 1500);
     }
 
     @Test
@@ -107,5 +113,11 @@ class Http3ClientInteropTests extends Http3InteropTestBase {
         // gtlsclient says so only when the server rejects early data
         assertThat(resumed).as("the request went out in 0-RTT and was kept").contains("type=0RTT")
             .doesNotContain("Early data was rejected by server");
+    }
+
+    private long txInPlace() {
+        return application.getBean(XdpDatapath.class).state().sockets().stream()
+            .mapToLong(SocketState::txInPlace)
+            .sum();
     }
 }

@@ -72,15 +72,9 @@ abstract class Http3InteropTestBase {
         certificates = Files.createTempDirectory("quic-xdp-h3-");
         X509Bundle certificate = new CertificateBuilder().subject("CN=quic-xdp test").setIsCertificateAuthority(true)
             .buildSelfSigned();
-        Path cert = Files.writeString(certificates.resolve("cert.pem"), certificate.getCertificatePEM());
-        Path key = Files.writeString(certificates.resolve("key.pem"), certificate.getPrivateKeyPEM());
         application = new SpringApplicationBuilder(Files3.class).web(WebApplicationType.REACTIVE)
-            .properties("spring.main.banner-mode=off", "server.port=0", "quic.xdp.umem.frame-count=4096",
-                    "quic.xdp.neighbour-timeout=10s", "quic.xdp.maps[0].interface=" + fixture.appInterface(),
-                    "quic.xdp.maps[0].path=" + fixture.pin(), "quic.xdp.http3.enabled=true",
-                    "quic.xdp.http3.port=" + PORT, "quic.xdp.http3.ssl.bundle=h3",
-                    "spring.ssl.bundle.pem.h3.keystore.certificate=file:" + cert,
-                    "spring.ssl.bundle.pem.h3.keystore.private-key=file:" + key)
+            .properties(Http3TestApplications.properties(fixture.appInterface(), fixture.pin(), PORT, 4096,
+                    certificate, certificates))
             .properties(http3Properties().toArray(String[]::new))
             .run();
     }

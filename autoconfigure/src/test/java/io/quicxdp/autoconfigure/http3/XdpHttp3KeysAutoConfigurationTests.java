@@ -2,11 +2,20 @@ package io.quicxdp.autoconfigure.http3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.quic.QuicSslContext;
+import io.netty.handler.codec.quic.QuicSslContextBuilder;
+import io.netty.pkitesting.CertificateBuilder;
+import io.netty.pkitesting.X509Bundle;
 import io.quicxdp.autoconfigure.http3.keys.XdpHttp3Keys;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -59,6 +68,50 @@ class XdpHttp3KeysAutoConfigurationTests {
                 assertThat(keys.resetTokenGenerator()).isNotNull();
                 assertThat(keys.isRunning()).isTrue();
             });
+    }
+
+    @Test
+    void theHttp3ServerIssuesAndAcceptsWithTheConfiguredKeys() throws Exception {
+        Path retryTokens = write("retry-token-keys", key(32));
+        Path statelessReset = write("stateless-reset-key", key(32));
+        this.contextRunner
+            .withPropertyValues("quic.xdp.http3.retry=true", "quic.xdp.http3.retry-token-keys=file:" + retryTokens,
+                    "quic.xdp.http3.stateless-reset-key=file:" + statelessReset)
+            .run((context) -> {
+                XdpHttp3Quic quic = new XdpHttp3Quic(tls(), 2, null);
+                context.getBean("xdpHttp3SharedKeys", XdpHttp3QuicCustomizer.class).customize(quic);
+                XdpHttp3Keys keys = context.getBean(XdpHttp3Keys.class);
+                assertThat(quic.tokenHandler()).as("Retry tokens from the shared key")
+                    .isInstanceOf(KeyedRetryTokens.class);
+                ByteBuf token = Unpooled.buffer();
+                InetSocketAddress client = new InetSocketAddress("198.18.0.2", 4433);
+                quic.tokenHandler().writeToken(token, Unpooled.wrappedBuffer(new byte[8]), client);
+                assertThat(new KeyedRetryTokens(Clock.systemUTC(), keys.retryTokens()).validateToken(token, client))
+                    .as("a token from this instance, checked by another with the same key").isPositive();
+                ByteBuffer id = ByteBuffer.wrap(new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 });
+                assertThat(quic.resetTokenGenerator().newResetToken(id))
+                    .isEqualTo(keys.resetTokenGenerator().newResetToken(id));
+            });
+    }
+
+    @Test
+    void withoutRetryTheSharedRetryKeysSendNoRetry() throws Exception {
+        Path retryTokens = write("retry-token-keys", key(32));
+        this.contextRunner.withPropertyValues("quic.xdp.http3.retry-token-keys=file:" + retryTokens).run((context) -> {
+            XdpHttp3Quic quic = new XdpHttp3Quic(tls(), 2, null);
+            context.getBean("xdpHttp3SharedKeys", XdpHttp3QuicCustomizer.class).customize(quic);
+            assertThat(quic.tokenHandler()).isNull();
+            assertThat(quic.resetTokenGenerator()).as("Netty's own").isNull();
+        });
+    }
+
+    private static QuicSslContext tls() throws Exception {
+        X509Bundle certificate = new CertificateBuilder().subject("CN=quic-xdp test").setIsCertificateAuthority(true)
+            .buildSelfSigned();
+        return QuicSslContextBuilder
+            .forServer(certificate.getKeyPair().getPrivate(), null, certificate.getCertificate())
+            .applicationProtocols("h3")
+            .build();
     }
 
     @Test

@@ -13,7 +13,6 @@ import io.netty.pkitesting.X509Bundle;
 import io.quicxdp.datapath.testing.TestPorts;
 import io.quicxdp.datapath.testing.XskMapFixture;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Set;
@@ -71,15 +70,9 @@ class XdpHttp3QuicCustomizerTests {
     private ConfigurableApplicationContext application(XskMapFixture fixture) throws Exception {
         X509Bundle certificate = new CertificateBuilder().subject("CN=quic-xdp test").setIsCertificateAuthority(true)
             .buildSelfSigned();
-        Path cert = Files.writeString(this.certificates.resolve("cert.pem"), certificate.getCertificatePEM());
-        Path key = Files.writeString(this.certificates.resolve("key.pem"), certificate.getPrivateKeyPEM());
         return new SpringApplicationBuilder(Customized.class).web(WebApplicationType.REACTIVE)
-            .properties("spring.main.banner-mode=off", "server.port=0", "quic.xdp.umem.frame-count=1024",
-                    "quic.xdp.neighbour-timeout=10s", "quic.xdp.maps[0].interface=" + fixture.appInterface(),
-                    "quic.xdp.maps[0].path=" + fixture.pin(), "quic.xdp.http3.enabled=true",
-                    "quic.xdp.http3.port=" + PORT, "quic.xdp.http3.ssl.bundle=h3",
-                    "spring.ssl.bundle.pem.h3.keystore.certificate=file:" + cert,
-                    "spring.ssl.bundle.pem.h3.keystore.private-key=file:" + key)
+            .properties(Http3TestApplications.properties(fixture.appInterface(), fixture.pin(), PORT, 1024,
+                    certificate, this.certificates))
             .run();
     }
 

@@ -1,8 +1,10 @@
 package io.quicxdp.bench.quic;
 
+import io.quicxdp.datapath.config.TxPath;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -17,16 +19,18 @@ import java.util.Set;
  * @param cert the server's certificate chain (PEM)
  * @param interfaceName for {@code xdp}: the interface whose XDP program redirects the port; otherwise null
  * @param pin for {@code xdp}: the bpffs path of the XSKMAP that program redirects into; otherwise null
+ * @param txPath for {@code xdp}: how the codec's batches leave ({@link TxPath}); otherwise null
  */
-record ServerOptions(String transport, int port, Path htdocs, Path key, Path cert, String interfaceName, Path pin) {
+record ServerOptions(String transport, int port, Path htdocs, Path key, Path cert, String interfaceName, Path pin,
+        TxPath txPath) {
 
     static final String USAGE = "usage: QuicServerMain --transport xdp|epoll|nio --port PORT --htdocs DIR "
-            + "--key KEY.pem --cert CERT.pem [--interface IF --pin XSKMAP_PIN]";
+            + "--key KEY.pem --cert CERT.pem [--interface IF --pin XSKMAP_PIN [--tx-path xdp|kernel-gso|auto]]";
 
     private static final List<String> TRANSPORTS = List.of("xdp", "epoll", "nio");
 
     private static final Set<String> FLAGS = Set.of("--transport", "--port", "--htdocs", "--key", "--cert",
-            "--interface", "--pin");
+            "--interface", "--pin", "--tx-path");
 
     /**
      * Parses {@code args}.
@@ -54,6 +58,7 @@ record ServerOptions(String transport, int port, Path htdocs, Path key, Path cer
         int port = port(required(values, "--port"));
         String interfaceName = values.get("--interface");
         String pin = values.get("--pin");
+        String txPath = values.get("--tx-path");
         if (transport.equals("xdp")) {
             if (interfaceName == null || pin == null) {
                 throw new IllegalArgumentException("--transport xdp needs --interface (the interface whose XDP "
@@ -64,13 +69,25 @@ record ServerOptions(String transport, int port, Path htdocs, Path key, Path cer
                         + "not '" + pin + "'");
             }
         }
-        else if (interfaceName != null || pin != null) {
-            throw new IllegalArgumentException("--interface and --pin apply to --transport xdp only; drop them for "
-                    + transport);
+        else if (interfaceName != null || pin != null || txPath != null) {
+            throw new IllegalArgumentException("--interface, --pin and --tx-path apply to --transport xdp only; drop "
+                    + "them for " + transport);
         }
         return new ServerOptions(transport, port, Path.of(required(values, "--htdocs")),
                 Path.of(required(values, "--key")), Path.of(required(values, "--cert")), interfaceName,
-                pin == null ? null : Path.of(pin));
+                pin == null ? null : Path.of(pin), transport.equals("xdp") ? txPath(txPath) : null);
+    }
+
+    private static TxPath txPath(String value) {
+        if (value == null) {
+            return TxPath.XDP;
+        }
+        for (TxPath path : TxPath.values()) {
+            if (path.name().toLowerCase(Locale.ROOT).replace('_', '-').equals(value)) {
+                return path;
+            }
+        }
+        throw new IllegalArgumentException("--tx-path must be xdp, kernel-gso or auto, not '" + value + "'");
     }
 
     private static String required(Map<String, String> values, String flag) {

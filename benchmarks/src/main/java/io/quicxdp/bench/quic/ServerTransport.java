@@ -108,7 +108,7 @@ final class ServerTransport implements AutoCloseable {
                 List.of(new XdpMapConfig(options.interfaceName(), options.pin(), List.of(0))),
                 DatapathSettings.builder().pollThreads(false)
                         .frameCount(XDP_FRAMES).fillRingSize(XDP_FRAMES).rxRingSize(XDP_FRAMES / 2)
-                        .txRingSize(XDP_FRAMES / 2).completionRingSize(XDP_FRAMES / 2).build());
+                        .txRingSize(XDP_FRAMES / 2).completionRingSize(XDP_FRAMES / 2).txPath(options.txPath()).build());
         MultiThreadIoEventLoopGroup loop = null;
         try {
             XdpIoHandlerFactory factory = XdpIoHandlerFactory.of(datapath);

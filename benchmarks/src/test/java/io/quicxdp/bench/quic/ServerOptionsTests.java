@@ -3,6 +3,7 @@ package io.quicxdp.bench.quic;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
+import io.quicxdp.datapath.config.TxPath;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -22,7 +23,18 @@ class ServerOptionsTests {
         ServerOptions options = ServerOptions.parse(with("--transport", "xdp", "--interface", "veth0", "--pin",
                 "/sys/fs/bpf/xsks"));
         assertThat(options).isEqualTo(new ServerOptions("xdp", 4433, Path.of("www"), Path.of("k.pem"),
-                Path.of("c.pem"), "veth0", Path.of("/sys/fs/bpf/xsks")));
+                Path.of("c.pem"), "veth0", Path.of("/sys/fs/bpf/xsks"), TxPath.XDP));
+    }
+
+    @Test
+    void xdpSendsItsBatchesThroughTheKernelWhenAsked() {
+        assertThat(ServerOptions.parse(with("--transport", "xdp", "--interface", "veth0", "--pin", "/sys/fs/bpf/xsks",
+                "--tx-path", "kernel-gso")).txPath()).isEqualTo(TxPath.KERNEL_GSO);
+        assertThatIllegalArgumentException().isThrownBy(() -> ServerOptions.parse(with("--transport", "xdp",
+                "--interface", "veth0", "--pin", "/sys/fs/bpf/xsks", "--tx-path", "gso")))
+            .withMessage("--tx-path must be xdp, kernel-gso or auto, not 'gso'");
+        assertThatIllegalArgumentException().isThrownBy(() -> ServerOptions.parse(with("--transport", "epoll",
+                "--tx-path", "kernel-gso"))).withMessageContaining("apply to --transport xdp only");
     }
 
     @Test

@@ -1,9 +1,11 @@
 package io.quicxdp.netty.quic;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DatagramPacket;
+import io.quicxdp.netty.XdpDatagramChannel;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -27,12 +29,15 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * owner's codec and then {@code channelReadComplete}, so the codec flushes once per batch. Behind a port whose
  * clients migrated, the loop of the new address keeps handing their packets over: a hand-over costs a queue
  * entry each and a task per batch, and the frame stays held until the owner's codec has read it.</li>
- * <li>A short header whose ID this server did not issue is dropped and counted, its frame given back at once. A
- * stateless reset is not sent: only the instance that issued the ID knows its reset token, and none is shared.</li>
+ * <li>A short header whose ID this server did not issue is counted and its frame given back at once. With
+ * {@link StatelessResets} (a fleet's shared reset key), it is answered with a stateless reset, which the client
+ * recognizes by the token the issuing instance gave it; without, it is dropped: only the issuer would know the
+ * token.</li>
  * </ul>
  *
  * The first answer of a loop to an address it has not received from (a migrated client whose packets reach it
- * through another loop) looks up the route, as any first send of a channel to a new address does.
+ * through another loop) looks up the route, as any first send of a channel to a new address does, and leaves from
+ * the address the client sent to ({@code XdpDatagramChannel.answerFrom}), not the route's source address.
  *
  * <p>Add it to the channel of every loop of the routing's group, once each; a channel whose loop already has one
  * fails to register. Sharable.
@@ -43,18 +48,28 @@ public final class XdpQuicDispatcher extends ChannelInboundHandlerAdapter {
     /** Datagrams that may wait for one loop; beyond, a hand-over is dropped, like a full socket buffer. */
     static final int INBOX_CAPACITY = 1024;
 
+    /** The header form bit and the fixed bit: a QUIC v1 short header has 0 and 1. */
+    private static final int SHORT_HEADER_BITS = 0xc0;
+
+    private static final int FIXED_BIT = 0x40;
+
     /** Datagrams one task fires before it lets the loop's other work run. */
     private static final int BATCH = 64;
 
     private final XdpQuicRouting routing;
 
+    /** Builds each loop's codec behind the dispatcher; {@code null} where the codec is in place already. */
     private final XdpQuicInitializer codec;
+
+    /** Answers foreign short headers; {@code null} drops them. */
+    private final StatelessResets resets;
 
     private final AtomicReferenceArray<Inbox> inboxes;
 
-    XdpQuicDispatcher(XdpQuicRouting routing, XdpQuicInitializer codec) {
+    XdpQuicDispatcher(XdpQuicRouting routing, XdpQuicInitializer codec, StatelessResets resets) {
         this.routing = routing;
         this.codec = codec;
+        this.resets = resets;
         this.inboxes = new AtomicReferenceArray<>(routing.loops());
     }
 
@@ -70,6 +85,9 @@ public final class XdpQuicDispatcher extends ChannelInboundHandlerAdapter {
         if (!inboxes.compareAndSet(loop, null, inbox)) {
             throw new IllegalStateException("event loop " + loop + " has a channel with this dispatcher already: add "
                     + "a dispatcher to one channel per loop, and make one dispatcher per port");
+        }
+        if (codec == null) {
+            return;
         }
         try {
             codec.initChannel(ctx.channel(), connectionIdLength(), routing.connectionIds().generator(loop));
@@ -109,6 +127,9 @@ public final class XdpQuicDispatcher extends ChannelInboundHandlerAdapter {
         }
         if (route == QuicDatagrams.FOREIGN) {
             routing.foreign.increment();
+            if (resets != null) {
+                reset(ctx, packet);
+            }
             packet.release();
             return;
         }
@@ -119,6 +140,20 @@ public final class XdpQuicDispatcher extends ChannelInboundHandlerAdapter {
         else if (owner == null || !owner.offer(packet)) {
             routing.handOversDropped.increment();
             packet.release();
+        }
+    }
+
+    /** Answers a QUIC short header (fixed bit set) with a stateless reset, if one may be sent now. */
+    private void reset(ChannelHandlerContext ctx, DatagramPacket packet) {
+        ByteBuf content = packet.content();
+        if (!content.isReadable()
+                || (content.getUnsignedByte(content.readerIndex()) & SHORT_HEADER_BITS) != FIXED_BIT) {
+            return;
+        }
+        ByteBuf reset = resets.resetFor(content, connectionIdLength(), ctx.alloc());
+        if (reset != null) {
+            routing.statelessResets.increment();
+            ctx.writeAndFlush(new DatagramPacket(reset, packet.sender(), packet.recipient()), ctx.voidPromise());
         }
     }
 
@@ -172,6 +207,10 @@ public final class XdpQuicDispatcher extends ChannelInboundHandlerAdapter {
             }
             int fired = 0;
             for (DatagramPacket packet = packets.poll(); packet != null; packet = packets.poll()) {
+                if (ctx.channel() instanceof XdpDatagramChannel xdp && packet.recipient() != null) {
+                    // the answers go from where the client sent, as they would from the loop that received it
+                    xdp.answerFrom(packet.sender(), packet.recipient());
+                }
                 ctx.fireChannelRead(packet);
                 if (++fired == BATCH) {
                     break;

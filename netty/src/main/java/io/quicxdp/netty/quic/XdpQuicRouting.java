@@ -36,6 +36,8 @@ public final class XdpQuicRouting {
 
     final LongAdder foreign = new LongAdder();
 
+    final LongAdder statelessResets = new LongAdder();
+
     private final LongAdder migrations = new LongAdder();
 
     private final ChannelHandler migrationCounter = new MigrationCounter(migrations);
@@ -78,10 +80,23 @@ public final class XdpQuicRouting {
 
     /**
      * A dispatcher for one port: add it to the channel of every loop (as a bootstrap's handler, say); on each it
-     * has {@code codec} build that loop's QUIC codec behind it, with an ID generator of that loop.
+     * has {@code codec} build that loop's QUIC codec behind it, with an ID generator of that loop. A short header
+     * whose ID this server did not issue is dropped.
      */
     public XdpQuicDispatcher dispatcher(XdpQuicInitializer codec) {
-        return new XdpQuicDispatcher(this, codec);
+        return new XdpQuicDispatcher(this, codec, null);
+    }
+
+    /**
+     * A dispatcher for one port, as {@link #dispatcher(XdpQuicInitializer)}, that answers a short header whose ID
+     * this server did not issue with a stateless reset from {@code resets} (or drops it where {@code resets} is
+     * {@code null}). With a {@code null} {@code codec}, the codecs are built elsewhere: add the dispatcher in front
+     * of the codec of every loop's channel, each codec built with {@code connectionIds().generator(loop)} for the
+     * loop's index in the group and {@code localConnectionIdLength(connectionIds().connectionIdLength())}, as the
+     * starter's HTTP/3 server does.
+     */
+    public XdpQuicDispatcher dispatcher(XdpQuicInitializer codec, StatelessResets resets) {
+        return new XdpQuicDispatcher(this, codec, resets);
     }
 
     /** The connection IDs' format. */
@@ -128,10 +143,16 @@ public final class XdpQuicRouting {
 
     /**
      * Short-header datagrams whose destination ID this server did not issue (another server ID or rotation, a
-     * loop that does not exist, or too short to hold an ID): dropped, as no codec here can place them.
+     * loop that does not exist, or too short to hold an ID): dropped, as no codec here can place them, some of them
+     * answered with a {@linkplain #statelessResetsSent() stateless reset}.
      */
     public long foreignPackets() {
         return foreign.sum();
+    }
+
+    /** Of the {@link #foreignPackets()}, those answered with a stateless reset. */
+    public long statelessResetsSent() {
+        return statelessResets.sum();
     }
 
     /** Connections whose peer moved to a new address, as their {@link #migrationCounter()}s saw. */

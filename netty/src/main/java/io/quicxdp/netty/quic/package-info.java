@@ -4,6 +4,7 @@
  * datagram that arrives on another loop to that one ({@link io.quicxdp.netty.quic.XdpQuicRouting},
  * {@link io.quicxdp.netty.quic.XdpQuicDispatcher}). Needs Netty's QUIC codec on the class path.
  *
- * <p>May import: Netty, its QUIC codec, and the datapath's {@code config} package.
+ * <p>May import: Netty, its QUIC codec, the transport ({@code io.quicxdp.netty}) and the datapath's {@code config}
+ * package.
  */
 package io.quicxdp.netty.quic;

@@ -2,17 +2,22 @@ package io.quicxdp.netty.quic;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.DefaultEventLoopGroup;
 import io.netty.channel.EventLoop;
 import io.netty.channel.local.LocalChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
@@ -121,6 +126,37 @@ class XdpQuicDispatcherTests {
         assertThat(routing.foreignPackets()).isOne();
         assertThat(read.get(0).poll()).isEqualTo(Codec.READ_COMPLETE);
         assertThat(read.get(0)).isEmpty();
+    }
+
+    @Test
+    void withResetsAForeignShortHeaderIsAnsweredWithAStatelessResetToItsSender() throws Exception {
+        byte[] token = new byte[16];
+        Arrays.fill(token, (byte) 0x7e);
+        XdpQuicDispatcher dispatcher = routing.dispatcher(null, StatelessResets.create((id) -> ByteBuffer.wrap(token),
+                10));
+        BlockingQueue<Object> written = new LinkedBlockingQueue<>();
+        Channel channel = new LocalChannel();
+        ((EventLoop) loops.get(0)).register(channel).sync();
+        channel.eventLoop().submit(() -> channel.pipeline().addLast(new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+                written.add(msg);
+            }
+        }, dispatcher)).sync();
+        channels.add(channel);
+        QuicLbConnectionIds other = QuicLbConnectionIds.builder().serverId(new byte[] {0x0a, 0x02}).build();
+        DatagramPacket packet = receive(0, QuicDatagramsTests.shortHeader(other.newConnectionId(1)));
+        assertThat(packet.refCnt()).isZero();
+        DatagramPacket reset = (DatagramPacket) written.poll(5, TimeUnit.SECONDS);
+        assertThat(reset.recipient()).isEqualTo(CLIENT);
+        assertThat(reset.content().readableBytes()).as("of a packet of 51 octets")
+                .isEqualTo(StatelessResets.MAX_LENGTH);
+        assertThat(ByteBufUtil.getBytes(reset.content(), reset.content().readableBytes() - 16, 16)).isEqualTo(token);
+        assertThat(routing.foreignPackets()).isOne();
+        assertThat(routing.statelessResetsSent()).isOne();
+        reset.release();
+        receive(0, QuicDatagramsTests.longHeader(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}));
+        assertThat(written).as("a long header is no stranger's: nothing to reset").isEmpty();
     }
 
     @Test

@@ -13,6 +13,7 @@ import org.jspecify.annotations.Nullable;
  * Micrometer meters over the QUIC connections' routing across the event loops: datagrams handed to the loop that
  * owns their connection ({@code quic.xdp.quic.handovers}, {@code result}: {@code handed} or {@code dropped}),
  * short-header datagrams with destination IDs this server did not issue ({@code quic.xdp.quic.foreign.packets}),
+ * the stateless resets sent for them ({@code quic.xdp.quic.stateless.resets}),
  * and connections whose peer moved ({@code quic.xdp.quic.migrations}). Each read takes the routing's counters,
  * a few sums.
  */
@@ -39,6 +40,8 @@ public class XdpQuicMetrics implements MeterBinder {
                         + "codec, or dropped (its channel closed, or too many waiting)");
         counter(registry, "quic.xdp.quic.foreign.packets", null, QuicRoutingState::foreignPackets,
                 "Short-header QUIC datagrams whose destination connection ID this server did not issue, dropped");
+        counter(registry, "quic.xdp.quic.stateless.resets", null, QuicRoutingState::statelessResetsSent,
+                "Stateless resets sent for short-header QUIC datagrams with another instance's connection IDs");
         counter(registry, "quic.xdp.quic.migrations", null, QuicRoutingState::migrationsSeen,
                 "QUIC connections whose peer moved to a new address");
         counter(registry, "quic.xdp.quic.connections.refused", null,

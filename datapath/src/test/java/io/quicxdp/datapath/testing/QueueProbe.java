@@ -1,8 +1,7 @@
-package io.quicxdp.netty;
+package io.quicxdp.datapath.testing;
 
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.state.SocketState;
-import io.quicxdp.datapath.testing.VethNamespace;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
@@ -15,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  * configured the kernel picks that by the flow's hash: one source port always lands on the same queue, and about
  * half of the ports on each of two.
  */
-final class QueueProbe {
+public final class QueueProbe {
 
     private final XdpDatapath datapath;
 
@@ -24,7 +23,7 @@ final class QueueProbe {
     private final InetSocketAddress server;
 
     /** Probes with datagrams to {@code server}, a QUIC port the datapath serves. */
-    QueueProbe(XdpDatapath datapath, VethNamespace net, InetSocketAddress server) {
+    public QueueProbe(XdpDatapath datapath, VethNamespace net, InetSocketAddress server) {
         this.datapath = datapath;
         this.net = net;
         this.server = server;
@@ -34,7 +33,7 @@ final class QueueProbe {
      * The queue that datagrams from {@code socket} arrive on: a version-negotiation probe (a long header with a
      * reserved version, which the server answers and releases) is sent, and the queue whose count moves is the one.
      */
-    int queueOf(DatagramChannel socket) throws Exception {
+    public int queueOf(DatagramChannel socket) throws Exception {
         long[] before = datapath.state().sockets().stream().mapToLong(SocketState::rxPackets).toArray();
         byte[] probe = new byte[1200];
         probe[0] = (byte) 0xc0;
@@ -56,7 +55,7 @@ final class QueueProbe {
     }
 
     /** A new socket of {@code relay} whose datagrams arrive on another queue than {@code queue}. */
-    DatagramChannel upstreamOnAnotherQueue(RebindingRelay relay, int queue) throws Exception {
+    public DatagramChannel upstreamOnAnotherQueue(RebindingRelay relay, int queue) throws Exception {
         for (int attempt = 0; attempt < 32; attempt++) {
             DatagramChannel candidate = relay.newUpstream();
             if (queueOf(candidate) != queue) {
