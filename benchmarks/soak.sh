@@ -66,27 +66,15 @@ if [ $((LOAD - WARMUP)) -lt $((8 * INTERVAL)) ]; then
   echo "soak.sh: SOAK_WARMUP_SECONDS=$WARMUP leaves fewer than 8 samples of steady load in $LOAD s" >&2
   exit 2
 fi
-COMMAND_LINE="$(env | grep -E '^SOAK_[A-Z_]+=' | sort | tr '\n' ' ')benchmarks/soak.sh"
+COMMAND_LINE="$(env | { grep -E '^SOAK_[A-Z_]+=' || true; } | sort | tr '\n' ' ')benchmarks/soak.sh"
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "soak.sh needs root: the sample builds a network namespace, a veth pair and an XDP program" >&2
-  exit 1
-fi
-
-# --- what the machine needs ------------------------------------------------------------------------
-need=()
-for tool in curl:curl jq:jq gcc:gcc make:make ip:iproute2 ss:iproute2 mvn:maven javac:openjdk-17-jdk-headless; do
-  command -v "${tool%%:*}" >/dev/null || need+=("${tool#*:}")
-done
-[ -f /usr/include/stdio.h ] || need+=(libc6-dev)
+# shellcheck source=benchmarks/sample-run.sh
+. "$HERE/sample-run.sh"
+plots=()
 if [ "$CHECK" != "1" ] && ! command -v gnuplot >/dev/null; then
-  need+=(gnuplot-nox)
+  plots+=(gnuplot-nox)
 fi
-if [ "${#need[@]}" -gt 0 ]; then
-  echo "installing: ${need[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(printf '%s\n' "${need[@]}" | sort -u) >/dev/null
-fi
+sample_run_prepare soak.sh "${plots[@]}"
 if [ "$CHECK" != "1" ] && ! command -v prometheus >/dev/null; then
   echo "installing: prometheus"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
@@ -96,62 +84,18 @@ if [ "${CI:-}" = "true" ]; then
     command -v "$tool" >/dev/null || { echo "soak.sh: CI draws the plots, and $tool is missing" >&2; exit 1; }
   done
 fi
-mkdir -p /sys/fs/bpf
-mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
-JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 
 # --- build -------------------------------------------------------------------------------------------
 OUT="$HERE/target/soak"
-JAR="$ROOT/sample-app/target/quic-xdp-sample-app-0.1.0-SNAPSHOT.jar"
-CP="$HERE/target/classes:$HERE/target/lib/*"
-UDPGEN="$HERE/target/native/udpgen"
-if [ "${SOAK_BUILD:-1}" != "0" ]; then
-  echo "building the sample and the load generators"
-  # shellcheck disable=SC2086
-  (cd "$ROOT" && mvn -B -q ${MAVEN_FLAGS:-} -pl benchmarks,sample-app -am package -DskipTests)
-  make -s -C "$HERE/native" OUT="$HERE/target/native" "$UDPGEN"
-fi
-for built in "$JAR" "$HERE/target/classes/io/quicxdp/bench/quic/QuicLoadMain.class" "$UDPGEN"; do
-  [ -e "$built" ] || { echo "soak.sh: $built is missing: run without SOAK_BUILD=0" >&2; exit 1; }
-done
+BUILD="${SOAK_BUILD:-1}"
+sample_run_build
 rm -rf "$OUT" && mkdir -p "$OUT"
 CSV="$OUT/soak.csv"
 PHASE_FILE="$OUT/phase"
 STOP_FILE="$OUT/stop"
 
 # --- cleanup: whatever was started, on every exit ----------------------------------------------------
-SAMPLE_PID="" SAMPLER_PID="" UDP_PID="" H3_PID="" SANDBOX_ID="" PROMETHEUS_PID=""
-SELF_COMM="$(cat /proc/$$/comm)"
-# whether our process PID still runs, and with COMM still has that name
-ours() {
-  local pid="$1" comm="${2:-}"
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
-  [ -z "$comm" ] || [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$comm" ]
-}
-# stops our process PID (TERM, then KILL after GRACE seconds); with COMM, only while it still has that name
-stop_pid() {
-  local pid="$1" grace="$2" comm="${3:-}"
-  ours "$pid" "$comm" || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 $((grace * 10))); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
-# the id in the names of the sample's sandbox (namespace qxs-ID, link qxsaID, pins quic-xdp-sample-ID), once logged
-sandbox_id() {
-  sed -n 's/.*Sandbox: network namespace qxs-\([0-9a-f]*\) holds.*/\1/p' "$OUT/sample.log" 2>/dev/null | head -1 || true
-}
-# sleeps so that INT and TERM interrupt it: bash runs a trap only between commands, and wait is one
-SLEEP_PID=""
-pause() {
-  sleep "$1" &
-  SLEEP_PID=$!
-  wait "$SLEEP_PID"
-  SLEEP_PID=""
-}
+SAMPLER_PID="" UDP_PID="" H3_PID="" PROMETHEUS_PID=""
 # the HTTP/3 generator and its feeder: both signalled before waiting, as waiting for one waits for their pipeline
 stop_h3() {
   local feeder
@@ -171,13 +115,7 @@ cleanup() {
   stop_h3
   stop_pid "$SAMPLE_PID" 30
   stop_pid "$PROMETHEUS_PID" 10 prometheus
-  # the sample removes its sandbox when it stops; after a kill -9 or a failed start this removes the rest
-  [ -n "$SANDBOX_ID" ] || SANDBOX_ID="$(sandbox_id)"
-  if [ -n "$SANDBOX_ID" ]; then
-    ip netns del "qxs-$SANDBOX_ID" 2>/dev/null || true
-    ip link show "qxsa$SANDBOX_ID" >/dev/null 2>&1 && ip link del "qxsa$SANDBOX_ID" 2>/dev/null || true
-    rm -rf "/sys/fs/bpf/quic-xdp-sample-$SANDBOX_ID"
-  fi
+  remove_sandbox
   exit "$status"
 }
 trap cleanup EXIT
@@ -185,55 +123,14 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # --- the service -------------------------------------------------------------------------------------
-# sets the variable named $1 to a port that nothing here uses over TCP or UDP, nor this run yet: the sample's
-# echo ports too, since the sample holds them in the kernel and another service on this machine may use 4433
-TAKEN_PORTS=" "
-pick_port() {
-  local port
-  for _ in $(seq 1 100); do
-    port=$((20000 + RANDOM % 20000))
-    [[ "$TAKEN_PORTS" != *" $port "* ]] && [ -z "$(ss -Htuln "sport = :$port")" ] && break
-  done
-  TAKEN_PORTS="$TAKEN_PORTS$port "
-  printf -v "$1" '%s' "$port"
-}
 # the web server and actuator over TCP; HTTP/3 takes the same number over UDP
 pick_port PORT
 pick_port ECHO_PORT
 pick_port QUIC_PORT
 SAMPLE_LOG="$OUT/sample.log"
 echo "starting the sample (heap $HEAP, port $PORT, UDP echo $ECHO_PORT, QUIC echo $QUIC_PORT); its log: $SAMPLE_LOG"
-: >"$SAMPLE_LOG"
-"$JAVA" "-Xms$HEAP" "-Xmx$HEAP" -XX:+AlwaysPreTouch -jar "$JAR" "--server.port=$PORT" \
-  "--sample.echo.port=$ECHO_PORT" "--sample.quic.port=$QUIC_PORT" \
-  --spring.main.banner-mode=off >"$SAMPLE_LOG" 2>&1 &
-SAMPLE_PID=$!
-ready=""
-for _ in $(seq 1 1800); do
-  if [ -z "$SANDBOX_ID" ]; then
-    SANDBOX_ID="$(sandbox_id)"
-  fi
-  grep -q "Look at http://localhost:$PORT/actuator/xdp" "$SAMPLE_LOG" && { ready=1; break; }
-  kill -0 "$SAMPLE_PID" 2>/dev/null || break
-  sleep 0.1
-done
-if [ -z "$ready" ] || [ -z "$SANDBOX_ID" ]; then
-  echo "soak.sh: the sample did not become ready within 180 s; the end of its log:" >&2
-  tail -n 40 "$SAMPLE_LOG" >&2
-  exit 1
-fi
+start_sample "$SAMPLE_LOG" "$HEAP" "$PORT" "$ECHO_PORT" "$QUIC_PORT"
 T0="$(date +%s.%N)"
-sandbox_line="$(grep -m1 "Sandbox: network namespace qxs-$SANDBOX_ID" "$SAMPLE_LOG")"
-NS="qxs-$SANDBOX_ID"
-PEER_IF="qxsp$SANDBOX_ID"
-PEER4="$(sed -n 's/.*holds veth end [^ ]* (\([0-9.]*\), \([0-9a-f:]*\)).*/\1/p' <<<"$sandbox_line")"
-PEER6="$(sed -n 's/.*holds veth end [^ ]* (\([0-9.]*\), \([0-9a-f:]*\)).*/\2/p' <<<"$sandbox_line")"
-APP4="$(sed -n 's/.*the other end, [^ ]* (\([0-9.]*\), \([0-9a-f:]*\)).*/\1/p' <<<"$sandbox_line")"
-APP6="$(sed -n 's/.*the other end, [^ ]* (\([0-9.]*\), \([0-9a-f:]*\)).*/\2/p' <<<"$sandbox_line")"
-if [ -z "$PEER4" ] || [ -z "$PEER6" ] || [ -z "$APP4" ] || [ -z "$APP6" ]; then
-  echo "soak.sh: no addresses in the sample's sandbox line: $sandbox_line" >&2
-  exit 1
-fi
 echo "sandbox $NS: peer $PEER4/$PEER6 -> service $APP4/$APP6 (UDP echo $ECHO_PORT, HTTP/3 $PORT)"
 
 # --- Prometheus, scraping the sample as an operator's would, with the alert rules of docs/prometheus ----------
@@ -272,7 +169,6 @@ fi
 
 # --- sampling ----------------------------------------------------------------------------------------
 ACTUATOR="http://127.0.0.1:$PORT/actuator"
-CLK_TCK="$(getconf CLK_TCK)"
 DROP_REASONS="$(curl -sf -m 5 "$ACTUATOR/xdp" | jq -r '.sockets[0].drops | keys_unsorted | join(" ")')"
 [ -n "$DROP_REASONS" ] || { echo "soak.sh: /actuator/xdp lists no sockets" >&2; exit 1; }
 # per sample, summed over the sockets: packets, drops by reason, kernel counters, receive frames, HTTP/3
@@ -289,13 +185,11 @@ echo "t_s,phase,rss_kb,fds,threads,cpu_s,heap_used_mb,heap_after_gc_mb,gc_count,
 echo warmup >"$PHASE_FILE"
 
 sample_once() {
-  local now phase rss threads fds cpu xdp prom jvm
+  local now phase process xdp prom jvm
   now="$(date +%s.%N)"
   phase="$(cat "$PHASE_FILE")"
-  rss="$(awk '/^VmRSS:/ {print $2}' "/proc/$SAMPLE_PID/status" 2>/dev/null)" || return 0
-  threads="$(awk '/^Threads:/ {print $2}' "/proc/$SAMPLE_PID/status" 2>/dev/null)" || return 0
-  fds="$(ls "/proc/$SAMPLE_PID/fd" 2>/dev/null | wc -l)"
-  cpu="$(awk -v tck="$CLK_TCK" '{sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / tck}' "/proc/$SAMPLE_PID/stat")"
+  process="$(process_figures)"
+  [ -n "$process" ] || return 0
   xdp="$(curl -sf -m 5 "$ACTUATOR/xdp" | jq -r "$JQ_ROW" 2>/dev/null)" || xdp=""
   prom="$(curl -sf -m 5 "$ACTUATOR/prometheus")" || prom=""
   if [ -z "$xdp" ] || [ -z "$prom" ]; then
@@ -310,8 +204,8 @@ sample_once() {
     /^jvm_gc_pause_seconds_count/ { count += $NF }
     /^jvm_gc_pause_seconds_sum/ { pause += $NF }
     END { printf "%.1f,%.1f,%d,%.3f", heap / 1048576, after * oldmax / 1048576, count, pause }' <<<"$prom")"
-  printf '%s,%s,%s,%s,%s,%s,%s,%s\n' "$(awk -v a="$now" -v b="$T0" 'BEGIN { printf "%.1f", a - b }')" "$phase" \
-    "$rss" "$fds" "$threads" "$cpu" "$jvm" "$xdp" >>"$CSV"
+  printf '%s,%s,%s,%s,%s\n' "$(awk -v a="$now" -v b="$T0" 'BEGIN { printf "%.1f", a - b }')" "$phase" \
+    "$process" "$jvm" "$xdp" >>"$CSV"
 }
 sampler() {
   local next
@@ -499,24 +393,7 @@ PROMETHEUS_PID=""
 # --- docs ----------------------------------------------------------------------------------------------
 DOC="$ROOT/docs/soak.md"
 if [ "$CHECK" != "1" ] && [ "${SOAK_UPDATE_DOCS:-1}" != "0" ] && grep -q '<!-- soak-results:begin -->' "$DOC"; then
-  mkdir -p "$ROOT/docs/soak"
-  cp "$CSV" "$ROOT/docs/soak/soak.csv"
-  [ -f "$PLOT" ] && cp "$PLOT" "$ROOT/docs/soak/soak.png"
+  publish_run soak soak "$CSV" "$PLOT" "$SUMMARY"
   [ -f "$DASHBOARD_PNG" ] && cp "$DASHBOARD_PNG" "$ROOT/docs/grafana/quic-xdp-dashboard.png"
-  {
-    echo "Run of $(date -u +%Y-%m-%dT%H:%M:%SZ): \`$COMMAND_LINE\`; $(nproc) cores (load average" \
-      "$(cut -d' ' -f1-3 /proc/loadavg) at the end), $("$JAVA" -version 2>&1 | head -1 | sed 's/"//g')," \
-      "kernel $(uname -r)."
-    echo
-    cat "$SUMMARY"
-    echo
-    [ -f "$PLOT" ] && echo "![soak run](soak/soak.png)" && echo
-    echo "Every sample: [soak/soak.csv](soak/soak.csv)."
-  } >"$OUT/doc-section.md"
-  awk -v results="$OUT/doc-section.md" '
-    $0 == "<!-- soak-results:begin -->" { print; while ((getline line < results) > 0) print line; skip = 1; next }
-    $0 == "<!-- soak-results:end -->" { skip = 0 }
-    !skip { print }' "$DOC" >"$DOC.new" && mv "$DOC.new" "$DOC"
-  echo "figures written into $DOC, CSV and plot into docs/soak/"
 fi
 exit "$verdict"

@@ -75,6 +75,9 @@ public class XdpProperties implements Validator {
     /** How each socket's thread waits for packets. */
     private final Poll poll = new Poll();
 
+    /** What the xdp health indicator reports. */
+    private final Health health = new Health();
+
     /** How long shutdown waits for datagrams already queued for sending. */
     private Duration txDrainTimeout = Duration.ofSeconds(1);
 
@@ -161,6 +164,10 @@ public class XdpProperties implements Validator {
 
     public Poll getPoll() {
         return this.poll;
+    }
+
+    public Health getHealth() {
+        return this.health;
     }
 
     public Duration getTxDrainTimeout() {
@@ -405,6 +412,25 @@ public class XdpProperties implements Validator {
 
         public void setBatchSize(int batchSize) {
             this.batchSize = batchSize;
+        }
+    }
+
+    /** What the xdp health indicator reports. */
+    public static class Health {
+
+        /**
+         * How long the kernel must keep finding a queue's fill ring empty (packets dropped for want of a free
+         * frame while the queue still receives: its loop does not keep up) before the health says so in a detail.
+         * The status stays UP.
+         */
+        private Duration fillRingStarvedThreshold = Duration.ofSeconds(5);
+
+        public Duration getFillRingStarvedThreshold() {
+            return this.fillRingStarvedThreshold;
+        }
+
+        public void setFillRingStarvedThreshold(Duration fillRingStarvedThreshold) {
+            this.fillRingStarvedThreshold = fillRingStarvedThreshold;
         }
     }
 }

@@ -29,6 +29,10 @@ final class XdpPropertiesValidator {
                     + "and the path of the XSKMAP its XDP program redirects into, or remove quic.xdp.enabled");
         }
         validateMaps(properties.getMaps(), errors);
+        if (properties.getHealth().getFillRingStarvedThreshold().isNegative()) {
+            reject(errors, "health.fillRingStarvedThreshold", "must not be negative: 0 reports every stretch of "
+                    + "starvation, 5s (the default) only those that last");
+        }
         try {
             DatapathSettingsMapper.settings(properties).build();
         }

@@ -110,6 +110,7 @@ class XdpAutoConfigurationTests {
             quic.xdp.tx-drain-timeout    | -1s        | quic.xdp.tx-drain-timeout must not be negative
             quic.xdp.route-max-age       | 50ms       | quic.xdp.route-max-age must be from 100 ms to 1 hour, not PT0.05S
             quic.xdp.route-max-age       | 2h         | quic.xdp.route-max-age must be from 100 ms to 1 hour, not PT2H
+            quic.xdp.health.fill-ring-starved-threshold | -1s | quic.xdp.health.fill-ring-starved-threshold must not be negative
             """)
     void invalidPropertyFailsNamingIt(String property, String value, String message) {
         this.contextRunner

@@ -247,10 +247,11 @@ public final class XdpDatagramChannel extends AbstractChannel implements Datagra
                 if (msg instanceof XdpSegmentedDatagramPacket segmented) {
                     sent = sendSegments(segmented, in);
                 }
+                else if (msg instanceof AddressedEnvelope<?, ?> envelope) {
+                    sent = send((InetSocketAddress) envelope.recipient(), (ByteBuf) envelope.content());
+                }
                 else {
-                    sent = msg instanceof AddressedEnvelope<?, ?> envelope
-                            ? send((InetSocketAddress) envelope.recipient(), (ByteBuf) envelope.content())
-                            : send(remote, (ByteBuf) msg);
+                    sent = send(remote, (ByteBuf) msg);
                 }
             }
             catch (RuntimeException ex) {
@@ -269,6 +270,11 @@ public final class XdpDatagramChannel extends AbstractChannel implements Datagra
     }
 
     private boolean send(InetSocketAddress to, ByteBuf content) {
+        if (!content.isReadable()) {
+            // nothing goes on the wire, as with NIO and epoll: Netty's QUIC codec writes an empty datagram to a
+            // connection's peer as it closes, only to learn when the writes before it are done
+            return true;
+        }
         UdpPeer peer = peer(to);
         int length = content.readableBytes();
         if (length > 0) {

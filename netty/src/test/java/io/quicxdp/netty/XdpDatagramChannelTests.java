@@ -315,6 +315,31 @@ class XdpDatagramChannelTests {
     }
 
     @Test
+    void anEmptyDatagramCompletesItsWriteWithoutAFrameOnTheWireAsWithNioAndEpoll() throws Exception {
+        start(small());
+        java.util.concurrent.CompletableFuture<Boolean> emptyWritten = new java.util.concurrent.CompletableFuture<>();
+        Bootstrap bootstrap = new Bootstrap().handler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel channel) {
+                channel.pipeline().addLast(new SimpleChannelInboundHandler<DatagramPacket>() {
+                    @Override
+                    protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+                        ctx.writeAndFlush(new DatagramPacket(Unpooled.EMPTY_BUFFER, packet.sender()))
+                                .addListener(future -> emptyWritten.complete(future.isSuccess()));
+                        ctx.writeAndFlush(new DatagramPacket(Unpooled.copiedBuffer("after", StandardCharsets.US_ASCII),
+                                packet.sender()));
+                    }
+                });
+            }
+        });
+        List<Channel> channels = XdpChannels.bindEveryLoop(bootstrap, group, new InetSocketAddress(NETTY_PORT));
+        assertThat(echo(fixture.net().appIpv4(), NETTY_PORT, "go")).as("the first datagram back").isEqualTo("after");
+        assertThat(emptyWritten.get(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(datapath.state().sockets().stream().mapToLong(SocketState::txPackets).sum()).isEqualTo(1);
+        channels.forEach(channel -> channel.close().syncUninterruptibly());
+    }
+
+    @Test
     void busyPollingLoopsServeToo() throws Exception {
         start(small().pollMode(io.quicxdp.datapath.config.PollMode.BUSY));
         Bootstrap bootstrap = echo((packet) -> { });

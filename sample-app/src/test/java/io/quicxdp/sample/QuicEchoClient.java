@@ -16,6 +16,7 @@ import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicClientCodecBuilder;
+import io.netty.handler.codec.quic.QuicConnectionCloseEvent;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.QuicStreamType;
@@ -26,6 +27,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -88,6 +90,24 @@ final class QuicEchoClient implements AutoCloseable {
             .remoteAddress(server)
             .connect()
             .get(10, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Connects to {@code server} and returns how the server closed the connection, during its handshake or just
+     * after; fails when it did not within 10 seconds.
+     */
+    QuicConnectionCloseEvent closedByServer(InetSocketAddress server) throws Exception {
+        CompletableFuture<QuicConnectionCloseEvent> closed = new CompletableFuture<>();
+        QuicChannel.newBootstrap(this.datagrams).handler(new ChannelInboundHandlerAdapter() {
+            @Override
+            public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+                if (event instanceof QuicConnectionCloseEvent close) {
+                    closed.complete(close);
+                }
+                ctx.fireUserEventTriggered(event);
+            }
+        }).streamHandler(new ChannelInboundHandlerAdapter()).remoteAddress(server).connect();
+        return closed.get(10, TimeUnit.SECONDS);
     }
 
     /**

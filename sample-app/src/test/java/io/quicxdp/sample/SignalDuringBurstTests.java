@@ -6,10 +6,6 @@ import io.quicxdp.datapath.testing.Await;
 import io.quicxdp.datapath.testing.KernelSupport;
 import io.quicxdp.datapath.testing.XskMapFixture;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
@@ -42,8 +38,6 @@ class SignalDuringBurstTests {
     private static final int BURST = 4000;
 
     private static final int BATCH = 40;
-
-    private static final Pattern TCP_PORT = Pattern.compile("Netty started on port (\\d+) \\(http\\)");
 
     private static final Pattern RX_PACKETS = Pattern.compile("\"rxPackets\":(\\d+)");
 
@@ -183,9 +177,7 @@ class SignalDuringBurstTests {
     }
 
     private int tcpPort() {
-        Matcher matcher = TCP_PORT.matcher(this.sample.output());
-        assertThat(matcher.find()).as("the TCP port in the sample's log").isTrue();
-        return Integer.parseInt(matcher.group(1));
+        return SampleOnMap.tcpPort(this.sample.output());
     }
 
     private static long rxPackets(String xdp) {
@@ -206,11 +198,7 @@ class SignalDuringBurstTests {
     }
 
     private static String get(String uri) throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient()
-            .send(HttpRequest.newBuilder(URI.create(uri)).timeout(Duration.ofSeconds(10)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(uri + ": " + response.body()).isEqualTo(200);
-        return response.body();
+        return SampleOnMap.get(uri, true);
     }
 
     /** The body, or an empty one while the sample cannot answer: for polling. */

@@ -1,5 +1,7 @@
 package io.quicxdp.autoconfigure.http3;
 
+import io.quicxdp.autoconfigure.netty.QuicLimitsState;
+
 /**
  * What the HTTP/3 server has done, read without stopping it. Counters count from the start.
  *
@@ -15,7 +17,9 @@ package io.quicxdp.autoconfigure.http3;
  * @param bytesSent bytes of the QUIC packets sent (UDP payloads): responses with their framing, handshakes,
  *     acknowledgements, retransmissions
  * @param retriesSent Retry packets sent to validate a new client's address
+ * @param limits the connections and handshakes refused or shed past the server's limits
  */
 public record Http3State(int port, boolean running, int connectionsOpen, long handshakesDone, long handshakesFailed,
-        long requests, int requestsInFlight, long bytesReceived, long bytesSent, long retriesSent) {
+        long requests, int requestsInFlight, long bytesReceived, long bytesSent, long retriesSent,
+        QuicLimitsState limits) {
 }

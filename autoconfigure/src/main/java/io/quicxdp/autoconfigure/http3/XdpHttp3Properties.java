@@ -64,6 +64,21 @@ public class XdpHttp3Properties implements Validator {
     private Duration shutdownTimeout = Duration.ofSeconds(5);
 
     /**
+     * QUIC connections the server takes at most, handshakes under way included; a new one beyond is closed with
+     * QUIC's CONNECTION_REFUSED, the connections open keep their service. No limit when not set.
+     */
+    private @Nullable Integer maxConnections;
+
+    /**
+     * Handshakes under way at most: while that many are, datagrams that begin with a QUIC Initial are dropped
+     * before the QUIC codec, so that a handshake flood costs the connections open as little as it can.
+     */
+    private int maxHandshakes = 1000;
+
+    /** How long a new connection may take to complete its handshake before it is closed. */
+    private Duration handshakeTimeout = Duration.ofSeconds(10);
+
+    /**
      * Largest request header section taken, counted as HTTP/3 does (each field's name and value, plus 32 bytes), and
      * announced to clients; a client that sends a larger one has its connection closed (H3_EXCESSIVE_LOAD). Defaults
      * to server.max-http-request-header-size, else 8KB.
@@ -187,6 +202,30 @@ public class XdpHttp3Properties implements Validator {
         this.shutdownTimeout = shutdownTimeout;
     }
 
+    public @Nullable Integer getMaxConnections() {
+        return this.maxConnections;
+    }
+
+    public void setMaxConnections(@Nullable Integer maxConnections) {
+        this.maxConnections = maxConnections;
+    }
+
+    public int getMaxHandshakes() {
+        return this.maxHandshakes;
+    }
+
+    public void setMaxHandshakes(int maxHandshakes) {
+        this.maxHandshakes = maxHandshakes;
+    }
+
+    public Duration getHandshakeTimeout() {
+        return this.handshakeTimeout;
+    }
+
+    public void setHandshakeTimeout(Duration handshakeTimeout) {
+        this.handshakeTimeout = handshakeTimeout;
+    }
+
     public @Nullable Resource getSessionTicketKeys() {
         return this.sessionTicketKeys;
     }
@@ -254,7 +293,8 @@ public class XdpHttp3Properties implements Validator {
                 : Binder.get(environment).bind("server.max-http-request-header-size", DataSize.class)
                     .orElse(DEFAULT_MAX_REQUEST_HEADER_SIZE);
         return new XdpHttp3Settings(this.idleTimeout, this.maxStreams, this.maxData.toBytes(),
-                this.maxStreamData.toBytes(), this.retry, this.shutdownTimeout, maxRequestHeaderSize.toBytes());
+                this.maxStreamData.toBytes(), this.retry, this.shutdownTimeout, maxRequestHeaderSize.toBytes(),
+                (this.maxConnections != null) ? this.maxConnections : 0, this.maxHandshakes, this.handshakeTimeout);
     }
 
     @Override
@@ -275,6 +315,15 @@ public class XdpHttp3Properties implements Validator {
         }
         if (this.maxRequestHeaderSize != null && this.maxRequestHeaderSize.toBytes() < 1) {
             reject(errors, "maxRequestHeaderSize", "must be at least 1B");
+        }
+        if (this.maxConnections != null && this.maxConnections < 1) {
+            reject(errors, "maxConnections", "must be at least 1 (leave it unset for no limit)");
+        }
+        if (this.maxHandshakes < 1) {
+            reject(errors, "maxHandshakes", "must be at least 1");
+        }
+        if (this.handshakeTimeout.isNegative() || this.handshakeTimeout.isZero()) {
+            reject(errors, "handshakeTimeout", "must be positive");
         }
         if (this.keyReloadInterval.isNegative() || this.keyReloadInterval.isZero()) {
             reject(errors, "keyReloadInterval", "must be positive");

@@ -25,8 +25,9 @@ import org.springframework.util.Assert;
  * channel, and the handlers in front of the codec. {@link XdpHttp3QuicCustomizer} beans adjust it before the
  * server starts; changes after that do not apply.
  *
- * <p>Each event loop has one datagram channel on the HTTP/3 port, whose pipeline is the datagram counter, then
- * whatever the {@linkplain #channelStep channel steps} put before the codec, then the codec ({@link #CODEC}).
+ * <p>Each event loop has one datagram channel on the HTTP/3 port, whose pipeline is the datagram counter, then the
+ * handler that drops Initials past {@code quic.xdp.http3.max-handshakes}, then whatever the
+ * {@linkplain #channelStep channel steps} put before the codec, then the codec ({@link #CODEC}).
  */
 public final class XdpHttp3Quic {
 

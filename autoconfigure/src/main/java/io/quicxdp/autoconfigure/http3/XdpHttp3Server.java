@@ -14,7 +14,9 @@ import io.netty.handler.codec.http3.Http3;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicTokenHandler;
 import io.netty.util.concurrent.EventExecutor;
+import io.quicxdp.autoconfigure.netty.QuicLimitsState;
 import io.quicxdp.netty.XdpChannels;
+import io.quicxdp.netty.quic.QuicConnectionLimit;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,6 +46,9 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
     /** The web server's phase: starts after the datapath's, stops before it. */
     static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 2048;
 
+    /** The name of the handler that sheds Initials in front of the codec ({@link QuicConnectionLimit}). */
+    static final String SHEDDER = "quicXdp.http3.initialShedder";
+
     private static final Log logger = LogFactory.getLog(XdpHttp3Server.class);
 
     private final EventLoopGroup loops;
@@ -62,6 +67,8 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
 
     private @Nullable Http3Connections connections;
 
+    private final QuicConnectionLimit limit;
+
     private final LongAdder bytesReceived = new LongAdder();
 
     private final LongAdder bytesSent = new LongAdder();
@@ -78,6 +85,8 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
         this.port = port;
         this.settings = settings;
         this.quic = quic;
+        this.limit = new QuicConnectionLimit(settings.maxConnections(), settings.maxHandshakes(),
+                settings.handshakeTimeout());
     }
 
     /** The UDP port served. */
@@ -102,6 +111,7 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
                 int loop = order.indexOf(channel.eventLoop());
                 channel.pipeline()
                     .addLast(DatagramBytes.NAME, XdpHttp3Server.this.datagramBytes)
+                    .addLast(SHEDDER, XdpHttp3Server.this.limit.initialShedder())
                     .addLast(XdpHttp3Quic.CODEC, codec(loop, counted));
                 XdpHttp3Server.this.quic.initChannel(loop, channel);
             }
@@ -126,7 +136,8 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
             .initialMaxStreamDataBidirectionalRemote(this.settings.maxStreamData())
             .initialMaxStreamsBidirectional(this.settings.maxStreams());
         this.quic.configure(codec, loop, tokens);
-        return codec.handler(this.quic.connectionPipeline(this.connections)).build();
+        // the limit admits first; an admitted connection gets the hooks' handlers, then the server's
+        return codec.handler(this.limit.connectionHandler(this.quic.connectionPipeline(this.connections))).build();
     }
 
     @Override
@@ -163,7 +174,7 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
                 (connections != null) ? connections.handshakesDone() : 0,
                 (connections != null) ? connections.handshakesFailed() : 0,
                 (streams != null) ? streams.requests() : 0, requestsInFlight(), this.bytesReceived.sum(),
-                this.bytesSent.sum(), this.retries.sum());
+                this.bytesSent.sum(), this.retries.sum(), QuicLimitsState.of(this.limit));
     }
 
     @Override

@@ -12,7 +12,11 @@ import java.time.Duration;
  * @param retry whether a new client's address is validated with a Retry first
  * @param shutdownTimeout how long shutdown waits for the requests in flight
  * @param maxFieldSectionSize the largest request header section taken, in QPACK's measure (RFC 9114, 4.2.2)
+ * @param maxConnections connections taken at most, 0 for no limit
+ * @param maxHandshakes handshakes under way at most, 0 for no limit
+ * @param handshakeTimeout how long a connection may take to complete its handshake
  */
 record XdpHttp3Settings(Duration idleTimeout, long maxStreams, long maxData, long maxStreamData, boolean retry,
-        Duration shutdownTimeout, long maxFieldSectionSize) {
+        Duration shutdownTimeout, long maxFieldSectionSize, int maxConnections, int maxHandshakes,
+        Duration handshakeTimeout) {
 }

@@ -16,8 +16,10 @@ package io.quicxdp.autoconfigure.netty;
  * @param foreignPackets short-header datagrams whose destination ID this server did not issue, dropped
  * @param statelessResetsSent of those, the ones answered with a stateless reset (with a shared reset key)
  * @param migrationsSeen connections whose peer moved to a new address
+ * @param limits the connections and handshakes refused or shed past {@code quic.xdp.quic.max-connections} and
+ *     {@code max-handshakes}, over the connections set up by {@code XdpQuicRouting.connectionHandler}
  */
 public record QuicRoutingState(String serverId, boolean serverIdRandom, int connectionIdLength, int configRotation,
         boolean lengthSelfDescription, int loops, long packetsHandedOver, long handOversDropped, long foreignPackets,
-        long statelessResetsSent, long migrationsSeen) {
+        long statelessResetsSent, long migrationsSeen, QuicLimitsState limits) {
 }

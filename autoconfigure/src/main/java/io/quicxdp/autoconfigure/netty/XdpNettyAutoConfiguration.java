@@ -7,6 +7,7 @@ import io.quicxdp.autoconfigure.XdpDatapathSettingsCustomizer;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.netty.XdpIoHandlerFactory;
 import io.quicxdp.netty.quic.QuicLbConnectionIds;
+import io.quicxdp.netty.quic.QuicConnectionLimit;
 import io.quicxdp.netty.quic.XdpQuicRouting;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -90,7 +91,9 @@ public final class XdpNettyAutoConfiguration {
                     + ((properties.getServerId() == null)
                             ? " (random for this process: set quic.xdp.quic.server-id behind a QUIC-LB load balancer)"
                             : ""));
-            return XdpQuicRouting.create(ids, xdpEventLoopGroup);
+            return XdpQuicRouting.create(ids, xdpEventLoopGroup, new QuicConnectionLimit(
+                    (properties.getMaxConnections() != null) ? properties.getMaxConnections() : 0,
+                    properties.getMaxHandshakes(), properties.getHandshakeTimeout()));
         }
 
         @Bean
@@ -103,7 +106,8 @@ public final class XdpNettyAutoConfiguration {
                 return new QuicRoutingState(ids.serverIdHex(), random, ids.connectionIdLength(), ids.configRotation(),
                         ids.lengthSelfDescription(), xdpQuicRouting.loops(), xdpQuicRouting.packetsHandedOver(),
                         xdpQuicRouting.handOversDropped(), xdpQuicRouting.foreignPackets(),
-                        xdpQuicRouting.statelessResetsSent(), xdpQuicRouting.migrationsSeen());
+                        xdpQuicRouting.statelessResetsSent(), xdpQuicRouting.migrationsSeen(),
+                        QuicLimitsState.of(xdpQuicRouting.connectionLimit()));
             };
         }
     }

@@ -1,5 +1,6 @@
 package io.quicxdp.autoconfigure.netty;
 
+import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.validation.Errors;
@@ -7,8 +8,9 @@ import org.springframework.validation.Validator;
 
 /**
  * Configuration properties of the QUIC connection IDs issued on the XDP event loops: QUIC-LB's plaintext format,
- * with a server ID a load balancer routes on and the event loop that owns the connection. They are checked while
- * they are bound, each mistake reported against its property.
+ * with a server ID a load balancer routes on and the event loop that owns the connection; and the limits past which
+ * new connections are refused or their Initials shed. They are checked while they are bound, each mistake reported
+ * against its property.
  */
 @ConfigurationProperties("quic.xdp.quic")
 public class XdpQuicProperties implements Validator {
@@ -36,6 +38,22 @@ public class XdpQuicProperties implements Validator {
 
     /** Whether the first octet's five low bits say the length of the rest, QUIC-LB's option. Else they are random. */
     private boolean lengthSelfDescription;
+
+    /**
+     * QUIC connections taken at most over every QUIC port bound with the binder, handshakes under way included; a
+     * new one beyond is closed with QUIC's CONNECTION_REFUSED. No limit when not set. Counts the connections whose
+     * codec has XdpQuicRouting.connectionHandler as its connection handler.
+     */
+    private @Nullable Integer maxConnections;
+
+    /**
+     * Handshakes under way at most: while that many are, datagrams that begin with a QUIC Initial are dropped before
+     * the dispatcher hands them to a codec.
+     */
+    private int maxHandshakes = 1000;
+
+    /** How long a new connection may take to complete its handshake before it is closed. */
+    private Duration handshakeTimeout = Duration.ofSeconds(10);
 
     public @Nullable String getServerId() {
         return this.serverId;
@@ -77,6 +95,30 @@ public class XdpQuicProperties implements Validator {
         this.lengthSelfDescription = lengthSelfDescription;
     }
 
+    public @Nullable Integer getMaxConnections() {
+        return this.maxConnections;
+    }
+
+    public void setMaxConnections(@Nullable Integer maxConnections) {
+        this.maxConnections = maxConnections;
+    }
+
+    public int getMaxHandshakes() {
+        return this.maxHandshakes;
+    }
+
+    public void setMaxHandshakes(int maxHandshakes) {
+        this.maxHandshakes = maxHandshakes;
+    }
+
+    public Duration getHandshakeTimeout() {
+        return this.handshakeTimeout;
+    }
+
+    public void setHandshakeTimeout(Duration handshakeTimeout) {
+        this.handshakeTimeout = handshakeTimeout;
+    }
+
     @Override
     public boolean supports(Class<?> type) {
         return XdpQuicProperties.class.isAssignableFrom(type);
@@ -85,5 +127,15 @@ public class XdpQuicProperties implements Validator {
     @Override
     public void validate(Object target, Errors errors) {
         QuicConnectionIdsMapper.validate(this, errors);
+        if (this.maxConnections != null && this.maxConnections < 1) {
+            errors.rejectValue("maxConnections", "invalid",
+                    "quic.xdp.quic.max-connections must be at least 1 (leave it unset for no limit)");
+        }
+        if (this.maxHandshakes < 1) {
+            errors.rejectValue("maxHandshakes", "invalid", "quic.xdp.quic.max-handshakes must be at least 1");
+        }
+        if (this.handshakeTimeout.isNegative() || this.handshakeTimeout.isZero()) {
+            errors.rejectValue("handshakeTimeout", "invalid", "quic.xdp.quic.handshake-timeout must be positive");
+        }
     }
 }

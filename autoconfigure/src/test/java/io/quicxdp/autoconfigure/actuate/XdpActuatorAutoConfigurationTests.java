@@ -14,6 +14,7 @@ import io.quicxdp.autoconfigure.actuate.metrics.XdpHealthMetrics;
 import io.quicxdp.autoconfigure.actuate.metrics.XdpMetrics;
 import io.quicxdp.autoconfigure.actuate.metrics.XdpMetricsAutoConfiguration;
 import io.quicxdp.autoconfigure.actuate.metrics.XdpQuicMetrics;
+import io.quicxdp.autoconfigure.netty.QuicLimitsState;
 import io.quicxdp.autoconfigure.netty.QuicRoutingState;
 import io.quicxdp.autoconfigure.netty.XdpNettyAutoConfiguration;
 import io.quicxdp.datapath.XdpDatapath;
@@ -119,7 +120,8 @@ class XdpActuatorAutoConfigurationTests {
             .run((context) -> {
                 assertThat(context).hasNotFailed().hasSingleBean(XdpQuicMetrics.class);
                 assertThat(context.getBean(XdpEndpoint.class).xdp().quic())
-                    .isEqualTo(new QuicRoutingState("c0ffee", false, 20, 1, false, 2, 0, 0, 0, 0, 0));
+                    .isEqualTo(new QuicRoutingState("c0ffee", false, 20, 1, false, 2, 0, 0, 0, 0, 0,
+                            new QuicLimitsState(0, 1000, 0, 0, 0, 0)));
                 MeterRegistry registry = context.getBean(MeterRegistry.class);
                 context.getBean(XdpQuicMetrics.class).bindTo(registry);
                 assertThat(registry.get("quic.xdp.quic.handovers").tag("result", "handed").functionCounter().count())

@@ -527,7 +527,7 @@ class XdpFaultTests {
             this.datapath = datapath;
             this.endpoint = endpoint;
             for (MapState map : datapath.state().maps()) {
-                this.health.put(map.interfaceName(), new XdpMapHealthIndicator(datapath, map.interfaceName()));
+                this.health.put(map.interfaceName(), new XdpMapHealthIndicator(datapath, map.interfaceName(), Duration.ofSeconds(5)));
             }
             new XdpMetrics(datapath).bindTo(this.meters);
             new XdpHealthMetrics(List.copyOf(this.health.keySet()), CompositeHealthContributor.fromMap(this.health))
@@ -547,7 +547,7 @@ class XdpFaultTests {
         }
 
         Health health(String interfaceName) {
-            return this.health.computeIfAbsent(interfaceName, (name) -> new XdpMapHealthIndicator(this.datapath, name))
+            return this.health.computeIfAbsent(interfaceName, (name) -> new XdpMapHealthIndicator(this.datapath, name, Duration.ofSeconds(5)))
                 .health(true);
         }
 

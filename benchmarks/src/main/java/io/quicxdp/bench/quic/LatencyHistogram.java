@@ -7,7 +7,7 @@ import java.util.Arrays;
  * reported value is within 0.4 % of the recorded one. One fixed array, no allocation when recording; owned by
  * one thread.
  */
-final class LatencyHistogram {
+public final class LatencyHistogram {
 
     /** Buckets per power of two above the exact range. */
     private static final int SUB_BITS = 7;
@@ -25,16 +25,24 @@ final class LatencyHistogram {
     private long total;
 
     /** Counts one latency; negative values count as 0. */
-    void record(long nanos) {
+    public void record(long nanos) {
         counts[index(Math.max(0, nanos))]++;
         total++;
     }
 
-    long count() {
+    public long count() {
         return total;
     }
 
-    void reset() {
+    /** Adds every latency {@code other} counted. */
+    public void add(LatencyHistogram other) {
+        for (int i = 0; i < BUCKETS; i++) {
+            counts[i] += other.counts[i];
+        }
+        total += other.total;
+    }
+
+    public void reset() {
         Arrays.fill(counts, 0);
         total = 0;
     }
@@ -43,7 +51,7 @@ final class LatencyHistogram {
      * The value at {@code quantile} (0 &lt; q &le; 1) in nanoseconds, the middle of its bucket: the smallest
      * recorded value such that at least {@code ceil(q * count)} values are at or below it; 0 when empty.
      */
-    long valueAt(double quantile) {
+    public long valueAt(double quantile) {
         if (total == 0) {
             return 0;
         }

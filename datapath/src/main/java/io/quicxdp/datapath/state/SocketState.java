@@ -43,12 +43,15 @@ import java.util.Map;
  * @param transmitQueue the queue whose socket sends for this one: itself, unless the device has no
  *     transmit queue with this id
  * @param kernel the kernel's counters for the socket, or {@code null} when it is closed
+ * @param fillRingStarvation the latest stretch of time in which the kernel kept finding the fill ring empty, as
+ *     the reads of this state saw it; {@link FillRingStarvation#NONE} when it never did
  */
 public record SocketState(String interfaceName, int queueId, String bindMode, boolean bound, boolean inMap,
         long rxPackets, long rxBytes, long rxPartialChecksum, long txPackets, long txBytes, long txBackPressure,
         String txChecksum, String txPath, long txKernelPackets, long txKicks, long txInPlace, long txFrameCopies,
         long txLendRefused, Map<DropReason, Long> drops, FrameAccounting receiveFrames,
-        TxFrameAccounting transmitFrames, int transmitQueue, XdpStatistics kernel) {
+        TxFrameAccounting transmitFrames, int transmitQueue, XdpStatistics kernel,
+        FillRingStarvation fillRingStarvation) {
 
     /** Frames put on the TX ring per kick, over the socket's life; 0 before the first kick. */
     public double datagramsPerKick() {

@@ -20,8 +20,9 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * <ul>
  * <li>A datagram for this loop's connection, or whose ID the client chose (a long header before the client has
  * our ID: the codec here creates the connection, and the ID it gives names this loop), goes on to the codec
- * here, in place. An ID a client chose that happens to read as ours is routed as if it were: all of that
- * connection's packets then go to the same loop, which creates it.</li>
+ * here, in place; unless it begins with an Initial while the routing's {@link XdpQuicRouting#connectionLimit()
+ * limit} of handshakes is under way: then it is dropped and counted. An ID a client chose that happens to read as
+ * ours is routed as if it were: all of that connection's packets then go to the same loop, which creates it.</li>
  * <li>A datagram for another loop's connection is handed to that loop with its UMEM frame: a receive frame may be
  * released on any thread, and goes back to its own queue from there. The receiving loop queues it for the owner
  * (a bounded queue per loop, no allocation) and submits one task per batch, which fires the batch into the
@@ -116,7 +117,12 @@ public final class XdpQuicDispatcher extends ChannelInboundHandlerAdapter {
         }
         int route = QuicDatagrams.route(packet.content(), routing.connectionIds(), inboxes.length());
         if (route == QuicDatagrams.LOCAL) {
-            ctx.fireChannelRead(msg);
+            if (routing.connectionLimit().shed(packet.content())) {
+                packet.release();
+            }
+            else {
+                ctx.fireChannelRead(msg);
+            }
             return;
         }
         if (route == QuicDatagrams.FOREIGN) {

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
+import java.time.Duration;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
@@ -20,6 +21,9 @@ import java.util.concurrent.atomic.LongAdder;
  * add up over all of them.
  */
 public final class XdpQuicRouting {
+
+    /** The handshake timeout of a routing made without a limit. */
+    private static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
 
     private final QuicLbConnectionIds ids;
 
@@ -38,9 +42,12 @@ public final class XdpQuicRouting {
 
     private final ChannelHandler migrationCounter = new MigrationCounter(migrations);
 
-    private XdpQuicRouting(QuicLbConnectionIds ids, Map<EventExecutor, Integer> loops) {
+    private final QuicConnectionLimit limit;
+
+    private XdpQuicRouting(QuicLbConnectionIds ids, Map<EventExecutor, Integer> loops, QuicConnectionLimit limit) {
         this.ids = ids;
         this.loops = loops;
+        this.limit = limit;
     }
 
     /**
@@ -49,6 +56,17 @@ public final class XdpQuicRouting {
      * @throws IllegalArgumentException when the group has more loops than an ID's loop octet can name (256)
      */
     public static XdpQuicRouting create(QuicLbConnectionIds ids, EventLoopGroup group) {
+        return create(ids, group, new QuicConnectionLimit(0, 0, DEFAULT_HANDSHAKE_TIMEOUT));
+    }
+
+    /**
+     * Routing for the loops of {@code group} whose servers take new connections within {@code limit}: the
+     * {@link #connectionHandler} takes or refuses each, and the {@linkplain #dispatcher dispatchers} drop Initials
+     * while the limit's handshakes are under way.
+     *
+     * @throws IllegalArgumentException when the group has more loops than an ID's loop octet can name (256)
+     */
+    public static XdpQuicRouting create(QuicLbConnectionIds ids, EventLoopGroup group, QuicConnectionLimit limit) {
         Map<EventExecutor, Integer> loops = new IdentityHashMap<>();
         for (EventExecutor loop : group) {
             loops.put(loop, loops.size());
@@ -57,7 +75,7 @@ public final class XdpQuicRouting {
             throw new IllegalArgumentException("the group has " + loops.size() + " event loops; connection IDs name "
                     + "at most " + QuicLbConnectionIds.MAX_LOOPS);
         }
-        return new XdpQuicRouting(ids, loops);
+        return new XdpQuicRouting(ids, loops, limit);
     }
 
     /**
@@ -100,11 +118,17 @@ public final class XdpQuicRouting {
     }
 
     /**
-     * A connection handler for the codec builder that adds the {@link #migrationCounter()} and then {@code handler},
-     * which must be sharable or a {@code ChannelInitializer}, as the builder requires of its own.
+     * A connection handler for the codec builder that takes each new connection within the
+     * {@linkplain #connectionLimit() limit} (or refuses it), and adds the {@link #migrationCounter()} and then
+     * {@code handler}, which must be sharable or a {@code ChannelInitializer}, as the builder requires of its own.
      */
     public ChannelHandler connectionHandler(ChannelHandler handler) {
-        return new MigrationCounting(migrationCounter, handler);
+        return limit.connectionHandler(new MigrationCounting(migrationCounter, handler));
+    }
+
+    /** How many connections and handshakes the servers take, over every port; its counts. */
+    public QuicConnectionLimit connectionLimit() {
+        return limit;
     }
 
     /** Datagrams that arrived on one loop and were read by the codec of the loop whose connection they are for. */

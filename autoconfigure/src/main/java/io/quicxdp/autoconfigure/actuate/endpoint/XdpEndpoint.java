@@ -7,6 +7,7 @@ import io.quicxdp.autoconfigure.netty.XdpQuicStatus;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.state.DatapathState;
 import io.quicxdp.datapath.state.DropReason;
+import io.quicxdp.datapath.state.FillRingStarvation;
 import io.quicxdp.datapath.state.FrameAccounting;
 import io.quicxdp.datapath.state.MapState;
 import io.quicxdp.datapath.state.SocketState;
@@ -190,13 +191,15 @@ public class XdpEndpoint {
      * @param receiveFrames where the socket's receive frames are, or {@code null} once it is closed
      * @param transmitFrames where the socket's TX frames are
      * @param kernel the kernel's {@code XDP_STATISTICS} counters, or {@code null} once the socket is closed
+     * @param fillRingStarvation the latest stretch of time in which the kernel kept finding the fill ring empty,
+     *     or {@code null} when it never did
      */
     public record SocketDescriptor(String interfaceName, int queue, String bindMode, boolean bound, boolean inMap,
             long rxPackets, long rxBytes, long rxPartialChecksum, long txPackets, long txBytes, long txBackPressure,
             String txChecksum, String txPath, long txKernelPackets, long txKicks, double datagramsPerKick,
             long txInPlace, long txFrameCopies, long txLendRefused, Map<String, Long> drops, int transmitQueue,
             @Nullable FramesDescriptor receiveFrames, TxFramesDescriptor transmitFrames,
-            @Nullable KernelDescriptor kernel) {
+            @Nullable KernelDescriptor kernel, @Nullable StarvationDescriptor fillRingStarvation) {
 
         static SocketDescriptor of(SocketState socket) {
             Map<String, Long> drops = new LinkedHashMap<>();
@@ -209,7 +212,29 @@ public class XdpEndpoint {
                     socket.txKernelPackets(), socket.txKicks(), socket.datagramsPerKick(), socket.txInPlace(),
                     socket.txFrameCopies(), socket.txLendRefused(), drops, socket.transmitQueue(),
                     FramesDescriptor.of(socket.receiveFrames()), TxFramesDescriptor.of(socket.transmitFrames()),
-                    KernelDescriptor.of(socket.kernel()));
+                    KernelDescriptor.of(socket.kernel()),
+                    StarvationDescriptor.of(socket.fillRingStarvation()));
+        }
+    }
+
+    /**
+     * The latest stretch of time in which the kernel kept finding a socket's fill ring empty (its
+     * {@code rxFillRingEmpty} moving), as reads of the state saw it: packets arriving then were dropped by the
+     * kernel for want of a free frame.
+     *
+     * @param ongoing whether it has not ended: the latest read saw the counter move, or came within a second of one
+     *     that did
+     * @param since the first read that saw the counter move, ISO-8601
+     * @param lastSeen the latest read that saw it move, ISO-8601
+     * @param seconds from {@code since} to {@code lastSeen}
+     * @param packets packets that found no free frame meanwhile
+     */
+    public record StarvationDescriptor(boolean ongoing, String since, String lastSeen, double seconds, long packets) {
+
+        static @Nullable StarvationDescriptor of(FillRingStarvation starvation) {
+            return (starvation.since() != null) ? new StarvationDescriptor(starvation.ongoing(),
+                    starvation.since().toString(), starvation.lastSeen().toString(),
+                    starvation.duration().toMillis() / 1000.0, starvation.packets()) : null;
         }
     }
 

@@ -1,14 +1,17 @@
 package io.quicxdp.autoconfigure.actuate.health;
 
 import io.quicxdp.datapath.XdpDatapath;
+import io.quicxdp.datapath.state.FillRingStarvation;
 import io.quicxdp.datapath.state.LinkStatus;
 import io.quicxdp.datapath.state.MapInspection;
 import io.quicxdp.datapath.state.PinStatus;
 import io.quicxdp.datapath.state.SlotStatus;
 import io.quicxdp.datapath.state.SocketState;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -36,6 +39,12 @@ import org.springframework.boot.health.contributor.Health;
  * <p>A socket is starved when the kernel has found its fill ring empty while it received nothing, counted
  * from the last check at which it was received on or idle: once starved it stays DOWN, whoever checks how
  * often, until it receives again. The first check of a socket sets that baseline.
+ *
+ * <p>A socket that keeps receiving while the kernel keeps finding its fill ring empty is overloaded, not
+ * broken: packets arrive faster than its loop gives frames back, and the kernel drops the rest. That stays UP;
+ * once such a stretch ({@link SocketState#fillRingStarvation()}) has lasted the threshold, the
+ * {@code fillRing} detail names the queue, since when and how many packets found no frame, and keeps saying so
+ * after the stretch ended, until a later one passes the threshold.
  */
 public class XdpMapHealthIndicator extends AbstractHealthIndicator {
 
@@ -43,19 +52,27 @@ public class XdpMapHealthIndicator extends AbstractHealthIndicator {
 
     private final String interfaceName;
 
+    private final Duration starvedThreshold;
+
     /** Per queue, the kernel's fill-ring-empty count and our received count when the socket was last fine. */
     private final Map<Integer, long[]> baseline = new HashMap<>();
+
+    /** Per queue, the latest stretch of fill-ring starvation that lasted the threshold. */
+    private final Map<Integer, FillRingStarvation> starvedLong = new HashMap<>();
 
     /**
      * Creates the indicator.
      *
      * @param datapath the datapath
      * @param interfaceName the interface of the map to check
+     * @param starvedThreshold how long a queue's fill ring must have starved while it received before the
+     *     {@code fillRing} detail reports it
      */
-    public XdpMapHealthIndicator(XdpDatapath datapath, String interfaceName) {
+    public XdpMapHealthIndicator(XdpDatapath datapath, String interfaceName, Duration starvedThreshold) {
         super("XDP map health check failed");
         this.datapath = datapath;
         this.interfaceName = interfaceName;
+        this.starvedThreshold = starvedThreshold;
     }
 
     @Override
@@ -73,6 +90,7 @@ public class XdpMapHealthIndicator extends AbstractHealthIndicator {
             .orElseThrow(() -> new IllegalStateException("interface " + this.interfaceName + " is not configured"));
         List<SocketState> sockets = this.datapath.sockets(this.interfaceName);
         Map<String, String> queues = new LinkedHashMap<>();
+        Map<String, String> fillRing = new LinkedHashMap<>();
         boolean up = (inspection.pin() == PinStatus.SAME_MAP || inspection.pin() == PinStatus.NOT_PINNED)
                 && inspection.link() != LinkStatus.GONE && inspection.link() != LinkStatus.DOWN
                 && (inspection.xdpProgram() != 0 || inspection.link() == LinkStatus.UNKNOWN);
@@ -84,6 +102,10 @@ public class XdpMapHealthIndicator extends AbstractHealthIndicator {
             up &= problem == null;
             queues.put(Integer.toString(socket.queueId()),
                     (problem != null) ? problem : fine(inspection.slots().get(socket.queueId()), inspection));
+            String overloaded = starvedLong(socket);
+            if (overloaded != null) {
+                fillRing.put(Integer.toString(socket.queueId()), overloaded);
+            }
         }
         (up ? builder.up() : builder.down()).withDetail("interface", this.interfaceName)
             .withDetail("source", source(inspection))
@@ -93,6 +115,9 @@ public class XdpMapHealthIndicator extends AbstractHealthIndicator {
             .withDetail("link", link(inspection.link()))
             .withDetail("xdpProgram", program(inspection))
             .withDetail("queues", queues);
+        if (!fillRing.isEmpty()) {
+            builder.withDetail("fillRing", fillRing);
+        }
     }
 
     private static @Nullable String linkProblem(LinkStatus link) {
@@ -161,6 +186,29 @@ public class XdpMapHealthIndicator extends AbstractHealthIndicator {
         }
         this.baseline.put(socket.queueId(), new long[] { fillRingEmpty, socket.rxPackets() });
         return null;
+    }
+
+    /** The latest stretch of starvation of this queue that lasted the threshold, described; null if none did. */
+    private @Nullable String starvedLong(SocketState socket) {
+        FillRingStarvation latest = socket.fillRingStarvation();
+        if (latest.since() != null && latest.duration().compareTo(this.starvedThreshold) >= 0) {
+            this.starvedLong.put(socket.queueId(), latest);
+        }
+        FillRingStarvation reported = this.starvedLong.get(socket.queueId());
+        if (reported == null) {
+            return null;
+        }
+        String lost = reported.packets() + " packets found no free frame and the kernel dropped them";
+        if (reported.ongoing() && reported.equals(latest)) {
+            return "starving for " + seconds(reported.duration()) + ", since " + reported.since() + ": " + lost
+                    + "; the queue's loop does not keep up with what arrives";
+        }
+        return "starved for " + seconds(reported.duration()) + ", from " + reported.since() + " to "
+                + reported.lastSeen() + ": " + lost;
+    }
+
+    private static String seconds(Duration duration) {
+        return String.format(Locale.ROOT, "%.1f s", duration.toMillis() / 1000.0);
     }
 
     private static Map<String, String> source(MapInspection inspection) {

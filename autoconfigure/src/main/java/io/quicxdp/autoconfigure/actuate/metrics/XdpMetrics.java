@@ -177,6 +177,23 @@ public class XdpMetrics implements MeterBinder {
         FunctionCounter.builder("quic.xdp.http3.retries", this, (metrics) -> metrics.http3().retriesSent())
             .description("Retry packets sent to validate new clients' addresses")
             .register(registry);
+        Gauge.builder("quic.xdp.http3.handshakes.in.progress", this,
+                (metrics) -> metrics.http3().limits().handshakesInProgress())
+            .description("Handshakes of new QUIC connections under way now")
+            .register(registry);
+        FunctionCounter.builder("quic.xdp.http3.connections.refused", this,
+                (metrics) -> metrics.http3().limits().connectionsRefused())
+            .description("New QUIC connections refused with CONNECTION_REFUSED at quic.xdp.http3.max-connections")
+            .register(registry);
+        FunctionCounter.builder("quic.xdp.http3.initials.shed", this,
+                (metrics) -> metrics.http3().limits().initialsShed())
+            .description("Datagrams beginning with a QUIC Initial dropped before the codec at "
+                    + "quic.xdp.http3.max-handshakes")
+            .register(registry);
+        FunctionCounter.builder("quic.xdp.http3.handshakes.timed.out", this,
+                (metrics) -> metrics.http3().limits().handshakesTimedOut())
+            .description("New QUIC connections closed at quic.xdp.http3.handshake-timeout")
+            .register(registry);
     }
 
     private void counter(MeterRegistry registry, String name, Tags tags, @Nullable String baseUnit, String description,

@@ -1,6 +1,7 @@
 package io.quicxdp.autoconfigure.actuate.metrics;
 
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.quicxdp.autoconfigure.netty.QuicRoutingState;
@@ -43,6 +44,17 @@ public class XdpQuicMetrics implements MeterBinder {
                 "Stateless resets sent for short-header QUIC datagrams with another instance's connection IDs");
         counter(registry, "quic.xdp.quic.migrations", null, QuicRoutingState::migrationsSeen,
                 "QUIC connections whose peer moved to a new address");
+        counter(registry, "quic.xdp.quic.connections.refused", null,
+                (state) -> state.limits().connectionsRefused(),
+                "New QUIC connections refused with CONNECTION_REFUSED at quic.xdp.quic.max-connections");
+        counter(registry, "quic.xdp.quic.initials.shed", null, (state) -> state.limits().initialsShed(),
+                "Datagrams beginning with a QUIC Initial dropped before the codec at quic.xdp.quic.max-handshakes");
+        counter(registry, "quic.xdp.quic.handshakes.timed.out", null, (state) -> state.limits().handshakesTimedOut(),
+                "New QUIC connections closed at quic.xdp.quic.handshake-timeout");
+        Gauge.builder("quic.xdp.quic.handshakes.in.progress", this.quic,
+                (status) -> status.state().limits().handshakesInProgress())
+            .description("Handshakes of new QUIC connections under way now")
+            .register(registry);
     }
 
     private void counter(MeterRegistry registry, String name, @Nullable String result,

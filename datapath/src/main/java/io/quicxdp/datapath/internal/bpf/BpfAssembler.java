@@ -37,6 +37,9 @@ public final class BpfAssembler {
     /** Helper {@code bpf_redirect_map(map, key, flags)}; the low bits of flags are the action on a miss. */
     public static final int HELPER_REDIRECT_MAP = 51;
 
+    /** Helper {@code bpf_ktime_get_ns()}: nanoseconds of {@code CLOCK_MONOTONIC}. */
+    public static final int HELPER_KTIME_GET_NS = 5;
+
     private static final int CLASS_LD = 0x00;
     private static final int CLASS_LDX = 0x01;
     private static final int CLASS_ST = 0x02;
@@ -50,6 +53,8 @@ public final class BpfAssembler {
 
     private static final int MODE_IMM = 0x00;
     private static final int MODE_MEM = 0x60;
+    /** {@code BPF_ATOMIC}; its immediate {@code BPF_ADD} (0), without {@code BPF_FETCH}, is the old {@code XADD}. */
+    private static final int MODE_ATOMIC = 0xc0;
 
     private static final int OP_END = 0xd0;
     /** With {@link #OP_END}, the bit that picks "to big-endian" where an ALU operation picks its source. */
@@ -165,6 +170,14 @@ public final class BpfAssembler {
     /** {@code *(size *) (dst + offset) = src}. */
     public BpfAssembler store(Size size, int dst, int offset, int src) {
         return emit(CLASS_STX | MODE_MEM | size.code, dst, src, offset, 0);
+    }
+
+    /** {@code *(size *) (dst + offset) += src}, atomically; {@code size} a word or a double word. */
+    public BpfAssembler atomicAdd(Size size, int dst, int offset, int src) {
+        if (size != Size.WORD && size != Size.DOUBLE) {
+            throw new IllegalArgumentException("atomic adds are of 4 or 8 bytes, not " + size);
+        }
+        return emit(CLASS_STX | MODE_ATOMIC | size.code, dst, src, offset, 0);
     }
 
     /** {@code *(size *) (dst + offset) = imm}. */

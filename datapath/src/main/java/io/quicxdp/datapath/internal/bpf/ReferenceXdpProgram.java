@@ -141,17 +141,24 @@ public final class ReferenceXdpProgram {
         }
         asm.jumpAlways("pass");
 
-        return asm.label("redirect")
-                // bpf_redirect_map(&xsks, ctx->rx_queue_index, XDP_PASS)
-                .load(Size.WORD, R2, R6, 16)
-                .loadMapFd(R1, xskMapFd)
-                .mov64(R3, XdpAction.PASS)
-                .call(BpfAssembler.HELPER_REDIRECT_MAP)
-                .exit()
+        return redirectByQueue(asm.label("redirect"), xskMapFd)
                 .label("pass")
                 .mov64(R0, XdpAction.PASS)
                 .exit()
                 .assemble();
+    }
+
+    /**
+     * Emits {@code return bpf_redirect_map(&xsks, ctx->rx_queue_index, XDP_PASS)} with the context in R6: how a
+     * program that feeds the datapath hands a frame to the socket of its receive queue, or to the kernel while that
+     * slot is empty.
+     */
+    public static BpfAssembler redirectByQueue(BpfAssembler asm, int xskMapFd) {
+        return asm.load(Size.WORD, R2, R6, 16)
+                .loadMapFd(R1, xskMapFd)
+                .mov64(R3, XdpAction.PASS)
+                .call(BpfAssembler.HELPER_REDIRECT_MAP)
+                .exit();
     }
 
     private static int[] checkPorts(Set<Integer> udpPorts) {

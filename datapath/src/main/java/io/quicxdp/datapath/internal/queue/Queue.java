@@ -7,10 +7,12 @@ import io.quicxdp.datapath.internal.packet.ParsedUdpFrame;
 import io.quicxdp.datapath.internal.packet.UdpFrameParser;
 import io.quicxdp.datapath.internal.xsk.XdpSocket;
 import io.quicxdp.datapath.state.DropReason;
+import io.quicxdp.datapath.state.FillRingStarvation;
 import io.quicxdp.datapath.state.SocketState;
 import io.quicxdp.datapath.state.XdpStatistics;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -44,6 +46,8 @@ public final class Queue {
     private final ParsedUdpFrame parsed = new ParsedUdpFrame();
 
     private final SocketCounters counters = new SocketCounters();
+
+    private final StarvationWatch starvation = new StarvationWatch();
 
     private final QueueThread driver = new QueueThread();
 
@@ -380,6 +384,9 @@ public final class Queue {
                 // closed meanwhile: the state says so through bound=false
             }
         }
+        FillRingStarvation starved = (kernel != null)
+                ? starvation.observe(kernel.rxFillRingEmpty(), System.nanoTime(), Instant.now())
+                : starvation.latest();
         return new SocketState(interfaceName, queueId, socket.zeroCopy() ? "zero-copy" : "copy",
                 !socket.isClosed() && !unbound, inMap, counters.rx(SocketCounters.RX_PACKETS),
                 counters.rx(SocketCounters.RX_BYTES), counters.rx(SocketCounters.RX_PARTIAL_CHECKSUM),
@@ -389,6 +396,6 @@ public final class Queue {
                 counters.tx(SocketCounters.TX_KICKS), counters.tx(SocketCounters.TX_IN_PLACE),
                 counters.tx(SocketCounters.TX_FRAME_COPIES), counters.tx(SocketCounters.TX_LEND_REFUSED),
                 counters.dropsByReason(), socket.frameAccounting(), own.frameAccounting(), transmitter.queueId(),
-                kernel);
+                kernel, starved);
     }
 }

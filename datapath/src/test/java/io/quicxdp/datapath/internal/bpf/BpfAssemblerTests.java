@@ -48,6 +48,13 @@ class BpfAssemblerTests {
     }
 
     @Test
+    void encodesAtomicAddsAsTheOldXaddOfFourOrEightBytes() {
+        assertThat(hex(new BpfAssembler().atomicAdd(Size.DOUBLE, R1, 8, R2).atomicAdd(Size.WORD, R1, -4, R2)))
+                .isEqualTo("db 21 08 00 00 00 00 00 c3 21 fc ff 00 00 00 00");
+        assertThatIllegalArgumentException().isThrownBy(() -> new BpfAssembler().atomicAdd(Size.BYTE, R1, 0, R2));
+    }
+
+    @Test
     void encodesWideConstantsAndMapReferencesInTwoSlots() {
         assertThat(hex(new BpfAssembler().loadImm64(R1, 0x1122334455667788L)))
                 .isEqualTo("18 01 00 00 88 77 66 55 00 00 00 00 44 33 22 11");
