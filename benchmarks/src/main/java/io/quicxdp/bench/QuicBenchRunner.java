@@ -1,5 +1,6 @@
 package io.quicxdp.bench;
 
+import io.quicxdp.bench.QuicSample.Cores;
 import io.quicxdp.bench.QuicServerSpec.QuicFiles;
 import io.quicxdp.datapath.internal.bpf.InstalledReferenceProgram;
 import io.quicxdp.datapath.internal.bpf.ReferenceXdpProgram;
@@ -274,15 +275,19 @@ public final class QuicBenchRunner {
         Map<String, Long> snap0 = spec.speaksLines() ? snap(server) : Map.of();
         long rx0 = interfaceReceived();
         long[] client0 = coreTicks(Files.readString(Path.of("/proc/stat")), config.generatorCpu);
+        String interrupts0 = Files.readString(Path.of("/proc/interrupts"));
         String result = generator.readLine(seconds + 30);
         ThreadCpu cpu1 = ThreadCpu.read(server.pid(), loopTid);
         Map<String, Long> snap1 = spec.speaksLines() ? snap(server) : Map.of();
         long rx1 = interfaceReceived();
         long[] client1 = coreTicks(Files.readString(Path.of("/proc/stat")), config.generatorCpu);
+        String interrupts1 = Files.readString(Path.of("/proc/interrupts"));
         double clientBusy = client1[1] == client0[1] ? Double.NaN
                 : (double) (client1[0] - client0[0]) / (client1[1] - client0[1]);
-        return QuicSample.of(cell.perMegabyte, fields(result), cpu1.minus(cpu0), snap0, snap1, rx1 - rx0,
-                clientBusy);
+        Cores cores = new Cores(clientBusy,
+                ipis(interrupts1, config.receiverCpu) - ipis(interrupts0, config.receiverCpu),
+                ipis(interrupts1, config.generatorCpu) - ipis(interrupts0, config.generatorCpu));
+        return QuicSample.of(cell.perMegabyte, fields(result), cpu1.minus(cpu0), snap0, snap1, rx1 - rx0, cores);
     }
 
     /** Datagrams (all packets) that arrived at the server's end of the veth pair so far. */
@@ -330,6 +335,27 @@ public final class QuicBenchRunner {
             }
         }
         throw new IllegalArgumentException("no line for cpu" + cpu + " in /proc/stat");
+    }
+
+    /**
+     * Inter-processor interrupts one core has received so far, from {@code /proc/interrupts}: rescheduling (a
+     * thread woken from another core) and function calls (work queued to it, such as RPS's backlog). In a VM each
+     * costs its sender an exit to the hypervisor.
+     */
+    static long ipis(String procInterrupts, String cpu) {
+        String[] lines = procInterrupts.split("\n");
+        int column = List.of(lines[0].trim().split("\\s+")).indexOf("CPU" + cpu);
+        if (column < 0) {
+            throw new IllegalArgumentException("no column for CPU" + cpu + " in /proc/interrupts");
+        }
+        long sum = 0;
+        for (String line : lines) {
+            String[] f = line.trim().split("\\s+");
+            if (f[0].equals("RES:") || f[0].equals("CAL:")) {
+                sum += Long.parseLong(f[column + 1]);
+            }
+        }
+        return sum;
     }
 
     static Map<String, String> fields(String line) throws IOException {

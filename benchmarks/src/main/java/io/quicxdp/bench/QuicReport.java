@@ -187,6 +187,8 @@ final class QuicReport {
                     new Column("datagrams in/MB", "%.0f", s -> s.get(QuicSample.RX_DATAGRAMS), false),
                     new Column("kicks/MB", "%.0f", s -> s.get(QuicSample.KICKS), false),
                     new Column("datagrams/kick", "%.1f", s -> s.get(QuicSample.PER_KICK), false),
+                    new Column("IPIs to server core/MB", "%.0f", s -> s.get(QuicSample.SERVER_IPIS), false),
+                    new Column("IPIs to client core/MB", "%.0f", s -> s.get(QuicSample.CLIENT_IPIS), false),
                     new Column("loss %", "%.2f", s -> s.get(QuicSample.LOSS), false),
                     new Column("RTT µs", "%.0f", s -> s.get(QuicSample.RTT), false),
                     new Column("alloc KB/MB", "%.1f", s -> s.get(QuicSample.ALLOC) / 1024, false),
@@ -209,6 +211,8 @@ final class QuicReport {
         columns.add(new Column("wake-ups/" + unit, "%.2f", s -> s.get(QuicSample.WAKEUPS), false));
         columns.add(new Column("datagrams in/" + unit, "%.2f", s -> s.get(QuicSample.RX_DATAGRAMS), false));
         columns.add(new Column("kicks/" + unit, "%.2f", s -> s.get(QuicSample.KICKS), false));
+        columns.add(new Column("IPIs to server core/" + unit, "%.2f", s -> s.get(QuicSample.SERVER_IPIS), false));
+        columns.add(new Column("IPIs to client core/" + unit, "%.2f", s -> s.get(QuicSample.CLIENT_IPIS), false));
         columns.add(new Column("alloc B/" + unit, "%.0f", s -> s.get(QuicSample.ALLOC), false));
         if (cell.id().equals("latency")) {
             columns.add(new Column("requests/s", "%.0f", s -> s.get(QuicSample.RATE), false));

@@ -62,6 +62,11 @@ record QuicSample(Map<String, Double> figures, long failed) {
     /** The client's core: busy share of the window. */
     static final String CLIENT_BUSY = "clientBusy";
 
+    /** Inter-processor interrupts received by the server loop's core and by the client's core, per unit. */
+    static final String SERVER_IPIS = "serverIpis";
+
+    static final String CLIENT_IPIS = "clientIpis";
+
     static final String P50 = "p50";
 
     static final String P99 = "p99";
@@ -80,10 +85,10 @@ record QuicSample(Map<String, Double> figures, long failed) {
      * @param before the server's snapshot at the window's start (empty for a server without one)
      * @param after its snapshot at the end
      * @param rxDatagrams datagrams that arrived at the server's interface in the window
-     * @param clientBusy the client core's busy share over the window
+     * @param cores what the two cores did over the window
      */
     static QuicSample of(boolean perMegabyte, Map<String, String> result, ThreadCpu cpu, Map<String, Long> before,
-            Map<String, Long> after, long rxDatagrams, double clientBusy) {
+            Map<String, Long> after, long rxDatagrams, Cores cores) {
         long completed = Long.parseLong(result.get("completed"));
         long bytes = Long.parseLong(result.get("bytes"));
         double seconds = Double.parseDouble(result.get("seconds"));
@@ -97,7 +102,9 @@ record QuicSample(Map<String, Double> figures, long failed) {
                 ? Double.parseDouble(result.get("rttus")) : Double.NaN);
         f.put(BUSY, cpu.process() / (seconds * 1e9));
         f.put(SYSTEM, cpu.process() == 0 ? Double.NaN : (double) cpu.processSystem() / cpu.process());
-        f.put(CLIENT_BUSY, clientBusy);
+        f.put(CLIENT_BUSY, cores.clientBusy());
+        f.put(SERVER_IPIS, per(cores.serverIpis(), units));
+        f.put(CLIENT_IPIS, per(cores.clientIpis(), units));
         f.put(CPU, per(cpu.process(), units));
         f.put(LOOP_USER, per(cpu.loopUser(), units));
         f.put(LOOP_SYSTEM, per(cpu.loopSystem(), units));
@@ -128,6 +135,16 @@ record QuicSample(Map<String, Double> figures, long failed) {
         return new QuicSample(f, Long.parseLong(result.get("failed")));
     }
 
+    /**
+     * The cores over one window.
+     *
+     * @param clientBusy the client core's busy share
+     * @param serverIpis inter-processor interrupts the server loop's core received
+     * @param clientIpis those the client's core received
+     */
+    record Cores(double clientBusy, long serverIpis, long clientIpis) {
+    }
+
     private static double per(double amount, double units) {
         return units == 0 ? Double.NaN : amount / units;
     }
@@ -139,9 +156,11 @@ record QuicSample(Map<String, Double> figures, long failed) {
     @Override
     public String toString() {
         return String.format(Locale.ROOT, "%.0f/s, %.1f MB/s, cpu %.0f ns/unit (loop %.0f user + %.0f system, "
-                + "jit %.0f), %.1f wake-ups and %.1f datagrams in per unit, busy %.2f, client core %.2f, "
+                + "jit %.0f), %.1f wake-ups and %.1f datagrams in per unit, IPIs %.1f to the server's core and %.1f "
+                + "to the client's per unit, busy %.2f, client core %.2f, "
                 + "alloc %.0f B/unit, p50 %.0f us, p99 %.0f us, rtt %.0f us, loss %.2f %%%s", get(RATE), get(MBPS),
-                get(CPU), get(LOOP_USER), get(LOOP_SYSTEM), get(JIT), get(WAKEUPS), get(RX_DATAGRAMS), get(BUSY),
+                get(CPU), get(LOOP_USER), get(LOOP_SYSTEM), get(JIT), get(WAKEUPS), get(RX_DATAGRAMS), get(SERVER_IPIS),
+                get(CLIENT_IPIS), get(BUSY),
                 get(CLIENT_BUSY), get(ALLOC), get(P50), get(P99), get(RTT), get(LOSS),
                 failed == 0 ? "" : ", failed " + failed);
     }

@@ -47,6 +47,13 @@ class QuicMeasurementTests {
         String procStat = "cpu  10 0 10 100 0 0 0 0 0 0\ncpu0 5 1 4 40 10 2 3 0 0 0\ncpu1 5 0 6 60 0 0 0 0 0 0\n";
         assertThat(QuicBenchRunner.coreTicks(procStat, "0")).containsExactly(15L, 65L);
         assertThat(QuicBenchRunner.coreTicks(procStat, "1")).containsExactly(11L, 71L);
+        String interrupts = "           CPU0       CPU1       \n"
+                + " LOC:      100        200   Local timer interrupts\n"
+                + " RES:       10         20   Rescheduling interrupts\n"
+                + " CAL:        3          4   Function call interrupts\n";
+        assertThat(QuicBenchRunner.ipis(interrupts, "0")).isEqualTo(13L);
+        assertThat(QuicBenchRunner.ipis(interrupts, "1")).isEqualTo(24L);
+        assertThatIllegalArgumentException().isThrownBy(() -> QuicBenchRunner.ipis(interrupts, "2"));
     }
 
     @Test
@@ -68,7 +75,8 @@ class QuicMeasurementTests {
                 "quic.sent", 0L, "quic.lost", 0L);
         Map<String, Long> after = Map.of("alloc", 21_001_000L, "loopTid", 1L, "xdp.txPackets", 18_000L,
                 "xdp.txKicks", 600L, "quic.sent", 18_000L, "quic.lost", 18L, "quic.rttNanos", 300_000L);
-        QuicSample sample = QuicSample.of(true, result, cpu, before, after, 4000, 0.75);
+        QuicSample sample = QuicSample.of(true, result, cpu, before, after, 4000,
+                new QuicSample.Cores(0.75, 600, 100));
         assertThat(sample.get(QuicSample.MBPS)).isEqualTo(10.0);
         assertThat(sample.get(QuicSample.CPU)).isEqualTo(25_000_000.0);
         assertThat(sample.get(QuicSample.LOOP_USER)).isEqualTo(15_000_000.0);
@@ -85,6 +93,8 @@ class QuicMeasurementTests {
         assertThat(sample.get(QuicSample.BUSY)).isEqualTo(0.25);
         assertThat(sample.get(QuicSample.SYSTEM)).isEqualTo(0.2);
         assertThat(sample.get(QuicSample.CLIENT_BUSY)).isEqualTo(0.75);
+        assertThat(sample.get(QuicSample.SERVER_IPIS)).isEqualTo(30.0);
+        assertThat(sample.get(QuicSample.CLIENT_IPIS)).isEqualTo(5.0);
     }
 
     @Test
@@ -92,7 +102,8 @@ class QuicMeasurementTests {
         Map<String, String> result = Map.of("completed", "1000", "failed", "3", "bytes", "100000", "seconds", "1.000",
                 "p50us", "900", "p99us", "1500", "rttus", "0");
         ThreadCpu cpu = new ThreadCpu(10_000_000, 0, 10_000_000, 0, 10, 0);
-        QuicSample sample = QuicSample.of(false, result, cpu, Map.of(), Map.of(), 1500, 0.5);
+        QuicSample sample = QuicSample.of(false, result, cpu, Map.of(), Map.of(), 1500,
+                new QuicSample.Cores(0.5, 0, 0));
         assertThat(sample.get(QuicSample.CPU)).isEqualTo(10_000.0);
         assertThat(sample.get(QuicSample.RX_DATAGRAMS)).isEqualTo(1.5);
         assertThat(sample.get(QuicSample.JIT)).isNaN();
