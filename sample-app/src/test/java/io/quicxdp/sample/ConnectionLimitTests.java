@@ -47,11 +47,11 @@ class ConnectionLimitTests {
                         .containsExactly(Map.entry(ConnectionLoad.REFUSED, BEYOND));
                 }
                 // a client's Initial sent again after its refusal was read is refused again
-                Map<String, Object> limits = limits(sample);
+                Map<String, Object> limits = sample.limits("http3");
                 refused = ((Number) limits.get("connectionsRefused")).longValue();
                 assertThat(refused).isGreaterThanOrEqualTo(BEYOND);
                 assertThat(((Number) limits.get("maxConnections")).intValue()).isEqualTo(LIMIT);
-                assertThat(refusedMeter(sample)).isEqualTo(refused);
+                assertThat(sample.counter("quic.xdp.http3.connections.refused")).isEqualTo(refused);
 
                 ConnectionLoad.Progress during = held.progress();
                 assertThat(during.failed()).as(during.line()).isZero();
@@ -66,7 +66,7 @@ class ConnectionLimitTests {
                 assertThat(check.served()).as("taken again: " + check.line() + " " + check.reasons())
                     .isEqualTo(BEYOND);
             }
-            assertThat(((Number) limits(sample).get("connectionsRefused")).longValue()).as("none more")
+            assertThat(((Number) sample.limits("http3").get("connectionsRefused")).longValue()).as("none more")
                 .isEqualTo(refused);
         }
     }
@@ -95,9 +95,7 @@ class ConnectionLimitTests {
             for (QuicChannel connection : held) {
                 assertThat(QuicEchoClient.echo(connection, payload).get(10, TimeUnit.SECONDS)).isEqualTo(payload);
             }
-            @SuppressWarnings("unchecked")
-            Map<String, Object> limits = (Map<String, Object>) ((Map<String, Object>) sample.actuator("xdp")
-                .get("quic")).get("limits");
+            Map<String, Object> limits = sample.limits("quic");
             assertThat(((Number) limits.get("connectionsRefused")).longValue()).isPositive();
             assertThat(((Number) limits.get("maxConnections")).intValue()).isEqualTo(3);
         }
@@ -106,19 +104,5 @@ class ConnectionLimitTests {
     private static ConnectionLoad.Settings settings(SampleOnMap sample, int connections, double requestRate) {
         return new ConnectionLoad.Settings(sample.http3(), "/", connections, 4, 1, 100, 20, requestRate,
                 Duration.ofSeconds(10), Duration.ofMinutes(5));
-    }
-
-    @SuppressWarnings("unchecked")
-    static Map<String, Object> limits(SampleOnMap sample) throws Exception {
-        return (Map<String, Object>) ((Map<String, Object>) sample.actuator("xdp").get("http3")).get("limits");
-    }
-
-    /** The meter {@code quic.xdp.http3.connections.refused}. */
-    @SuppressWarnings("unchecked")
-    private static long refusedMeter(SampleOnMap sample) throws Exception {
-        List<Map<String, Object>> measurements = (List<Map<String, Object>>) sample
-            .actuator("metrics/quic.xdp.http3.connections.refused")
-            .get("measurements");
-        return ((Number) measurements.get(0).get("value")).longValue();
     }
 }

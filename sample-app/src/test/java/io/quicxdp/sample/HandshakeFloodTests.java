@@ -4,17 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quicxdp.bench.load.AmplificationMeter;
 import io.quicxdp.bench.load.ConnectionLoad;
-import io.quicxdp.bench.load.InitialFlood;
 import io.quicxdp.datapath.testing.Await;
 import io.quicxdp.datapath.testing.KernelSupport;
-import io.quicxdp.datapath.testing.PeerCapture;
-import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,8 +21,6 @@ import org.junit.jupiter.api.Test;
  */
 class HandshakeFloodTests {
 
-    private static final Duration FLOOD = Duration.ofSeconds(4);
-
     /**
      * With Retry, the server answers every Initial-looking datagram with a Retry of less than 1200 bytes and
      * keeps no state: within QUIC's three times per source and per datagram, measured on the wire.
@@ -36,7 +29,7 @@ class HandshakeFloodTests {
     void withRetryTheLegitimateClientIsServedThroughoutAndNoSourceGetsThreeTimesWhatItSent() throws Exception {
         KernelSupport.assumeAvailable();
         try (SampleOnMap sample = SampleOnMap.start("--quic.xdp.http3.retry=true")) {
-            Flooded flooded = flood(sample, 3000);
+            HandshakeFlood.Flooded flooded = flood(sample, 3000);
             assertThat(flooded.meter().answered()).as("Retries to the flood's own source IDs").isPositive();
             assertThat(flooded.meter().maxDatagramRatio()).as("bytes back per answered 1200-byte datagram")
                 .isLessThanOrEqualTo(AmplificationMeter.LIMIT);
@@ -57,7 +50,7 @@ class HandshakeFloodTests {
     void withoutRetryTheLegitimateClientIsServedDuringTheFloodAndAfter() throws Exception {
         KernelSupport.assumeAvailable();
         try (SampleOnMap sample = SampleOnMap.start()) {
-            Flooded flooded = flood(sample, 600);
+            HandshakeFlood.Flooded flooded = flood(sample, 600);
             assertThat(flooded.meter().answered()).as("handshakes begun for the flood's real Initials").isPositive();
             System.out.println("handshake flood without Retry: " + flooded.report());
         }
@@ -75,12 +68,12 @@ class HandshakeFloodTests {
         try (SampleOnMap sample = SampleOnMap.start("--quic.xdp.http3.max-handshakes=16",
                 "--quic.xdp.http3.handshake-timeout=2s")) {
             flood(sample, 3000);
-            Map<String, Object> limits = ConnectionLimitTests.limits(sample);
+            Map<String, Object> limits = sample.limits("http3");
             System.out.println("handshake flood past the budget: " + limits);
             assertThat(((Number) limits.get("initialsShed")).longValue()).as("Initials shed").isPositive();
             assertThat(((Number) limits.get("handshakesTimedOut")).longValue()).as("the flood's handshakes")
                 .isPositive();
-            Await.until(() -> handshakesInProgress(sample) == 0, "the flood's handshakes gone");
+            Await.until(() -> sample.handshakesInProgress("http3") == 0, "the flood's handshakes gone");
             ConnectionLoad.Settings newcomers = new ConnectionLoad.Settings(sample.http3(), "/", 8, 4, 1, 100, 8, 0,
                     Duration.ofSeconds(10), Duration.ofMinutes(5));
             try (ConnectionLoad after = ConnectionLoad.start(newcomers, sample.peerThreads())) {
@@ -92,61 +85,21 @@ class HandshakeFloodTests {
         }
     }
 
-    /** {@code http3.limits.handshakesInProgress}; -1 while it cannot be read. */
-    @SuppressWarnings("unchecked")
-    private static int handshakesInProgress(SampleOnMap sample) {
-        Object http3 = sample.actuatorQuietly("xdp").get("http3");
-        return (http3 instanceof Map<?, ?> section) ? ((Number) ((Map<String, Object>) ((Map<String, Object>) section)
-            .get("limits")).get("handshakesInProgress")).intValue() : -1;
-    }
-
-    /** What the meter saw, the per-source ratios, and its report. */
-    private record Flooded(AmplificationMeter meter, List<Double> sourceRatios, List<String> report) {
-    }
-
     /**
-     * Floods the sample for {@link #FLOOD} at {@code rate} datagrams a second while a legitimate client keeps
-     * requesting, checks that client was served during the flood and after, and returns what came back.
+     * Floods the sample's HTTP/3 server for {@link HandshakeFlood#DURATION} at {@code rate} datagrams a second while a
+     * legitimate client keeps requesting, checks that client was served during the flood and after, and returns what
+     * came back.
      */
-    private static Flooded flood(SampleOnMap sample, int rate) throws Exception {
-        String range = sample.peerRange("128/25");
-        sample.fixture().net().runInPeer("ip", "route", "add", "local", range, "dev", "lo");
+    private static HandshakeFlood.Flooded flood(SampleOnMap sample, int rate) throws Exception {
         ConnectionLoad.Settings client = new ConnectionLoad.Settings(sample.http3(), "/", 4, 4, 1, 100, 4, 40,
                 Duration.ofSeconds(10), Duration.ofMinutes(5));
-        AmplificationMeter meter = new AmplificationMeter();
-        Map<InetAddress, long[]> sent;
         try (ConnectionLoad legitimate = ConnectionLoad.start(client, sample.peerThreads())) {
             assertThat(legitimate.awaitAttempted(Duration.ofSeconds(30))).isTrue();
             assertThat(legitimate.progress().open()).as("the legitimate client's connections").isEqualTo(4);
-            PeerCapture capture = sample.fixture().net().inPeer(() -> PeerCapture
-                .open(sample.fixture().net().peerInterface(), sample.http3().getPort(), meter));
-            InitialFlood.Settings settings = new InitialFlood.Settings(sample.http3(), InitialFlood.hostsOf(range), 2,
-                    rate, FLOOD, 1_000_000, new int[] { 1, 1, 1 }, 1);
             List<ConnectionLoad.Progress> during = new ArrayList<>();
-            try (InitialFlood flood = sample.fixture().net().inPeer(() -> InitialFlood.open(settings))) {
-                CompletableFuture<InitialFlood.Result> running = CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return flood.run();
-                    }
-                    catch (InterruptedException ex) {
-                        Thread.currentThread().interrupt();
-                        throw new IllegalStateException(ex);
-                    }
-                });
-                legitimate.progress();
-                while (!running.isDone()) {
-                    Thread.sleep(500);
-                    during.add(legitimate.progress());
-                }
-                InitialFlood.Result result = running.get(30, TimeUnit.SECONDS);
-                assertThat(result.datagrams()).as(result.line()).isGreaterThan(rate);
-                sent = flood.sentBySource();
-            }
-            finally {
-                // the server's retransmissions to the flood's sources come in the seconds after
-                capture.close(Duration.ofSeconds(3));
-            }
-            assertThat(capture.kernelDrops()).as("the capture saw every frame").isZero();
+            legitimate.progress();
+            HandshakeFlood.Flooded flooded = HandshakeFlood.run(sample, sample.http3(), rate,
+                    () -> during.add(legitimate.progress()));
             assertThat(during.stream().mapToLong((window) -> window.latency().count()).sum())
                 .as("requests served during the flood: " + during.get(during.size() - 1).line()).isPositive();
             ConnectionLoad.Progress after = legitimate.progress();
@@ -154,7 +107,7 @@ class HandshakeFloodTests {
             assertThat(after.lost()).as(after.line()).isZero();
             ConnectionLoad.Check check = legitimate.checkEveryConnection();
             assertThat(check.served()).as("after the flood: " + check.line() + " " + check.reasons()).isEqualTo(4);
+            return flooded;
         }
-        return new Flooded(meter, meter.sourceRatios(sent), meter.report(sent));
     }
 }

@@ -142,6 +142,31 @@ final class SampleOnMap implements AutoCloseable {
             .longValue() : -1;
     }
 
+    /**
+     * {@code /actuator/xdp}'s limits of a QUIC server: {@code server} is {@code http3}, or {@code quic} for the
+     * servers bound with the binder (the QUIC echo).
+     */
+    @SuppressWarnings("unchecked")
+    Map<String, Object> limits(String server) throws Exception {
+        return (Map<String, Object>) ((Map<String, Object>) actuator("xdp").get(server)).get("limits");
+    }
+
+    /** The {@code handshakesInProgress} of {@link #limits}; -1 while it cannot be read. */
+    @SuppressWarnings("unchecked")
+    int handshakesInProgress(String server) {
+        Object section = actuatorQuietly("xdp").get(server);
+        return (section instanceof Map<?, ?> map) ? ((Number) ((Map<String, Object>) map.get("limits"))
+            .get("handshakesInProgress")).intValue() : -1;
+    }
+
+    /** The value of the counter {@code name}, from {@code /actuator/metrics}. */
+    @SuppressWarnings("unchecked")
+    long counter(String name) throws Exception {
+        List<Map<String, Object>> measurements = (List<Map<String, Object>>) actuator("metrics/" + name)
+            .get("measurements");
+        return ((Number) measurements.get(0).get("value")).longValue();
+    }
+
     /** Whether every socket has its receive frames back (none held) and accounted for (balanced). */
     @SuppressWarnings("unchecked")
     boolean framesBackAndBalanced() {
