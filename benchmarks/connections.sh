@@ -30,6 +30,8 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 OUT="$HERE/target/connections"
+# shellcheck source=benchmarks/sample-run.sh
+. "$HERE/sample-run.sh"
 
 COUNT="${CONN_COUNT:-10000}"
 SOCKETS="${CONN_SOCKETS:-64}"
@@ -44,42 +46,21 @@ HEAP="${CONN_HEAP:-1g}"
 CLIENT_HEAP="${CONN_CLIENT_HEAP:-2g}"
 SERVER_IDLE_TIMEOUT="${CONN_SERVER_IDLE_TIMEOUT:-600s}"
 TIMEOUT="${CONN_TIMEOUT:-10}"
-for value in "$TIMEOUT" "$COUNT" "$SOCKETS" "$LOOPS" "$OPEN_RATE" "$IN_FLIGHT" "$RATE" "$BASELINE" "$IDLE" "$HOLD"; do
-  [[ "$value" =~ ^[0-9]+$ ]] || { echo "connections.sh: '$value' is not a whole number (CONN_* settings)" >&2; exit 2; }
-done
-COMMAND_LINE="$(env | { grep -E '^CONN_[A-Z_]+=' || true; } | sort | tr '\n' ' ')benchmarks/connections.sh"
+whole_numbers connections.sh CONN "$TIMEOUT" "$COUNT" "$SOCKETS" "$LOOPS" "$OPEN_RATE" "$IN_FLIGHT" "$RATE" \
+  "$BASELINE" "$IDLE" "$HOLD"
+run_command_line CONN connections.sh
 
-# shellcheck source=benchmarks/sample-run.sh
-. "$HERE/sample-run.sh"
 plots=()
 command -v gnuplot >/dev/null || plots+=(gnuplot-nox)
 sample_run_prepare connections.sh "${plots[@]}"
 command -v jcmd >/dev/null || { echo "connections.sh: jcmd (the JDK's) is missing" >&2; exit 1; }
 sample_run_build
-rm -rf "$OUT" && mkdir -p "$OUT"
+CLIENT_PID=""
+stop_started() { stop_pid "$CLIENT_PID" 10; }
+sample_run_begin
 CSV="$OUT/connections.csv"
-PHASE_FILE="$OUT/phase"
-STOP_FILE="$OUT/stop"
 
-SAMPLER_PID="" CLIENT_PID=""
-cleanup() {
-  local status=$?
-  trap - EXIT INT TERM
-  touch "$STOP_FILE"
-  stop_pid "$SLEEP_PID" 1 sleep
-  stop_pid "$SAMPLER_PID" 10
-  stop_pid "$CLIENT_PID" 10
-  stop_pid "$SAMPLE_PID" 30
-  remove_sandbox
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-pick_port PORT
-pick_port ECHO_PORT
-pick_port QUIC_PORT
+pick_sample_ports
 echo "starting the sample (heap $HEAP, HTTP/3 on $PORT, idle timeout $SERVER_IDLE_TIMEOUT); its log: $OUT/sample.log"
 # shellcheck disable=SC2086
 SAMPLE_JVM_OPTIONS="-XX:NativeMemoryTracking=summary" start_sample "$OUT/sample.log" "$HEAP" "$PORT" "$ECHO_PORT" \
@@ -91,22 +72,16 @@ echo "sandbox $NS: peer $PEER4 -> HTTP/3 $APP4:$PORT"
 # --- sampling: every 2 s, the process and the server's connection count ----------------------------------------
 echo "t_s,phase,rss_kb,fds,threads,cpu_s,heap_used_mb,connections_open" >"$CSV"
 echo baseline >"$PHASE_FILE"
-sampler() {
+sample_row() {
   local now process heap open
-  set +e
-  for _ in $(seq 1 20000); do
-    [ -e "$STOP_FILE" ] && return 0
-    now="$(date +%s.%N)"
-    process="$(process_figures)"
-    heap="$(curl -sf -m 5 "$ACTUATOR/metrics/jvm.memory.used?tag=area:heap" | jq '.measurements[0].value / 1048576')"
-    open="$(curl -sf -m 5 "$ACTUATOR/xdp" | jq '.http3.connectionsOpen')"
-    [ -n "$process" ] && printf '%s,%s,%s,%.1f,%s\n' "$(awk -v a="$now" -v b="$T0" 'BEGIN { printf "%.1f", a - b }')" \
-      "$(cat "$PHASE_FILE")" "$process" "${heap:-0}" "${open:-0}" >>"$CSV"
-    sleep 2
-  done
+  now="$(date +%s.%N)"
+  process="$(process_figures)"
+  heap="$(curl -sf -m 5 "$ACTUATOR/metrics/jvm.memory.used?tag=area:heap" | jq '.measurements[0].value / 1048576')"
+  open="$(curl -sf -m 5 "$ACTUATOR/xdp" | jq '.http3.connectionsOpen')"
+  [ -n "$process" ] && printf '%s,%s,%s,%.1f,%s\n' "$(awk -v a="$now" -v b="$T0" 'BEGIN { printf "%.1f", a - b }')" \
+    "$(cat "$PHASE_FILE")" "$process" "${heap:-0}" "${open:-0}" >>"$CSV"
 }
-sampler &
-SAMPLER_PID=$!
+start_sampler 2 20000
 
 # --- the measures at a phase's end: heap after a full GC, NMT's committed memory, smaps -------------------------
 # prints "heap_mb nmt_committed_mb rss_mb anonymous_mb cpu_s"
@@ -171,19 +146,8 @@ wait "$CLIENT_PID" && client_status=0 || client_status=$?
 CLIENT_PID=""
 pause 20
 read -r E_HEAP E_NMT E_RSS E_ANON _ <<<"$(measure)"
-touch "$STOP_FILE"
-wait "$SAMPLER_PID" 2>/dev/null || true
-SAMPLER_PID=""
-kill -TERM "$SAMPLE_PID"
-exit_status=""
-for _ in $(seq 1 300); do
-  kill -0 "$SAMPLE_PID" 2>/dev/null || break
-  sleep 0.1
-done
-if ! kill -0 "$SAMPLE_PID" 2>/dev/null; then
-  wait "$SAMPLE_PID" && exit_status=0 || exit_status=$?
-  SAMPLE_PID=""
-fi
+stop_sampler
+stop_sample
 
 # --- figures ------------------------------------------------------------------------------------------------------
 per() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { if (n > 0) printf "%.1f", (a - b) * 1024 / n; else print "n/a" }'; }

@@ -30,6 +30,8 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
+# shellcheck source=benchmarks/sample-run.sh
+. "$HERE/sample-run.sh"
 
 KIND="${FLOOD_KIND:-initial}"
 RETRY="${FLOOD_RETRY:-0}"
@@ -47,48 +49,29 @@ case "$KIND" in
   initial|udp) ;;
   *) echo "flood.sh: FLOOD_KIND is initial or udp, not '$KIND'" >&2; exit 2 ;;
 esac
-for value in "$RETRY" "$SECONDS_FLOOD" "$BEFORE" "$AFTER" "$RATE" "$THREADS" "$PORTS" "$CLIENT_CONNECTIONS" \
-  "$CLIENT_RATE"; do
-  [[ "$value" =~ ^[0-9]+$ ]] || { echo "flood.sh: '$value' is not a whole number (FLOOD_* settings)" >&2; exit 2; }
-done
+whole_numbers flood.sh FLOOD "$RETRY" "$SECONDS_FLOOD" "$BEFORE" "$AFTER" "$RATE" "$THREADS" "$PORTS" \
+  "$CLIENT_CONNECTIONS" "$CLIENT_RATE"
 [ "$SECONDS_FLOOD" -le 600 ] || { echo "flood.sh: FLOOD_SECONDS is at most 600" >&2; exit 2; }
 NAME="flood-$KIND$([ "$KIND" = initial ] && [ "$RETRY" = 1 ] && echo -retry || true)"
 OUT="$HERE/target/$NAME"
-COMMAND_LINE="$(env | { grep -E '^FLOOD_[A-Z_]+=' || true; } | sort | tr '\n' ' ')benchmarks/flood.sh"
+run_command_line FLOOD flood.sh
 
-# shellcheck source=benchmarks/sample-run.sh
-. "$HERE/sample-run.sh"
 plots=()
 command -v gnuplot >/dev/null || plots+=(gnuplot-nox)
 sample_run_prepare flood.sh "${plots[@]}"
 sample_run_build
-rm -rf "$OUT" && mkdir -p "$OUT"
-CSV="$OUT/$NAME.csv"
-PHASE_FILE="$OUT/phase"
-STOP_FILE="$OUT/stop"
-
-SAMPLER_PID="" CLIENT_PID="" FLOOD_PIDS=()
-cleanup() {
-  local status=$? pid
-  trap - EXIT INT TERM
-  touch "$STOP_FILE"
-  stop_pid "$SLEEP_PID" 1 sleep
-  stop_pid "$SAMPLER_PID" 10
+CLIENT_PID="" FLOOD_PIDS=()
+stop_started() {
+  local pid
   for pid in "${FLOOD_PIDS[@]}"; do
     stop_pid "$pid" 10
   done
   stop_pid "$CLIENT_PID" 10
-  stop_pid "$SAMPLE_PID" 30
-  remove_sandbox
-  exit "$status"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+sample_run_begin
+CSV="$OUT/$NAME.csv"
 
-pick_port PORT
-pick_port ECHO_PORT
-pick_port QUIC_PORT
+pick_sample_ports
 echo "starting the sample (heap $HEAP, HTTP/3 on $PORT, Retry $([ "$RETRY" = 1 ] && echo on || echo off)); its log:" \
   "$OUT/sample.log"
 # shellcheck disable=SC2086
@@ -106,25 +89,19 @@ XDP_ROW='[.http3.connectionsOpen, .http3.handshakesDone, .http3.retriesSent, ([.
 ([.sockets[].kernel.rxDropped] | add), ([.sockets[].kernel.rxFillRingEmpty] | add),
 ([.sockets[].kernel.rxRingFull] | add), ([.sockets[].receiveFrames.held] | add),
 (if ([.sockets[].receiveFrames.balanced] | all) then 1 else 0 end)] | @csv'
-sampler() {
+sample_row() {
   local now process heap xdp health
-  set +e
-  for _ in $(seq 1 5000); do
-    [ -e "$STOP_FILE" ] && return 0
-    now="$(date +%s.%N)"
-    process="$(process_figures)"
-    heap="$(curl -sf -m 3 "$ACTUATOR/metrics/jvm.memory.used?tag=area:heap" | jq '.measurements[0].value / 1048576')"
-    xdp="$(curl -sf -m 3 "$ACTUATOR/xdp" | jq -r "$XDP_ROW")"
-    health="$(curl -s -m 3 "$ACTUATOR/health/xdp" | jq -r '[(if .status == "UP" then 1 else 0 end),
-      ([.components[].details.fillRing // {} | length] | add)] | @csv')"
-    [ -n "$process" ] && [ -n "$xdp" ] && printf '%s,%s,%s,%.1f,%s,%s\n' \
-      "$(awk -v a="$now" -v b="$T0" 'BEGIN { printf "%.1f", a - b }')" "$(cat "$PHASE_FILE")" "$process" \
-      "${heap:-0}" "$xdp" "${health:-0,0}" >>"$CSV"
-    sleep 1
-  done
+  now="$(date +%s.%N)"
+  process="$(process_figures)"
+  heap="$(curl -sf -m 3 "$ACTUATOR/metrics/jvm.memory.used?tag=area:heap" | jq '.measurements[0].value / 1048576')"
+  xdp="$(curl -sf -m 3 "$ACTUATOR/xdp" | jq -r "$XDP_ROW")"
+  health="$(curl -s -m 3 "$ACTUATOR/health/xdp" | jq -r '[(if .status == "UP" then 1 else 0 end),
+    ([.components[].details.fillRing // {} | length] | add)] | @csv')"
+  [ -n "$process" ] && [ -n "$xdp" ] && printf '%s,%s,%s,%.1f,%s,%s\n' \
+    "$(awk -v a="$now" -v b="$T0" 'BEGIN { printf "%.1f", a - b }')" "$(cat "$PHASE_FILE")" "$process" \
+    "${heap:-0}" "$xdp" "${health:-0,0}" >>"$CSV"
 }
-sampler &
-SAMPLER_PID=$!
+start_sampler 1 5000
 
 # --- the legitimate client: its connections open first, then requests at a steady rate to the end -------------
 TOTAL=$((BEFORE + SECONDS_FLOOD + AFTER))
@@ -187,19 +164,8 @@ if [ "$KIND" = initial ]; then
 fi
 wait "$CLIENT_PID" && client_status=0 || client_status=$?
 CLIENT_PID=""
-touch "$STOP_FILE"
-wait "$SAMPLER_PID" 2>/dev/null || true
-SAMPLER_PID=""
-kill -TERM "$SAMPLE_PID"
-exit_status=""
-for _ in $(seq 1 300); do
-  kill -0 "$SAMPLE_PID" 2>/dev/null || break
-  sleep 0.1
-done
-if ! kill -0 "$SAMPLE_PID" 2>/dev/null; then
-  wait "$SAMPLE_PID" && exit_status=0 || exit_status=$?
-  SAMPLE_PID=""
-fi
+stop_sampler
+stop_sample
 
 # --- figures --------------------------------------------------------------------------------------------------------
 FS="$(awk -v a="$FLOOD_START" -v b="$T0" 'BEGIN { printf "%.1f", a - b }')"

@@ -3,12 +3,20 @@
 # the checks and tools they need, the build, starting the sample in its zero-setup sandbox and reading the
 # sandbox's names and addresses from its log, and stopping what they started, on every exit.
 #
-# A script sources it after setting HERE and ROOT (benchmarks/ and the repository) and OUT (its results); then
+# A script sources it after setting HERE and ROOT (benchmarks/ and the repository); then
+#   whole_numbers NAME PREFIX VALUE...     exits 2 unless every VALUE (of a PREFIX_* setting) is a whole number
+#   run_command_line PREFIX NAME           COMMAND_LINE: the run as the docs show it
 #   sample_run_prepare NAME [PACKAGE...]   root, bpffs, the tools (and Debian packages given), JAVA
 #   sample_run_build                       builds the sample's jar, the benchmarks and udpgen unless BUILD=0
+#   sample_run_begin                       OUT (its results) made anew, PHASE_FILE, STOP_FILE; from then on every
+#                                          exit stops the sampler (SAMPLER_PID), what the script's own function
+#                                          stop_started stops, and the sample, and removes the sandbox
+#   start_sampler SECONDS TIMES            SAMPLER_PID: the script's sample_row every SECONDS until STOP_FILE
 #   pick_port VAR                          a free TCP and UDP port number
+#   pick_sample_ports                      PORT, ECHO_PORT, QUIC_PORT: the three the sample takes
 #   start_sample LOG HEAP PORT ECHO QUIC [ARG...]   sets SAMPLE_PID, SANDBOX_ID, NS, PEER_IF, APP_IF, PEER4,
 #                                          PEER6, APP4, APP6; fails with the end of the log if it does not start
+#   stop_sampler, stop_sample              at the run's end: the sampler; the sample by SIGTERM (exit_status)
 #   remove_sandbox                         what the sample leaves after a kill -9 or a failed start
 #   ours PID [COMM], stop_pid PID GRACE [COMM], pause SECONDS   as their comments say
 # JAR, CP (the benchmarks' class path) and UDPGEN name what was built.
@@ -16,8 +24,22 @@
 JAR="$ROOT/sample-app/target/quic-xdp-sample-app-0.1.0-SNAPSHOT.jar"
 CP="$HERE/target/classes:$HERE/target/lib/*"
 UDPGEN="$HERE/target/native/udpgen"
-SAMPLE_PID="" SANDBOX_ID="" SLEEP_PID=""
+SAMPLE_PID="" SANDBOX_ID="" SLEEP_PID="" SAMPLER_PID=""
 SELF_COMM="$(cat /proc/$$/comm)"
+
+# exits 2 with a message unless every VALUE is a whole number: whole_numbers NAME PREFIX VALUE...
+whole_numbers() {
+  local name="$1" prefix="$2" value
+  shift 2
+  for value in "$@"; do
+    [[ "$value" =~ ^[0-9]+$ ]] || { echo "$name: '$value' is not a whole number (${prefix}_* settings)" >&2; exit 2; }
+  done
+}
+
+# sets COMMAND_LINE to the run as the docs show it: the PREFIX_* settings in the environment, then benchmarks/NAME
+run_command_line() {
+  COMMAND_LINE="$(env | { grep -E "^$1_[A-Z_]+=" || true; } | sort | tr '\n' ' ')benchmarks/$2"
+}
 
 # checks root and bpffs, installs what is missing (the tools every run needs, and the Debian packages given)
 sample_run_prepare() {
@@ -54,6 +76,45 @@ sample_run_build() {
   for built in "$JAR" "$HERE/target/classes/io/quicxdp/bench/load/ConnectionsMain.class" "$UDPGEN"; do
     [ -e "$built" ] || { echo "$built is missing: run without BUILD=0" >&2; exit 1; }
   done
+}
+
+# makes OUT anew, with the files PHASE_FILE (the phase the sampler writes into each row) and STOP_FILE (there: the
+# sampler stops), and from now on cleans up on every exit, INT and TERM included
+sample_run_begin() {
+  rm -rf "$OUT" && mkdir -p "$OUT"
+  PHASE_FILE="$OUT/phase"
+  STOP_FILE="$OUT/stop"
+  trap sample_run_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
+# stops whatever still runs (the sampler, what the script's stop_started stops, the sample) and removes the sandbox
+sample_run_cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  touch "$STOP_FILE"
+  stop_pid "$SLEEP_PID" 1 sleep
+  stop_pid "$SAMPLER_PID" 10
+  stop_started
+  stop_pid "$SAMPLE_PID" 30
+  remove_sandbox
+  exit "$status"
+}
+
+# starts the sampler in the background (SAMPLER_PID): the script's function sample_row, then SECONDS of sleep, until
+# STOP_FILE is there or it ran TIMES times; a row that fails is skipped, it never ends the sampling
+start_sampler() {
+  local seconds="$1" times="$2"
+  (
+    set +e
+    for _ in $(seq 1 "$times"); do
+      [ -e "$STOP_FILE" ] && exit 0
+      sample_row
+      sleep "$seconds"
+    done
+  ) &
+  SAMPLER_PID=$!
 }
 
 # whether our process PID still runs, and with COMM still has that name
@@ -97,6 +158,14 @@ pick_port() {
   printf -v "$1" '%s' "$port"
 }
 
+# sets PORT (the sample's web server and actuator over TCP, HTTP/3 on the same number over UDP), ECHO_PORT (its UDP
+# echo) and QUIC_PORT (its QUIC echo)
+pick_sample_ports() {
+  pick_port PORT
+  pick_port ECHO_PORT
+  pick_port QUIC_PORT
+}
+
 # the id in the names of the sample's sandbox (namespace qxs-ID, link qxsaID, pins quic-xdp-sample-ID), once logged
 sandbox_id() {
   sed -n 's/.*Sandbox: network namespace qxs-\([0-9a-f]*\) holds.*/\1/p' "$1" 2>/dev/null | head -1 || true
@@ -135,6 +204,28 @@ start_sample() {
   if [ -z "$PEER4" ] || [ -z "$PEER6" ] || [ -z "$APP4" ] || [ -z "$APP6" ]; then
     echo "no addresses in the sample's sandbox line: $line" >&2
     exit 1
+  fi
+}
+
+# tells the sampler to stop and waits for its last row
+stop_sampler() {
+  touch "$STOP_FILE"
+  wait "$SAMPLER_PID" 2>/dev/null || true
+  SAMPLER_PID=""
+}
+
+# stops the sample as an operator does, by SIGTERM, and sets exit_status to its exit status; empty when it still runs
+# after 30 s (the cleanup kills it then)
+stop_sample() {
+  kill -TERM "$SAMPLE_PID"
+  exit_status=""
+  for _ in $(seq 1 300); do
+    kill -0 "$SAMPLE_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  if ! kill -0 "$SAMPLE_PID" 2>/dev/null; then
+    wait "$SAMPLE_PID" && exit_status=0 || exit_status=$?
+    SAMPLE_PID=""
   fi
 }
 

@@ -40,6 +40,8 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
+# shellcheck source=benchmarks/sample-run.sh
+. "$HERE/sample-run.sh"
 
 MINUTES="${SOAK_MINUTES:-30}"
 CHECK="${SOAK_CHECK:-0}"
@@ -50,9 +52,7 @@ H3_CONNECTIONS="${SOAK_H3_CONNECTIONS:-4}"
 HEAP="${SOAK_HEAP:-256m}"
 RSS_SLACK_MB="${SOAK_RSS_SLACK_MB:-16}"
 FD_SLACK="${SOAK_FD_SLACK:-2}"
-for value in "$MINUTES" "$IDLE" "$UDP_RATE" "$H3_RATE" "$H3_CONNECTIONS" "$RSS_SLACK_MB" "$FD_SLACK"; do
-  [[ "$value" =~ ^[0-9]+$ ]] || { echo "soak.sh: '$value' is not a whole number (SOAK_* settings)" >&2; exit 2; }
-done
+whole_numbers soak.sh SOAK "$MINUTES" "$IDLE" "$UDP_RATE" "$H3_RATE" "$H3_CONNECTIONS" "$RSS_SLACK_MB" "$FD_SLACK"
 if [ "$MINUTES" -lt 1 ] || [ "$MINUTES" -gt 1440 ]; then
   echo "soak.sh: SOAK_MINUTES=$MINUTES is outside 1..1440" >&2
   exit 2
@@ -66,10 +66,8 @@ if [ $((LOAD - WARMUP)) -lt $((8 * INTERVAL)) ]; then
   echo "soak.sh: SOAK_WARMUP_SECONDS=$WARMUP leaves fewer than 8 samples of steady load in $LOAD s" >&2
   exit 2
 fi
-COMMAND_LINE="$(env | { grep -E '^SOAK_[A-Z_]+=' || true; } | sort | tr '\n' ' ')benchmarks/soak.sh"
+run_command_line SOAK soak.sh
 
-# shellcheck source=benchmarks/sample-run.sh
-. "$HERE/sample-run.sh"
 plots=()
 if [ "$CHECK" != "1" ] && ! command -v gnuplot >/dev/null; then
   plots+=(gnuplot-nox)
@@ -89,13 +87,9 @@ fi
 OUT="$HERE/target/soak"
 BUILD="${SOAK_BUILD:-1}"
 sample_run_build
-rm -rf "$OUT" && mkdir -p "$OUT"
-CSV="$OUT/soak.csv"
-PHASE_FILE="$OUT/phase"
-STOP_FILE="$OUT/stop"
 
 # --- cleanup: whatever was started, on every exit ----------------------------------------------------
-SAMPLER_PID="" UDP_PID="" H3_PID="" PROMETHEUS_PID=""
+UDP_PID="" H3_PID="" PROMETHEUS_PID=""
 # the HTTP/3 generator and its feeder: both signalled before waiting, as waiting for one waits for their pipeline
 stop_h3() {
   local feeder
@@ -104,29 +98,17 @@ stop_h3() {
   stop_pid "$H3_PID" 5
   stop_pid "$feeder" 5 "$SELF_COMM"
 }
-cleanup() {
-  local status=$?
-  trap - EXIT INT TERM
-  touch "$STOP_FILE"
-  stop_pid "$SLEEP_PID" 1 sleep
-  stop_pid "$SAMPLER_PID" 10
+stop_started() {
   stop_pid "$UDP_PID" 5
   [ -f "$OUT/udpgen.pid" ] && stop_pid "$(cat "$OUT/udpgen.pid")" 5 udpgen
   stop_h3
-  stop_pid "$SAMPLE_PID" 30
   stop_pid "$PROMETHEUS_PID" 10 prometheus
-  remove_sandbox
-  exit "$status"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+sample_run_begin
+CSV="$OUT/soak.csv"
 
 # --- the service -------------------------------------------------------------------------------------
-# the web server and actuator over TCP; HTTP/3 takes the same number over UDP
-pick_port PORT
-pick_port ECHO_PORT
-pick_port QUIC_PORT
+pick_sample_ports
 SAMPLE_LOG="$OUT/sample.log"
 echo "starting the sample (heap $HEAP, port $PORT, UDP echo $ECHO_PORT, QUIC echo $QUIC_PORT); its log: $SAMPLE_LOG"
 start_sample "$SAMPLE_LOG" "$HEAP" "$PORT" "$ECHO_PORT" "$QUIC_PORT"
@@ -283,22 +265,11 @@ UDP_PID="" H3_PID=""
 echo idle >"$PHASE_FILE"
 echo "load over; idle for $IDLE s"
 pause $((IDLE + INTERVAL))
-touch "$STOP_FILE"
-wait "$SAMPLER_PID" 2>/dev/null || true
-SAMPLER_PID=""
+stop_sampler
 T_END="$(date +%s)"
 
 # the service must stop cleanly: exit 0, sandbox removed
-kill -TERM "$SAMPLE_PID"
-exit_status=""
-for _ in $(seq 1 300); do
-  kill -0 "$SAMPLE_PID" 2>/dev/null || break
-  sleep 0.1
-done
-if ! kill -0 "$SAMPLE_PID" 2>/dev/null; then
-  wait "$SAMPLE_PID" && exit_status=0 || exit_status=$?
-  SAMPLE_PID=""
-fi
+stop_sample
 
 # --- verdict -----------------------------------------------------------------------------------------
 sum_of() { sed -n "s/$1/\\1/p" "$2" | awk '{ sum += $1 } END { print sum + 0 }'; }

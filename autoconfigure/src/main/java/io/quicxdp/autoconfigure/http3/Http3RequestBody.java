@@ -53,12 +53,7 @@ final class Http3RequestBody extends Flux<DataBuffer> implements Subscription {
         }
         this.actual = actual;
         actual.onSubscribe(this);
-        if (this.signals.direct()) {
-            drain();
-        }
-        else {
-            this.signals.hand(this::drain);
-        }
+        this.signals.run(this::drain);
     }
 
     @Override
@@ -81,12 +76,7 @@ final class Http3RequestBody extends Flux<DataBuffer> implements Subscription {
 
     @Override
     public void cancel() {
-        if (this.signals.direct()) {
-            cancelled();
-        }
-        else {
-            this.signals.hand(this::cancelled);
-        }
+        this.signals.run(this::cancelled);
     }
 
     private void cancelled() {

@@ -69,12 +69,7 @@ final class Http3ResponseBody extends Mono<Void> implements CoreSubscriber<DataB
     public void onSubscribe(Subscription subscription) {
         if (Operators.validate(this.upstream, subscription)) {
             this.upstream = subscription;
-            if (this.signals.direct()) {
-                start();
-            }
-            else {
-                this.signals.hand(this::start);
-            }
+            this.signals.run(this::start);
         }
     }
 
@@ -147,12 +142,7 @@ final class Http3ResponseBody extends Mono<Void> implements CoreSubscriber<DataB
 
     @Override
     public void onComplete() {
-        if (this.signals.direct()) {
-            complete();
-        }
-        else {
-            this.signals.hand(this::complete);
-        }
+        this.signals.run(this::complete);
     }
 
     private void complete() {
@@ -174,12 +164,7 @@ final class Http3ResponseBody extends Mono<Void> implements CoreSubscriber<DataB
 
     @Override
     public void onError(Throwable error) {
-        if (this.signals.direct()) {
-            failUpstream(error);
-        }
-        else {
-            this.signals.hand(() -> failUpstream(error));
-        }
+        this.signals.run(() -> failUpstream(error));
     }
 
     private void failUpstream(Throwable error) {
@@ -212,12 +197,7 @@ final class Http3ResponseBody extends Mono<Void> implements CoreSubscriber<DataB
 
     @Override
     public void cancel() {
-        if (this.signals.direct()) {
-            cancelled();
-        }
-        else {
-            this.signals.hand(this::cancelled);
-        }
+        this.signals.run(this::cancelled);
     }
 
     private void cancelled() {

@@ -22,6 +22,19 @@ final class LoopSignals extends AtomicInteger {
         return this.loop.inEventLoop() && get() == 0;
     }
 
+    /**
+     * Runs {@code signal} here and now if it may, else hands it over. For a signal that comes once a stream; one
+     * that comes once a buffer tests {@link #direct()} itself, so that no Runnable is made on the loop.
+     */
+    void run(Runnable signal) {
+        if (direct()) {
+            signal.run();
+        }
+        else {
+            hand(signal);
+        }
+    }
+
     /** Runs {@code signal} on the loop after the ones handed over before it. */
     void hand(Runnable signal) {
         incrementAndGet();

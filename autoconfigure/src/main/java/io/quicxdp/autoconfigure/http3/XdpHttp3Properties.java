@@ -1,5 +1,6 @@
 package io.quicxdp.autoconfigure.http3;
 
+import io.quicxdp.autoconfigure.netty.QuicLimitsValidator;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -17,6 +18,8 @@ import org.springframework.validation.Validator;
  */
 @ConfigurationProperties("quic.xdp.http3")
 public class XdpHttp3Properties implements Validator {
+
+    private static final String PREFIX = "quic.xdp.http3.";
 
     /** Boot's default for {@code server.max-http-request-header-size}. */
     private static final DataSize DEFAULT_MAX_REQUEST_HEADER_SIZE = DataSize.ofKilobytes(8);
@@ -316,15 +319,7 @@ public class XdpHttp3Properties implements Validator {
         if (this.maxRequestHeaderSize != null && this.maxRequestHeaderSize.toBytes() < 1) {
             reject(errors, "maxRequestHeaderSize", "must be at least 1B");
         }
-        if (this.maxConnections != null && this.maxConnections < 1) {
-            reject(errors, "maxConnections", "must be at least 1 (leave it unset for no limit)");
-        }
-        if (this.maxHandshakes < 1) {
-            reject(errors, "maxHandshakes", "must be at least 1");
-        }
-        if (this.handshakeTimeout.isNegative() || this.handshakeTimeout.isZero()) {
-            reject(errors, "handshakeTimeout", "must be positive");
-        }
+        QuicLimitsValidator.validate(PREFIX, this.maxConnections, this.maxHandshakes, this.handshakeTimeout, errors);
         if (this.keyReloadInterval.isNegative() || this.keyReloadInterval.isZero()) {
             reject(errors, "keyReloadInterval", "must be positive");
         }
@@ -332,6 +327,6 @@ public class XdpHttp3Properties implements Validator {
 
     private static void reject(Errors errors, String field, String reason) {
         errors.rejectValue(field, "invalid",
-                "quic.xdp.http3." + DataObjectPropertyName.toDashedForm(field) + " " + reason);
+                PREFIX + DataObjectPropertyName.toDashedForm(field) + " " + reason);
     }
 }

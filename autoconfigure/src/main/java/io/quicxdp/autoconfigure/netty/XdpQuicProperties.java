@@ -127,15 +127,7 @@ public class XdpQuicProperties implements Validator {
     @Override
     public void validate(Object target, Errors errors) {
         QuicConnectionIdsMapper.validate(this, errors);
-        if (this.maxConnections != null && this.maxConnections < 1) {
-            errors.rejectValue("maxConnections", "invalid",
-                    "quic.xdp.quic.max-connections must be at least 1 (leave it unset for no limit)");
-        }
-        if (this.maxHandshakes < 1) {
-            errors.rejectValue("maxHandshakes", "invalid", "quic.xdp.quic.max-handshakes must be at least 1");
-        }
-        if (this.handshakeTimeout.isNegative() || this.handshakeTimeout.isZero()) {
-            errors.rejectValue("handshakeTimeout", "invalid", "quic.xdp.quic.handshake-timeout must be positive");
-        }
+        QuicLimitsValidator.validate("quic.xdp.quic.", this.maxConnections, this.maxHandshakes, this.handshakeTimeout,
+                errors);
     }
 }
