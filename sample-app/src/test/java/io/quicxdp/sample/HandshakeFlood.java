@@ -44,11 +44,13 @@ final class HandshakeFlood {
     }
 
     /**
-     * Floods {@code server} of {@code sample} at {@code rate} datagrams a second, running {@code tick} every half
-     * second until the flood ends; checks that the flood sent more than a second's worth and that the capture missed
-     * no frame, and returns what came back, the server's answers of the three seconds after included.
+     * Floods {@code server} of {@code sample} at {@code rate} datagrams a second, its real Initials offering
+     * {@code alpn}, running {@code tick} every half second until the flood ends; checks that the flood sent more than
+     * a second's worth and that the capture missed no frame, and returns what came back, the server's answers of the
+     * three seconds after included.
      */
-    static Flooded run(SampleOnMap sample, InetSocketAddress server, int rate, Tick tick) throws Exception {
+    static Flooded run(SampleOnMap sample, InetSocketAddress server, String alpn, int rate, Tick tick)
+            throws Exception {
         String range = sample.peerRange("128/25");
         sample.fixture().net().runInPeer("ip", "route", "add", "local", range, "dev", "lo");
         AmplificationMeter meter = new AmplificationMeter();
@@ -57,7 +59,7 @@ final class HandshakeFlood {
             .inPeer(() -> PeerCapture.open(sample.fixture().net().peerInterface(), server.getPort(), meter));
         try {
             InitialFlood.Settings settings = new InitialFlood.Settings(server, InitialFlood.hostsOf(range), 2, rate,
-                    DURATION, 1_000_000, new int[] { 1, 1, 1 }, 1);
+                    DURATION, 1_000_000, new int[] { 1, 1, 1 }, 1, alpn);
             try (InitialFlood flood = sample.fixture().net().inPeer(() -> InitialFlood.open(settings))) {
                 CompletableFuture<InitialFlood.Result> running = CompletableFuture.supplyAsync(() -> {
                     try {

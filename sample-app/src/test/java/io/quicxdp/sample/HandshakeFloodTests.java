@@ -98,7 +98,7 @@ class HandshakeFloodTests {
             assertThat(legitimate.progress().open()).as("the legitimate client's connections").isEqualTo(4);
             List<ConnectionLoad.Progress> during = new ArrayList<>();
             legitimate.progress();
-            HandshakeFlood.Flooded flooded = HandshakeFlood.run(sample, sample.http3(), rate,
+            HandshakeFlood.Flooded flooded = HandshakeFlood.run(sample, sample.http3(), "h3", rate,
                     () -> during.add(legitimate.progress()));
             assertThat(during.stream().mapToLong((window) -> window.latency().count()).sum())
                 .as("requests served during the flood: " + during.get(during.size() - 1).line()).isPositive();

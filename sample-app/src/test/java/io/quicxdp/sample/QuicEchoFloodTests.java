@@ -55,12 +55,14 @@ class QuicEchoFloodTests {
                 held.add(connection);
             }
             int[] echoed = new int[1];
-            HandshakeFlood.Flooded flooded = HandshakeFlood.run(sample, sample.quic(), 3000, () -> {
+            HandshakeFlood.Tick echoAll = () -> {
                 for (QuicChannel connection : held) {
                     assertThat(echo(connection)).as("an echo during the flood").isEqualTo(PAYLOAD);
                     echoed[0]++;
                 }
-            });
+            };
+            HandshakeFlood.Flooded flooded = HandshakeFlood.run(sample, sample.quic(), QuicEchoService.ALPN, 3000,
+                    echoAll);
             assertThat(echoed[0]).as("echoes during the flood").isGreaterThanOrEqualTo(HELD);
             System.out.println("QUIC echo handshake flood: " + flooded.report());
             Map<String, Object> limits = sample.limits("quic");

@@ -47,9 +47,16 @@ public final class InitialFlood implements AutoCloseable {
      * @param maxDatagrams the most to send, whatever the time
      * @param mix relative weights of {@link InitialPackets.Kind#INITIAL}, {@code UNDECRYPTABLE} and {@code GARBAGE}
      * @param threads sending threads, each with its share of the sockets
+     * @param alpn the application protocol the real Initials offer: the server's, for it to start handshakes
      */
     public record Settings(InetSocketAddress server, List<InetAddress> sources, int portsPerSource, double rate,
-            Duration duration, long maxDatagrams, int[] mix, int threads) {
+            Duration duration, long maxDatagrams, int[] mix, int threads, String alpn) {
+
+        /** Settings whose Initials offer HTTP/3 ({@code h3}). */
+        public Settings(InetSocketAddress server, List<InetAddress> sources, int portsPerSource, double rate,
+                Duration duration, long maxDatagrams, int[] mix, int threads) {
+            this(server, sources, portsPerSource, rate, duration, maxDatagrams, mix, threads, "h3");
+        }
 
         public Settings {
             if (sources.isEmpty() || portsPerSource < 1 || rate < 0 || threads < 1 || maxDatagrams < 1) {
@@ -61,6 +68,10 @@ public final class InitialFlood implements AutoCloseable {
             }
             if (mix.length != 3 || mix[0] < 0 || mix[1] < 0 || mix[2] < 0 || mix[0] + mix[1] + mix[2] == 0) {
                 throw new IllegalArgumentException("the mix is three weights, initial:undecryptable:garbage, not all 0");
+            }
+            if (alpn.isEmpty() || alpn.length() > 255 || !alpn.chars().allMatch((c) -> c > 0x20 && c < 0x7f)) {
+                throw new IllegalArgumentException("the ALPN is 1 to 255 printable ASCII characters, not '" + alpn
+                        + "'");
             }
         }
     }
@@ -232,7 +243,7 @@ public final class InitialFlood implements AutoCloseable {
             this.threads = threads;
             this.start = start;
             this.end = end;
-            this.packets = new InitialPackets(System.nanoTime() + index);
+            this.packets = new InitialPackets(System.nanoTime() + index, settings.alpn());
             this.wheel = wheel(settings.mix());
             this.thread = new Thread(this, "initial-flood-" + index);
             this.thread.setDaemon(true);

@@ -29,7 +29,7 @@ import java.util.Map;
  * ratio). Exit status 0, or 2 on bad arguments.
  *
  * <p>usage: {@code java -cp CP io.quicxdp.bench.load.InitialFloodMain --server HOST:PORT --sources CIDR
- * [--ports 4] [--rate 0] [--seconds 10] [--max 100000000] [--mix 1:1:1] [--threads 1] [--capture IF]
+ * [--ports 4] [--rate 0] [--seconds 10] [--max 100000000] [--mix 1:1:1] [--threads 1] [--alpn h3] [--capture IF]
  * [--linger 5] [--csv FILE]}
  */
 public final class InitialFloodMain {
@@ -54,7 +54,8 @@ public final class InitialFloodMain {
             }
             settings = new InitialFlood.Settings(arguments.address("server"), InitialFlood.hostsOf(sources),
                     arguments.integer("ports", 4), arguments.decimal("rate", 0), arguments.seconds("seconds", 10),
-                    (long) arguments.decimal("max", 100_000_000), mix, arguments.integer("threads", 1));
+                    (long) arguments.decimal("max", 100_000_000), mix, arguments.integer("threads", 1),
+                    arguments.text("alpn", "h3"));
         }
         catch (IllegalArgumentException ex) {
             System.err.println("initial flood: " + ex.getMessage());

@@ -8,7 +8,7 @@ import java.util.SplittableRandom;
  * The datagrams of the handshake flood, written into a caller's buffer, one thread per instance:
  * <ul>
  * <li>{@link Kind#INITIAL}: a QUIC version 1 client Initial as a real client sends it, padded to 1200 bytes: a
- * TLS 1.3 ClientHello (ALPN h3, an X25519 key share) in a CRYPTO frame, protected with the keys of a random
+ * TLS 1.3 ClientHello (ALPN h3 or the one asked for, an X25519 key share) in a CRYPTO frame, protected with the keys of a random
  * Destination Connection ID. A server that accepts it starts a handshake: keys, certificate, signature.
  * <li>{@link Kind#UNDECRYPTABLE}: the same long header, version 1, padded to 1200 bytes, with random bytes where
  * the protected payload goes: the server derives the keys and fails to open it.
@@ -39,16 +39,22 @@ final class InitialPackets {
     private static final int[] SIGNATURES = { 0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601,
         0x0807 };
 
-    private static final byte[] ALPN = "h3".getBytes(StandardCharsets.US_ASCII);
-
     private static final byte[] SERVER_NAME = "localhost".getBytes(StandardCharsets.US_ASCII);
 
     private final InitialProtection protection = new InitialProtection();
 
     private final SplittableRandom random;
 
+    /** The one application protocol the ClientHello offers. */
+    private final byte[] alpn;
+
     InitialPackets(long seed) {
+        this(seed, "h3");
+    }
+
+    InitialPackets(long seed, String alpn) {
         this.random = new SplittableRandom(seed);
+        this.alpn = alpn.getBytes(StandardCharsets.US_ASCII);
     }
 
     /**
@@ -170,12 +176,12 @@ final class InitialPackets {
         at = u16(out, at, 0x001d);
         at = u16(out, at, 32);
         at = randomBytes(out, at, 32);
-        // application_layer_protocol_negotiation: h3
+        // application_layer_protocol_negotiation: one protocol
         at = u16(out, at, 0x0010);
-        at = u16(out, at, ALPN.length + 3);
-        at = u16(out, at, ALPN.length + 1);
-        out[at++] = (byte) ALPN.length;
-        at = copy(ALPN, out, at);
+        at = u16(out, at, alpn.length + 3);
+        at = u16(out, at, alpn.length + 1);
+        out[at++] = (byte) alpn.length;
+        at = copy(alpn, out, at);
         // quic_transport_parameters
         at = u16(out, at, 0x0039);
         int parameters = at;

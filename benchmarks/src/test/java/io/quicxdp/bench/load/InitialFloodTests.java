@@ -42,5 +42,9 @@ class InitialFloodTests {
                 Duration.ofSeconds(1), 1, new int[] { 0, 0, 0 }, 1)).withMessageContaining("not all 0");
         assertThatIllegalArgumentException().isThrownBy(() -> new InitialFlood.Settings(server, List.of(), 1, 0,
                 Duration.ofSeconds(1), 1, new int[] { 1, 0, 0 }, 1));
+        assertThatIllegalArgumentException().isThrownBy(() -> new InitialFlood.Settings(server, sources, 1, 0,
+                Duration.ofSeconds(1), 1, new int[] { 1, 0, 0 }, 1, "h 3")).withMessageContaining("ALPN");
+        assertThat(new InitialFlood.Settings(server, sources, 1, 0, Duration.ofSeconds(1), 1, new int[] { 1, 0, 0 },
+                1).alpn()).isEqualTo("h3");
     }
 }
