@@ -120,8 +120,7 @@ public final class QuicConnectionLimit {
      * and writes. Until a client's address is validated, it holds back the datagrams of long headers that would take
      * what the server sent it past three times what it received from it (RFC 9000, section 8.1), which quiche's
      * probes of its first flight do under a handshake flood. It keeps up to {@code maxHandshakes} unvalidated
-     * clients (at least {@value #GUARDED_MIN}; {@value #GUARDED_UNLIMITED} without a limit), each for the handshake
-     * timeout. Not sharable.
+     * clients (at least 1024; 16,384 without a limit), each for the handshake timeout. Not sharable.
      */
     public ChannelHandler amplificationGuard() {
         int capacity = (this.maxHandshakes != NO_LIMIT) ? Math.max(GUARDED_MIN, this.maxHandshakes)
