@@ -18,7 +18,7 @@ import java.util.function.LongSupplier;
  * <ul>
  * <li>A datagram read that begins with a version 1 Initial of at least 1200 bytes (smaller ones the codec discards)
  * adds its length to the budget of the client's connection ID, its Source Connection ID; the first makes the
- * entry.</li>
+ * entry. A datagram that begins with a 0-RTT packet adds to the budget of its client's entry.</li>
  * <li>A datagram written whose first packet has a long header is for the client whose ID is its Destination
  * Connection ID: past three times that client's budget, it is released instead of written, its promise completed,
  * and counted ({@link QuicConnectionLimit#amplificationDropped()}); a segmented datagram goes or stays as a
@@ -54,6 +54,8 @@ final class AmplificationGuard extends ChannelDuplexHandler {
     private static final int TYPE_MASK = 0x30;
 
     private static final int INITIAL = 0x00;
+
+    private static final int ZERO_RTT = 0x10;
 
     private static final int HANDSHAKE = 0x20;
 
@@ -182,6 +184,14 @@ final class AmplificationGuard extends ChannelDuplexHandler {
                 if (slot >= 0 && sameId(this.serverIds, this.serverIdLengths, slot, datagram, at + DCID_AT,
                         dcidLength)) {
                     remove(slot);
+                }
+                return;
+            }
+            if (type == ZERO_RTT) {
+                // the client's early data counts as quiche counts it: a budget smaller than quiche's would cut
+                // the 0.5-RTT answers it sends within its own
+                if (packets == 0 && slot >= 0) {
+                    this.received[slot] += end - datagram.readerIndex();
                 }
                 return;
             }

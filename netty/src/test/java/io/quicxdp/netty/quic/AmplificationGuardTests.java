@@ -34,6 +34,8 @@ class AmplificationGuardTests {
 
     private static final int INITIAL = 0xc3;
 
+    private static final int ZERO_RTT = 0xd3;
+
     private static final int HANDSHAKE = 0xe3;
 
     private static final int RETRY = 0xf0;
@@ -77,6 +79,16 @@ class AmplificationGuardTests {
         assertThat(send(longHeader(INITIAL, X, OURS, 0, 1200))).isTrue();
         assertThat(send(longHeader(INITIAL, X, OURS, 0, 1200))).isTrue();
         assertThat(send(longHeader(INITIAL, X, OURS, 0, 151))).isFalse();
+    }
+
+    @Test
+    void earlyDataOfAKnownClientAddsToItsBudget() {
+        receive(longHeader(ZERO_RTT, OURS, Y, 0, 1200));
+        assertThat(guard.entries()).as("no entry from early data alone").isZero();
+        receive(longHeader(INITIAL, OURS, X, 0, 1200));
+        receive(longHeader(ZERO_RTT, OURS, X, 0, 600));
+        assertThat(send(longHeader(INITIAL, X, OURS, 0, 5400))).isTrue();
+        assertThat(send(longHeader(HANDSHAKE, X, OURS, 0, 1))).isFalse();
     }
 
     @Test
