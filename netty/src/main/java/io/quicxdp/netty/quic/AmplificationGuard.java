@@ -25,7 +25,8 @@ import java.util.function.LongSupplier;
  * whole.</li>
  * <li>The client's address is validated, and its entry dropped, by a Handshake packet in a datagram it sends whose
  * Destination Connection ID is the one the server chose (which a client at a spoofed address never sees), or by an
- * Initial with a token after the server sent it a Retry (the codec checks the token).</li>
+ * Initial with a token after the server sent it a Retry (the codec checks the token). An Initial with a token from
+ * a client without an entry makes none: the codec answers only a valid token.</li>
  * </ul>
  *
  * Its limits: datagrams that begin with a short header pass without a look-up, which costs nothing per packet of
@@ -206,7 +207,8 @@ final class AmplificationGuard extends ChannelDuplexHandler {
                 remove(slot);
                 return;
             }
-            if (packets == 0 && end - datagram.readerIndex() >= MIN_INITIAL_DATAGRAM) {
+            // with a token and no entry, only a token the codec finds valid gets an answer: nothing to limit
+            if (packets == 0 && end - datagram.readerIndex() >= MIN_INITIAL_DATAGRAM && (slot >= 0 || token == 0)) {
                 if (slot < 0) {
                     slot = add(datagram, scidLengthAt + 1, scidLength);
                 }
@@ -249,7 +251,7 @@ final class AmplificationGuard extends ChannelDuplexHandler {
             this.retried[slot] = true;
         }
         int scidLength = datagram.getUnsignedByte(scidLengthAt);
-        if (this.serverIdLengths[slot] == 0 && scidLength <= MAX_ID
+        if (this.serverIdLengths[slot] < 0 && scidLength <= MAX_ID
                 && scidLengthAt + 1 + scidLength <= datagram.writerIndex()) {
             datagram.getBytes(scidLengthAt + 1, this.serverIds, slot * MAX_ID, scidLength);
             this.serverIdLengths[slot] = (byte) scidLength;
@@ -284,7 +286,8 @@ final class AmplificationGuard extends ChannelDuplexHandler {
         this.count++;
         buf.getBytes(from, this.clientIds, slot * MAX_ID, length);
         this.clientIdLengths[slot] = (byte) length;
-        this.serverIdLengths[slot] = 0;
+        // unknown until the server's first answer: no Handshake packet validates before it
+        this.serverIdLengths[slot] = -1;
         this.received[slot] = 0;
         this.sent[slot] = 0;
         this.born[slot] = now;

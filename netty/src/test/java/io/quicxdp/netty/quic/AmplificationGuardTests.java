@@ -113,6 +113,15 @@ class AmplificationGuardTests {
     }
 
     @Test
+    void aHandshakePacketBeforeTheServerAnsweredLiftsNothing() {
+        receive(longHeader(INITIAL, OURS, X, 0, 1200));
+        receive(longHeader(HANDSHAKE, new byte[0], X, 0, 100));
+        receive(longHeader(HANDSHAKE, OURS, X, 0, 100));
+        assertThat(guard.entries()).isOne();
+        assertThat(send(longHeader(INITIAL, X, OURS, 0, 3601))).isFalse();
+    }
+
+    @Test
     void aHandshakeCoalescedBehindAnInitialLiftsTheLimit() {
         receive(longHeader(INITIAL, OURS, X, 0, 1200));
         assertThat(send(longHeader(INITIAL, X, OURS, 0, 3600))).isTrue();
@@ -141,6 +150,12 @@ class AmplificationGuardTests {
         assertThat(guard.entries()).isOne();
         assertThat(send(longHeader(INITIAL, X, OURS, 0, 7200))).isTrue();
         assertThat(send(longHeader(INITIAL, X, OURS, 0, 1))).isFalse();
+    }
+
+    @Test
+    void anInitialWithATokenFromAnUnknownClientMakesNoEntry() {
+        receive(longHeader(INITIAL, OURS, X, 40, 1200));
+        assertThat(guard.entries()).isZero();
     }
 
     @Test
