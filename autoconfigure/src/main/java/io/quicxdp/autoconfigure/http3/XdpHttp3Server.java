@@ -49,6 +49,9 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
     /** The name of the handler that sheds Initials in front of the codec ({@link QuicConnectionLimit}). */
     static final String SHEDDER = "quicXdp.http3.initialShedder";
 
+    /** The name of the anti-amplification guard right in front of the codec ({@link QuicConnectionLimit}). */
+    static final String GUARD = "quicXdp.http3.amplificationGuard";
+
     private static final Log logger = LogFactory.getLog(XdpHttp3Server.class);
 
     private final EventLoopGroup loops;
@@ -114,6 +117,9 @@ public class XdpHttp3Server implements SmartLifecycle, XdpHttp3Status {
                     .addLast(SHEDDER, XdpHttp3Server.this.limit.initialShedder())
                     .addLast(XdpHttp3Quic.CODEC, codec(loop, counted));
                 XdpHttp3Server.this.quic.initChannel(loop, channel);
+                // after the steps, which may put a dispatcher in front of the codec: it sees what the codec reads
+                channel.pipeline()
+                    .addBefore(XdpHttp3Quic.CODEC, GUARD, XdpHttp3Server.this.limit.amplificationGuard());
             }
         };
         try {

@@ -15,13 +15,18 @@ import io.quicxdp.netty.quic.QuicConnectionLimit;
  * @param initialsShed datagrams beginning with an Initial packet dropped before the QUIC codec, {@code maxHandshakes}
  *     being under way
  * @param handshakesTimedOut connections closed because their handshake did not complete within the handshake timeout
+ * @param amplificationDropped datagrams to clients whose address was not validated yet held back in front of the
+ *     QUIC codec, as they would have taken what the server sent those clients past three times what it received
+ *     from them (RFC 9000's anti-amplification limit)
+ * @param amplificationBytesDropped the bytes of the {@code amplificationDropped} datagrams
  */
 public record QuicLimitsState(int maxConnections, int maxHandshakes, int handshakesInProgress, long connectionsRefused,
-        long initialsShed, long handshakesTimedOut) {
+        long initialsShed, long handshakesTimedOut, long amplificationDropped, long amplificationBytesDropped) {
 
     /** The limits and counts of {@code limit} now. */
     public static QuicLimitsState of(QuicConnectionLimit limit) {
         return new QuicLimitsState(limit.maxConnections(), limit.maxHandshakes(), limit.handshaking(), limit.refused(),
-                limit.initialsShed(), limit.handshakesTimedOut());
+                limit.initialsShed(), limit.handshakesTimedOut(), limit.amplificationDropped(),
+                limit.amplificationBytesDropped());
     }
 }

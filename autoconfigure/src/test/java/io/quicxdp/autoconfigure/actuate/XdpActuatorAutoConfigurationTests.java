@@ -121,7 +121,7 @@ class XdpActuatorAutoConfigurationTests {
                 assertThat(context).hasNotFailed().hasSingleBean(XdpQuicMetrics.class);
                 assertThat(context.getBean(XdpEndpoint.class).xdp().quic())
                     .isEqualTo(new QuicRoutingState("c0ffee", false, 20, 1, false, 2, 0, 0, 0, 0, 0,
-                            new QuicLimitsState(0, 1000, 0, 0, 0, 0)));
+                            new QuicLimitsState(0, 1000, 0, 0, 0, 0, 0, 0)));
                 MeterRegistry registry = context.getBean(MeterRegistry.class);
                 context.getBean(XdpQuicMetrics.class).bindTo(registry);
                 assertThat(registry.get("quic.xdp.quic.handovers").tag("result", "handed").functionCounter().count())
@@ -131,6 +131,7 @@ class XdpActuatorAutoConfigurationTests {
                 assertThat(registry.get("quic.xdp.quic.foreign.packets").functionCounter().count()).isZero();
                 assertThat(registry.get("quic.xdp.quic.stateless.resets").functionCounter().count()).isZero();
                 assertThat(registry.get("quic.xdp.quic.migrations").functionCounter().count()).isZero();
+                assertThat(registry.get("quic.xdp.quic.amplification.dropped").functionCounter().count()).isZero();
             });
     }
 

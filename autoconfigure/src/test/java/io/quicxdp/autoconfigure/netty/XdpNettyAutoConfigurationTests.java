@@ -109,7 +109,7 @@ class XdpNettyAutoConfigurationTests {
                 assertThat(id[0] & 0xFF).as("rotation 2, 15 octets after the first").isEqualTo(2 << 5 | 15);
                 assertThat(context.getBean(XdpQuicStatus.class).state())
                     .isEqualTo(new QuicRoutingState("0a0b", false, 16, 2, true, 2, 0, 0, 0, 0, 0,
-                            new QuicLimitsState(0, 1000, 0, 0, 0, 0)));
+                            new QuicLimitsState(0, 1000, 0, 0, 0, 0, 0, 0)));
             }
         }
     }

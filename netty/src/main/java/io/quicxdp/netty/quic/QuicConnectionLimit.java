@@ -35,9 +35,14 @@ import java.util.concurrent.atomic.LongAdder;
  * taken again.</li>
  * </ul>
  *
- * Add {@link #connectionHandler} as the codec builder's connection handler and {@link #initialShedder()} in front
- * of the codec of every loop (an {@link XdpQuicRouting}'s handlers and dispatchers do both): both are sharable, and
- * the counts are the whole server's.
+ * Before a client's address is validated, each loop's {@link #amplificationGuard()} holds what the server sends
+ * it to three times what it received from it, the limit quiche's probes of its first flight go past. Counted in
+ * {@link #amplificationDropped()}.
+ *
+ * <p>Add {@link #connectionHandler} as the codec builder's connection handler, {@link #initialShedder()} in front
+ * of the codec of every loop and an {@link #amplificationGuard()} right in front of each codec (an
+ * {@link XdpQuicRouting}'s handlers and dispatchers do all three): the first two are sharable, and the counts are
+ * the whole server's.
  */
 public final class QuicConnectionLimit {
 
@@ -47,6 +52,12 @@ public final class QuicConnectionLimit {
     private static final byte[] REFUSAL = "server at its connection limit".getBytes(StandardCharsets.US_ASCII);
 
     private static final int NO_LIMIT = Integer.MAX_VALUE;
+
+    /** Unvalidated clients an amplification guard keeps at least. */
+    static final int GUARDED_MIN = 1024;
+
+    /** Unvalidated clients an amplification guard keeps without a handshake limit. */
+    static final int GUARDED_UNLIMITED = 16384;
 
     private final int maxConnections;
 
@@ -63,6 +74,10 @@ public final class QuicConnectionLimit {
     private final LongAdder shed = new LongAdder();
 
     private final LongAdder timedOut = new LongAdder();
+
+    private final LongAdder amplificationDropped = new LongAdder();
+
+    private final LongAdder amplificationBytesDropped = new LongAdder();
 
     private final ChannelHandler shedder = new InitialShedder();
 
@@ -99,6 +114,21 @@ public final class QuicConnectionLimit {
         return this.shedder;
     }
 
+    /**
+     * A new guard of QUIC's anti-amplification limit, for one channel: put it right in front of that channel's QUIC
+     * codec, behind the {@link #initialShedder()} and any dispatcher, so that it sees every datagram the codec reads
+     * and writes. Until a client's address is validated, it holds back the datagrams of long headers that would take
+     * what the server sent it past three times what it received from it (RFC 9000, section 8.1), which quiche's
+     * probes of its first flight do under a handshake flood. It keeps up to {@code maxHandshakes} unvalidated
+     * clients (at least 1024; 16,384 without a limit), each for the handshake timeout. Not sharable.
+     */
+    public ChannelHandler amplificationGuard() {
+        int capacity = (this.maxHandshakes != NO_LIMIT) ? Math.max(GUARDED_MIN, this.maxHandshakes)
+                : GUARDED_UNLIMITED;
+        return new AmplificationGuard(capacity, this.handshakeTimeoutNanos, System::nanoTime,
+                this.amplificationDropped, this.amplificationBytesDropped);
+    }
+
     /** Connections taken at most; 0 for no limit. */
     public int maxConnections() {
         return (this.maxConnections != NO_LIMIT) ? this.maxConnections : 0;
@@ -132,6 +162,20 @@ public final class QuicConnectionLimit {
     /** Connections closed because their handshake did not complete within the handshake timeout. */
     public long handshakesTimedOut() {
         return this.timedOut.sum();
+    }
+
+    /**
+     * Datagrams to clients whose address was not validated yet held back by the {@linkplain #amplificationGuard()
+     * amplification guards}, as they would have taken what the server sent those clients past three times what it
+     * received from them.
+     */
+    public long amplificationDropped() {
+        return this.amplificationDropped.sum();
+    }
+
+    /** The bytes of the {@link #amplificationDropped()} datagrams. */
+    public long amplificationBytesDropped() {
+        return this.amplificationBytesDropped.sum();
     }
 
     private boolean take() {

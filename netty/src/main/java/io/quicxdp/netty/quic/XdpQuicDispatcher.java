@@ -45,6 +45,9 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 @ChannelHandler.Sharable
 public final class XdpQuicDispatcher extends ChannelInboundHandlerAdapter {
 
+    /** The name of the {@linkplain QuicConnectionLimit#amplificationGuard() amplification guard} behind it. */
+    public static final String GUARD = "quicXdp.quic.amplificationGuard";
+
     /** Datagrams that may wait for one loop; beyond, a hand-over is dropped, like a full socket buffer. */
     static final int INBOX_CAPACITY = 1024;
 
@@ -91,6 +94,8 @@ public final class XdpQuicDispatcher extends ChannelInboundHandlerAdapter {
         }
         try {
             codec.initChannel(ctx.channel(), connectionIdLength(), routing.connectionIds().generator(loop));
+            // behind the hand-overs, in front of the codec: it sees all the codec reads and writes
+            ctx.pipeline().addAfter(ctx.name(), GUARD, routing.connectionLimit().amplificationGuard());
         }
         catch (Exception | Error ex) {
             inboxes.compareAndSet(loop, inbox, null);

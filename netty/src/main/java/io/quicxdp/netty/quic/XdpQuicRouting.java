@@ -80,8 +80,9 @@ public final class XdpQuicRouting {
 
     /**
      * A dispatcher for one port: add it to the channel of every loop (as a bootstrap's handler, say); on each it
-     * has {@code codec} build that loop's QUIC codec behind it, with an ID generator of that loop. A short header
-     * whose ID this server did not issue is dropped.
+     * has {@code codec} build that loop's QUIC codec behind it, with an ID generator of that loop, and puts the
+     * limit's {@linkplain QuicConnectionLimit#amplificationGuard() amplification guard} between the two. A short
+     * header whose ID this server did not issue is dropped.
      */
     public XdpQuicDispatcher dispatcher(XdpQuicInitializer codec) {
         return new XdpQuicDispatcher(this, codec, null);
@@ -92,8 +93,9 @@ public final class XdpQuicRouting {
      * this server did not issue with a stateless reset from {@code resets} (or drops it where {@code resets} is
      * {@code null}). With a {@code null} {@code codec}, the codecs are built elsewhere: add the dispatcher in front
      * of the codec of every loop's channel, each codec built with {@code connectionIds().generator(loop)} for the
-     * loop's index in the group and {@code localConnectionIdLength(connectionIds().connectionIdLength())}, as the
-     * starter's HTTP/3 server does.
+     * loop's index in the group and {@code localConnectionIdLength(connectionIds().connectionIdLength())}, and a
+     * {@linkplain QuicConnectionLimit#amplificationGuard() amplification guard} of their own between the dispatcher
+     * and the codec, as the starter's HTTP/3 server does.
      */
     public XdpQuicDispatcher dispatcher(XdpQuicInitializer codec, StatelessResets resets) {
         return new XdpQuicDispatcher(this, codec, resets);

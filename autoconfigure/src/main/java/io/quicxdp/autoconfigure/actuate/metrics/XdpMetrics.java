@@ -190,6 +190,11 @@ public class XdpMetrics implements MeterBinder {
             .description("Datagrams beginning with a QUIC Initial dropped before the codec at "
                     + "quic.xdp.http3.max-handshakes")
             .register(registry);
+        FunctionCounter.builder("quic.xdp.http3.amplification.dropped", this,
+                (metrics) -> metrics.http3().limits().amplificationDropped())
+            .description("Datagrams to unvalidated QUIC clients held back at three times what they sent "
+                    + "(anti-amplification)")
+            .register(registry);
         FunctionCounter.builder("quic.xdp.http3.handshakes.timed.out", this,
                 (metrics) -> metrics.http3().limits().handshakesTimedOut())
             .description("New QUIC connections closed at quic.xdp.http3.handshake-timeout")

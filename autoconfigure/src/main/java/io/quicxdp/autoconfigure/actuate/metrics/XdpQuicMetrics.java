@@ -51,6 +51,9 @@ public class XdpQuicMetrics implements MeterBinder {
                 "Datagrams beginning with a QUIC Initial dropped before the codec at quic.xdp.quic.max-handshakes");
         counter(registry, "quic.xdp.quic.handshakes.timed.out", null, (state) -> state.limits().handshakesTimedOut(),
                 "New QUIC connections closed at quic.xdp.quic.handshake-timeout");
+        counter(registry, "quic.xdp.quic.amplification.dropped", null,
+                (state) -> state.limits().amplificationDropped(),
+                "Datagrams to unvalidated QUIC clients held back at three times what they sent (anti-amplification)");
         Gauge.builder("quic.xdp.quic.handshakes.in.progress", this.quic,
                 (status) -> status.state().limits().handshakesInProgress())
             .description("Handshakes of new QUIC connections under way now")
