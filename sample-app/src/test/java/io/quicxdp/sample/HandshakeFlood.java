@@ -86,4 +86,12 @@ final class HandshakeFlood {
         assertThat(capture.kernelDrops()).as("the capture saw every frame").isZero();
         return new Flooded(meter, meter.sourceRatios(sent), meter.report(sent));
     }
+
+    /** QUIC's anti-amplification limit on the wire: per answered 1200-byte Initial, and per flood source. */
+    static void assertWithinThreeTimes(Flooded flooded) {
+        assertThat(flooded.meter().maxDatagramRatio()).as("bytes back per answered 1200-byte datagram")
+            .isLessThanOrEqualTo(AmplificationMeter.LIMIT);
+        assertThat(flooded.sourceRatios()).as("bytes back per byte sent, per source").isNotEmpty()
+            .allSatisfy((ratio) -> assertThat(ratio).isLessThanOrEqualTo(AmplificationMeter.LIMIT));
+    }
 }

@@ -2,7 +2,6 @@ package io.quicxdp.sample;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.quicxdp.bench.load.AmplificationMeter;
 import io.quicxdp.bench.load.ConnectionLoad;
 import io.quicxdp.datapath.testing.Await;
 import io.quicxdp.datapath.testing.KernelSupport;
@@ -31,10 +30,7 @@ class HandshakeFloodTests {
         try (SampleOnMap sample = SampleOnMap.start("--quic.xdp.http3.retry=true")) {
             HandshakeFlood.Flooded flooded = flood(sample, 3000);
             assertThat(flooded.meter().answered()).as("Retries to the flood's own source IDs").isPositive();
-            assertThat(flooded.meter().maxDatagramRatio()).as("bytes back per answered 1200-byte datagram")
-                .isLessThanOrEqualTo(AmplificationMeter.LIMIT);
-            assertThat(flooded.sourceRatios()).as("bytes back per byte sent, per source").isNotEmpty()
-                .allSatisfy((ratio) -> assertThat(ratio).isLessThanOrEqualTo(AmplificationMeter.LIMIT));
+            HandshakeFlood.assertWithinThreeTimes(flooded);
             @SuppressWarnings("unchecked")
             Map<String, Object> http3 = (Map<String, Object>) sample.actuator("xdp").get("http3");
             assertThat(((Number) http3.get("retriesSent")).longValue()).isPositive();
@@ -43,16 +39,18 @@ class HandshakeFloodTests {
 
     /**
      * Without Retry each real Initial costs the server a handshake, and the legitimate client is still served
-     * during the flood and after. The amplification is measured and printed, not judged: Netty's QUIC codec
-     * (quiche, 4.2.18) keeps probing unvalidated addresses past three times (docs/reliability.md).
+     * during the flood and after. quiche would go on probing the flood's unvalidated sources past three times what
+     * each sent; the guard in front of the codec holds those probes back, and what arrives on the wire stays within
+     * three times, per source and per answered Initial.
      */
     @Test
-    void withoutRetryTheLegitimateClientIsServedDuringTheFloodAndAfter() throws Exception {
+    void withoutRetryTheLegitimateClientIsServedAndNoAnsweredInitialGetsThreeTimesWhatItSent() throws Exception {
         KernelSupport.assumeAvailable();
         try (SampleOnMap sample = SampleOnMap.start()) {
             HandshakeFlood.Flooded flooded = flood(sample, 600);
+            System.out.println("handshake flood without Retry: " + flooded.report() + " " + sample.limits("http3"));
             assertThat(flooded.meter().answered()).as("handshakes begun for the flood's real Initials").isPositive();
-            System.out.println("handshake flood without Retry: " + flooded.report());
+            HandshakeFlood.assertWithinThreeTimes(flooded);
         }
     }
 
