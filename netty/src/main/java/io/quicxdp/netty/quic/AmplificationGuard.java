@@ -6,7 +6,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.DatagramPacket;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.LongSupplier;
 
 /**
  * QUIC's anti-amplification limit (RFC 9000, section 8.1) on the wire, right in front of one event loop's QUIC
@@ -17,25 +16,36 @@ import java.util.function.LongSupplier;
  *
  * <ul>
  * <li>A datagram read that begins with a version 1 Initial of at least 1200 bytes (smaller ones the codec discards)
- * adds its length to the budget of the client's connection ID, its Source Connection ID; the first makes the
- * entry. A datagram that begins with a 0-RTT packet adds to the budget of its client's entry.</li>
- * <li>A datagram written whose first packet has a long header is for the client whose ID is its Destination
- * Connection ID: past three times that client's budget, it is released instead of written, its promise completed,
- * and counted ({@link QuicConnectionLimit#amplificationDropped()}); a segmented datagram goes or stays as a
- * whole.</li>
- * <li>The client's address is validated, and its entry dropped, by a Handshake packet in a datagram it sends whose
- * Destination Connection ID is the one the server chose (which a client at a spoofed address never sees), or by an
- * Initial with a token after the server sent it a Retry (the codec checks the token). An Initial with a token from
- * a client without an entry makes none: the codec answers only a valid token.</li>
+ * adds its length to the budget of the client's connection ID, its Source Connection ID. So does a datagram that
+ * begins with its 0-RTT data.</li>
+ * <li>A client takes an entry when the codec first answers it: the datagram written whose first packet has a long
+ * header for its ID (its Destination Connection ID). Until then its budget waits in a small table of its own, where
+ * a newer client may take its place: such a client starts with the 1200 bytes its Initial had at least. Initials
+ * the codec drops (undecryptable, or shed) take no entry, so a flood of them cannot push out the clients being
+ * answered.</li>
+ * <li>A datagram written to a client (the Destination Connection ID of its first packet) that would take what was
+ * sent to it past three times its budget is released instead of written, its promise completed, and counted
+ * ({@link QuicConnectionLimit#amplificationDropped()}); a segmented datagram goes or stays as a whole.</li>
+ * <li>The client's address is validated, its entry dropped and its ID remembered as validated, by a Handshake
+ * packet in a datagram it sends whose Destination Connection ID is the one the server chose (which a client at a
+ * spoofed address never sees).</li>
+ * <li>A Retry passes and makes no entry: it is smaller than the Initial it answers, and a flood answered with
+ * Retries then takes no place from the clients being answered with handshakes.</li>
  * </ul>
  *
- * Its limits: datagrams that begin with a short header pass without a look-up, which costs nothing per packet of
- * an established connection; before validation quiche coalesces what it sends in 1-RTT packets behind the long
- * headers of its handshake, so a datagram of short headers alone to an unvalidated client is not one quiche writes
- * in practice. Clients that choose an empty connection ID share one budget. An entry lives as long as a
- * handshake may ({@code handshakeTimeout}); at most {@code capacity} are kept, the oldest forgotten first, and a
- * client without an entry is taken as validated, so a flood large enough to push a client's entry out within its
- * handshake lifts the limit for that client.
+ * <p>A datagram that begins with a short header is looked up only while clients wait for validation, under each
+ * length their IDs have of at least {@value #MIN_SHORT_HEADER_ID} octets: quiche sends some of its probes as 1-RTT
+ * packets alone, and with no client waiting an established connection's datagram costs nothing more.
+ *
+ * <p>Its limits: a client that chooses an ID shorter than {@value #MIN_SHORT_HEADER_ID} octets is held on long
+ * headers only (behind a short header its ID would match the first octets of others'), and clients that choose
+ * an empty ID share one budget. An entry stays until its client is validated or, at {@code capacity} entries,
+ * until it is the oldest and a new client is answered: a handshake that timed out keeps what is left of its budget
+ * for its close. A client forgotten before it was validated is marked
+ * so, and answered again it starts with no budget, only what it sends from then on. The pending, validated and
+ * forgotten marks are kept by hash in tables of fixed size, where a newer one may take an older one's place: a
+ * forgotten client whose mark is overwritten starts again with 1200 bytes; a validated client whose server still
+ * writes long headers to it gets an entry again, with 1200 bytes of budget, until its next Handshake packet.
  *
  * <p>One per channel, confined to its event loop; its table is made once, and a datagram costs no allocation.
  */
@@ -49,6 +59,9 @@ final class AmplificationGuard extends ChannelDuplexHandler {
 
     /** The longest connection ID of QUIC version 1. */
     private static final int MAX_ID = 20;
+
+    /** The shortest client ID looked for behind a short header: too many to guess an established client's by. */
+    static final int MIN_SHORT_HEADER_ID = 8;
 
     private static final int LONG_HEADER = 0x80;
 
@@ -69,10 +82,6 @@ final class AmplificationGuard extends ChannelDuplexHandler {
 
     private final LongAdder bytesDropped;
 
-    private final long lifetimeNanos;
-
-    private final LongSupplier clock;
-
     private final int capacity;
 
     // the entries, in slots of a ring kept in the order they were made
@@ -88,15 +97,16 @@ final class AmplificationGuard extends ChannelDuplexHandler {
 
     private final long[] sent;
 
-    private final long[] born;
-
-    private final boolean[] retried;
-
-    private final boolean[] live;
+    private final boolean[] isLive;
 
     private final int[] hashes;
 
     private int head;
+
+    /** Live entries, in all and by the length of their client's ID. */
+    private int live;
+
+    private final int[] liveByIdLength = new int[MAX_ID + 1];
 
     private int count;
 
@@ -105,11 +115,18 @@ final class AmplificationGuard extends ChannelDuplexHandler {
 
     private final int mask;
 
-    AmplificationGuard(int capacity, long lifetimeNanos, LongSupplier clock, LongAdder dropped,
-            LongAdder bytesDropped) {
+    // by hash, a newer one taking an older one's place: the budgets of clients not answered yet, the clients
+    // validated, and those forgotten before they were
+    private final int[] pendingHashes;
+
+    private final long[] pendingBytes;
+
+    private final int[] validatedHashes;
+
+    private final int[] forgottenHashes;
+
+    AmplificationGuard(int capacity, LongAdder dropped, LongAdder bytesDropped) {
         this.capacity = capacity;
-        this.lifetimeNanos = lifetimeNanos;
-        this.clock = clock;
         this.dropped = dropped;
         this.bytesDropped = bytesDropped;
         this.clientIds = new byte[capacity * MAX_ID];
@@ -118,20 +135,22 @@ final class AmplificationGuard extends ChannelDuplexHandler {
         this.serverIdLengths = new byte[capacity];
         this.received = new long[capacity];
         this.sent = new long[capacity];
-        this.born = new long[capacity];
-        this.retried = new boolean[capacity];
-        this.live = new boolean[capacity];
+        this.isLive = new boolean[capacity];
         this.hashes = new int[capacity];
         int size = Integer.highestOneBit(Math.max(2, capacity) * 2 - 1) * 2;
         this.index = new int[size];
         this.mask = size - 1;
+        this.pendingHashes = new int[size];
+        this.pendingBytes = new long[size];
+        this.validatedHashes = new int[size];
+        this.forgottenHashes = new int[size];
     }
 
     /** Clients whose address is not validated yet. */
     int entries() {
         int entries = 0;
         for (int i = 0; i < this.count; i++) {
-            if (this.live[(this.head + i) % this.capacity]) {
+            if (this.isLive[(this.head + i) % this.capacity]) {
                 entries++;
             }
         }
@@ -184,15 +203,15 @@ final class AmplificationGuard extends ChannelDuplexHandler {
             if (type == HANDSHAKE) {
                 if (slot >= 0 && sameId(this.serverIds, this.serverIdLengths, slot, datagram, at + DCID_AT,
                         dcidLength)) {
-                    remove(slot);
+                    validated(slot);
                 }
                 return;
             }
             if (type == ZERO_RTT) {
                 // the client's early data counts as quiche counts it: a budget smaller than quiche's would cut
                 // the 0.5-RTT answers it sends within its own
-                if (packets == 0 && slot >= 0) {
-                    this.received[slot] += end - datagram.readerIndex();
+                if (packets == 0) {
+                    addReceived(slot, datagram, scidLengthAt + 1, scidLength, end - datagram.readerIndex(), false);
                 }
                 return;
             }
@@ -203,16 +222,8 @@ final class AmplificationGuard extends ChannelDuplexHandler {
             if (token < 0) {
                 return;
             }
-            if (token > 0 && slot >= 0 && this.retried[slot]) {
-                remove(slot);
-                return;
-            }
-            // with a token and no entry, only a token the codec finds valid gets an answer: nothing to limit
-            if (packets == 0 && end - datagram.readerIndex() >= MIN_INITIAL_DATAGRAM && (slot >= 0 || token == 0)) {
-                if (slot < 0) {
-                    slot = add(datagram, scidLengthAt + 1, scidLength);
-                }
-                this.received[slot] += end - datagram.readerIndex();
+            if (packets == 0 && end - datagram.readerIndex() >= MIN_INITIAL_DATAGRAM) {
+                addReceived(slot, datagram, scidLengthAt + 1, scidLength, end - datagram.readerIndex(), true);
             }
             long lengthAt = after + varintLength(datagram.getUnsignedByte(after)) + token;
             long length = (lengthAt < end) ? varint(datagram, (int) lengthAt, end) : -1;
@@ -231,7 +242,10 @@ final class AmplificationGuard extends ChannelDuplexHandler {
     boolean allowed(ByteBuf datagram) {
         int at = datagram.readerIndex();
         int length = datagram.readableBytes();
-        if (length < DCID_AT || (datagram.getUnsignedByte(at) & LONG_HEADER) == 0 || datagram.getInt(at + 1) != 1) {
+        if (length > 0 && (datagram.getUnsignedByte(at) & LONG_HEADER) == 0) {
+            return this.live == 0 || shortHeaderAllowed(datagram, at, length);
+        }
+        if (length < DCID_AT || datagram.getInt(at + 1) != 1) {
             return true;
         }
         int dcidLength = datagram.getUnsignedByte(at + DCID_AT - 1);
@@ -241,14 +255,17 @@ final class AmplificationGuard extends ChannelDuplexHandler {
         }
         int slot = find(datagram, at + DCID_AT, dcidLength);
         if (slot < 0) {
-            return true;
+            if ((datagram.getUnsignedByte(at) & TYPE_MASK) == RETRY) {
+                return true;
+            }
+            int hash = hash(datagram, at + DCID_AT, dcidLength);
+            if (this.validatedHashes[hash & this.mask] == hash) {
+                return true;
+            }
+            slot = add(datagram, at + DCID_AT, dcidLength, hash);
         }
-        if (this.sent[slot] + length > FACTOR * this.received[slot]) {
+        if (!withinBudget(slot, length)) {
             return false;
-        }
-        this.sent[slot] += length;
-        if ((datagram.getUnsignedByte(at) & TYPE_MASK) == RETRY) {
-            this.retried[slot] = true;
         }
         int scidLength = datagram.getUnsignedByte(scidLengthAt);
         if (this.serverIdLengths[slot] < 0 && scidLength <= MAX_ID
@@ -256,6 +273,33 @@ final class AmplificationGuard extends ChannelDuplexHandler {
             datagram.getBytes(scidLengthAt + 1, this.serverIds, slot * MAX_ID, scidLength);
             this.serverIdLengths[slot] = (byte) scidLength;
         }
+        return true;
+    }
+
+    /**
+     * A datagram that begins with a short header, while clients wait for validation: quiche sends some of its
+     * probes to them as 1-RTT packets alone. Its Destination Connection ID has no length on the wire, so each
+     * length the waiting clients' IDs have is tried, from {@value #MIN_SHORT_HEADER_ID} octets: a shorter ID would
+     * match the first octets of established clients' IDs, whose datagrams it would then hold.
+     */
+    private boolean shortHeaderAllowed(ByteBuf datagram, int at, int length) {
+        for (int idLength = MIN_SHORT_HEADER_ID; idLength <= MAX_ID && idLength < length; idLength++) {
+            if (this.liveByIdLength[idLength] > 0) {
+                int slot = find(datagram, at + 1, idLength);
+                if (slot >= 0) {
+                    return withinBudget(slot, length);
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Whether {@code length} more bytes to the client of {@code slot} stay within three times its budget. */
+    private boolean withinBudget(int slot, int length) {
+        if (this.sent[slot] + length > FACTOR * this.received[slot]) {
+            return false;
+        }
+        this.sent[slot] += length;
         return true;
     }
 
@@ -271,12 +315,15 @@ final class AmplificationGuard extends ChannelDuplexHandler {
         return -1;
     }
 
-    /** Makes an entry, first letting go of the expired ones and, when full, of the oldest. */
-    private int add(ByteBuf buf, int from, int length) {
-        long now = this.clock.getAsLong();
-        while (this.count > 0 && (!this.live[this.head] || now - this.born[this.head] > this.lifetimeNanos
-                || this.count == this.capacity)) {
-            if (this.live[this.head]) {
+    /**
+     * Makes the entry of a client the codec answers, with the budget its datagrams made so far (at least the 1200
+     * bytes of the Initial it is answered for), first letting go of the oldest when full.
+     */
+    private int add(ByteBuf buf, int from, int length, int hash) {
+        while (this.count > 0 && (!this.isLive[this.head] || this.count == this.capacity)) {
+            if (this.isLive[this.head]) {
+                // forgotten before it proved its address: answered again, it starts with what it sends from now
+                this.forgottenHashes[this.hashes[this.head] & this.mask] = this.hashes[this.head];
                 remove(this.head);
             }
             this.head = (this.head + 1) % this.capacity;
@@ -288,12 +335,23 @@ final class AmplificationGuard extends ChannelDuplexHandler {
         this.clientIdLengths[slot] = (byte) length;
         // unknown until the server's first answer: no Handshake packet validates before it
         this.serverIdLengths[slot] = -1;
-        this.received[slot] = 0;
+        int place = hash & this.mask;
+        long budget = 0;
+        if (this.pendingHashes[place] == hash) {
+            budget = this.pendingBytes[place];
+            this.pendingHashes[place] = 0;
+        }
+        if (this.forgottenHashes[place] == hash) {
+            this.forgottenHashes[place] = 0;
+            this.received[slot] = budget;
+        }
+        else {
+            this.received[slot] = Math.max(MIN_INITIAL_DATAGRAM, budget);
+        }
         this.sent[slot] = 0;
-        this.born[slot] = now;
-        this.retried[slot] = false;
-        this.live[slot] = true;
-        int hash = hash(buf, from, length);
+        this.isLive[slot] = true;
+        this.live++;
+        this.liveByIdLength[length]++;
         this.hashes[slot] = hash;
         int i = hash & this.mask;
         while (this.index[i] != 0) {
@@ -303,9 +361,37 @@ final class AmplificationGuard extends ChannelDuplexHandler {
         return slot;
     }
 
+    /**
+     * Adds a datagram's bytes to its client's budget: in its entry, or, for a client not answered yet, in the
+     * pending table, where {@code initial} datagrams start a budget and others only add to one.
+     */
+    private void addReceived(int slot, ByteBuf buf, int from, int length, int bytes, boolean initial) {
+        if (slot >= 0) {
+            this.received[slot] += bytes;
+            return;
+        }
+        int hash = hash(buf, from, length);
+        int pending = hash & this.mask;
+        if (this.pendingHashes[pending] == hash) {
+            this.pendingBytes[pending] += bytes;
+        }
+        else if (initial) {
+            this.pendingHashes[pending] = hash;
+            this.pendingBytes[pending] = bytes;
+        }
+    }
+
+    /** The client of {@code slot} proved its address: no limit any more. */
+    private void validated(int slot) {
+        this.validatedHashes[this.hashes[slot] & this.mask] = this.hashes[slot];
+        remove(slot);
+    }
+
     /** Drops a live entry from the index; its slot stays in the ring until the head passes it. */
     private void remove(int slot) {
-        this.live[slot] = false;
+        this.isLive[slot] = false;
+        this.live--;
+        this.liveByIdLength[this.clientIdLengths[slot]]--;
         int i = this.hashes[slot] & this.mask;
         while (this.index[i] != slot + 1) {
             i = (i + 1) & this.mask;
@@ -339,7 +425,8 @@ final class AmplificationGuard extends ChannelDuplexHandler {
         for (int i = 0; i < length; i++) {
             hash = (hash ^ buf.getByte(from + i)) * 0x01000193;
         }
-        return hash ^ (hash >>> 16);
+        hash ^= hash >>> 16;
+        return (hash == 0) ? 1 : hash;
     }
 
     private static int varintLength(int first) {

@@ -119,14 +119,13 @@ public final class QuicConnectionLimit {
      * codec, behind the {@link #initialShedder()} and any dispatcher, so that it sees every datagram the codec reads
      * and writes. Until a client's address is validated, it holds back the datagrams of long headers that would take
      * what the server sent it past three times what it received from it (RFC 9000, section 8.1), which quiche's
-     * probes of its first flight do under a handshake flood. It keeps up to {@code maxHandshakes} unvalidated
-     * clients (at least 1024; 16,384 without a limit), each for the handshake timeout. Not sharable.
+     * probes of its first flight do under a handshake flood. It keeps up to {@code maxHandshakes} answered,
+     * unvalidated clients (at least 1024; 16,384 without a limit), the oldest forgotten first. Not sharable.
      */
     public ChannelHandler amplificationGuard() {
         int capacity = (this.maxHandshakes != NO_LIMIT) ? Math.max(GUARDED_MIN, this.maxHandshakes)
                 : GUARDED_UNLIMITED;
-        return new AmplificationGuard(capacity, this.handshakeTimeoutNanos, System::nanoTime,
-                this.amplificationDropped, this.amplificationBytesDropped);
+        return new AmplificationGuard(capacity, this.amplificationDropped, this.amplificationBytesDropped);
     }
 
     /** Connections taken at most; 0 for no limit. */

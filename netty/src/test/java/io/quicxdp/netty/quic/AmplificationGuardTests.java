@@ -9,9 +9,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.quicxdp.netty.XdpSegmentedDatagramPacket;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -40,14 +38,11 @@ class AmplificationGuardTests {
 
     private static final int RETRY = 0xf0;
 
-    private final AtomicLong now = new AtomicLong();
-
     private final LongAdder dropped = new LongAdder();
 
     private final LongAdder bytesDropped = new LongAdder();
 
-    private final AmplificationGuard guard = new AmplificationGuard(4, Duration.ofSeconds(10).toNanos(), now::get,
-            dropped, bytesDropped);
+    private final AmplificationGuard guard = new AmplificationGuard(4, dropped, bytesDropped);
 
     private final EmbeddedChannel channel = new EmbeddedChannel(guard);
 
@@ -117,8 +112,9 @@ class AmplificationGuardTests {
         receive(longHeader(INITIAL, OURS, X, 0, 1200));
         receive(longHeader(HANDSHAKE, new byte[0], X, 0, 100));
         receive(longHeader(HANDSHAKE, OURS, X, 0, 100));
-        assertThat(guard.entries()).isOne();
+        assertThat(guard.entries()).as("no entry before the server answers").isZero();
         assertThat(send(longHeader(INITIAL, X, OURS, 0, 3601))).isFalse();
+        assertThat(guard.entries()).isOne();
     }
 
     @Test
@@ -132,49 +128,90 @@ class AmplificationGuardTests {
     }
 
     @Test
-    void anInitialWithATokenAfterARetryLiftsTheLimit() {
+    void aRetryMakesNoEntryAndTheInitialWithItsTokenAddsToTheBudget() {
         receive(longHeader(INITIAL, OURS, X, 0, 1200));
         assertThat(send(longHeader(RETRY, X, OURS, -1, 100))).isTrue();
-        receive(longHeader(INITIAL, OURS, X, 40, 1200));
         assertThat(guard.entries()).isZero();
-        assertThat(send(longHeader(INITIAL, X, OURS, 0, 1200))).isTrue();
-        assertThat(send(longHeader(HANDSHAKE, X, OURS, 0, 1200))).isTrue();
-        assertThat(send(longHeader(HANDSHAKE, X, OURS, 0, 1200))).isTrue();
-        assertThat(send(longHeader(HANDSHAKE, X, OURS, 0, 1200))).isTrue();
-    }
-
-    @Test
-    void aTokenWithoutARetryOnlyAddsToTheBudget() {
-        receive(longHeader(INITIAL, OURS, X, 0, 1200));
         receive(longHeader(INITIAL, OURS, X, 40, 1200));
-        assertThat(guard.entries()).isOne();
         assertThat(send(longHeader(INITIAL, X, OURS, 0, 7200))).isTrue();
-        assertThat(send(longHeader(INITIAL, X, OURS, 0, 1))).isFalse();
+        assertThat(send(longHeader(HANDSHAKE, X, OURS, 0, 1))).isFalse();
+        receive(longHeader(HANDSHAKE, OURS, X, 0, 100));
+        assertThat(send(longHeader(HANDSHAKE, X, OURS, 0, 1200))).isTrue();
     }
 
     @Test
-    void anInitialWithATokenFromAnUnknownClientMakesNoEntry() {
+    void aFloodAnsweredWithRetriesTakesNoPlaceFromTheClientsBeingAnswered() {
+        receive(longHeader(INITIAL, OURS, X, 0, 1200));
+        assertThat(send(longHeader(INITIAL, X, OURS, 0, 3000))).isTrue();
+        for (int client = 0; client < 100; client++) {
+            byte[] id = {(byte) client, 7, 7, 7};
+            receive(longHeader(INITIAL, OURS, id, 0, 1200));
+            assertThat(send(longHeader(RETRY, id, OURS, -1, 100))).isTrue();
+        }
+        assertThat(send(longHeader(HANDSHAKE, X, OURS, 0, 601))).as("still limited").isFalse();
+    }
+
+    @Test
+    void anInitialWithATokenIsHeldLikeAnyOther() {
         receive(longHeader(INITIAL, OURS, X, 40, 1200));
         assertThat(guard.entries()).isZero();
+        assertThat(send(longHeader(INITIAL, X, OURS, 0, 3601))).isFalse();
     }
 
     @Test
     void initialsInDatagramsSmallerThan1200BytesMakeNoBudget() {
         receive(longHeader(INITIAL, OURS, X, 0, 1199));
-        assertThat(guard.entries()).isZero();
+        receive(longHeader(INITIAL, OURS, X, 0, 1300));
+        assertThat(send(longHeader(INITIAL, X, OURS, 0, 3900))).isTrue();
+        assertThat(send(longHeader(HANDSHAKE, X, OURS, 0, 1))).isFalse();
     }
 
     @Test
-    void shortHeadersAndUnknownClientsPassUntouched() {
+    void aClientAnsweredWithoutAnInitialSeenHasTheBudgetOfTheLeastInitial() {
+        assertThat(send(longHeader(INITIAL, Y, OURS, 0, 3600))).isTrue();
+        assertThat(send(longHeader(INITIAL, Y, OURS, 0, 1))).isFalse();
+    }
+
+    @Test
+    void aFloodOfInitialsTheCodecDropsTakesNoPlaceFromTheClientsBeingAnswered() {
         receive(longHeader(INITIAL, OURS, X, 0, 1200));
-        send(longHeader(INITIAL, X, OURS, 0, 3600));
-        ByteBuf shortHeader = Unpooled.buffer().writeByte(0x43).writeBytes(X).writeZero(1400);
-        DatagramPacket packet = new DatagramPacket(shortHeader, CLIENT, SERVER);
+        assertThat(send(longHeader(INITIAL, X, OURS, 0, 3000))).isTrue();
+        for (int client = 0; client < 100; client++) {
+            receive(longHeader(INITIAL, OURS, new byte[] {(byte) client, 5, 5, 5}, 0, 1200));
+        }
+        assertThat(guard.entries()).isOne();
+        assertThat(send(longHeader(HANDSHAKE, X, OURS, 0, 601))).as("still limited").isFalse();
+    }
+
+    @Test
+    void shortHeadersPassUntouchedWhileNoClientWaits() {
+        receive(longHeader(INITIAL, OURS, X, 0, 1200));
+        send(longHeader(INITIAL, X, OURS, 0, 1000));
+        receive(longHeader(HANDSHAKE, OURS, X, 0, 100));
+        assertThat(guard.entries()).isZero();
+        DatagramPacket packet = new DatagramPacket(shortHeader(X, 1400), CLIENT, SERVER);
         assertThat(channel.writeOutbound(packet)).isTrue();
         assertThat((Object) channel.readOutbound()).isSameAs(packet);
         packet.release();
-        assertThat(send(longHeader(INITIAL, Y, OURS, 0, 5000))).as("a client without an entry").isTrue();
         assertThat(dropped.sum()).isZero();
+    }
+
+    @Test
+    void shortHeadersToAWaitingClientCountAgainstItsBudget() {
+        receive(longHeader(INITIAL, OURS, X, 0, 1200));
+        assertThat(send(longHeader(INITIAL, X, OURS, 0, 2400))).isTrue();
+        assertThat(send(shortHeader(Y, 1400))).as("another client").isTrue();
+        assertThat(send(shortHeader(X, 1200))).isTrue();
+        assertThat(send(shortHeader(X, 1))).isFalse();
+    }
+
+    @Test
+    void shortHeadersAreNotMatchedToIdsShorterThanEightOctets() {
+        byte[] shortId = {X[0], X[1], X[2]};
+        receive(longHeader(INITIAL, OURS, shortId, 0, 1200));
+        assertThat(send(longHeader(INITIAL, shortId, OURS, 0, 3600))).isTrue();
+        assertThat(send(shortHeader(X, 1400))).as("an established client whose ID begins alike").isTrue();
+        assertThat(send(longHeader(HANDSHAKE, shortId, OURS, 0, 1))).isFalse();
     }
 
     @Test
@@ -192,24 +229,29 @@ class AmplificationGuardTests {
     }
 
     @Test
-    void entriesExpireAfterTheHandshakeTimeout() {
+    void aClientStaysUntilValidatedSoThatItsCloseGoesWithinWhatIsLeft() {
         receive(longHeader(INITIAL, OURS, X, 0, 1200));
-        now.addAndGet(Duration.ofSeconds(11).toNanos());
-        receive(longHeader(INITIAL, OURS, Y, 0, 1200));
-        assertThat(guard.entries()).isOne();
-        assertThat(send(longHeader(INITIAL, X, OURS, 0, 5000))).as("forgotten").isTrue();
-        assertThat(send(longHeader(INITIAL, Y, OURS, 0, 5000))).isFalse();
+        assertThat(send(longHeader(INITIAL, X, OURS, 0, 3500))).isTrue();
+        for (int client = 0; client < 3; client++) {
+            byte[] id = {(byte) client, 1, 2, 3};
+            receive(longHeader(INITIAL, OURS, id, 0, 1200));
+            assertThat(send(longHeader(INITIAL, id, OURS, 0, 100))).isTrue();
+        }
+        assertThat(send(longHeader(INITIAL, X, OURS, 0, 101))).as("a close past what is left").isFalse();
+        assertThat(send(longHeader(INITIAL, X, OURS, 0, 100))).as("a close within it").isTrue();
     }
 
     @Test
-    void theTableKeepsTheNewestUpToItsCapacity() {
+    void theTableKeepsTheNewestUpToItsCapacityAndTheOthersStartAgainWithNoBudget() {
         for (int client = 0; client < 100; client++) {
-            receive(longHeader(INITIAL, OURS, new byte[] {(byte) client, 1, 2, 3}, 0, 1200));
+            byte[] id = {(byte) client, 1, 2, 3};
+            receive(longHeader(INITIAL, OURS, id, 0, 1200));
+            assertThat(send(longHeader(INITIAL, id, OURS, 0, 100))).isTrue();
             assertThat(guard.entries()).isLessThanOrEqualTo(4);
         }
-        assertThat(send(longHeader(INITIAL, new byte[] {99, 1, 2, 3}, OURS, 0, 3601))).isFalse();
-        assertThat(send(longHeader(INITIAL, new byte[] {96, 1, 2, 3}, OURS, 0, 3601))).isFalse();
-        assertThat(send(longHeader(INITIAL, new byte[] {95, 1, 2, 3}, OURS, 0, 3601))).as("forgotten").isTrue();
+        assertThat(send(longHeader(INITIAL, new byte[] {99, 1, 2, 3}, OURS, 0, 3501))).isFalse();
+        assertThat(send(longHeader(INITIAL, new byte[] {96, 1, 2, 3}, OURS, 0, 3500))).isTrue();
+        assertThat(send(longHeader(INITIAL, new byte[] {95, 1, 2, 3}, OURS, 0, 1))).as("forgotten").isFalse();
     }
 
     @Test
@@ -240,7 +282,7 @@ class AmplificationGuardTests {
         assertThatNoException().isThrownBy(() -> {
             for (int length = 0; length < full.readableBytes(); length += 1 + length / 8) {
                 receive(full.retainedSlice(0, length));
-                send(full.retainedSlice(0, length));
+                send(Unpooled.copiedBuffer(full.slice(0, length)));
             }
             for (int i = 0; i < 2000; i++) {
                 byte[] bytes = new byte[random.nextInt(1400)];
@@ -278,6 +320,12 @@ class AmplificationGuardTests {
             assertThat(packet.refCnt()).as("released").isZero();
         }
         return written;
+    }
+
+    /** A datagram of {@code size} bytes that begins with a 1-RTT packet to {@code dcid}. */
+    private static ByteBuf shortHeader(byte[] dcid, int size) {
+        ByteBuf packet = Unpooled.buffer(size).writeByte(0x43).writeBytes(dcid);
+        return packet.writeZero(Math.max(0, size - packet.writerIndex()));
     }
 
     /**
