@@ -148,13 +148,7 @@ final class AmplificationGuard extends ChannelDuplexHandler {
 
     /** Clients whose address is not validated yet. */
     int entries() {
-        int entries = 0;
-        for (int i = 0; i < this.count; i++) {
-            if (this.isLive[(this.head + i) % this.capacity]) {
-                entries++;
-            }
-        }
-        return entries;
+        return this.live;
     }
 
     @Override
