@@ -5,6 +5,9 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.DatagramPacket;
+import java.net.InetSocketAddress;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -15,15 +18,17 @@ import java.util.concurrent.atomic.LongAdder;
  * server into an amplifier. This guard holds those datagrams back.
  *
  * <ul>
- * <li>A datagram read that begins with a version 1 Initial of at least 1200 bytes (smaller ones the codec discards)
- * adds its length to the budget of the client's connection ID, its Source Connection ID. So does a datagram that
- * begins with its 0-RTT data.</li>
+ * <li>A client is its connection ID (the Source Connection ID of what it sends) at its address: the limit is the
+ * address's, and one address's bytes never make another's budget. A datagram read that begins with a version 1
+ * Initial of at least 1200 bytes (smaller ones the codec discards) adds its length to the client's budget. So does a
+ * datagram that begins with its 0-RTT data.</li>
  * <li>A client takes an entry when the codec first answers it: the datagram written whose first packet has a long
  * header for its ID (its Destination Connection ID). Until then its budget waits in a small table of its own, where
  * a newer client may take its place: such a client starts with the 1200 bytes its Initial had at least. Initials
  * the codec drops (undecryptable, or shed) take no entry, so a flood of them cannot push out the clients being
  * answered.</li>
- * <li>A datagram written to a client (the Destination Connection ID of its first packet) that would take what was
+ * <li>A datagram written to a client (the Destination Connection ID of its first packet, and the recipient) that
+ * would take what was
  * sent to it past three times its budget is released instead of written, its promise completed, and counted
  * ({@link QuicConnectionLimit#amplificationDropped()}); a segmented datagram goes or stays as a whole.</li>
  * <li>The client's address is validated, its entry dropped and its ID remembered as validated, by a Handshake
@@ -43,9 +48,11 @@ import java.util.concurrent.atomic.LongAdder;
  * until it is the oldest and a new client is answered: a handshake that timed out keeps what is left of its budget
  * for its close. A client forgotten before it was validated is marked
  * so, and answered again it starts with no budget, only what it sends from then on. The pending, validated and
- * forgotten marks are kept by hash in tables of fixed size, where a newer one may take an older one's place: a
- * forgotten client whose mark is overwritten starts again with 1200 bytes; a validated client whose server still
- * writes long headers to it gets an entry again, with 1200 bytes of budget, until its next Handshake packet.
+ * forgotten clients are kept in tables of fixed size, each client in one place chosen by hash, where a newer one may
+ * take an older one's place (a client is told by its ID and address, never by its hash alone): a forgotten client
+ * whose place is taken starts again with 1200 bytes; a validated client whose server still writes long headers to
+ * it gets an entry again, with 1200 bytes of budget, until its next Handshake packet. The hash is seeded at random
+ * per guard, so that IDs chosen to fall into one place cannot be worked out in advance.
  *
  * <p>One per channel, confined to its event loop; its table is made once, and a datagram costs no allocation.
  */
@@ -58,7 +65,7 @@ final class AmplificationGuard extends ChannelDuplexHandler {
     static final int MIN_INITIAL_DATAGRAM = 1200;
 
     /** The longest connection ID of QUIC version 1. */
-    private static final int MAX_ID = 20;
+    static final int MAX_ID = 20;
 
     /** The shortest client ID looked for behind a short header: too many to guess an established client's by. */
     static final int MIN_SHORT_HEADER_ID = 8;
@@ -84,10 +91,10 @@ final class AmplificationGuard extends ChannelDuplexHandler {
 
     private final int capacity;
 
-    // the entries, in slots of a ring kept in the order they were made
-    private final byte[] clientIds;
+    private final int seed;
 
-    private final byte[] clientIdLengths;
+    /** The entries, in slots of a ring kept in the order they were made. */
+    private final Clients entries;
 
     private final byte[] serverIds;
 
@@ -99,8 +106,6 @@ final class AmplificationGuard extends ChannelDuplexHandler {
 
     private final boolean[] isLive;
 
-    private final int[] hashes;
-
     private int head;
 
     /** Live entries, in all and by the length of their client's ID. */
@@ -110,40 +115,47 @@ final class AmplificationGuard extends ChannelDuplexHandler {
 
     private int count;
 
-    /** Open addressing over the client IDs: a slot plus one, 0 for none; linear probing, deletion by shifting. */
+    /** Open addressing over the entries: a slot plus one, 0 for none; linear probing, deletion by shifting. */
     private final int[] index;
 
     private final int mask;
 
-    // by hash, a newer one taking an older one's place: the budgets of clients not answered yet, the clients
-    // validated, and those forgotten before they were
-    private final int[] pendingHashes;
+    // each client in the one place its hash names, a newer one taking an older one's place: the budgets of clients
+    // not answered yet (in pendingBytes), the clients validated, and those forgotten before they were
+    private final Clients pending;
 
     private final long[] pendingBytes;
 
-    private final int[] validatedHashes;
+    private final Clients validated;
 
-    private final int[] forgottenHashes;
+    private final Clients forgotten;
+
+    private final int placeMask;
 
     AmplificationGuard(int capacity, LongAdder dropped, LongAdder bytesDropped) {
+        this(capacity, dropped, bytesDropped, ThreadLocalRandom.current().nextInt());
+    }
+
+    AmplificationGuard(int capacity, LongAdder dropped, LongAdder bytesDropped, int seed) {
         this.capacity = capacity;
         this.dropped = dropped;
         this.bytesDropped = bytesDropped;
-        this.clientIds = new byte[capacity * MAX_ID];
-        this.clientIdLengths = new byte[capacity];
+        this.seed = seed;
+        this.entries = new Clients(capacity);
         this.serverIds = new byte[capacity * MAX_ID];
         this.serverIdLengths = new byte[capacity];
         this.received = new long[capacity];
         this.sent = new long[capacity];
         this.isLive = new boolean[capacity];
-        this.hashes = new int[capacity];
         int size = Integer.highestOneBit(Math.max(2, capacity) * 2 - 1) * 2;
         this.index = new int[size];
         this.mask = size - 1;
-        this.pendingHashes = new int[size];
-        this.pendingBytes = new long[size];
-        this.validatedHashes = new int[size];
-        this.forgottenHashes = new int[size];
+        int places = size / 2;
+        this.pending = new Clients(places);
+        this.pendingBytes = new long[places];
+        this.validated = new Clients(places);
+        this.forgotten = new Clients(places);
+        this.placeMask = places - 1;
     }
 
     /** Clients whose address is not validated yet. */
@@ -154,14 +166,14 @@ final class AmplificationGuard extends ChannelDuplexHandler {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof DatagramPacket packet) {
-            received(packet.content());
+            received(packet.content(), packet.sender());
         }
         ctx.fireChannelRead(msg);
     }
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        if (msg instanceof DatagramPacket packet && !allowed(packet.content())) {
+        if (msg instanceof DatagramPacket packet && !allowed(packet.content(), packet.recipient())) {
             this.dropped.increment();
             this.bytesDropped.add(packet.content().readableBytes());
             packet.release();
@@ -172,8 +184,8 @@ final class AmplificationGuard extends ChannelDuplexHandler {
         ctx.write(msg, promise);
     }
 
-    /** Accounts for a datagram read; never throws, whatever it holds. */
-    void received(ByteBuf datagram) {
+    /** Accounts for a datagram read from {@code sender}; never throws, whatever it holds. */
+    private void received(ByteBuf datagram, InetSocketAddress sender) {
         int at = datagram.readerIndex();
         int end = datagram.writerIndex();
         // each coalesced packet of the datagram: a client's Handshake often follows its Initial's acknowledgement
@@ -193,7 +205,8 @@ final class AmplificationGuard extends ChannelDuplexHandler {
                 return;
             }
             int type = first & TYPE_MASK;
-            int slot = find(datagram, scidLengthAt + 1, scidLength);
+            int hash = hash(datagram, scidLengthAt + 1, scidLength, sender);
+            int slot = find(hash, datagram, scidLengthAt + 1, scidLength, sender);
             if (type == HANDSHAKE) {
                 if (slot >= 0 && sameId(this.serverIds, this.serverIdLengths, slot, datagram, at + DCID_AT,
                         dcidLength)) {
@@ -205,7 +218,8 @@ final class AmplificationGuard extends ChannelDuplexHandler {
                 // the client's early data counts as quiche counts it: a budget smaller than quiche's would cut
                 // the 0.5-RTT answers it sends within its own
                 if (packets == 0) {
-                    addReceived(slot, datagram, scidLengthAt + 1, scidLength, end - datagram.readerIndex(), false);
+                    addReceived(slot, hash, datagram, scidLengthAt + 1, scidLength, sender,
+                            end - datagram.readerIndex(), false);
                 }
                 return;
             }
@@ -217,7 +231,8 @@ final class AmplificationGuard extends ChannelDuplexHandler {
                 return;
             }
             if (packets == 0 && end - datagram.readerIndex() >= MIN_INITIAL_DATAGRAM) {
-                addReceived(slot, datagram, scidLengthAt + 1, scidLength, end - datagram.readerIndex(), true);
+                addReceived(slot, hash, datagram, scidLengthAt + 1, scidLength, sender, end - datagram.readerIndex(),
+                        true);
             }
             long lengthAt = after + varintLength(datagram.getUnsignedByte(after)) + token;
             long length = (lengthAt < end) ? varint(datagram, (int) lengthAt, end) : -1;
@@ -232,12 +247,14 @@ final class AmplificationGuard extends ChannelDuplexHandler {
         }
     }
 
-    /** Whether a datagram may be written; accounts for it if so. Never throws, whatever it holds. */
-    boolean allowed(ByteBuf datagram) {
+    /**
+     * Whether a datagram may be written to {@code recipient}; accounts for it if so. Never throws, whatever it holds.
+     */
+    private boolean allowed(ByteBuf datagram, InetSocketAddress recipient) {
         int at = datagram.readerIndex();
         int length = datagram.readableBytes();
         if (length > 0 && (datagram.getUnsignedByte(at) & LONG_HEADER) == 0) {
-            return this.live == 0 || shortHeaderAllowed(datagram, at, length);
+            return this.live == 0 || shortHeaderAllowed(datagram, at, length, recipient);
         }
         if (length < DCID_AT || datagram.getInt(at + 1) != 1) {
             return true;
@@ -247,16 +264,16 @@ final class AmplificationGuard extends ChannelDuplexHandler {
         if (dcidLength > MAX_ID || length <= DCID_AT + dcidLength) {
             return true;
         }
-        int slot = find(datagram, at + DCID_AT, dcidLength);
+        int hash = hash(datagram, at + DCID_AT, dcidLength, recipient);
+        int slot = find(hash, datagram, at + DCID_AT, dcidLength, recipient);
         if (slot < 0) {
             if ((datagram.getUnsignedByte(at) & TYPE_MASK) == RETRY) {
                 return true;
             }
-            int hash = hash(datagram, at + DCID_AT, dcidLength);
-            if (this.validatedHashes[hash & this.mask] == hash) {
+            if (this.validated.holds(hash & this.placeMask, hash, datagram, at + DCID_AT, dcidLength, recipient)) {
                 return true;
             }
-            slot = add(datagram, at + DCID_AT, dcidLength, hash);
+            slot = add(datagram, at + DCID_AT, dcidLength, recipient, hash);
         }
         if (!withinBudget(slot, length)) {
             return false;
@@ -276,10 +293,10 @@ final class AmplificationGuard extends ChannelDuplexHandler {
      * length the waiting clients' IDs have is tried, from {@value #MIN_SHORT_HEADER_ID} octets: a shorter ID would
      * match the first octets of established clients' IDs, whose datagrams it would then hold.
      */
-    private boolean shortHeaderAllowed(ByteBuf datagram, int at, int length) {
+    private boolean shortHeaderAllowed(ByteBuf datagram, int at, int length, InetSocketAddress recipient) {
         for (int idLength = MIN_SHORT_HEADER_ID; idLength <= MAX_ID && idLength < length; idLength++) {
             if (this.liveByIdLength[idLength] > 0) {
-                int slot = find(datagram, at + 1, idLength);
+                int slot = find(hash(datagram, at + 1, idLength, recipient), datagram, at + 1, idLength, recipient);
                 if (slot >= 0) {
                     return withinBudget(slot, length);
                 }
@@ -297,12 +314,11 @@ final class AmplificationGuard extends ChannelDuplexHandler {
         return true;
     }
 
-    /** The slot of the live entry for the ID at {@code from}, or -1. */
-    private int find(ByteBuf buf, int from, int length) {
-        int hash = hash(buf, from, length);
+    /** The slot of the live entry for the client at {@code from} and {@code address}, of {@code hash}, or -1. */
+    private int find(int hash, ByteBuf buf, int from, int length, InetSocketAddress address) {
         for (int i = hash & this.mask; this.index[i] != 0; i = (i + 1) & this.mask) {
             int slot = this.index[i] - 1;
-            if (this.hashes[slot] == hash && sameId(this.clientIds, this.clientIdLengths, slot, buf, from, length)) {
+            if (this.entries.holds(slot, hash, buf, from, length, address)) {
                 return slot;
             }
         }
@@ -313,11 +329,11 @@ final class AmplificationGuard extends ChannelDuplexHandler {
      * Makes the entry of a client the codec answers, with the budget its datagrams made so far (at least the 1200
      * bytes of the Initial it is answered for), first letting go of the oldest when full.
      */
-    private int add(ByteBuf buf, int from, int length, int hash) {
+    private int add(ByteBuf buf, int from, int length, InetSocketAddress address, int hash) {
         while (this.count > 0 && (!this.isLive[this.head] || this.count == this.capacity)) {
             if (this.isLive[this.head]) {
                 // forgotten before it proved its address: answered again, it starts with what it sends from now
-                this.forgottenHashes[this.hashes[this.head] & this.mask] = this.hashes[this.head];
+                this.forgotten.copy(this.entries.hashes[this.head] & this.placeMask, this.entries, this.head);
                 remove(this.head);
             }
             this.head = (this.head + 1) % this.capacity;
@@ -325,18 +341,17 @@ final class AmplificationGuard extends ChannelDuplexHandler {
         }
         int slot = (this.head + this.count) % this.capacity;
         this.count++;
-        buf.getBytes(from, this.clientIds, slot * MAX_ID, length);
-        this.clientIdLengths[slot] = (byte) length;
+        this.entries.put(slot, hash, buf, from, length, address);
         // unknown until the server's first answer: no Handshake packet validates before it
         this.serverIdLengths[slot] = -1;
-        int place = hash & this.mask;
+        int place = hash & this.placeMask;
         long budget = 0;
-        if (this.pendingHashes[place] == hash) {
+        if (this.pending.holds(place, hash, buf, from, length, address)) {
             budget = this.pendingBytes[place];
-            this.pendingHashes[place] = 0;
+            this.pending.clear(place);
         }
-        if (this.forgottenHashes[place] == hash) {
-            this.forgottenHashes[place] = 0;
+        if (this.forgotten.holds(place, hash, buf, from, length, address)) {
+            this.forgotten.clear(place);
             this.received[slot] = budget;
         }
         else {
@@ -346,7 +361,6 @@ final class AmplificationGuard extends ChannelDuplexHandler {
         this.isLive[slot] = true;
         this.live++;
         this.liveByIdLength[length]++;
-        this.hashes[slot] = hash;
         int i = hash & this.mask;
         while (this.index[i] != 0) {
             i = (i + 1) & this.mask;
@@ -359,25 +373,25 @@ final class AmplificationGuard extends ChannelDuplexHandler {
      * Adds a datagram's bytes to its client's budget: in its entry, or, for a client not answered yet, in the
      * pending table, where {@code initial} datagrams start a budget and others only add to one.
      */
-    private void addReceived(int slot, ByteBuf buf, int from, int length, int bytes, boolean initial) {
+    private void addReceived(int slot, int hash, ByteBuf buf, int from, int length, InetSocketAddress address,
+            int bytes, boolean initial) {
         if (slot >= 0) {
             this.received[slot] += bytes;
             return;
         }
-        int hash = hash(buf, from, length);
-        int pending = hash & this.mask;
-        if (this.pendingHashes[pending] == hash) {
-            this.pendingBytes[pending] += bytes;
+        int place = hash & this.placeMask;
+        if (this.pending.holds(place, hash, buf, from, length, address)) {
+            this.pendingBytes[place] += bytes;
         }
         else if (initial) {
-            this.pendingHashes[pending] = hash;
-            this.pendingBytes[pending] = bytes;
+            this.pending.put(place, hash, buf, from, length, address);
+            this.pendingBytes[place] = bytes;
         }
     }
 
     /** The client of {@code slot} proved its address: no limit any more. */
     private void validated(int slot) {
-        this.validatedHashes[this.hashes[slot] & this.mask] = this.hashes[slot];
+        this.validated.copy(this.entries.hashes[slot] & this.placeMask, this.entries, slot);
         remove(slot);
     }
 
@@ -385,20 +399,22 @@ final class AmplificationGuard extends ChannelDuplexHandler {
     private void remove(int slot) {
         this.isLive[slot] = false;
         this.live--;
-        this.liveByIdLength[this.clientIdLengths[slot]]--;
-        int i = this.hashes[slot] & this.mask;
+        this.liveByIdLength[this.entries.lengths[slot]]--;
+        int i = this.entries.hashes[slot] & this.mask;
         while (this.index[i] != slot + 1) {
             i = (i + 1) & this.mask;
         }
         // shift back the entries behind it that would no longer be found past the hole
         for (int j = (i + 1) & this.mask; this.index[j] != 0; j = (j + 1) & this.mask) {
-            int home = this.hashes[this.index[j] - 1] & this.mask;
+            int home = this.entries.hashes[this.index[j] - 1] & this.mask;
             if (((j - home) & this.mask) >= ((j - i) & this.mask)) {
                 this.index[i] = this.index[j];
                 i = j;
             }
         }
         this.index[i] = 0;
+        // the address is not held past the entry's life
+        this.entries.addresses[slot] = null;
     }
 
     private static boolean sameId(byte[] ids, byte[] lengths, int slot, ByteBuf buf, int from, int length) {
@@ -414,11 +430,18 @@ final class AmplificationGuard extends ChannelDuplexHandler {
         return true;
     }
 
-    private static int hash(ByteBuf buf, int from, int length) {
-        int hash = 0x811c9dc5;
+    /** The hash of a client, never 0: FNV-1a over its ID from this guard's seed, with its address, then mixed. */
+    int hash(ByteBuf buf, int from, int length, InetSocketAddress address) {
+        int hash = 0x811c9dc5 ^ this.seed;
         for (int i = 0; i < length; i++) {
-            hash = (hash ^ buf.getByte(from + i)) * 0x01000193;
+            hash = (hash ^ buf.getUnsignedByte(from + i)) * 0x01000193;
         }
+        hash = (hash ^ Objects.hashCode(address)) * 0x01000193;
+        // the finalizer of MurmurHash3: the low bits that pick a place depend on every bit above
+        hash ^= hash >>> 16;
+        hash *= 0x85ebca6b;
+        hash ^= hash >>> 13;
+        hash *= 0xc2b2ae35;
         hash ^= hash >>> 16;
         return (hash == 0) ? 1 : hash;
     }
@@ -442,5 +465,53 @@ final class AmplificationGuard extends ChannelDuplexHandler {
             value = (value << 8) | buf.getUnsignedByte(at + i);
         }
         return (value > Integer.MAX_VALUE) ? -1 : value;
+    }
+
+    /**
+     * Clients by place: each place holds one client's ID, address and hash, or none (hash 0). The entries' ring is
+     * one, and so is each table where a client has the place its hash names.
+     */
+    static final class Clients {
+
+        final byte[] ids;
+
+        final byte[] lengths;
+
+        final InetSocketAddress[] addresses;
+
+        final int[] hashes;
+
+        Clients(int places) {
+            this.ids = new byte[places * MAX_ID];
+            this.lengths = new byte[places];
+            this.addresses = new InetSocketAddress[places];
+            this.hashes = new int[places];
+        }
+
+        /** Whether {@code place} holds the client of {@code hash} whose ID is at {@code from}, at {@code address}. */
+        boolean holds(int place, int hash, ByteBuf buf, int from, int length, InetSocketAddress address) {
+            return this.hashes[place] == hash && sameId(this.ids, this.lengths, place, buf, from, length)
+                    && Objects.equals(this.addresses[place], address);
+        }
+
+        void put(int place, int hash, ByteBuf buf, int from, int length, InetSocketAddress address) {
+            buf.getBytes(from, this.ids, place * MAX_ID, length);
+            this.lengths[place] = (byte) length;
+            this.addresses[place] = address;
+            this.hashes[place] = hash;
+        }
+
+        /** Puts the client at {@code slot} of {@code other} into {@code place}. */
+        void copy(int place, Clients other, int slot) {
+            System.arraycopy(other.ids, slot * MAX_ID, this.ids, place * MAX_ID, MAX_ID);
+            this.lengths[place] = other.lengths[slot];
+            this.addresses[place] = other.addresses[slot];
+            this.hashes[place] = other.hashes[slot];
+        }
+
+        void clear(int place) {
+            this.hashes[place] = 0;
+            this.addresses[place] = null;
+        }
     }
 }

@@ -9,6 +9,9 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.DatagramPacket;
 import io.quicxdp.netty.XdpSegmentedDatagramPacket;
 import java.net.InetSocketAddress;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.AfterEach;
@@ -21,6 +24,8 @@ import org.junit.jupiter.api.Test;
 class AmplificationGuardTests {
 
     private static final InetSocketAddress CLIENT = new InetSocketAddress("198.18.0.2", 40000);
+
+    private static final InetSocketAddress OTHER_CLIENT = new InetSocketAddress("198.18.0.3", 40000);
 
     private static final InetSocketAddress SERVER = new InetSocketAddress("198.18.0.1", 443);
 
@@ -42,7 +47,7 @@ class AmplificationGuardTests {
 
     private final LongAdder bytesDropped = new LongAdder();
 
-    private final AmplificationGuard guard = new AmplificationGuard(4, dropped, bytesDropped);
+    private final AmplificationGuard guard = new AmplificationGuard(4, dropped, bytesDropped, 23);
 
     private final EmbeddedChannel channel = new EmbeddedChannel(guard);
 
@@ -276,6 +281,61 @@ class AmplificationGuardTests {
     }
 
     @Test
+    void oneAddressesBytesNeverMakeAnothersBudget() {
+        receive(longHeader(INITIAL, OURS, X, 0, 1200), CLIENT);
+        receive(longHeader(INITIAL, OURS, X, 0, 1200), CLIENT);
+        assertThat(send(longHeader(INITIAL, X, OURS, 0, 3601), OTHER_CLIENT)).as("the same ID elsewhere").isFalse();
+        assertThat(send(longHeader(INITIAL, X, OURS, 0, 3600), OTHER_CLIENT)).isTrue();
+        assertThat(send(longHeader(INITIAL, X, OURS, 0, 7200), CLIENT)).isTrue();
+        receive(longHeader(INITIAL, OURS, X, 0, 1200), OTHER_CLIENT);
+        assertThat(send(longHeader(INITIAL, X, OURS, 0, 1), CLIENT)).isFalse();
+        assertThat(send(longHeader(INITIAL, X, OURS, 0, 3600), OTHER_CLIENT)).isTrue();
+    }
+
+    @Test
+    void aHandshakePacketValidatesItsOwnAddressOnly() {
+        receive(longHeader(INITIAL, OURS, X, 0, 1200), CLIENT);
+        assertThat(send(longHeader(INITIAL, X, OURS, 0, 1200), CLIENT)).isTrue();
+        receive(longHeader(HANDSHAKE, OURS, X, 0, 100), OTHER_CLIENT);
+        assertThat(send(longHeader(INITIAL, X, OURS, 0, 2401), CLIENT)).as("validated from elsewhere").isFalse();
+        receive(longHeader(HANDSHAKE, OURS, X, 0, 100), CLIENT);
+        assertThat(send(longHeader(INITIAL, X, OURS, 0, 9000), CLIENT)).isTrue();
+        assertThat(send(longHeader(INITIAL, X, OURS, 0, 3601), OTHER_CLIENT)).as("not validated there").isFalse();
+    }
+
+    @Test
+    void clientsWhoseHashesMatchKeepTheirOwnBudgetsAndValidation() {
+        byte[][] twins = twins();
+        byte[] flooded = twins[0];
+        byte[] answered = twins[1];
+        receive(longHeader(INITIAL, OURS, flooded, 0, 1200));
+        receive(longHeader(INITIAL, OURS, answered, 0, 1200));
+        assertThat(send(longHeader(INITIAL, answered, OURS, 0, 3601))).as("another's pending budget").isFalse();
+        assertThat(send(longHeader(INITIAL, answered, OURS, 0, 3600))).isTrue();
+        assertThat(send(longHeader(INITIAL, flooded, OURS, 0, 1200))).isTrue();
+        receive(longHeader(HANDSHAKE, OURS, flooded, 0, 100));
+        assertThat(send(longHeader(INITIAL, flooded, OURS, 0, 9000))).as("validated").isTrue();
+        assertThat(send(longHeader(INITIAL, answered, OURS, 0, 1))).as("another's validation").isFalse();
+    }
+
+    /** Two client IDs that this guard hashes alike at {@code CLIENT}: a birthday search, some 80,000 hashes. */
+    private byte[][] twins() {
+        Random random = new Random(5);
+        Map<Integer, byte[]> seen = new HashMap<>();
+        ByteBuf buf = Unpooled.buffer(8);
+        while (true) {
+            byte[] id = new byte[8];
+            random.nextBytes(id);
+            int hash = guard.hash(buf.clear().writeBytes(id), 0, id.length, CLIENT);
+            byte[] twin = seen.putIfAbsent(hash, id);
+            if (twin != null && !Arrays.equals(twin, id)) {
+                buf.release();
+                return new byte[][] {twin, id};
+            }
+        }
+    }
+
+    @Test
     void malformedAndTruncatedLongHeadersPassAndNeverThrow() {
         Random random = new Random(8);
         ByteBuf full = longHeader(INITIAL, OURS, X, 300, 1300);
@@ -302,7 +362,11 @@ class AmplificationGuardTests {
     }
 
     private void receive(ByteBuf datagram) {
-        DatagramPacket packet = new DatagramPacket(datagram, SERVER, CLIENT);
+        receive(datagram, CLIENT);
+    }
+
+    private void receive(ByteBuf datagram, InetSocketAddress client) {
+        DatagramPacket packet = new DatagramPacket(datagram, SERVER, client);
         channel.writeInbound(packet);
         assertThat((Object) channel.readInbound()).isSameAs(packet);
         packet.release();
@@ -310,7 +374,12 @@ class AmplificationGuardTests {
 
     /** Whether the guard let the datagram go. */
     private boolean send(ByteBuf datagram) {
-        DatagramPacket packet = new DatagramPacket(datagram, CLIENT, SERVER);
+        return send(datagram, CLIENT);
+    }
+
+    /** Whether the guard let the datagram to {@code client} go. */
+    private boolean send(ByteBuf datagram, InetSocketAddress client) {
+        DatagramPacket packet = new DatagramPacket(datagram, client, SERVER);
         boolean written = channel.writeOutbound(packet);
         if (written) {
             assertThat((Object) channel.readOutbound()).isSameAs(packet);
