@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# What the runs of the sample under load share (soak.sh, connections.sh, flood.sh), sourced by them, never run:
+# What the runs of the sample under load share (soak.sh, connections.sh, flood.sh), sourced by them (and by
+# webflux-cost.sh for stop_pid and pick_port), never run:
 # the checks and tools they need, the build, starting the sample in its zero-setup sandbox and reading the
 # sandbox's names and addresses from its log, and stopping what they started, on every exit.
 #

@@ -36,6 +36,8 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
+# shellcheck source=benchmarks/sample-run.sh
+. "$HERE/sample-run.sh"
 SERVERS="${SERVERS:-raw webflux}"
 ROUNDS="${ROUNDS:-3}"
 WARMUP="${WARMUP:-50000}"
@@ -96,34 +98,20 @@ fi
 
 # --- cleanup: whatever was started, on every exit ----------------------------------------------------
 SANDBOX_PID="" SERVER_PID=""
-stop_pid() {
-  local pid="$1"
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 200); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 cleanup() {
   local status=$?
   trap - EXIT INT TERM
-  stop_pid "$SERVER_PID"
+  stop_pid "$SERVER_PID" 20
   exec 3>&- 4<&- 2>/dev/null || true
-  stop_pid "$SANDBOX_PID"
+  stop_pid "$SANDBOX_PID" 20
   exit "$status"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# a UDP port nothing on this host uses (the datapath reserves it in the host's namespace too)
-for _ in $(seq 1 100); do
-  PORT=$((20000 + RANDOM % 20000))
-  [ -z "$(ss -Huln "sport = :$PORT")" ] && break
-done
+# a port nothing on this host uses (the datapath reserves it in the host's namespace too)
+pick_port PORT
 
 # --- the network -------------------------------------------------------------------------------------
 rm -f "$OUT/sandbox.in" && mkfifo "$OUT/sandbox.in"
@@ -278,7 +266,7 @@ for round in $(seq 1 "$ROUNDS"); do
         printf "round %d %-14s %6.1f us/req (loop %5.1f, %3.0f%% user; jit %.2f)  alloc %6.0f B/req loop (%6.0f all)  %.3f exc/req  [%d extra warm-up batches]\n",
           r, id, p / n / 1000, l / n / 1000, user, j / n / 1000, la / n, aa / n, t / n, w > "/dev/stderr"
       }' >>"$RESULTS"
-    stop_pid "$SERVER_PID"
+    stop_pid "$SERVER_PID" 20
     SERVER_PID=""
   done
 done
