@@ -217,9 +217,7 @@ class FleetHttp3Tests {
      */
     @Test
     void aRetryTokenFromOneInstanceIsAcceptedByTheOther() throws Exception {
-        // one queue a host: the Handshake packets to the issuer's ID are no loop's to hand over, and reach the codec
-        // of the queue they arrive on, which on a veth fed by XDP redirect is the sending CPU's (fleet.md)
-        try (FleetFixture retrying = FleetFixture.builder(PORT).hosts(2).build()) {
+        try (FleetFixture retrying = FleetFixture.builder(PORT).hosts(2).queues(2).build()) {
             List<ConfigurableApplicationContext> both = startInstances(retrying, "retry");
             try {
                 Ngtcp2 client = new Ngtcp2(retrying.clientNamespace(), Files.createDirectories(files.resolve("retry")),

@@ -1,6 +1,7 @@
 package io.quicxdp.netty.quic;
 
 import io.netty.buffer.ByteBuf;
+import java.security.SecureRandom;
 
 /**
  * Where a received QUIC datagram goes, read from its first packet's destination connection ID by the header
@@ -19,6 +20,12 @@ final class QuicDatagrams {
 
     /** First octet, version, destination ID length. */
     private static final int LONG_HEADER_DCID = 6;
+
+    /** QUIC version 1's limit on a connection ID's length. */
+    private static final int MAX_ID = 20;
+
+    /** Per process, so that IDs chosen to share a slot cannot be worked out in advance. */
+    private static final int SEED = new SecureRandom().nextInt();
 
     private QuicDatagrams() {
     }
@@ -45,5 +52,32 @@ final class QuicDatagrams {
         }
         int loop = ids.loopOf(datagram, start + LONG_HEADER_DCID, idLength);
         return loop >= 0 && loop < loops ? loop : LOCAL;
+    }
+
+    /**
+     * For a datagram {@link #route} leaves {@link #LOCAL}: the hash of its long header's destination ID (one the
+     * client chose), never 0, the same for every datagram with that ID; 0 for a datagram that holds no such ID.
+     * Reads only the readable bytes; allocates nothing, throws nothing.
+     */
+    static int clientIdHash(ByteBuf datagram) {
+        int length = datagram.readableBytes();
+        int start = datagram.readerIndex();
+        if (length < LONG_HEADER_DCID || (datagram.getUnsignedByte(start) & LONG_HEADER) == 0) {
+            return 0;
+        }
+        int idLength = datagram.getUnsignedByte(start + LONG_HEADER_DCID - 1);
+        if (idLength == 0 || idLength > MAX_ID || length < LONG_HEADER_DCID + idLength) {
+            return 0;
+        }
+        int hash = 0x811c9dc5 ^ SEED;
+        for (int i = 0; i < idLength; i++) {
+            hash = (hash ^ datagram.getUnsignedByte(start + LONG_HEADER_DCID + i)) * 0x01000193;
+        }
+        hash ^= hash >>> 16;
+        hash *= 0x85ebca6b;
+        hash ^= hash >>> 13;
+        hash *= 0xc2b2ae35;
+        hash ^= hash >>> 16;
+        return (hash == 0) ? 1 : hash;
     }
 }

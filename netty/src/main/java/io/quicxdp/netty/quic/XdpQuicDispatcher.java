@@ -9,6 +9,7 @@ import io.quicxdp.netty.XdpDatagramChannel;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -18,11 +19,17 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * counters.
  *
  * <ul>
- * <li>A datagram for this loop's connection, or whose ID the client chose (a long header before the client has
- * our ID: the codec here creates the connection, and the ID it gives names this loop), goes on to the codec
- * here, in place; unless it begins with an Initial while the routing's {@link XdpQuicRouting#connectionLimit()
- * limit} of handshakes is under way: then it is dropped and counted. An ID a client chose that happens to read as
- * ours is routed as if it were: all of that connection's packets then go to the same loop, which creates it.</li>
+ * <li>A datagram for this loop's connection goes on to the codec here, in place.</li>
+ * <li>So does the first datagram with an ID the client chose (a long header before the client has our ID: the
+ * codec here creates the connection, and the ID it gives names this loop); unless it begins with an Initial while
+ * the routing's {@link XdpQuicRouting#connectionLimit() limit} of handshakes is under way: then it is dropped and
+ * counted. The loop that took it is noted by the ID's hash, and a later datagram with that ID that reaches another
+ * loop is handed to it: a flow that does not keep to one queue (a veth fed by XDP redirect picks the sending CPU's;
+ * a ClientHello may span two datagrams) still meets the one codec that holds its connection. So do the Handshake
+ * packets to an ID another instance of a fleet made (a connection made from its Retry's token keeps that ID, which
+ * no loop here is named by). The notes take a fixed table, a newer ID taking an older one's place; an ID whose note
+ * is gone stays where it arrives. An ID a client chose that happens to read as ours is routed as if it were: all
+ * of that connection's packets then go to the same loop, which creates it.</li>
  * <li>A datagram for another loop's connection is handed to that loop with its UMEM frame: a receive frame may be
  * released on any thread, and goes back to its own queue from there. The receiving loop queues it for the owner
  * (a bounded queue per loop, no allocation) and submits one task per batch, which fires the batch into the
@@ -59,6 +66,9 @@ public final class XdpQuicDispatcher extends ChannelInboundHandlerAdapter {
     /** Datagrams one task fires before it lets the loop's other work run. */
     private static final int BATCH = 64;
 
+    /** Places for the loops that took the first datagram of an ID a client chose: a power of two. */
+    static final int FIRST_LOOPS = 4096;
+
     private final XdpQuicRouting routing;
 
     /** Builds each loop's codec behind the dispatcher; {@code null} where the codec is in place already. */
@@ -68,6 +78,9 @@ public final class XdpQuicDispatcher extends ChannelInboundHandlerAdapter {
     private final StatelessResets resets;
 
     private final AtomicReferenceArray<Inbox> inboxes;
+
+    /** By the hash of an ID a client chose: the hash in the high half, the loop that took it plus one in the low. */
+    private final AtomicLongArray firstLoops = new AtomicLongArray(FIRST_LOOPS);
 
     XdpQuicDispatcher(XdpQuicRouting routing, XdpQuicInitializer codec, StatelessResets resets) {
         this.routing = routing;
@@ -124,9 +137,17 @@ public final class XdpQuicDispatcher extends ChannelInboundHandlerAdapter {
         if (route == QuicDatagrams.LOCAL) {
             if (routing.connectionLimit().shed(packet.content())) {
                 packet.release();
+                return;
             }
-            else {
+            int here = loopOf(ctx);
+            int first = (here >= 0) ? firstLoop(packet, here) : here;
+            Inbox owner = (first != here) ? inboxes.get(first) : null;
+            if (owner == null) {
                 ctx.fireChannelRead(msg);
+            }
+            else if (!owner.offer(packet)) {
+                routing.handOversDropped.increment();
+                packet.release();
             }
             return;
         }
@@ -146,6 +167,39 @@ public final class XdpQuicDispatcher extends ChannelInboundHandlerAdapter {
             routing.handOversDropped.increment();
             packet.release();
         }
+    }
+
+    /**
+     * The loop that took the first datagram with the client's ID this datagram carries, noting {@code here} as that
+     * loop when none has, or when another ID took its place.
+     */
+    private int firstLoop(DatagramPacket packet, int here) {
+        int hash = QuicDatagrams.clientIdHash(packet.content());
+        if (hash == 0) {
+            return here;
+        }
+        int place = hash & (FIRST_LOOPS - 1);
+        long mine = ((long) hash << 32) | (here + 1);
+        for (;;) {
+            long noted = firstLoops.get(place);
+            if ((int) (noted >>> 32) == hash) {
+                return (int) noted - 1;
+            }
+            if (firstLoops.compareAndSet(place, noted, mine)) {
+                return here;
+            }
+        }
+    }
+
+    /** The loop of the channel of {@code ctx}, by its inbox; -1 if it has none. */
+    private int loopOf(ChannelHandlerContext ctx) {
+        for (int loop = 0; loop < inboxes.length(); loop++) {
+            Inbox inbox = inboxes.get(loop);
+            if (inbox != null && inbox.ctx == ctx) {
+                return loop;
+            }
+        }
+        return -1;
     }
 
     /** Answers a QUIC short header (fixed bit set) with a stateless reset, if one may be sent now. */

@@ -54,6 +54,27 @@ class QuicDatagramsTests {
     }
 
     @Test
+    void theClientsOwnIdHasOneHashInEveryLongHeaderAndNothingElseHasOne() {
+        byte[] id = {1, 2, 3, 4, 5, 6, 7, 8};
+        byte[] handshake = longHeader(id);
+        byte[] initial = longHeader(id);
+        initial[0] = (byte) 0xc0;
+        int hash = QuicDatagrams.clientIdHash(Unpooled.wrappedBuffer(handshake));
+        assertThat(hash).isNotZero();
+        assertThat(QuicDatagrams.clientIdHash(Unpooled.wrappedBuffer(initial))).isEqualTo(hash);
+        assertThat(QuicDatagrams.clientIdHash(Unpooled.wrappedBuffer(longHeader(new byte[] {1, 2, 3, 4, 5, 6, 7, 9}))))
+                .as("another ID").isNotEqualTo(hash);
+        assertThat(QuicDatagrams.clientIdHash(Unpooled.wrappedBuffer(shortHeader(id)))).as("a short header").isZero();
+        assertThat(QuicDatagrams.clientIdHash(Unpooled.wrappedBuffer(longHeader(new byte[0])))).as("no ID").isZero();
+        assertThat(QuicDatagrams.clientIdHash(Unpooled.wrappedBuffer(longHeader(new byte[21])))).as("21 octets")
+                .isZero();
+        for (int length = 0; length < 6 + id.length; length++) {
+            assertThat(QuicDatagrams.clientIdHash(Unpooled.wrappedBuffer(handshake, 0, length))).as("cut at %d", length)
+                    .isZero();
+        }
+    }
+
+    @Test
     void onlyTheReadableBytesAreRead() {
         byte[] datagram = shortHeader(ids.newConnectionId(1));
         ByteBuf buffer = Unpooled.buffer(100).writeZero(5).writeBytes(datagram);

@@ -118,6 +118,28 @@ class XdpQuicDispatcherTests {
     }
 
     @Test
+    void laterDatagramsWithTheClientsOwnIdGoToTheLoopThatTookItsFirst() throws Exception {
+        bind();
+        byte[] id = {1, 2, 3, 4, 5, 6, 7, 8};
+        DatagramPacket first = receive(1, QuicDatagramsTests.longHeader(id));
+        DatagramPacket other = receive(0, QuicDatagramsTests.longHeader(new byte[] {8, 7, 6, 5, 4, 3, 2, 1}));
+        DatagramPacket second = receive(0, QuicDatagramsTests.longHeader(id));
+        DatagramPacket third = receive(1, QuicDatagramsTests.longHeader(id));
+        assertThat(read.get(1).poll(5, TimeUnit.SECONDS)).isSameAs(first);
+        assertThat(read.get(1).poll(5, TimeUnit.SECONDS)).isEqualTo(threadOf(1));
+        assertThat(read.get(1).poll(5, TimeUnit.SECONDS)).isEqualTo(Codec.READ_COMPLETE);
+        assertThat(read.get(1).poll(5, TimeUnit.SECONDS)).as("from loop 0").isSameAs(second);
+        assertThat(read.get(1).poll(5, TimeUnit.SECONDS)).isEqualTo(threadOf(1));
+        assertThat(read.get(1).poll(5, TimeUnit.SECONDS)).isEqualTo(Codec.READ_COMPLETE);
+        assertThat(read.get(1).poll(5, TimeUnit.SECONDS)).isSameAs(third);
+        assertThat(read.get(0).poll(5, TimeUnit.SECONDS)).as("another client's, first on loop 0").isSameAs(other);
+        assertThat(routing.packetsHandedOver()).isOne();
+        for (DatagramPacket packet : List.of(first, other, second, third)) {
+            packet.release();
+        }
+    }
+
+    @Test
     void aShortHeaderWithAForeignIdIsReleasedAndCounted() throws Exception {
         bind();
         QuicLbConnectionIds other = QuicLbConnectionIds.builder().serverId(new byte[] {0x0a, 0x02}).build();
