@@ -430,20 +430,10 @@ final class AmplificationGuard extends ChannelDuplexHandler {
         return true;
     }
 
-    /** The hash of a client, never 0: FNV-1a over its ID from this guard's seed, with its address, then mixed. */
+    /** The hash of a client, never 0: its ID from this guard's seed, with its address ({@link ConnectionIdHash}). */
     int hash(ByteBuf buf, int from, int length, InetSocketAddress address) {
-        int hash = 0x811c9dc5 ^ this.seed;
-        for (int i = 0; i < length; i++) {
-            hash = (hash ^ buf.getUnsignedByte(from + i)) * 0x01000193;
-        }
-        hash = (hash ^ Objects.hashCode(address)) * 0x01000193;
-        // the finalizer of MurmurHash3: the low bits that pick a place depend on every bit above
-        hash ^= hash >>> 16;
-        hash *= 0x85ebca6b;
-        hash ^= hash >>> 13;
-        hash *= 0xc2b2ae35;
-        hash ^= hash >>> 16;
-        return (hash == 0) ? 1 : hash;
+        return ConnectionIdHash.finish(ConnectionIdHash.with(ConnectionIdHash.of(this.seed, buf, from, length),
+                Objects.hashCode(address)));
     }
 
     private static int varintLength(int first) {

@@ -69,15 +69,6 @@ final class QuicDatagrams {
         if (idLength == 0 || idLength > MAX_ID || length < LONG_HEADER_DCID + idLength) {
             return 0;
         }
-        int hash = 0x811c9dc5 ^ SEED;
-        for (int i = 0; i < idLength; i++) {
-            hash = (hash ^ datagram.getUnsignedByte(start + LONG_HEADER_DCID + i)) * 0x01000193;
-        }
-        hash ^= hash >>> 16;
-        hash *= 0x85ebca6b;
-        hash ^= hash >>> 13;
-        hash *= 0xc2b2ae35;
-        hash ^= hash >>> 16;
-        return (hash == 0) ? 1 : hash;
+        return ConnectionIdHash.finish(ConnectionIdHash.of(SEED, datagram, start + LONG_HEADER_DCID, idLength));
     }
 }
