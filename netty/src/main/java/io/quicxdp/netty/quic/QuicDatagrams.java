@@ -10,7 +10,7 @@ import java.security.SecureRandom;
  */
 final class QuicDatagrams {
 
-    /** Stays on the loop that received it: a long header whose ID the client chose, or no QUIC packet. */
+    /** Not placed by our IDs: a long header whose ID the client chose ({@link #clientIdHash}), or no QUIC packet. */
     static final int LOCAL = -1;
 
     /** Dropped: a short header whose ID this server did not issue, which no codec here can place. */
