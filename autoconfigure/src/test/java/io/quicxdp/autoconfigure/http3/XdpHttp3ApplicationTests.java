@@ -17,6 +17,7 @@ import io.quicxdp.autoconfigure.actuate.endpoint.XdpEndpoint;
 import io.quicxdp.datapath.XdpDatapath;
 import io.quicxdp.datapath.internal.linux.Namespaces;
 import io.quicxdp.datapath.state.SocketState;
+import io.quicxdp.datapath.testing.Await;
 import io.quicxdp.datapath.testing.TestPorts;
 import io.quicxdp.datapath.testing.XskMapFixture;
 import java.io.IOException;
@@ -120,7 +121,7 @@ class XdpHttp3ApplicationTests {
                     .isGreaterThan("hello over HTTP/3".length());
                 // the meters read a snapshot of the state up to 200 ms old: the next read after that sees the request
                 MeterRegistry registry = application.getBean(MeterRegistry.class);
-                io.quicxdp.datapath.testing.Await.until(
+                Await.until(
                         () -> registry.get("quic.xdp.http3.requests").functionCounter().count() > 0,
                         "the request counted by the meter");
             }
@@ -215,7 +216,7 @@ class XdpHttp3ApplicationTests {
                     .get().uri("https://" + fixture.net().appIpv4().getHostAddress() + ":" + PORT + "/slow")
                     .responseContent().aggregate().asString()
                     .subscribe(slow::complete, slow::completeExceptionally));
-                io.quicxdp.datapath.testing.Await.until(() -> server.requestsInFlight() == 1, "the slow request in flight");
+                Await.until(() -> server.requestsInFlight() == 1, "the slow request in flight");
                 long stopping = System.nanoTime();
                 server.stop();
                 assertThat(Duration.ofNanos(System.nanoTime() - stopping)).as("stop waited for the request in flight")

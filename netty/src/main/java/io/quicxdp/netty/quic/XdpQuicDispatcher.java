@@ -139,15 +139,14 @@ public final class XdpQuicDispatcher extends ChannelInboundHandlerAdapter {
                 packet.release();
                 return;
             }
-            int here = loopOf(ctx);
-            int first = (here >= 0) ? firstLoop(packet, here) : here;
+            int here = routing.loopOf(ctx.channel().eventLoop());
+            int first = firstLoop(packet, here);
             Inbox owner = (first != here) ? inboxes.get(first) : null;
             if (owner == null) {
                 ctx.fireChannelRead(msg);
             }
-            else if (!owner.offer(packet)) {
-                routing.handOversDropped.increment();
-                packet.release();
+            else {
+                handOver(owner, packet);
             }
             return;
         }
@@ -163,7 +162,14 @@ public final class XdpQuicDispatcher extends ChannelInboundHandlerAdapter {
         if (owner != null && owner.ctx == ctx) {
             ctx.fireChannelRead(msg);
         }
-        else if (owner == null || !owner.offer(packet)) {
+        else {
+            handOver(owner, packet);
+        }
+    }
+
+    /** Queues {@code packet} for {@code owner}'s loop, or drops and counts it when there is none or it is full. */
+    private void handOver(Inbox owner, DatagramPacket packet) {
+        if (owner == null || !owner.offer(packet)) {
             routing.handOversDropped.increment();
             packet.release();
         }
@@ -189,17 +195,6 @@ public final class XdpQuicDispatcher extends ChannelInboundHandlerAdapter {
                 return here;
             }
         }
-    }
-
-    /** The loop of the channel of {@code ctx}, by its inbox; -1 if it has none. */
-    private int loopOf(ChannelHandlerContext ctx) {
-        for (int loop = 0; loop < inboxes.length(); loop++) {
-            Inbox inbox = inboxes.get(loop);
-            if (inbox != null && inbox.ctx == ctx) {
-                return loop;
-            }
-        }
-        return -1;
     }
 
     /** Answers a QUIC short header (fixed bit set) with a stateless reset, if one may be sent now. */
